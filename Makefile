@@ -1,0 +1,64 @@
+# Every target installs what it needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# Debian packages the test suite needs (the browser tests drive Debian's chromium).
+TEST_DEBS := chromium
+# Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
+BENCH_DEBS := virtuoso-opensource
+
+.PHONY: help venv serve build validate test lint bench golden clean system-test-deps system-bench-deps
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+venv: $(BIN)/.installed ## create the virtualenv and install the project
+
+build: venv ## build, validate and publish the bundled graph
+	$(BIN)/prospectus build
+
+validate: venv ## validate the bundled sources against the shapes
+	$(BIN)/prospectus validate
+
+serve: build ## build the bundled graph and serve it on http://$(HOST):$(PORT)/
+	$(BIN)/prospectus serve --host $(HOST) --port $(PORT)
+
+system-test-deps: ## install the Debian packages the tests need
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+system-bench-deps: ## install the Debian packages the benchmark needs
+	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: venv ## ruff
+	$(BIN)/ruff check graph server tests bench
+	$(BIN)/ruff format --check graph server tests bench
+
+test: venv system-test-deps ## lint, then every test (live server and browser included)
+	$(BIN)/ruff check graph server tests bench
+	$(BIN)/pytest
+
+bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso
+	$(BIN)/python -m bench.run
+
+golden: venv ## regenerate the golden files under tests/golden
+	$(BIN)/python -m tests.golden_regen
+
+clean: ## remove the virtualenv and everything built
+	rm -rf $(VENV) var bench/work

@@ -1,0 +1,136 @@
+"""The one place where IRIs are minted.
+
+Namespaces of the project (see ../docs/model.md):
+
+- ontology terms  https://w3id.org/prospectus/ontology#
+- shapes          https://w3id.org/prospectus/shapes#
+- data            https://w3id.org/prospectus/id/{kind}/{slug}/... (typed first segment)
+- vocabularies    https://w3id.org/prospectus/vocab/{scheme}/{code}
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import Namespace, URIRef
+
+ONTOLOGY_IRI = "https://w3id.org/prospectus/ontology"
+PRO = Namespace(ONTOLOGY_IRI + "#")
+SHAPES = Namespace("https://w3id.org/prospectus/shapes#")
+VOCAB = Namespace("https://w3id.org/prospectus/vocab/")
+DATA_BASE = "https://w3id.org/prospectus/id/"
+ID = Namespace(DATA_BASE)
+
+# Reused vocabularies.
+ELM = Namespace("http://data.europa.eu/snb/model/elm/")
+SCHEMA = Namespace("http://schema.org/")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+ROV = Namespace("http://www.w3.org/ns/regorg#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+EU_CURRENCY = Namespace("http://publications.europa.eu/resource/authority/currency/")
+EQF = Namespace("http://data.europa.eu/snb/eqf/")
+ISCED_F = Namespace("http://data.europa.eu/snb/isced-f/")
+
+PREFIXES: dict[str, str] = {
+    "pro": str(PRO),
+    "id": DATA_BASE,
+    "vocab": str(VOCAB),
+    "elm": str(ELM),
+    "schema": str(SCHEMA),
+    "dcat": str(DCAT),
+    "dct": "http://purl.org/dc/terms/",
+    "prov": str(PROV),
+    "org": str(ORG),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "void": str(VOID),
+    "locn": str(LOCN),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The kinds of thing a data IRI can name: the first path segment after the base.
+KINDS = (
+    "programme",
+    "offering",
+    "org",
+    "source",
+    "capture",
+    "page",
+    "activity",
+    "agent",
+    "component",
+    "requirement",
+    "fee",
+    "deadline",
+    "outcome",
+    "note",
+    "graph",
+    "dataset",
+)
+
+
+class IriError(ValueError):
+    """A slug or kind that cannot be part of a project IRI."""
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII slug: 'Leiden University' -> 'leiden-university'."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def mint(kind: str, *slugs: str, base: str = DATA_BASE) -> URIRef:
+    """Mint a data IRI `{base}{kind}/{slug}/...`; every segment must already be a slug."""
+    if kind not in KINDS:
+        raise IriError(f"unknown IRI kind {kind!r}; expected one of {', '.join(KINDS)}")
+    for slug in slugs:
+        if not _SLUG.match(slug):
+            raise IriError(f"{slug!r} is not a lower-case slug (a-z, 0-9, single hyphens)")
+    return URIRef(base + "/".join((kind, *slugs)))
+
+
+def programme(institution: str, slug: str) -> URIRef:
+    return mint("programme", institution, slug)
+
+
+def offering(institution: str, programme_slug: str, intake: str) -> URIRef:
+    return mint("offering", institution, programme_slug, intake)
+
+
+def organisation(*slugs: str) -> URIRef:
+    return mint("org", *slugs)
+
+
+def source(slug: str) -> URIRef:
+    return mint("source", slug)
+
+
+def vocab(scheme: str, code: str | None = None) -> URIRef:
+    """A concept (or, without a code, the scheme) of a project vocabulary."""
+    return URIRef(f"{VOCAB}{scheme}" + (f"/{code}" if code else ""))
+
+
+def is_data_iri(iri: str, base: str = DATA_BASE) -> bool:
+    return iri.startswith(base) and iri[len(base) :].split("/", 1)[0] in KINDS
+
+
+def local_path(iri: str, base: str = DATA_BASE) -> str | None:
+    """'https://w3id.org/prospectus/id/org/x' -> 'org/x' (None when not a data IRI)."""
+    return iri[len(base) :] if is_data_iri(iri, base) else None
+
+
+def from_local_path(path: str, base: str = DATA_BASE) -> URIRef:
+    return URIRef(base + path)

@@ -1,0 +1,149 @@
+"""The one settings table. Each setting has a name, a type, a default and a help text.
+
+Loaded once, in this order: defaults, then an optional TOML file (`PROSPECTUS_CONFIG`, or
+`prospectus.toml` in the working directory), then `PROSPECTUS_<NAME>` environment
+variables (values parsed as JSON when they parse, like Flask's `from_prefixed_env`).
+docs/settings.md documents every setting; tests/test_docs.py keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ProspectusError
+from .iris import DATA_BASE
+
+PREFIX = "PROSPECTUS_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", str, "var", "Folder where the build publishes versions (store, dumps)."),
+    Setting("base_iri", str, DATA_BASE, "Base of the data IRIs; /id/... paths map onto it."),
+    Setting("public_url", str, "", "Public root URL of the site; empty means the request's own."),
+    Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
+    Setting("store_in_memory", bool, True,
+            "Oxigraph: load the published store into memory (faster) instead of reading disk."),
+    Setting("remote_endpoint", str, "", "remote store: URL of the SPARQL 1.1 query endpoint."),
+    Setting("query_timeout", float, 10.0, "Seconds a SPARQL query may run before it is stopped."),
+    Setting("max_rows", int, 10000,
+            "Most result rows (or triples) one query returns; a cut result says so."),
+    Setting("max_query_length", int, 20000, "Longest SPARQL query accepted, in characters."),
+    Setting("service_allowlist", list, [],
+            "Endpoints that SERVICE and FROM may reach; empty means none (no outbound requests)."),
+    Setting("retain_versions", int, 5, "Published versions kept on disk (older dumps removed)."),
+    Setting("workers", int, 2, "WSGI worker processes started by `prospectus serve`."),
+    Setting("threads", int, 4, "Threads per WSGI worker."),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingsError(ProspectusError):
+    exit_code = 2
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+    if setting.type is list and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    try:
+        if setting.type is float and isinstance(value, int | float | str):
+            return float(value)
+        if setting.type is int and not isinstance(value, bool):
+            return int(value)
+    except ValueError:
+        pass
+    if not isinstance(value, setting.type):
+        raise SettingsError(
+            f"{origin}: setting {setting.name!r} must be {setting.type.__name__}, got {value!r}"
+        )
+    return value
+
+
+class Settings(Mapping[str, Any]):
+    """Read-only mapping of setting name -> value, also readable as attributes."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def replace(self, **changes: Any) -> Settings:
+        merged = dict(self._values)
+        for name, value in changes.items():
+            if name not in BY_NAME:
+                raise SettingsError(f"unknown setting {name!r}")
+            merged[name] = _coerce(BY_NAME[name], value, "override")
+        return Settings(merged)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self._values["data_dir"]).resolve()
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Defaults, then the TOML file, then PROSPECTUS_* variables, then `overrides`."""
+    environ = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    path = Path(config_file or environ.get(PREFIX + "CONFIG", "prospectus.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+        for name, value in data.items():
+            if name not in BY_NAME:
+                raise SettingsError(f"{path}: unknown setting {name!r}")
+            values[name] = _coerce(BY_NAME[name], value, str(path))
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.name.upper())
+        if raw is None:
+            continue
+        try:
+            parsed: Any = json.loads(raw)
+        except ValueError:
+            parsed = raw
+        if setting.type is str:
+            parsed = raw
+        values[setting.name] = _coerce(setting, parsed, PREFIX + setting.name.upper())
+    for name, value in (overrides or {}).items():
+        if name not in BY_NAME:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = _coerce(BY_NAME[name], value, "command line")
+    return Settings(values)

@@ -1,0 +1,111 @@
+"""SHACL validation (https://www.w3.org/TR/shacl/) with pySHACL, reported per source file.
+
+A Violation stops publishing; Warnings and Infos are reported and published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from . import paths
+from .errors import ValidationFailed, Violation
+from .load import parse_into
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+def read_shapes(path: Path = paths.SHAPES_FILE) -> Graph:
+    graph = Graph()
+    parse_into(graph, path)
+    return graph
+
+
+@dataclass
+class Report:
+    results: list[Violation] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Violation]:
+        return [r for r in self.results if r.severity != "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def raise_for_violations(self) -> None:
+        if self.violations:
+            raise ValidationFailed(self.results)
+
+
+def _short(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    return node.n3() if not isinstance(node, URIRef) else str(node)
+
+
+def _where(dataset: Dataset, files: dict[URIRef, str], focus: Node) -> str | None:
+    """The source file(s) in which `focus` is described."""
+    found = sorted({files[URIRef(g.identifier)] for g in dataset.graphs()
+                    if URIRef(g.identifier) in files and (focus, None, None) in g})
+    return ", ".join(found) or None
+
+
+def union(dataset: Dataset) -> Graph:
+    graph = Graph()
+    for ctx in dataset.graphs():
+        for triple in ctx:
+            graph.add(triple)
+    return graph
+
+
+def validate(
+    dataset: Dataset,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    files: dict[URIRef, str] | None = None,
+    extra: Iterable[Graph] = (),
+) -> Report:
+    """Validate the union of `dataset`'s graphs (plus `extra`) against `shapes`."""
+    data = union(dataset)
+    for g in extra:
+        for triple in g:
+            data.add(triple)
+    _conforms, report_graph, _text = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    results = []
+    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+        severity = report_graph.value(result, SH.resultSeverity)
+        focus = report_graph.value(result, SH.focusNode)
+        message = report_graph.value(result, SH.resultMessage)
+        results.append(
+            Violation(
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                focus_node=_short(focus) or "?",
+                path=_short(report_graph.value(result, SH.resultPath)),
+                value=_short(report_graph.value(result, SH.value)),
+                message=str(message) if message else "(the shape has no sh:message)",
+                source_shape=_short(report_graph.value(result, SH.sourceShape)) or "?",
+                source_file=_where(dataset, files or {}, focus) if focus is not None else None,
+            )
+        )
+    results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "",
+                                r.focus_node, r.path or "", r.message))
+    return Report(results)

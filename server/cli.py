@@ -1,0 +1,128 @@
+"""The `prospectus` command. Only this module maps exception classes to exit codes:
+0 success, 1 validation violations, 2 unreadable input or any other failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph import settings as settings_module
+from graph.errors import ProspectusError
+
+
+def _settings(ctx: click.Context):  # noqa: ANN202
+    return ctx.obj["settings"]
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn ProspectusError into a readable message on stderr and its exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProspectusError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group()
+@click.option("--setting", "-s", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting (see docs/settings.md).")
+@click.pass_context
+@reports_errors
+def cli(ctx: click.Context, pairs: tuple[str, ...]) -> None:
+    """Prospectus: publish study-programme facts as linked data."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--setting")
+        overrides[name.strip()] = value
+    ctx.obj = {"settings": settings_module.load(overrides)}
+
+
+def _print_report(report) -> None:  # noqa: ANN001
+    for result in report.warnings:
+        click.echo(result.render(), err=True)
+        click.echo("", err=True)
+    counts = f"{len(report.violations)} violation(s), {len(report.warnings)} warning(s)"
+    click.echo(f"validation: {counts}", err=True)
+
+
+@cli.command()
+@click.pass_context
+@reports_errors
+def build(ctx: click.Context) -> None:
+    """Parse, validate and publish the bundled graph."""
+    from graph.build import build as run_build
+
+    result = run_build(_settings(ctx))
+    _print_report(result.report)
+    what = "published" if result.published else "unchanged, still serving"
+    click.echo(f"{what}: version {result.version.id} ({result.version.manifest['quads']} quads)"
+               f" in {result.version.path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@reports_errors
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate the bundled sources, or the given Turtle/TriG/JSON-LD files."""
+    from graph.build import check, read_release
+    from graph.errors import ValidationFailed
+    from graph.load import read_any
+    from graph.validate import read_shapes
+    from graph.validate import validate as run_validate
+
+    if files:
+        release = read_release()
+        extra = []
+        for path in files:
+            extra.append(read_any(path))
+        from rdflib import Dataset, URIRef
+
+        dataset = Dataset()
+        names: dict[URIRef, str] = {}
+        for path, ds in zip(files, extra, strict=True):
+            for ctx in ds.graphs():
+                if len(ctx) == 0:
+                    continue
+                target = dataset.graph(ctx.identifier)
+                for triple in ctx:
+                    target.add(triple)
+                names[URIRef(ctx.identifier)] = str(path)
+        vocab = release.dataset.graph(URIRef("https://w3id.org/prospectus/id/graph/vocabularies"))
+        report = run_validate(dataset, read_shapes(), release.ontology, names, extra=[vocab])
+    else:
+        report = check(read_release())
+    _print_report(report)
+    if report.violations:
+        raise ValidationFailed(report.results)
+    click.echo("conforms")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data", "data_files", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="Serve these RDF files instead of the published graph.")
+@click.pass_context
+@reports_errors
+def serve(ctx: click.Context, host: str, port: int, data_files: tuple[Path, ...]) -> None:
+    """Serve the published graph (or --data files) with a real WSGI server (gunicorn)."""
+    from .wsgi import run
+
+    run(_settings(ctx), host=host, port=port, data_files=data_files)
+
+
+def main() -> None:  # pragma: no cover
+    cli()

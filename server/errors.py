@@ -1,0 +1,107 @@
+"""Typed HTTP errors and the one renderer that turns them into HTML, JSON or text.
+
+JSON errors always have one shape: {"ok": false, "status": int, "title": str,
+"message": str, "help_url": str | null} (tests/test_error_shape.py guards it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class PublisherError(Exception):
+    status = 500
+    title = "Server error"
+
+    def __init__(self, message: str, *, help_url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.help_url = help_url
+        if status is not None:
+            self.status = status
+
+
+class NotFound(PublisherError):
+    status = 404
+    title = "Not found"
+
+
+class ProtocolError(PublisherError):
+    status = 400
+    title = "Bad request"
+
+
+class NotAcceptable(PublisherError):
+    status = 406
+    title = "Not acceptable"
+
+
+class QueryTimeout(PublisherError):
+    """Decided once: a query stopped by the `query_timeout` setting answers 503."""
+
+    status = 503
+    title = "Query timed out"
+
+
+class QueryTooLarge(PublisherError):
+    status = 413
+    title = "Query too large"
+
+
+class ServiceUnavailable(PublisherError):
+    status = 503
+    title = "Service unavailable"
+
+
+def error_body(status: int, title: str, message: str, help_url: str | None) -> dict:
+    return {"ok": False, "status": status, "title": title, "message": message,
+            "help_url": help_url}
+
+
+def _wants() -> str:
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/json", "text/plain"], default="text/plain"
+    )
+    if best == "text/html" and "html" not in request.headers.get("Accept", ""):
+        return "text/plain"  # a bare */* (curl, SPARQL clients) gets text, browsers get HTML
+    return best or "text/plain"
+
+
+def render_error(status: int, title: str, message: str, help_url: str | None = None) -> Response:
+    wants = _wants()
+    if wants == "application/json":
+        response = jsonify(error_body(status, title, message, help_url))
+    elif wants == "text/html":
+        response = Response(
+            render_template("error.html", status=status, title=title, message=message,
+                            help_url=help_url),
+            mimetype="text/html",
+        )
+    else:
+        text = f"{status} {title}\n\n{message}\n" + (f"\nSee {help_url}\n" if help_url else "")
+        response = Response(text, mimetype="text/plain")
+    response.status_code = status
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(PublisherError)
+    def _publisher_error(exc: PublisherError) -> Response:
+        if exc.status >= 500 and not isinstance(exc, QueryTimeout | ServiceUnavailable):
+            log.error("%s: %s", exc.title, exc.message)
+        return render_error(exc.status, exc.title, exc.message, exc.help_url)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return render_error(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.path)
+        return render_error(500, "Server error", "The server failed unexpectedly; it is logged.")

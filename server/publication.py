@@ -1,0 +1,71 @@
+"""What the app serves: the current published version (or files given with --data).
+
+The store is reopened when `current` moves to a new version, checked at most once a second,
+so a successful `prospectus build` is picked up without a restart and a failed one changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from graph import publish
+from graph.settings import Settings
+from graph.store import Store, open_store
+
+from .errors import ServiceUnavailable
+
+RECHECK_SECONDS = 1.0
+
+
+class Publication:
+    def __init__(self, settings: Settings, data_files: Sequence[Path] = ()):
+        self.settings = settings
+        self.data_files = tuple(data_files)
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._version: publish.Version | None = None
+        self._checked = 0.0
+
+    @property
+    def version(self) -> publish.Version | None:
+        self._refresh()
+        return self._version
+
+    @property
+    def store(self) -> Store:
+        self._refresh()
+        if self._store is None:
+            raise ServiceUnavailable(
+                f"nothing is published yet in {self.settings.data_path}: run `prospectus build`"
+            )
+        return self._store
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._store is not None and now - self._checked < RECHECK_SECONDS:
+            return
+        with self._lock:
+            self._checked = now
+            if self.data_files:
+                if self._store is None:
+                    from graph.store.files import open_files
+
+                    self._store = open_files(self.data_files, self.settings)
+                return
+            if self.settings.store == "remote":
+                if self._store is None:
+                    self._store = open_store(self.settings, None)
+                self._version = publish.current(self.settings.data_path)
+                return
+            latest = publish.current(self.settings.data_path)
+            if latest is None:
+                return
+            if self._version is None or latest.path != self._version.path:
+                fresh = open_store(self.settings, latest.path)
+                old, self._store, self._version = self._store, fresh, latest
+                if old is not None:
+                    old.close()

@@ -1,0 +1,45 @@
+"""Running the app under gunicorn, the production WSGI server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from graph.settings import Settings
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, factory: Any, options: dict[str, Any]):
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._factory()
+
+
+def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] = ()) -> None:
+    from . import create_app
+
+    def factory() -> Any:
+        return create_app(settings, data_files=data_files)
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": max(1, settings.workers),
+        "threads": max(1, settings.threads),
+        "worker_class": "gthread",
+        # The query timeout stops queries itself; the worker timeout is only a backstop.
+        "timeout": int(settings.query_timeout * 3) + 30,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+    _Gunicorn(factory, options).run()
