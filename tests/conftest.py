@@ -1,0 +1,135 @@
+"""Shared fixtures: a built data folder, the app factory, and real servers on 127.0.0.1.
+
+`live_server(...)` starts `prospectus serve` (gunicorn, a real socket) in a subprocess and
+waits until it answers; tests then talk to it with SPARQLWrapper, rdflib, requests or a
+browser. Everything binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REF = SHARED / "ref"
+SEEDS = SHARED / "seeds"
+PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No PROSPECTUS_* setting leaks in from the caller's shell."""
+    for name in list(os.environ):
+        if name.startswith("PROSPECTUS_"):
+            monkeypatch.delenv(name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(
+    tmp: Path,
+    *,
+    settings: dict[str, str] | None = None,
+    data_files: tuple[Path, ...] = (),
+    timeout: float = 60.0,
+) -> LiveServer:
+    port = free_port()
+    log = tmp / f"server-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTUS_")}
+    for name, value in (settings or {}).items():
+        env["PROSPECTUS_" + name.upper()] = value
+    cmd = [PROSPECTUS, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    for path in data_files:
+        cmd += ["--data", str(path)]
+    with open(log, "wb") as fh:
+        process = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=tmp)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            requests.get(url + "/", timeout=2)
+            return LiveServer(url, process, log)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled graph, built and published once for the whole session."""
+    data_dir = tmp_path_factory.mktemp("published")
+    result = subprocess.run(
+        [PROSPECTUS, "build"],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def live_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+    tmp = tmp_path_factory.mktemp("servers")
+
+    def factory(**kwargs) -> LiveServer:  # noqa: ANN003
+        server = start_server(tmp, **kwargs)
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_factory: Callable[..., LiveServer], built_data_dir: Path) -> LiveServer:
+    """The bundled graph served by gunicorn on 127.0.0.1 (default settings)."""
+    return live_server_factory(settings={"data_dir": str(built_data_dir)})
+
+
+@pytest.fixture
+def copy_tree() -> Callable[[Path, Path], Path]:
+    def copy(src: Path, dst: Path) -> Path:
+        shutil.copytree(src, dst)
+        return dst
+
+    return copy
