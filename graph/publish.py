@@ -90,7 +90,7 @@ def versions(data_dir: Path) -> list[Version]:
     if not root.is_dir():
         return []
     found = [v for p in root.iterdir() if not p.name.startswith(".") if (v := _read(p))]
-    return sorted(found, key=lambda v: (v.manifest["created"], v.id))
+    return sorted(found, key=lambda v: (v.manifest.get("sequence", 0), v.manifest["created"]))
 
 
 def find(data_dir: Path, version_id: str) -> Version | None:
@@ -154,6 +154,7 @@ def publish(
             "version": version_id,
             "created": created.isoformat(),
             "previous": previous.id if previous else None,
+            "sequence": (previous.manifest.get("sequence", 0) + 1) if previous else 1,
             "sha256": digest,
             "quads": len(lines),
         }

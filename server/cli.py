@@ -59,13 +59,17 @@ def _print_report(report) -> None:  # noqa: ANN001
 
 
 @cli.command()
+@click.option("--sources", "sources_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Read the source files from this folder instead of graph/sources/.")
 @click.pass_context
 @reports_errors
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph."""
     from graph.build import build as run_build
+    from graph.load import source_paths
 
-    result = run_build(_settings(ctx))
+    files = source_paths(sources_dir) if sources_dir else None
+    result = run_build(_settings(ctx), source_files=files)
     _print_report(result.report)
     what = "published" if result.published else "unchanged, still serving"
     click.echo(f"{what}: version {result.version.id} ({result.version.manifest['quads']} quads)"
