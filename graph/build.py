@@ -58,6 +58,25 @@ def check(release: Release, shapes: Graph | None = None) -> Report:
     return validate(release.dataset, shapes or read_shapes(), release.ontology, release.files)
 
 
+def check_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
+    """Validate arbitrary files (Turtle, TriG, JSON-LD, …) with the bundled vocabularies.
+
+    TriG and N-Quads keep their named graphs; any other file forms one graph.
+    """
+    dataset = Dataset()
+    names: dict[URIRef, str] = {}
+    for path in files:
+        for ctx in load.read_any(path).graphs():
+            if len(ctx) == 0:
+                continue
+            target = dataset.graph(ctx.identifier)
+            for triple in ctx:
+                target.add(triple)
+            names[URIRef(ctx.identifier)] = str(path)
+    return validate(dataset, shapes or read_shapes(), load.read_ontology(), names,
+                    extra=[load.read_vocabularies()])
+
+
 def rebase(dataset: Dataset, base: str) -> Dataset:
     """Move every data IRI from the canonical base to `base` (the `base_iri` setting)."""
     if base == DATA_BASE:

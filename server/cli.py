@@ -81,33 +81,10 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 @reports_errors
 def validate(files: tuple[Path, ...]) -> None:
     """Validate the bundled sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build import check, read_release
+    from graph.build import check, check_files, read_release
     from graph.errors import ValidationFailed
-    from graph.load import read_any
-    from graph.validate import read_shapes
-    from graph.validate import validate as run_validate
 
-    if files:
-        release = read_release()
-        extra = []
-        for path in files:
-            extra.append(read_any(path))
-        from rdflib import Dataset, URIRef
-
-        dataset = Dataset()
-        names: dict[URIRef, str] = {}
-        for path, ds in zip(files, extra, strict=True):
-            for ctx in ds.graphs():
-                if len(ctx) == 0:
-                    continue
-                target = dataset.graph(ctx.identifier)
-                for triple in ctx:
-                    target.add(triple)
-                names[URIRef(ctx.identifier)] = str(path)
-        vocab = release.dataset.graph(URIRef("https://w3id.org/prospectus/id/graph/vocabularies"))
-        report = run_validate(dataset, read_shapes(), release.ontology, names, extra=[vocab])
-    else:
-        report = check(read_release())
+    report = check_files(list(files)) if files else check(read_release())
     _print_report(report)
     if report.violations:
         raise ValidationFailed(report.results)
