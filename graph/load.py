@@ -49,7 +49,7 @@ def parse_into(target: Graph | Dataset, path: Path, fmt: str | None = None) -> N
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceSyntaxError(path, None, exc.strerror or str(exc)) from None
+        raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
     try:
         target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except BadSyntax as exc:

@@ -1,0 +1,158 @@
+"""The build refuses bad data with a readable report and never disturbs what is published.
+
+A live server keeps answering from the previously published version while broken builds
+fail, and picks up the next good build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from graph import publish
+from graph.iris import PRO
+
+from .conftest import PROSPECTUS, ROOT
+
+LEIDEN = URIRef("https://w3id.org/prospectus/id/programme/leiden/ict-in-the-public-sector")
+TITLES = f"SELECT ?t WHERE {{ <{LEIDEN}> <{DCTERMS.title}> ?t }}"
+
+
+def run_build(data_dir: Path, sources: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [PROSPECTUS, "build", "--sources", str(sources)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def titles(url: str) -> set[str]:
+    client = SPARQLWrapper(url + "/sparql")
+    client.setQuery(TITLES)
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    return {row["t"]["value"] for row in rows}
+
+
+def edit(path: Path, change) -> None:  # noqa: ANN001
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    change(graph)
+    path.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+
+
+def break_syntax(path: Path) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\nthis line is not Turtle .\n")
+
+
+def ielts_out_of_range(graph: Graph) -> None:
+    node = next(s for s, o in graph.subject_objects(PRO.minimumOverallScore) if float(o) == 6.5)
+    graph.set((node, PRO.minimumOverallScore, Literal("12", datatype=XSD.decimal)))
+
+
+def drop_titles(graph: Graph) -> None:
+    graph.remove((LEIDEN, DCTERMS.title, None))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, live_server_factory):  # noqa: ANN001, ANN201
+    tmp = tmp_path_factory.mktemp("build")
+    sources = tmp / "sources"
+    shutil.copytree(ROOT / "graph" / "sources", sources)
+    data_dir = tmp / "data"
+    first = run_build(data_dir, sources)
+    assert first.returncode == 0, first.stderr
+    server = live_server_factory(settings={"data_dir": str(data_dir)})
+    return sources, data_dir, server
+
+
+CASES = [
+    # (file, how to break it, exit code, fragments the report must hold)
+    ("leiden-ict-portal.ttl", "syntax", 2, ["leiden-ict-portal.ttl:", "syntax error"]),
+    (
+        "leiden-ict-portal.ttl",
+        ielts_out_of_range,
+        1,
+        ["leiden-ict-portal.ttl", "minimumOverallScore", "12", "Violation"],
+    ),
+    (
+        "leiden-ict-portal.ttl",
+        drop_titles,
+        1,
+        ["leiden-ict-portal.ttl", "ict-in-the-public-sector", "title", "Violation"],
+    ),
+]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("name", "breakage", "code", "fragments"),
+    CASES,
+    ids=["bad-turtle", "score-out-of-range", "missing-title"],
+)
+def test_broken_source_fails_and_published_version_keeps_serving(
+    workspace,
+    name,
+    breakage,
+    code,
+    fragments,  # noqa: ANN001
+) -> None:
+    sources, data_dir, server = workspace
+    before = publish.current(data_dir)
+    old_titles = titles(server.url)
+    assert old_titles, "the Leiden programme has a title before the breakage"
+    target = sources / name
+    original = target.read_text(encoding="utf-8")
+    try:
+        if breakage == "syntax":
+            break_syntax(target)
+        else:
+            edit(target, breakage)
+        result = run_build(data_dir, sources)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+    assert publish.current(data_dir).id == before.id
+    assert [v.id for v in publish.versions(data_dir)] == [before.id]
+    assert titles(server.url) == old_titles, "the server still answers with the old data"
+
+
+@pytest.mark.live
+def test_good_rebuild_is_served_without_restart(workspace) -> None:  # noqa: ANN001
+    sources, data_dir, server = workspace
+    before = publish.current(data_dir)
+    target = sources / "leiden-ict-portal.ttl"
+    original = target.read_text(encoding="utf-8")
+    try:
+        edit(
+            target,
+            lambda g: g.add(
+                (LEIDEN, DCTERMS.title, Literal("ICT in the Public Sector (renamed)", lang="en"))
+            ),
+        )
+        result = run_build(data_dir, sources)
+        assert result.returncode == 0, result.stderr
+        after = publish.current(data_dir)
+        assert after.id != before.id and after.previous == before.id
+        deadline = time.monotonic() + 10
+        while "ICT in the Public Sector (renamed)" not in titles(server.url):
+            assert time.monotonic() < deadline, "the new version was not picked up"
+            time.sleep(0.3)
+    finally:
+        target.write_text(original, encoding="utf-8")

@@ -1,0 +1,68 @@
+"""`prospectus validate`: exit 0 conforms, 1 violations, 2 unreadable input — never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import PROSPECTUS, ROOT
+
+DATA = Path(__file__).parent / "data" / "cli"
+SHAPES_CASES = Path(__file__).parent / "shapes"
+
+
+def validate(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PROSPECTUS, "validate", *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_bundled_sources_conform() -> None:
+    result = validate()
+    assert result.returncode == 0, result.stderr
+    assert "conforms" in result.stdout
+    assert "0 violation(s)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("broken.ttl", 3), ("broken.jsonld", 4), ("broken.trig", 4)],
+)
+def test_unreadable_input_exits_2_naming_file_and_line(name: str, line: int | None) -> None:
+    result = validate(DATA / name)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert name in result.stderr and "syntax error" in result.stderr
+    if line is not None:
+        assert f"{name}:{line}:" in result.stderr
+
+
+def test_missing_file_exits_2() -> None:
+    result = validate(DATA / "no-such-file.ttl")
+    assert result.returncode == 2
+    assert "no-such-file.ttl" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_valid_examples_exit_0() -> None:
+    files = sorted((SHAPES_CASES / "valid").glob("*.ttl"))
+    assert files, "tests/shapes/valid holds examples"
+    for path in files:
+        result = validate(path)
+        assert result.returncode == 0, (path.name, result.stderr)
+
+
+def test_invalid_example_exits_1_with_report() -> None:
+    files = sorted((SHAPES_CASES / "invalid").glob("*.ttl"))
+    assert files, "tests/shapes/invalid holds examples"
+    for path in files:
+        result = validate(path)
+        assert result.returncode == 1, (path.name, result.stderr)
+        assert "Violation:" in result.stderr and "message:" in result.stderr
+        assert path.name in result.stderr, "the report names the file"
