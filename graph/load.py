@@ -8,10 +8,12 @@ its triples are loaded into the named graph of that node's IRI. Files given to
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import rdflib
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -24,8 +26,16 @@ ONTOLOGY_GRAPH = URIRef(ID["graph/ontology"])
 VOCABULARY_GRAPH = URIRef(ID["graph/vocabularies"])
 SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord)
 
-_FORMATS = {".ttl": "turtle", ".trig": "trig", ".jsonld": "json-ld", ".json": "json-ld",
-            ".nt": "nt", ".nq": "nquads", ".rdf": "xml", ".owl": "xml"}
+_FORMATS = {
+    ".ttl": "turtle",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".rdf": "xml",
+    ".owl": "xml",
+}
 
 
 @dataclass(frozen=True)
@@ -43,15 +53,30 @@ def rdf_format(path: Path) -> str:
         raise SourceStructureError(path, f"unknown file type {path.suffix!r} ({known})") from None
 
 
+@contextmanager
+def literals_as_written() -> Iterator[None]:
+    """Keep every literal's lexical form as written ("P24M" stays "P24M", not "P2Y")."""
+    saved = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+
+
 def parse_into(target: Graph | Dataset, path: Path, fmt: str | None = None) -> None:
-    """Parse `path` into `target`, turning every parser failure into SourceSyntaxError."""
+    """Parse `path` into `target`, turning every parser failure into SourceSyntaxError.
+
+    Literals keep their lexical form: sources are facts as stated.
+    """
     fmt = fmt or rdf_format(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+        with literals_as_written():
+            target.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
     except BadSyntax as exc:
         raise SourceSyntaxError(path, exc.lines + 1, exc._why or "bad syntax") from None
     except json.JSONDecodeError as exc:

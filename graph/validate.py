@@ -91,7 +91,11 @@ def validate(
         abort_on_first=False,
     )
     results = []
-    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested sh:detail results of sh:node/sh:qualified
+    # constraints are not separate problems.
+    top_level = [r for report in report_graph.subjects(RDF.type, SH.ValidationReport)
+                 for r in report_graph.objects(report, SH.result)]
+    for result in top_level:
         severity = report_graph.value(result, SH.resultSeverity)
         focus = report_graph.value(result, SH.focusNode)
         message = report_graph.value(result, SH.resultMessage)

@@ -1,0 +1,373 @@
+"""The project SHACL shapes (shapes/prospectus-shapes.ttl) against example graphs.
+
+Laid out like pySHACL's W3C test runner: every file in tests/shapes/valid/ must conform and
+every file in tests/shapes/invalid/ must be rejected for exactly the reason in its header:
+
+    # expect: shp:ScoreOnScaleStep not a step of the scale
+    # expect-warning: shp:DeadlineNotAfterStart is after the start
+
+`expect` lines name the Violations (shape + a fragment of its message), `expect-warning`
+lines the Warnings. The set of shapes reported must equal the set named, and each reported
+message must contain the fragment named for its shape.
+
+Each example is validated together with the ontology (ont_graph, and mixed into the data
+as the build does) and the vocabularies (part of the data graph), as graph/build.py does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, RDF, SH
+
+from graph import paths
+
+EXAMPLES = Path(__file__).resolve().parent / "shapes"
+VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
+INVALID = sorted((EXAMPLES / "invalid").glob("*.ttl"))
+SHAPES_DOC = URIRef("https://w3id.org/prospectus/shapes")
+
+_HEADER = re.compile(r"^#\s*(expect|expect-warning):\s*(\S+)\s*(.*?)\s*$")
+
+
+@cache
+def shapes() -> Graph:
+    graph = Graph()
+    graph.parse(paths.SHAPES_FILE, format="turtle")
+    return graph
+
+
+@cache
+def ontology() -> Graph:
+    graph = Graph()
+    if paths.ONTOLOGY_FILE.exists():
+        graph.parse(paths.ONTOLOGY_FILE, format="turtle")
+    else:
+        graph.parse(data=STAND_IN_ONTOLOGY, format="turtle")
+    return graph
+
+
+@cache
+def vocabularies() -> Graph:
+    graph = Graph()
+    files = sorted(paths.VOCAB_DIR.glob("*.ttl"))
+    for path in files:
+        graph.parse(path, format="turtle")
+    if not files:
+        graph.parse(data=STAND_IN_VOCABULARIES, format="turtle")
+    return graph
+
+
+# Until ontology/ and ontology/vocab/ are written, the axioms and concepts of docs/model.md
+# that the shapes rely on stand in for them. Once the files exist they are used instead.
+_PREFIXES = """
+@prefix pro: <https://w3id.org/prospectus/ontology#> .
+@prefix vocab: <https://w3id.org/prospectus/vocab/> .
+@prefix elm: <http://data.europa.eu/snb/model/elm/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix eu: <http://publications.europa.eu/resource/authority/> .
+@prefix authority: <http://publications.europa.eu/resource/authority/> .
+@prefix snb: <http://data.europa.eu/snb/> .
+"""
+STAND_IN_ONTOLOGY = (
+    _PREFIXES
+    + """
+pro:DegreeRequirement rdfs:subClassOf pro:AdmissionRequirement .
+pro:ExperienceRequirement rdfs:subClassOf pro:AdmissionRequirement .
+pro:LanguageRequirement rdfs:subClassOf pro:AdmissionRequirement .
+pro:ThesisTrack rdfs:subClassOf pro:ProgrammeComponent .
+pro:Consortium rdfs:subClassOf org:Organization .
+pro:StudyPortal rdfs:subClassOf org:Organization .
+"""
+)
+STAND_IN_VOCABULARIES = (
+    _PREFIXES
+    + r"""
+vocab:language-test a skos:ConceptScheme .
+vocab:score-scale a skos:ConceptScheme .
+vocab:applicant-group a skos:ConceptScheme .
+vocab:jurisdiction a skos:ConceptScheme .
+vocab:teaching-method a skos:ConceptScheme .
+vocab:quality-flag a skos:ConceptScheme .
+vocab:programme-kind a skos:ConceptScheme .
+vocab:subject-area\/topuniversities a skos:ConceptScheme .
+vocab:language-test\/ielts a skos:Concept ; skos:inScheme vocab:language-test ;
+    skos:prefLabel "IELTS Academic"@en ; pro:scoreScale vocab:score-scale\/ielts-band .
+vocab:language-test\/toefl-ibt a skos:Concept ; skos:inScheme vocab:language-test ;
+    skos:prefLabel "TOEFL iBT"@en ; pro:scoreScale vocab:score-scale\/toefl-ibt-total ;
+    pro:componentScoreScale vocab:score-scale\/toefl-ibt-section .
+vocab:language-test\/cambridge-c1-advanced a skos:Concept ; skos:inScheme vocab:language-test ;
+    skos:prefLabel "Cambridge C1 Advanced"@en ;
+    pro:scoreScale vocab:score-scale\/cambridge-english-scale .
+vocab:language-test\/cambridge-c2-proficiency a skos:Concept ;
+    skos:inScheme vocab:language-test ; skos:prefLabel "Cambridge C2 Proficiency"@en ;
+    pro:scoreScale vocab:score-scale\/cambridge-english-scale .
+vocab:score-scale\/ielts-band a skos:Concept ; skos:inScheme vocab:score-scale ;
+    skos:prefLabel "IELTS band score"@en ;
+    pro:scaleMinimum 0.0 ; pro:scaleMaximum 9.0 ; pro:scaleStep 0.5 .
+vocab:score-scale\/toefl-ibt-total a skos:Concept ; skos:inScheme vocab:score-scale ;
+    skos:prefLabel "TOEFL iBT total score"@en ;
+    pro:scaleMinimum 0 ; pro:scaleMaximum 120 ; pro:scaleStep 1 .
+vocab:score-scale\/toefl-ibt-section a skos:Concept ; skos:inScheme vocab:score-scale ;
+    skos:prefLabel "TOEFL iBT section score"@en ;
+    pro:scaleMinimum 0 ; pro:scaleMaximum 30 ; pro:scaleStep 1 .
+vocab:score-scale\/cambridge-english-scale a skos:Concept ; skos:inScheme vocab:score-scale ;
+    skos:prefLabel "Cambridge English Scale"@en ;
+    pro:scaleMinimum 80 ; pro:scaleMaximum 230 ; pro:scaleStep 1 .
+vocab:applicant-group\/international a skos:Concept ; skos:inScheme vocab:applicant-group ;
+    skos:prefLabel "international students"@en .
+vocab:applicant-group\/united-states a skos:Concept ; skos:inScheme vocab:applicant-group ;
+    skos:prefLabel "students from the United States"@en .
+vocab:applicant-group\/flemish-community-degree a skos:Concept ;
+    skos:inScheme vocab:applicant-group ;
+    skos:prefLabel "holders of a degree from a Flemish Community institution"@en .
+vocab:jurisdiction\/flemish-community a skos:Concept ; skos:inScheme vocab:jurisdiction ;
+    skos:prefLabel "Flemish Community"@en .
+vocab:teaching-method\/case-studies a skos:Concept ;
+    skos:inScheme vocab:teaching-method ; skos:prefLabel "case studies"@en .
+vocab:quality-flag\/page-slip a skos:Concept ; skos:inScheme vocab:quality-flag ;
+    skos:prefLabel "slip on the page"@en .
+vocab:quality-flag\/stale-text a skos:Concept ; skos:inScheme vocab:quality-flag ;
+    skos:prefLabel "stale text"@en .
+vocab:programme-kind\/joint-master a skos:Concept ; skos:inScheme vocab:programme-kind ;
+    skos:prefLabel "joint master"@en .
+vocab:programme-kind\/master-specialisation a skos:Concept ;
+    skos:inScheme vocab:programme-kind ; skos:prefLabel "master specialisation"@en .
+vocab:subject-area\/topuniversities\/public-policy a skos:Concept ;
+    skos:inScheme vocab:subject-area\/topuniversities ; skos:prefLabel "Public Policy"@en .
+snb:eqf\/6 a skos:Concept ; skos:inScheme snb:eqf\/25831c2 ; skos:prefLabel "Level 6"@en .
+snb:eqf\/7 a skos:Concept ; skos:inScheme snb:eqf\/25831c2 ; skos:prefLabel "Level 7"@en .
+snb:isced-f\/0688 a skos:Concept ; skos:inScheme snb:isced-f\/25831c2 ;
+    skos:prefLabel "Inter-disciplinary programmes and qualifications involving ICTs"@en .
+snb:isced-f\/0413 a skos:Concept ; skos:inScheme snb:isced-f\/25831c2 ;
+    skos:prefLabel "Management and administration"@en .
+snb:education-credit\/6fcec5c5af a skos:Concept ;
+    skos:inScheme snb:education-credit\/25831c2 ; skos:prefLabel "ECTS"@en .
+snb:learning-assessment\/9191af2ed9 a skos:Concept ;
+    skos:inScheme snb:learning-assessment\/25831c2 ; skos:prefLabel "Presential"@en .
+snb:learning-schedule\/72a0ab92fa a skos:Concept ;
+    skos:inScheme snb:learning-schedule\/25831c2 ; skos:prefLabel "Full time"@en .
+snb:learning-opportunity\/0f7dac46ca a skos:Concept ;
+    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Programme module"@en .
+snb:learning-opportunity\/b2434ca358 a skos:Concept ;
+    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Thesis"@en .
+snb:learning-opportunity\/77b99de990 a skos:Concept ;
+    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Internship"@en .
+eu:language\/ENG a skos:Concept ; skos:inScheme authority:language ;
+    skos:prefLabel "English"@en .
+eu:currency\/EUR a skos:Concept ; skos:inScheme authority:currency ;
+    skos:prefLabel "Euro"@en .
+"""
+)
+_COUNTRIES = ("BEL", "DEU", "EST", "NLD", "AUS", "CAN", "IRL", "NZL", "GBR", "USA")
+STAND_IN_VOCABULARIES += "".join(
+    f"eu:country\\/{c} a skos:Concept ; skos:inScheme authority:country .\n" for c in _COUNTRIES
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    severity: str
+    shape: URIRef
+    message: str
+    focus: str
+
+
+def run(example: Path) -> list[Result]:
+    data = Graph()
+    data.parse(example, format="turtle")
+    data += vocabularies()
+    data += ontology()
+    _conforms, report, _text = validate(
+        data,
+        shacl_graph=shapes(),
+        ont_graph=ontology(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    results = []
+    # Top-level results only: pySHACL also types the nested sh:detail results of sh:node.
+    top = report.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
+    for node in report.objects(top, SH.result):
+        severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
+        messages = [str(m) for m in report.objects(node, SH.resultMessage)]
+        results.append(
+            Result(
+                severity,
+                URIRef(report.value(node, SH.sourceShape)),
+                " / ".join(messages),
+                str(report.value(node, SH.focusNode)),
+            )
+        )
+    return results
+
+
+def expectations(example: Path) -> dict[str, dict[URIRef, str]]:
+    """{"Violation": {shape: fragment}, "Warning": {...}} from the file's comment header."""
+    found: dict[str, dict[URIRef, str]] = {"Violation": {}, "Warning": {}}
+    namespaces = shapes().namespace_manager
+    for line in example.read_text(encoding="utf-8").splitlines():
+        match = _HEADER.match(line)
+        if match:
+            kind, curie, fragment = match.groups()
+            severity = "Violation" if kind == "expect" else "Warning"
+            found[severity][namespaces.expand_curie(curie)] = fragment
+    return found
+
+
+def check(example: Path, results: list[Result]) -> None:
+    expected = expectations(example)
+    for severity, wanted in expected.items():
+        got = [r for r in results if r.severity == severity]
+        report = "\n".join(f"  {r.shape} on {r.focus}: {r.message}" for r in got)
+        assert {r.shape for r in got} == set(wanted), (
+            f"{example.name}: expected {severity}s from {sorted(wanted)}, got\n{report}"
+        )
+        for r in got:
+            assert wanted[r.shape] in r.message, (
+                f"{example.name}: {r.shape} said {r.message!r}, "
+                f"expected it to mention {wanted[r.shape]!r}"
+            )
+    others = [r for r in results if r.severity not in expected]
+    assert not others, f"{example.name}: unexpected results {others}"
+
+
+def test_examples_exist() -> None:
+    assert len(VALID) >= 4
+    assert len(INVALID) >= 20
+
+
+@pytest.mark.parametrize("example", VALID, ids=[p.stem for p in VALID])
+def test_valid_example_conforms(example: Path) -> None:
+    assert not expectations(example)["Violation"], "a valid example expects no Violation"
+    check(example, run(example))
+
+
+@pytest.mark.parametrize("example", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_example_is_rejected_for_its_reason(example: Path) -> None:
+    wanted = expectations(example)["Violation"]
+    assert wanted, f"{example.name} has no '# expect: shp:Shape message' header"
+    check(example, run(example))
+
+
+def test_warnings_only_example_reports_its_warning() -> None:
+    warned = [p for p in VALID if expectations(p)["Warning"]]
+    assert warned, "one valid example must exercise the Warnings"
+    for example in warned:
+        results = run(example)
+        assert {r.severity for r in results} == {"Warning"}
+
+
+def test_every_expected_shape_exists() -> None:
+    declared = set(shapes().subjects(SH.severity, None))
+    for example in VALID + INVALID:
+        for wanted in expectations(example).values():
+            missing = set(wanted) - declared
+            assert not missing, f"{example.name} names unknown shapes {missing}"
+
+
+def test_every_sparql_rule_is_exercised() -> None:
+    """Each SHACL-SPARQL shape is triggered by at least one example."""
+    sparql_shapes = {s for s in shapes().subjects(SH.sparql, None) if isinstance(s, URIRef)}
+    expected = {
+        shape
+        for example in VALID + INVALID
+        for wanted in expectations(example).values()
+        for shape in wanted
+    }
+    assert sparql_shapes - expected == set()
+
+
+def _shape_nodes(graph: Graph) -> set:
+    nodes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(
+        graph.subjects(RDF.type, SH.PropertyShape)
+    )
+    nodes |= set(graph.objects(None, SH.property)) | set(graph.objects(None, SH.node))
+    return nodes
+
+
+# Parameters that make a shape report something itself (targets and sh:property do not).
+_CONSTRAINTS = {
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.minCount,
+    SH.maxCount,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minExclusive,
+    SH.maxExclusive,
+    SH.pattern,
+    SH.languageIn,
+    SH.uniqueLang,
+    SH["in"],
+    SH.hasValue,
+    SH.node,
+    SH["or"],
+    SH["and"],
+    SH["not"],
+    SH.lessThan,
+    SH.lessThanOrEquals,
+    SH.equals,
+    SH.disjoint,
+    SH.closed,
+}
+
+
+def test_every_shape_has_an_explicit_severity() -> None:
+    graph = shapes()
+    for node in _shape_nodes(graph):
+        severity = graph.value(node, SH.severity)
+        assert severity in {SH.Violation, SH.Warning, SH.Info}, f"{node} has no sh:severity"
+
+
+def test_every_constraint_has_a_message() -> None:
+    graph = shapes()
+    for node in _shape_nodes(graph):
+        if any((node, p, None) in graph for p in _CONSTRAINTS):
+            assert graph.value(node, SH.message) is not None, f"{node} has no sh:message"
+    constraints = list(graph.objects(None, SH.sparql))
+    assert constraints
+    for node in constraints:
+        message = graph.value(node, SH.message)
+        assert isinstance(message, Literal) and str(message), f"{node} has no sh:message"
+
+
+def test_sparql_shapes_carry_no_second_message() -> None:
+    """pySHACL would report a shape-level sh:message next to the constraint's own one."""
+    graph = shapes()
+    for shape in set(graph.subjects(SH.sparql, None)):
+        assert graph.value(shape, SH.message) is None, shape
+
+
+def test_shapes_document_header() -> None:
+    graph = shapes()
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license):
+        assert graph.value(SHAPES_DOC, prop) is not None, f"shapes document lacks {prop}"
+    prefixes = {str(graph.value(d, SH.prefix)) for d in graph.objects(SHAPES_DOC, SH.declare)}
+    assert {"pro", "skos", "dct", "prov", "xsd"} <= prefixes
+
+
+def test_shapes_graph_loads_in_pyshacl() -> None:
+    conforms, report, _ = validate(
+        Graph(), shacl_graph=shapes(), inference="none", advanced=True, allow_warnings=True
+    )
+    assert conforms, report.serialize(format="turtle")
+
+
+def test_language_lists_are_well_formed() -> None:
+    graph = shapes()
+    for node in graph.objects(None, SH.languageIn):
+        tags = [str(t) for t in Collection(graph, node)]
+        assert tags and all(re.fullmatch(r"[a-z]{2}", t) for t in tags), tags
