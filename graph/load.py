@@ -15,6 +15,7 @@ from pathlib import Path
 
 import rdflib
 from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -134,16 +135,22 @@ def read_vocabularies(directory: Path = paths.VOCAB_DIR) -> Graph:
     return graph
 
 
+def stable_blank_nodes(graph: Graph) -> Graph:
+    """Relabel blank nodes canonically (OWL lists in the ontology), so that the same graph
+    always serialises to the same bytes."""
+    if not any(isinstance(t, BNode) for triple in graph for t in triple):
+        return graph
+    return to_canonical_graph(graph)
+
+
 def assemble(sources: Sequence[SourceFile], ontology: Graph, vocabularies: Graph) -> Dataset:
     """The dataset to publish: one named graph per source, plus ontology and vocabularies."""
     dataset = Dataset()
-    for iri, graph in ((ONTOLOGY_GRAPH, ontology), (VOCABULARY_GRAPH, vocabularies)):
+    parts = [(ONTOLOGY_GRAPH, ontology), (VOCABULARY_GRAPH, vocabularies)]
+    parts += [(source.graph_iri, source.graph) for source in sources]
+    for iri, graph in parts:
         target = dataset.graph(iri)
-        for triple in graph:
-            target.add(triple)
-    for source in sources:
-        target = dataset.graph(source.graph_iri)
-        for triple in source.graph:
+        for triple in stable_blank_nodes(graph):
             target.add(triple)
     return dataset
 
