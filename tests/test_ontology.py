@@ -36,7 +36,7 @@ USING_FILES = [
     *sorted(paths.SOURCES_DIR.glob("*.ttl")),
     *sorted(paths.SHAPES_DIR.glob("*.ttl")),
 ]
-MODEL_DOCS = [paths.ROOT / "docs" / "model.md", paths.ROOT / "docs" / "model-additions.md"]
+MODEL_DOCS = [paths.ROOT / "docs" / "model.md"]
 # `pro:Name` in the model documents: a CURIE of the ontology namespace.
 PRO_CURIE = re.compile(r"\bpro:([A-Za-z][A-Za-z0-9]*)\b")
 
