@@ -80,11 +80,12 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            requests.get(url + "/", timeout=2)
+            requests.get(url + "/", timeout=5)
             return LiveServer(url, process, log)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server did not answer within {timeout}s:\n{log.read_text()}")
 
 
