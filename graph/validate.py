@@ -15,8 +15,13 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from . import paths
-from .errors import ValidationFailed, Violation
+from .errors import ProspectusError, ValidationFailed, Violation
 from .load import parse_into
+
+
+class ShapesError(ProspectusError):
+    """The shapes graph itself is broken (exit 2)."""
+
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -56,8 +61,13 @@ def _short(node: Node | None) -> str | None:
 
 def _where(dataset: Dataset, files: dict[URIRef, str], focus: Node) -> str | None:
     """The source file(s) in which `focus` is described."""
-    found = sorted({files[URIRef(g.identifier)] for g in dataset.graphs()
-                    if URIRef(g.identifier) in files and (focus, None, None) in g})
+    found = sorted(
+        {
+            files[URIRef(g.identifier)]
+            for g in dataset.graphs()
+            if URIRef(g.identifier) in files and (focus, None, None) in g
+        }
+    )
     return ", ".join(found) or None
 
 
@@ -90,11 +100,16 @@ def validate(
         allow_warnings=True,
         abort_on_first=False,
     )
+    if not isinstance(report_graph, Graph):  # pyshacl's ValidationFailure: the shapes are broken
+        raise ShapesError(f"the shapes could not be applied: {report_graph}")
     results = []
     # Only the report's own results: nested sh:detail results of sh:node/sh:qualified
     # constraints are not separate problems.
-    top_level = [r for report in report_graph.subjects(RDF.type, SH.ValidationReport)
-                 for r in report_graph.objects(report, SH.result)]
+    top_level = [
+        r
+        for report in report_graph.subjects(RDF.type, SH.ValidationReport)
+        for r in report_graph.objects(report, SH.result)
+    ]
     for result in top_level:
         severity = report_graph.value(result, SH.resultSeverity)
         focus = report_graph.value(result, SH.focusNode)
@@ -110,6 +125,13 @@ def validate(
                 source_file=_where(dataset, files or {}, focus) if focus is not None else None,
             )
         )
-    results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "",
-                                r.focus_node, r.path or "", r.message))
+    results.sort(
+        key=lambda r: (
+            SEVERITY_ORDER.get(r.severity, 9),
+            r.source_file or "",
+            r.focus_node,
+            r.path or "",
+            r.message,
+        )
+    )
     return Report(results)
