@@ -34,19 +34,20 @@ def negotiate(
         return fmt
     if not accept or all(value == "*/*" for value, _q in accept):
         return default
-    candidates: list[str] = []
-    owner: dict[str, Format] = {}
-    # The default first, so that ties (e.g. text/*, */*) go to it.
-    for fmt in sorted(offered, key=lambda f: f is not default):
-        for media_type in (fmt.media_type, *fmt.aliases):
-            if media_type not in owner:
-                owner[media_type] = fmt
-                candidates.append(media_type)
-    best = accept.best_match(candidates)
+    # Wildcards (text/*, */*) match only a format's own media type; an alias such as
+    # text/xml counts only when the client names it literally.
+    named = {value.lower(): q for value, q in accept}
+    best, best_q = None, 0.0
+    for fmt in sorted(offered, key=lambda f: f is not default):  # ties go to the default
+        q = accept.quality(fmt.media_type)
+        for alias in fmt.aliases:
+            q = max(q, named.get(alias, 0.0))
+        if q > best_q:
+            best, best_q = fmt, q
     if best is None:
         offered_types = ", ".join(f.media_type for f in offered)
         raise NotAcceptable(
             f"none of the requested media types ({accept.to_header()}) can be produced here; "
             f"available: {offered_types}"
         )
-    return owner[best]
+    return best

@@ -1,25 +1,49 @@
 """The one store interface: the only code that touches the published data.
 
-`open_store(settings, version_dir)` returns the implementation the `store` setting names.
+`open_store(settings, version_dir)` returns the implementation the `store` setting names:
+oxigraph (default), rdflib or remote. `graph.store.files.open_files` serves RDF files given
+with `prospectus serve --data`.
 """
 
-from .base import QueryResult, Store, StoreError
+from .base import (
+    QueryRefused,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimedOut,
+    Store,
+    StoreError,
+    UpstreamError,
+)
 
-__all__ = ["QueryResult", "Store", "StoreError", "open_store"]
+__all__ = [
+    "QueryRefused",
+    "QueryResult",
+    "QuerySyntaxError",
+    "QueryTimedOut",
+    "Store",
+    "StoreError",
+    "UpstreamError",
+    "open_store",
+]
 
 
 def open_store(settings, version_dir=None) -> Store:  # noqa: ANN001
+    from .limits import Limits
+
+    limits = Limits.from_settings(settings)
     kind = settings.store
     if kind == "oxigraph":
         from .oxigraph import OxigraphStore
 
-        return OxigraphStore.open_published(version_dir, in_memory=settings.store_in_memory)
+        return OxigraphStore.open_published(
+            version_dir, in_memory=settings.store_in_memory, limits=limits
+        )
     if kind == "rdflib":
         from .rdflib import RdflibStore
 
-        return RdflibStore.open_published(version_dir)
+        return RdflibStore.open_published(version_dir, limits=limits)
     if kind == "remote":
         from .remote import RemoteStore
 
-        return RemoteStore(settings.remote_endpoint)
+        return RemoteStore(settings.remote_endpoint, limits)
     raise StoreError(f"setting 'store' must be oxigraph, rdflib or remote, not {kind!r}")

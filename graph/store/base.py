@@ -2,10 +2,24 @@
 
 Terms crossing the interface are rdflib terms. Query results serialise themselves into any
 result or graph format of graph.formats, so views never know which store they have.
+
+Every implementation answers `query()` under the same rules:
+
+* the default graph is the union of all graphs, unless the caller (the SPARQL protocol's
+  default-graph-uri / named-graph-uri) or the query (FROM / FROM NAMED) names a dataset;
+  FROM and FROM NAMED name graphs of the store;
+* SERVICE clauses are refused before evaluation unless the `service_allowlist` setting names
+  the endpoint, and only allowlisted FROM graphs are ever fetched
+  (graph/store/federation.py);
+* a query runs at most `timeout` seconds (the `query_timeout` setting) and is then stopped,
+  raising QueryTimedOut; a result is cut at `max_rows` rows or triples (the `max_rows`
+  setting) and says so with `truncated`;
+* a malformed query raises QuerySyntaxError with the parser's message and position.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Literal, Protocol
 
@@ -23,9 +37,70 @@ class StoreError(ProspectusError):
     """The store could not be opened or answered in an unexpected way."""
 
 
+class QuerySyntaxError(StoreError):
+    """The query does not parse; the message is the parser's, with its position."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message, line, column)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.message
+
+    @classmethod
+    def from_message(cls, message: str) -> QuerySyntaxError:
+        """Parse 'error at 3:7: …' (Oxigraph) or '… (at char 12), (line:1, col:13)' (rdflib)."""
+        found = re.search(r"at (\d+):(\d+)", message) or re.search(
+            r"line:\s*(\d+),\s*col:\s*(\d+)", message
+        )
+        if found:
+            return cls(message, int(found.group(1)), int(found.group(2)))
+        return cls(message)
+
+
+class QueryTimedOut(StoreError):
+    """The query ran longer than the `query_timeout` setting and was stopped."""
+
+    def __init__(self, timeout: float):
+        super().__init__(timeout)
+        self.timeout = timeout
+
+    def __str__(self) -> str:
+        return (
+            f"the query ran longer than {self.timeout:g} s and was stopped; the limit is the "
+            "`query_timeout` setting. Narrow the query (more specific patterns, LIMIT) "
+            "or ask the operator to raise query_timeout."
+        )
+
+
+class QueryRefused(StoreError):
+    """The query asks for something this service does not do (SERVICE, an update)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UpstreamError(StoreError):
+    """Another server this query needed (an allowlisted SERVICE or FROM) failed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class QueryResult(Protocol):
     kind: QueryKind
     truncated: bool  # True when the row cap cut the result
+    max_rows: int | None  # the cap that applied
 
     def serialize(self, fmt: Format) -> bytes: ...
 
@@ -39,8 +114,13 @@ class Store(Protocol):
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
         max_rows: int | None = None,
+        fmt: Format | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query; the default graph is the union of all named graphs."""
+        """Run a SPARQL 1.1 query; the default graph is the union of all named graphs.
+
+        `timeout` and `max_rows` default to the settings; `fmt` is the format the caller
+        will ask `serialize()` for, so that the result is produced in it directly.
+        """
         ...
 
     def quads(

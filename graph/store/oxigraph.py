@@ -1,12 +1,26 @@
-"""The default store: embedded Oxigraph (pyoxigraph), on disk or loaded into memory."""
+"""The default store: embedded Oxigraph (pyoxigraph), on disk or loaded into memory.
+
+Lookups (`quads`, `describe`) run in the web worker: they are bounded index scans. SPARQL
+queries run in executor processes (graph/store/limits.py) and come back serialised by
+pyoxigraph's own writers (QuerySolutions/QueryTriples serialisation, graph/store/results.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
+from rdflib import Dataset
+from rdflib.term import Node, URIRef
 
-from .base import StoreError
+from ..formats import Format
+from . import federation, query_text, results
+from .base import Quad, QuerySyntaxError, StoreError
+from .limits import Job, LazyPool, Limits
+from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
 
 
 def create_on_disk(nquads: Path, store_dir: Path) -> None:
@@ -31,3 +45,167 @@ def open_store(version_dir: Path, *, in_memory: bool) -> ox.Store:
         return ox.Store.read_only(str(version_dir / "store"))
     except OSError as exc:
         raise StoreError(f"could not open the Oxigraph store in {version_dir}: {exc}") from exc
+
+
+def _graph_node(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QuerySyntaxError(f"graph IRI <{iri}> is not a valid IRI: {exc}") from exc
+
+
+class OxigraphEngine:
+    """Evaluates jobs with pyoxigraph; runs inside executor processes."""
+
+    def __init__(
+        self, store: ox.Store, disk_path: Path | None = None, allowlist: Sequence[str] = ()
+    ):
+        self.store = store
+        self.disk_path = disk_path
+        self.allowlist = tuple(allowlist)
+
+    def _with_fetched_graphs(self, job: Job) -> ox.Store | None:
+        """A one-query store holding the query's FROM graphs, when an allowlisted one has to
+        be fetched (local graphs are copied in; only FROM queries with the allowlist)."""
+        if job.default_graph_uris or job.named_graph_uris or not self.allowlist:
+            return None
+        default, named = query_text.dataset_clause(job.sparql)
+        local = {
+            iri
+            for iri in dict.fromkeys(default + named)
+            if any(True for _ in self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+        }
+        fetch = federation.remote_from_graphs(job.sparql, self.allowlist, local)
+        if not fetch:
+            return None
+        temporary = ox.Store()
+        for iri in dict.fromkeys(default + named):
+            graph = ox.NamedNode(iri)
+            if iri in fetch:
+                temporary.extend(
+                    ox.Quad(t.subject, t.predicate, t.object, graph)
+                    for t in federation.fetch_graph(iri)
+                )
+            else:
+                temporary.extend(self.store.quads_for_pattern(None, None, None, graph))
+        return temporary
+
+    def after_fork(self) -> None:
+        if self.disk_path is not None:  # a RocksDB handle is not shared across a fork
+            self.store = ox.Store.read_only(str(self.disk_path))
+
+    def run(self, job: Job) -> results.Answer:
+        options: dict = {"base_iri": job.base_iri}
+        if job.default_graph_uris or job.named_graph_uris:
+            options["default_graph"] = [_graph_node(g) for g in job.default_graph_uris]
+            options["named_graphs"] = [_graph_node(g) for g in job.named_graph_uris]
+        elif not query_text.has_dataset_clause(job.sparql):
+            options["use_default_graph_as_union"] = True
+        store = self._with_fetched_graphs(job) or self.store
+        try:
+            answer = store.query(job.sparql, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError.from_message(str(exc)) from None
+        requested = results.format_named(job.fmt)
+        if isinstance(answer, ox.QueryBoolean):
+            fmt = requested if requested and requested.kind == "results" else results.JSON
+            return results.Answer("ask", fmt, results.ask_bytes(bool(answer), fmt))
+        if isinstance(answer, ox.QuerySolutions):
+            fmt = requested if requested and requested.kind == "results" else results.JSON
+            tsv, truncated = results.capped_tsv(answer, job.max_rows)
+            body = results.convert_results(tsv, results.TSV, fmt)
+            keep = tsv if fmt.name == "csv" else None
+            return results.Answer("select", fmt, body, truncated, job.max_rows, keep)
+        fmt = requested if requested and requested.kind == "graph" else results.NTRIPLES
+        limit = None if job.max_rows is None else job.max_rows + 1
+        triples = list(islice(answer, limit))
+        truncated = job.max_rows is not None and len(triples) > job.max_rows
+        if truncated:
+            triples = triples[: job.max_rows]
+        body = results.serialize_triples(triples, fmt)
+        return results.Answer("graph", fmt, body, truncated, job.max_rows)
+
+
+class OxigraphStore:
+    """The Store protocol over a pyoxigraph Store (in memory or read-only on disk)."""
+
+    def __init__(self, store: ox.Store, limits: Limits, disk_path: Path | None = None):
+        self._store = store
+        self.limits = limits
+        engine = OxigraphEngine(store, disk_path, limits.service_allowlist)
+        self._pool = LazyPool(engine, limits.processes)
+
+    @classmethod
+    def open_published(
+        cls,
+        version_dir: Path,
+        *,
+        in_memory: bool,
+        limits: Limits,
+    ) -> OxigraphStore:
+        store = open_store(version_dir, in_memory=in_memory)
+        return cls(store, limits, None if in_memory else version_dir / "store")
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        fmt: Format | None = None,
+        base_iri: str | None = None,
+    ) -> results.Answer:
+        federation.check(sparql, self.limits.service_allowlist)
+        job = Job(
+            sparql=sparql,
+            default_graph_uris=tuple(default_graph_uris),
+            named_graph_uris=tuple(named_graph_uris),
+            fmt=fmt.name if fmt else None,
+            max_rows=self.limits.max_rows if max_rows is None else max_rows,
+            base_iri=base_iri,
+        )
+        limit = self.limits.timeout if timeout is None else timeout
+        return self._pool.get().run(job, limit)
+
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: Node | None = None,
+    ) -> Iterator[Quad]:
+        try:
+            pattern: tuple[Any, Any, Any, Any] = (
+                None if subject is None else to_oxigraph(subject),
+                None if predicate is None else to_oxigraph(predicate),
+                None if obj is None else to_oxigraph(obj),
+                graph_to_oxigraph(graph),
+            )
+        except (TypeError, ValueError):
+            return  # a term Oxigraph cannot hold (e.g. an invalid IRI) matches nothing
+        for quad in self._store.quads_for_pattern(*pattern):
+            yield cast(
+                Quad,
+                (
+                    to_rdflib(quad.subject),
+                    to_rdflib(quad.predicate),
+                    to_rdflib(quad.object),
+                    to_rdflib(quad.graph_name),
+                ),
+            )
+
+    def describe(self, iri: URIRef) -> Dataset:
+        return dataset_of((*self.quads(iri, None, None, None), *self.quads(None, None, iri, None)))
+
+    def named_graphs(self) -> list[URIRef]:
+        return sorted(
+            URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
+
+    def triple_count(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        self._pool.close()

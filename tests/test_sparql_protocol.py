@@ -1,0 +1,443 @@
+"""The SPARQL protocol without a socket: server/sparql.py (request parsing), the lexical
+pre-pass (graph/store/query_text.py), the federation policy, the row cap and the executor
+pool; then the /sparql view in-process through Flask's test client.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, URIRef
+
+from graph.formats import BY_NAME
+from graph.store import QueryRefused, QueryTimedOut, StoreError, query_text
+from graph.store.federation import check
+from graph.store.limits import ExecutorPool, Job
+from graph.store.results import capped_tsv
+from server import create_app
+from server.errors import ProtocolError, QueryTooLarge
+from server.sparql import QueryRequest, ReadOnly, UnsupportedMediaType, parse_request
+
+from .sparql_support import PROGRAMMES, result_rows
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+
+
+def parse(
+    method: str = "GET",
+    content_type: str | None = None,
+    args: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+    max_query_length: int = 1000,
+) -> QueryRequest | None:
+    return parse_request(method, content_type, args or [], body, max_query_length=max_query_length)
+
+
+# -- server/sparql.py --------------------------------------------------------------------------
+
+
+def test_the_three_forms_give_the_same_request() -> None:
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    graphs = [
+        ("default-graph-uri", "http://example.org/a"),
+        ("named-graph-uri", "http://example.org/b"),
+    ]
+    via_get = parse("GET", None, [("query", query), *graphs])
+    via_form = parse("POST", FORM, graphs, b"query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D")
+    via_direct = parse("POST", f"{DIRECT}; charset=utf-8", graphs, query.encode())
+    assert via_get == via_form == via_direct
+    assert via_get is not None
+    assert via_get.default_graph_uris == ("http://example.org/a",)
+    assert via_get.named_graph_uris == ("http://example.org/b",)
+    assert via_get.form == "select" and via_get.kind == "results"
+
+
+def test_dataset_parameters_may_come_in_the_url_of_a_form_post() -> None:
+    request = parse(
+        "POST",
+        FORM,
+        [("default-graph-uri", "http://example.org/a")],
+        b"query=ASK%20%7B%7D&named-graph-uri=http%3A%2F%2Fexample.org%2Fb",
+    )
+    assert request is not None
+    assert request.default_graph_uris == ("http://example.org/a",)
+    assert request.named_graph_uris == ("http://example.org/b",)
+
+
+def test_get_without_query_is_the_service_description() -> None:
+    assert parse("GET", None, []) is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"args": [("query", "ASK {}"), ("query", "ASK {}")]}, ProtocolError, "exactly one"),
+        (
+            {"method": "POST", "content_type": "text/plain", "body": b"ASK {}"},
+            UnsupportedMediaType,
+            "text/plain",
+        ),
+        ({"method": "POST", "body": b"query=ASK%20%7B%7D"}, UnsupportedMediaType, "Content-Type"),
+        (
+            {
+                "method": "POST",
+                "content_type": f"{DIRECT}; charset=UTF-16",
+                "body": "ASK {}".encode("utf-16"),
+            },
+            UnsupportedMediaType,
+            "UTF-8",
+        ),
+        (
+            {"method": "POST", "content_type": DIRECT, "body": b"ASK { \xff }"},
+            ProtocolError,
+            "UTF-8",
+        ),
+        ({"method": "POST", "content_type": FORM, "body": b"query=%FF"}, ProtocolError, "UTF-8"),
+        (
+            {
+                "method": "POST",
+                "content_type": DIRECT,
+                "body": b"ASK {}",
+                "args": [("query", "ASK {}")],
+            },
+            ProtocolError,
+            "body",
+        ),
+        ({"method": "POST", "content_type": FORM, "body": b"x=1"}, ProtocolError, "no 'query'"),
+        ({"args": [("query", "   ")]}, ProtocolError, "empty"),
+        (
+            {"args": [("query", "ASK {}"), ("default-graph-uri", "not an iri")]},
+            ProtocolError,
+            "absolute IRI",
+        ),
+        ({"method": "PUT", "args": [("query", "ASK {}")]}, ProtocolError, "GET or POST"),
+        (
+            {"method": "POST", "content_type": "application/sparql-update", "body": b"CLEAR ALL"},
+            ReadOnly,
+            "read-only",
+        ),
+        (
+            {"method": "POST", "content_type": FORM, "body": b"update=CLEAR+ALL"},
+            ReadOnly,
+            "read-only",
+        ),
+        ({"args": [("update", "CLEAR ALL")]}, ReadOnly, "read-only"),
+        ({"args": [("query", "PREFIX a: <a:> DELETE WHERE { ?s ?p ?o }")]}, ReadOnly, "read-only"),
+        ({"args": [("query", "SELECT * {} # " + "x" * 2000)]}, QueryTooLarge, "max_query_length"),
+    ],
+)
+def test_bad_requests(kwargs: dict, error: type[Exception], words: str) -> None:
+    with pytest.raises(error) as caught:
+        parse(**kwargs)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "values, kind, expected",
+    [
+        (("tsv", "text/tab-separated-values"), "results", "tsv"),  # SPARQLWrapper sends both
+        (("xml",), "results", "xml"),
+        (("xml",), "graph", "rdfxml"),
+        (("json",), "graph", "jsonld"),
+        (("json-ld", "application/ld+json"), "graph", "jsonld"),
+        (("n3",), "graph", "turtle"),
+        (("text/csv",), "results", "csv"),
+        (("application/trig",), "graph", "trig"),
+        (("png",), "results", "png"),  # unknown: passed on, conneg answers 406
+    ],
+)
+def test_format_parameter(values: tuple[str, ...], kind: str, expected: str) -> None:
+    query = "ASK {}" if kind == "results" else "CONSTRUCT WHERE { ?s ?p ?o }"
+    request = parse("GET", None, [("query", query), *(("format", v) for v in values)])
+    assert request is not None and request.format == expected
+
+
+# -- the lexical pre-pass and the federation policy -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, form",
+    [
+        ("SELECT * {}", "select"),
+        ("# a comment\nPREFIX ex: <http://ex/>\nBASE <http://b/>\n  ask {}", "ask"),
+        ("construct where { ?s ?p ?o }", "construct"),
+        ("DESCRIBE <x>", "describe"),
+        ("PREFIX x: <y:> INSERT DATA { }", "update"),
+        ("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "update"),
+        ("hello", "unknown"),
+    ],
+)
+def test_query_form(query: str, form: str) -> None:
+    assert query_text.query_form(query) == form
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", True),
+        ("select * { service silent <http://x/> { } }", True),
+        ("SELECT * { \\u0053ERVICE <http://x/> { } }", True),
+        ("SELECT * { ?s ?p 'SERVICE' }", False),
+        ('SELECT * { ?s ?p """a\nSERVICE <x> {}""" }', False),
+        ("SELECT * { ?s ?p ?o } # SERVICE <x> {}", False),
+        ("SELECT * { ?s <http://x/SERVICE> ?o }", False),
+        ("PREFIX service: <x:> SELECT * { ?s service:p ?service }", False),
+    ],
+)
+def test_service_detection(query: str, found: bool) -> None:
+    assert query_text.has_service(query) is found
+
+
+def test_federation_policy() -> None:
+    allowed = ("http://allowed.example/sparql",)
+    check("SELECT * { ?s ?p ?o }", ())
+    check("SELECT * { SERVICE <http://allowed.example/sparql> { ?s ?p ?o } }", allowed)
+    check("PREFIX a: <http://allowed.example/>\nSELECT * { SERVICE a:sparql { } }", allowed)
+    check("BASE <http://allowed.example/>\nSELECT * { SERVICE <sparql> { } }", allowed)
+    with pytest.raises(QueryRefused, match="service_allowlist"):
+        check("SELECT * { SERVICE <http://allowed.example/sparql> { } }", ())
+    with pytest.raises(QueryRefused, match="does not name"):
+        check("SELECT * { SERVICE <http://other.example/sparql> { } }", allowed)
+    with pytest.raises(QueryRefused, match="only endpoints written as IRIs"):
+        check("SELECT * { SERVICE ?endpoint { } }", allowed)
+
+
+def test_dataset_clause() -> None:
+    query = (
+        "PREFIX ex: <http://example.org/>\nSELECT * FROM ex:a FROM <http://example.org/b>"
+        " FROM NAMED ex:c WHERE { ?s ?p 'FROM <x:y>' }"
+    )
+    assert query_text.dataset_clause(query) == (
+        ["http://example.org/a", "http://example.org/b"],
+        ["http://example.org/c"],
+    )
+
+
+# -- the row cap -----------------------------------------------------------------------------
+
+
+def test_capped_tsv_stops_the_serializer_early() -> None:
+    store = ox.Store()
+    for i in range(5000):
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"http://e/{i}"), ox.NamedNode("http://e/p"), ox.Literal(f"line\n{i}")
+            )
+        )
+    tsv, truncated = capped_tsv(store.query("SELECT ?s ?o { ?s ?p ?o }"), 10)
+    assert truncated is True
+    rows = result_rows(tsv, ox.QueryResultsFormat.TSV)
+    assert len(rows) == 10
+    tsv, truncated = capped_tsv(store.query("SELECT ?s ?o { ?s ?p ?o } LIMIT 10"), 10)
+    assert truncated is False and len(result_rows(tsv, ox.QueryResultsFormat.TSV)) == 10
+    tsv, truncated = capped_tsv(store.query("SELECT * {} LIMIT 0"), 10)
+    assert truncated is False
+    assert list(ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)) == []
+
+
+# -- the executor pool -----------------------------------------------------------------------
+
+
+class SleepEngine:
+    """A test engine: `sparql` is a number of seconds to sleep, then it answers its pid."""
+
+    def after_fork(self) -> None:
+        return None
+
+    def run(self, job: Job) -> int:
+        seconds = float(job.sparql)
+        if seconds < 0:
+            os._exit(1)  # an executor that dies in the middle of a query
+        time.sleep(seconds)
+        return os.getpid()
+
+
+def _job(seconds: float) -> Job:
+    return Job(str(seconds), (), (), None, None)
+
+
+def test_pool_kills_at_the_deadline_and_replaces_the_executor() -> None:
+    pool = ExecutorPool(SleepEngine(), 2)
+    try:
+        first = pool.run(_job(0), timeout=5)
+        started = time.monotonic()
+        with pytest.raises(QueryTimedOut):
+            pool.run(_job(60), timeout=0.5)
+        assert time.monotonic() - started < 3
+        pids = {pool.run(_job(0), timeout=5) for _ in range(6)}
+        assert pids and os.getpid() not in pids
+        assert first not in pids or len(pids) >= 1
+        # the killed executor is gone
+        time.sleep(0.2)
+        for pid in pids:
+            os.kill(pid, 0)  # the live ones answer signal 0
+    finally:
+        pool.close()
+
+
+def test_pool_replaces_executors_that_died() -> None:
+    pool = ExecutorPool(SleepEngine(), 1)
+    try:
+        pid = pool.run(_job(0), timeout=5)
+        os.kill(pid, signal.SIGKILL)  # killed while idle: the next query does not notice
+        time.sleep(0.2)
+        assert pool.run(_job(0), timeout=5) != pid
+        with pytest.raises(StoreError, match="ended unexpectedly"):
+            pool.run(_job(-1), timeout=5)  # died during the query: reported
+        assert isinstance(pool.run(_job(0), timeout=5), int)
+    finally:
+        pool.close()
+
+
+# -- the view, in-process --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    data_dir = tmp_path_factory.mktemp("empty-data")
+    app = create_app(
+        overrides={"data_dir": str(data_dir), "max_rows": 3, "threads": 2}, data_files=[PROGRAMMES]
+    )
+    yield app.test_client()
+    app.extensions["prospectus"].store.close()
+
+
+def test_view_forms_agree(client: FlaskClient) -> None:
+    query = "SELECT ?s WHERE { ?s a <http://example.org/Programme> }"
+    accept = {"Accept": "application/sparql-results+json"}
+    bodies = [
+        client.get("/sparql", query_string={"query": query}, headers=accept),
+        client.post("/sparql", data={"query": query}, headers=accept),
+        client.post("/sparql", data=query, headers={**accept, "Content-Type": DIRECT}),
+    ]
+    for response in bodies:
+        assert response.status_code == 200
+        assert result_rows(response.data, ox.QueryResultsFormat.JSON) == {
+            (URIRef("http://example.org/pioneer"),),
+            (URIRef("http://example.org/ict"),),
+            (URIRef("https://w3id.org/prospectus/id/programme/fixture"),),
+        }
+        assert "X-Prospectus-Truncated" not in response.headers
+
+
+def test_view_declares_the_row_cap(client: FlaskClient) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+    assert response.headers["X-Prospectus-Truncated"] == "3"
+    assert len(result_rows(response.data, ox.QueryResultsFormat.JSON)) == 3
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/sparql?query=SELECT", 400),
+        ("/sparql?query=SELECT%20*%20%7B%7D&format=turtle", 406),
+        ("/sparql?update=CLEAR%20ALL", 403),
+        ("/sparql?query=SELECT%20*%20%7B%20SERVICE%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%7D%20%7D", 403),
+    ],
+)
+def test_view_errors_have_the_json_shape(client: FlaskClient, path: str, status: int) -> None:
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == status
+    body = response.get_json()
+    assert set(body) == {"ok", "status", "title", "message", "help_url"}
+    assert body["status"] == status and body["ok"] is False
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_view_method_not_allowed(client: FlaskClient) -> None:
+    assert client.put("/sparql?query=ASK%20%7B%7D").status_code == 405
+
+
+def test_view_service_description_in_graph_formats(client: FlaskClient) -> None:
+    for accept, fmt in (
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/trig", "trig"),
+    ):
+        response = client.get("/sparql", headers={"Accept": accept})
+        assert response.status_code == 200
+        graph = Graph()
+        if fmt == "trig":
+            from rdflib import Dataset
+
+            dataset = Dataset()
+            dataset.parse(data=response.data, format="trig")
+            for s, p, o, _g in dataset.quads():
+                graph.add((s, p, o))
+        else:
+            graph.parse(data=response.data, format=fmt)
+        sd = "http://www.w3.org/ns/sparql-service-description#"
+        assert (None, URIRef(sd + "endpoint"), URIRef("http://localhost/sparql")) in graph
+
+
+def test_view_ask_as_html(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 200
+    assert b"ASK answered" in response.data
+
+
+def test_view_construct_as_html(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql",
+        query_string={
+            "query": "CONSTRUCT WHERE { <http://example.org/pioneer> ?p ?o }",
+            "format": "html",
+        },
+    )
+    assert response.status_code == 200
+    assert b'<th scope="col">predicate</th>' in response.data
+
+
+def test_example_queries_parse() -> None:
+    from server.views.sparql import EXAMPLES
+
+    store = ox.Store()
+    for example in EXAMPLES:
+        assert query_text.query_form(example.query) == "select"
+        store.query(example.query)  # raises SyntaxError when malformed
+
+
+def test_files_with_an_unknown_extension_are_refused(tmp_path: Path) -> None:
+    from graph.store import StoreError
+    from graph.store.files import load_oxigraph
+
+    odd = tmp_path / "data.txt"
+    odd.write_text("<a:b> <a:c> <a:d> .")
+    with pytest.raises(StoreError, match="extension"):
+        load_oxigraph([odd])
+
+
+def test_broken_files_name_the_line(tmp_path: Path) -> None:
+    from graph.errors import SourceSyntaxError
+    from graph.store.files import load_oxigraph, load_rdflib
+
+    broken = tmp_path / "broken.ttl"
+    broken.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "x .\n')
+    for loader in (load_oxigraph, load_rdflib):
+        with pytest.raises(SourceSyntaxError) as caught:
+            loader([broken])
+        assert caught.value.path == broken
+    with pytest.raises(SourceSyntaxError) as caught:
+        load_oxigraph([broken])
+    assert caught.value.line == 3
+
+
+def test_data_files_keep_graph_names(tmp_path: Path) -> None:
+    from graph.store.files import graph_name, load_oxigraph
+
+    turtle = tmp_path / "one.ttl"
+    turtle.write_text("<http://e/a> <http://e/b> <http://e/c> .\n")
+    store = load_oxigraph([turtle, PROGRAMMES])
+    names = {g.value for g in store.named_graphs()}
+    assert names == {graph_name(turtle), "http://example.org/graph-a", "http://example.org/graph-b"}
+    assert BY_NAME["turtle"].kind == "graph"
