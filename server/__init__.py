@@ -11,7 +11,7 @@ from flask import Flask
 from graph import settings as settings_module
 from graph.settings import Settings
 
-from . import errors
+from . import caching, errors
 from .publication import Publication
 
 
@@ -31,6 +31,7 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
+    caching.install(app)
     return app
 
 

@@ -1,0 +1,94 @@
+"""HTTP caching and compression for every response (RFC 9110 §8.8, §13; RFC 9111).
+
+`install(app)` adds one after_request hook that, for successful GET/HEAD responses with a
+body in memory:
+
+- sets `Last-Modified` to the creation time of the published dataset version (or of the
+  newest `--data` file) and a strong `ETag` built from the version id and a digest of the
+  representation, so every negotiated variant (format, language) has its own tag;
+- answers `304 Not Modified` to `If-None-Match` / `If-Modified-Since` that still match;
+- gzips the body when the client accepts gzip and the type is textual (`Vary:
+  Accept-Encoding`; the compressed variant gets its own ETag).
+
+Responses that manage this themselves (files sent with send_file, streams) are left alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, request
+
+MIN_COMPRESS_BYTES = 512
+COMPRESSIBLE = ("text/", "application/ld+json", "application/json", "application/n-triples",
+                "application/n-quads", "application/rdf+xml", "application/trig",
+                "application/sparql-results", "application/xml", "application/javascript",
+                "image/svg+xml")
+DEFAULT_CACHE_CONTROL = "public, max-age=300"
+
+
+def dataset_stamp() -> tuple[str, datetime]:
+    """(version id, last-modified) of what is being served."""
+    pub = current_app.extensions["prospectus"]
+    version = pub.version
+    if version is not None:
+        return version.id, version.created.astimezone(UTC)
+    files = getattr(pub, "data_files", ())
+    stamps = []
+    for path in files:
+        try:
+            stamps.append(path.stat().st_mtime)
+        except OSError:
+            continue
+    when = datetime.fromtimestamp(max(stamps) if stamps else 0, UTC)
+    ident = hashlib.sha256("|".join(str(p) for p in files).encode()).hexdigest()[:8]
+    return f"files-{int(when.timestamp())}-{ident}", when
+
+
+def _accepts_gzip() -> bool:
+    for value, quality in request.accept_encodings:
+        if value.lower() in ("gzip", "*") and quality > 0:
+            return True
+    return False
+
+
+def _compressible(response: Response) -> bool:
+    mimetype = response.mimetype or ""
+    return (
+        "Content-Encoding" not in response.headers
+        and mimetype.startswith(COMPRESSIBLE)
+        and response.content_length is not None
+        and response.content_length >= MIN_COMPRESS_BYTES
+    )
+
+
+def after_request(response: Response) -> Response:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if response.direct_passthrough or response.is_streamed:
+        return response
+    body = response.get_data()
+    gzipped = _accepts_gzip() and _compressible(response)
+    if not response.headers.get("ETag"):
+        version_id, when = dataset_stamp()
+        digest = hashlib.sha256(body).hexdigest()[:16]
+        tag = f"{version_id}-{digest}" + ("-gzip" if gzipped else "")
+        response.set_etag(tag)
+        if response.last_modified is None:
+            response.last_modified = when
+    response.headers.setdefault("Cache-Control", DEFAULT_CACHE_CONTROL)
+    if _compressible(response):
+        response.vary.add("Accept-Encoding")
+    response.make_conditional(request)
+    if response.status_code == 304:
+        return response
+    if gzipped:
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def install(app: Flask) -> None:
+    app.after_request(after_request)
