@@ -269,7 +269,7 @@ FACTS: list[Fact] = [
         "KU Leuven (first semester): In Leuven, the student receives an "
         "introduction to public administration",
         P20,
-        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '1'^^xsd:positiveInteger ; "
+        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '1'^^xsd:integer ; "
         "pro:hostedBy <org/ku-leuven> ; dct:type lotype:0f7dac46ca ; dct:description ?d . "
         + contains("?d", "introduction into eGovernance practices"),
     ),
@@ -277,7 +277,7 @@ FACTS: list[Fact] = [
         "p20-semester-2",
         "The University of Münster (second semester): In Münster ...",
         P20,
-        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '2'^^xsd:positiveInteger ; "
+        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '2'^^xsd:integer ; "
         "pro:hostedBy <org/university-of-munster> ; dct:description ?d . "
         + contains("?d", "possibilities of ICT for governance"),
     ),
@@ -285,7 +285,7 @@ FACTS: list[Fact] = [
         "p20-semester-3",
         "The Tallinn University of Technology (third semester): In Tallinn",
         P20,
-        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '3'^^xsd:positiveInteger ; "
+        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '3'^^xsd:integer ; "
         "pro:hostedBy <org/taltech> ; dct:description ?d . "
         + contains("?d", "trends in public sector innovation"),
     ),
@@ -294,8 +294,8 @@ FACTS: list[Fact] = [
         "During the fourth semester, students write their Master’s "
         "Thesis on a topic of their own choosing",
         P20,
-        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '4'^^xsd:positiveInteger ; "
-        "dct:type lotype:b2434ca358 ; pro:optionsToChoose '1'^^xsd:positiveInteger ; "
+        f"{PIONEER} pro:hasComponent ?c . ?c pro:sequenceIndex '4'^^xsd:integer ; "
+        "dct:type lotype:b2434ca358 ; pro:optionsToChoose '1'^^xsd:integer ; "
         "dct:description ?d . " + contains("?d", "of their own choosing"),
     ),
     Fact(
@@ -597,7 +597,7 @@ FACTS: list[Fact] = [
         "tu-listed-programmes",
         "Postgrad Programmes 105",
         TU,
-        '<org/ku-leuven> pro:listedProgrammeCount "105"^^xsd:nonNegativeInteger .',
+        '<org/ku-leuven> pro:listedProgrammeCount "105"^^xsd:integer .',
     ),
     Fact(
         "tu-intake-start",
@@ -856,7 +856,7 @@ FACTS: list[Fact] = [
         "le-group-size",
         "The groups are small (40 students)",
         LE,
-        f'{ICT} pro:typicalGroupSize "40"^^xsd:positiveInteger ; pro:groupSizeNote ?n . '
+        f'{ICT} pro:typicalGroupSize "40"^^xsd:integer ; pro:groupSizeNote ?n . '
         + contains("?n", "small (40 students)"),
     ),
     Fact(
