@@ -102,7 +102,9 @@ def nquads_lines(dataset: Dataset) -> list[str]:
 
 def default_writers() -> list[publish.Writer]:
     """What a version holds besides its store: dumps, dataset description, change record."""
-    return []
+    from . import changes, dump, elm, metadata
+
+    return [dump.write_dumps, metadata.write_statistics, changes.write_changes, elm.write_elm]
 
 
 def build(

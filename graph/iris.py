@@ -134,3 +134,75 @@ def local_path(iri: str, base: str = DATA_BASE) -> str | None:
 
 def from_local_path(path: str, base: str = DATA_BASE) -> URIRef:
     return URIRef(base + path)
+
+
+# Nodes that belong to one programme or one page (used by graph/generate.py and the sources).
+
+
+def programme_part(institution: str, programme_slug: str, *parts: str) -> URIRef:
+    """A node owned by one programme: its qualification, credit points, outcomes."""
+    return mint("programme", institution, programme_slug, *parts)
+
+
+def component(institution: str, programme_slug: str, *parts: str) -> URIRef:
+    """A component (semester, thesis, track) of a programme."""
+    return mint("component", institution, programme_slug, *parts)
+
+
+def requirement(institution: str, programme_slug: str, *parts: str) -> URIRef:
+    """An admission or language requirement of a programme (or one of its parts)."""
+    return mint("requirement", institution, programme_slug, *parts)
+
+
+def fee(institution: str, programme_slug: str, intake: str, *parts: str) -> URIRef:
+    return mint("fee", institution, programme_slug, intake, *parts)
+
+
+def deadline(institution: str, programme_slug: str, intake: str, *parts: str) -> URIRef:
+    return mint("deadline", institution, programme_slug, intake, *parts)
+
+
+def outcome(institution: str, programme_slug: str, *parts: str) -> URIRef:
+    """A learning or career outcome of a programme."""
+    return mint("outcome", institution, programme_slug, *parts)
+
+
+def capture(slug: str) -> URIRef:
+    return mint("capture", slug)
+
+
+def page(slug: str) -> URIRef:
+    return mint("page", slug)
+
+
+def activity(*slugs: str) -> URIRef:
+    """An extraction or generation activity, e.g. activity/extraction-2026-11/{segment}."""
+    return mint("activity", *slugs)
+
+
+def agent(slug: str) -> URIRef:
+    return mint("agent", slug)
+
+
+# Dataset-level resources (graph/metadata.py, graph/changes.py, graph/elm.py).
+
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+CHANGESET = Namespace("http://purl.org/vocab/changeset/schema#")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LICENCE = Namespace("http://publications.europa.eu/resource/authority/licence/")
+EU_DATA_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+IANA_MEDIA_TYPE = Namespace("https://www.iana.org/assignments/media-types/")
+
+
+def version_slug(version_id: str) -> str:
+    """A published version id ('20261123T104054Z-f5f6f8a6') as a slug."""
+    slug = slugify(version_id)
+    if not _SLUG.match(slug):
+        raise IriError(f"version id {version_id!r} does not make a slug")
+    return slug
+
+
+def dataset(*parts: str, base: str = DATA_BASE) -> URIRef:
+    """Catalogue-level resources: dataset/catalog, dataset/prospectus/{version}/…"""
+    return mint("dataset", *(slugify(p) for p in parts), base=base)

@@ -100,10 +100,68 @@ def validate(files: tuple[Path, ...]) -> None:
 @reports_errors
 def serve(ctx: click.Context, host: str, port: int, data_files: tuple[Path, ...]) -> None:
     """Serve the published graph (or --data files) with a real WSGI server (gunicorn)."""
+    from graph.store.files import check_files
+
     from .wsgi import run
 
+    check_files(data_files)
     run(_settings(ctx), host=host, port=port, data_files=data_files)
 
 
 def main() -> None:  # pragma: no cover
     cli()
+
+
+@cli.command()
+@click.option("--programmes", "-n", type=click.IntRange(min=1), required=True,
+              help="How many synthetic programmes to write.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed and size always give the same file.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("synthetic.nq"), show_default=True,
+              help="File to write: N-Quads (.nq) or TriG (.trig).")
+@reports_errors
+def generate(programmes: int, seed: int, output: Path) -> None:
+    """Write a synthetic graph of N programmes (same ontology and shapes) for benchmarks."""
+    from graph.generate import generate as run_generate
+
+    summary = run_generate(output, programmes, seed=seed)
+    click.echo(f"wrote {summary.quads} quads: {summary.programmes} programmes, "
+               f"{summary.organisations} universities, seed {seed} -> {output}")
+
+
+@cli.group()
+def export() -> None:
+    """Write the graph in other models (European Learning Model)."""
+
+
+@export.command("elm")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              default="-", show_default=True, help="File to write; '-' is standard output.")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "jsonld", "ntriples"]),
+              default="turtle", show_default=True)
+@click.option("--from-sources", is_flag=True,
+              help="Project the bundled sources instead of the published version.")
+@click.option("--no-validate", is_flag=True, help="Skip the check against the ELM shapes.")
+@click.pass_context
+@reports_errors
+def export_elm(ctx: click.Context, output: Path, fmt: str, from_sources: bool,
+               no_validate: bool) -> None:
+    """Programmes as ELM 3 learning opportunities and qualifications, checked against the
+    LOQ and EDC shapes (exit 1 on a violation, nothing written)."""
+    from graph.elm import export as run_export
+    from graph.errors import ValidationFailed
+
+    result = run_export(_settings(ctx), fmt=fmt, from_sources=from_sources,
+                        validate=not no_validate)
+    for programme, why in result.projection.skipped.items():
+        click.echo(f"left out {programme}: {why}", err=True)
+    if result.report is not None and result.report.violations:
+        raise ValidationFailed(result.report.results)
+    if str(output) == "-":
+        click.echo(result.data.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(result.data)
+    click.echo(f"ELM export of {result.source}: {len(result.projection.programmes)} programme(s)"
+               + ("" if str(output) == "-" else f" -> {output}")
+               + ("" if no_validate else ", conforms to the LOQ and EDC shapes"), err=True)

@@ -1,0 +1,211 @@
+"""What changed between two published versions, per named graph, as RDF.
+
+The model (documented in docs/harvesting.md) combines PROV-O
+(https://www.w3.org/TR/prov-o/) and the Changeset vocabulary
+(https://vocab.org/changeset/, `cs:`), whose reified statements keep the record readable as
+plain Turtle or JSON-LD:
+
+    <{base}dataset/prospectus/{v}/changes> a prov:Activity ;       # publishing version v
+        prov:used <{base}dataset/prospectus/{previous}> ;
+        prov:generated <{base}dataset/prospectus/{v}> ;
+        prov:endedAtTime "…"^^xsd:dateTime ;
+        dct:hasPart <…/changes/source/pioneer-topuniversities> .
+    <…/changes/source/pioneer-topuniversities> a cs:ChangeSet ;
+        cs:subjectOfChange <{base}source/pioneer-topuniversities> ;   # the named graph
+        cs:createdDate "…"^^xsd:dateTime ;
+        cs:changeReason "…"@en ;
+        cs:addition [ a rdf:Statement ; rdf:subject … ; rdf:predicate … ; rdf:object … ] ;
+        cs:removal  [ a rdf:Statement ; … ] .
+
+One cs:ChangeSet per named graph whose triples differ; a graph that appears or disappears
+has only additions or only removals. The first version has no change sets. Blank nodes are
+compared by their canonical form (rdflib.compare.graph_diff), so relabelling alone is no
+change. The record is written at build time to `changes.ttl` in the version's folder and
+the totals to the manifest under "changes".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, to_isomorphic
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from . import dump, iris
+from .iris import CHANGESET as CS
+from .iris import PROV
+from .publish import Version
+
+CHANGES_FILE = "changes.ttl"
+CREATOR = "prospectus build"
+
+
+def _by_graph(dataset: ox.Dataset) -> dict[str, list[ox.Quad]]:
+    groups: dict[str, list[ox.Quad]] = defaultdict(list)
+    for quad in dataset:
+        name = quad.graph_name
+        groups[name.value if isinstance(name, ox.NamedNode) else ""].append(quad)
+    return groups
+
+
+def _graph(quads: list[ox.Quad]) -> Graph:
+    """An rdflib graph of the triples of `quads` (parsed, so terms are rdflib's own)."""
+    graph = Graph()
+    if quads:
+        text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+        graph.parse(data=text.decode("utf-8"), format="nt")
+    return graph
+
+
+def _has_blank(quads: set[ox.Quad]) -> bool:
+    return any(
+        isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads
+    )
+
+
+def diff(old: ox.Dataset, new: ox.Dataset) -> dict[str, tuple[Graph, Graph]]:
+    """Named graph IRI -> (added, removed) triples, for every graph that changed."""
+    before, after = _by_graph(old), _by_graph(new)
+    changed: dict[str, tuple[Graph, Graph]] = {}
+    for name in sorted(set(before) | set(after)):
+        old_quads, new_quads = set(before.get(name, ())), set(after.get(name, ()))
+        if old_quads == new_quads:
+            continue
+        if _has_blank(old_quads | new_quads):
+            old_graph, new_graph = _graph(list(old_quads)), _graph(list(new_quads))
+            if to_isomorphic(old_graph) == to_isomorphic(new_graph):
+                continue  # only blank-node labels differ
+            _both, removed, added = graph_diff(old_graph, new_graph)
+        else:
+            added = _graph(list(new_quads - old_quads))
+            removed = _graph(list(old_quads - new_quads))
+        changed[name] = (added, removed)
+    return changed
+
+
+def record_iri(base_iri: str, version_id: str) -> URIRef:
+    return iris.dataset("prospectus", iris.version_slug(version_id), "changes", base=base_iri)
+
+
+def version_iri(base_iri: str, version_id: str) -> URIRef:
+    return iris.dataset("prospectus", iris.version_slug(version_id), base=base_iri)
+
+
+def _changeset_iri(record: URIRef, graph: str, base_iri: str) -> URIRef:
+    local = iris.local_path(graph, base_iri)
+    parts = local.split("/") if local else ["graph", iris.slugify(graph)]
+    return URIRef(str(record) + "/" + "/".join(iris.slugify(p) for p in parts))
+
+
+def _statement(g: Graph, changeset: URIRef, link: URIRef, triple: tuple) -> None:
+    node = BNode()
+    g.add((changeset, link, node))
+    g.add((node, RDF.type, RDF.Statement))
+    g.add((node, RDF.subject, triple[0]))
+    g.add((node, RDF.predicate, triple[1]))
+    g.add((node, RDF.object, triple[2]))
+
+
+def record(
+    version_id: str,
+    created: str,
+    previous_id: str | None,
+    changes: dict[str, tuple[Graph, Graph]],
+    base_iri: str,
+) -> Graph:
+    """The change record of one version as an RDF graph."""
+    g = Graph()
+    g.bind("cs", CS)
+    g.bind("prov", PROV)
+    g.bind("dct", DCTERMS)
+    activity = record_iri(base_iri, version_id)
+    when = Literal(created, datatype=XSD.dateTime)
+    g.add((activity, RDF.type, PROV.Activity))
+    g.add((activity, PROV.generated, version_iri(base_iri, version_id)))
+    g.add((activity, PROV.endedAtTime, when))
+    if previous_id is None:
+        g.add(
+            (activity, RDFS.label, Literal(f"First publication: version {version_id}", lang="en"))
+        )
+        return g
+    g.add(
+        (
+            activity,
+            RDFS.label,
+            Literal(f"Changes from version {previous_id} to version {version_id}", lang="en"),
+        )
+    )
+    g.add((activity, PROV.used, version_iri(base_iri, previous_id)))
+    for graph, (added, removed) in sorted(changes.items()):
+        changeset = _changeset_iri(activity, graph, base_iri)
+        g.add((activity, DCTERMS.hasPart, changeset))
+        g.add((changeset, RDF.type, CS.ChangeSet))
+        g.add((changeset, CS.subjectOfChange, URIRef(graph)))
+        g.add((changeset, CS.createdDate, when))
+        g.add((changeset, CS.creatorName, Literal(CREATOR)))
+        g.add(
+            (
+                changeset,
+                CS.changeReason,
+                Literal(
+                    f"{len(added)} triple(s) added to and {len(removed)} removed from "
+                    f"graph <{graph}>",
+                    lang="en",
+                ),
+            )
+        )
+        for triple in sorted(added):
+            _statement(g, changeset, CS.addition, triple)
+        for triple in sorted(removed):
+            _statement(g, changeset, CS.removal, triple)
+    return g
+
+
+def read_changes(g: Graph) -> dict[str, tuple[set[tuple], set[tuple]]]:
+    """The inverse of `record`: graph IRI -> (added triples, removed triples)."""
+    found: dict[str, tuple[set[tuple], set[tuple]]] = {}
+    for changeset in g.subjects(RDF.type, CS.ChangeSet):
+        graph = str(g.value(changeset, CS.subjectOfChange))
+        sets: tuple[set[tuple], set[tuple]] = (set(), set())
+        for index, link in enumerate((CS.addition, CS.removal)):
+            for st in g.objects(changeset, link):
+                sets[index].add(
+                    (g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object))
+                )
+        found[graph] = sets
+    return found
+
+
+def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
+    """Writer: changes.ttl and manifest["changes"] (per graph: added / removed counts)."""
+    new = dump.read_version(staging)
+    base_iri = manifest.get("base_iri") or dump.base_of(new)
+    changes = diff(dump.read_version(previous.path), new) if previous else {}
+    g = record(
+        manifest["version"],
+        manifest["created"],
+        previous.id if previous else None,
+        changes,
+        base_iri,
+    )
+    (staging / CHANGES_FILE).write_bytes(g.serialize(format="turtle", encoding="utf-8"))
+    manifest["changes"] = {
+        "previous": previous.id if previous else None,
+        "added": sum(len(a) for a, _r in changes.values()),
+        "removed": sum(len(r) for _a, r in changes.values()),
+        "graphs": {
+            name: {"added": len(a), "removed": len(r)} for name, (a, r) in sorted(changes.items())
+        },
+    }
+
+
+def read_record(version: Version) -> Graph:
+    g = Graph()
+    path = version.path / CHANGES_FILE
+    if path.is_file():
+        g.parse(path, format="turtle")
+    return g

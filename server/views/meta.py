@@ -1,0 +1,236 @@
+"""The dataset description and crawler discovery.
+
+- /dataset and /.well-known/void (https://www.w3.org/TR/void/#well-known): VoID + DCAT-AP 3
+  from graph/metadata.py, negotiated between HTML, Turtle, JSON-LD, N-Triples and RDF/XML
+  (also /dataset.ttl, /dataset.jsonld, … and ?format=);
+- /dataset/changes/<version>: what that version changed (graph/changes.py);
+- /sitemap.xml (https://www.sitemaps.org/protocol.html): every resource page with the time
+  its description last changed; /robots.txt points to it.
+
+Every HTML response also carries `Link: </dataset>; rel="describedby"`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import Graph
+
+from graph import changes, metadata, publish
+from graph.formats import BY_EXTENSION, BY_NAME, Format
+from graph.settings import Settings
+
+from ..conneg import negotiate
+from ..errors import NotFound, ServiceUnavailable
+from ..urls import Urls
+
+bp = Blueprint("meta", __name__)
+
+DESCRIPTION_FORMATS = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples", "rdfxml"))
+RECORD_FORMATS = tuple(BY_NAME[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+JSONLD_CONTEXT = {k: str(v) for k, v in metadata.DESCRIPTION_PREFIXES.items()}
+SITEMAP_LIMIT = 50000  # URLs per sitemap file (sitemaps.org)
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 8
+
+
+@dataclass
+class DatasetContext:
+    """What dataset.html renders."""
+
+    version: publish.Version
+    versions: list[publish.Version]
+    statistics: dict[str, Any]
+    dumps: list[dict[str, Any]]
+    site: metadata.Site
+    changes: dict[str, Any] | None
+    alternates: list[dict[str, Any]] = field(default_factory=list)
+    title: str = metadata.TITLE
+    description: str = metadata.DESCRIPTION
+    lang: str = "en"
+
+
+def _settings() -> Settings:
+    return current_app.config["PROSPECTUS_SETTINGS"]
+
+
+def site() -> metadata.Site:
+    settings = _settings()
+    root = (settings.public_url or request.url_root).rstrip("/")
+    return metadata.Site(settings.base_iri, root)
+
+
+def _current() -> publish.Version:
+    version = current_app.extensions["prospectus"].version
+    if version is None:
+        raise ServiceUnavailable(
+            "nothing is published yet (or the app serves --data files, which have no "
+            "published versions): run `prospectus build`"
+        )
+    return version
+
+
+def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, list]:
+    """The description graph, cached per (version, site URL, retained versions)."""
+    retained = publish.versions(_settings().data_path)
+    key = (version.id, where.url, where.base_iri, tuple(v.id for v in retained))
+    cache: dict = current_app.extensions.setdefault("prospectus.descriptions", {})
+    with _cache_lock:
+        if key in cache:
+            return cache[key], retained
+    graph = metadata.describe(version, retained, where)
+    with _cache_lock:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = graph
+    return graph, retained
+
+
+def _serialize(graph: Graph, fmt: Format) -> bytes:
+    if fmt.name == "jsonld":
+        return graph.serialize(
+            format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, encoding="utf-8"
+        )
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+
+
+def _rdf_response(graph: Graph, fmt: Format) -> Response:
+    response = Response(_serialize(graph, fmt), mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _alternates(path: str) -> list[dict[str, Any]]:
+    return [
+        {"format": f, "href": f"{path}.{f.extension}" if f.kind != "page" else path}
+        for f in DESCRIPTION_FORMATS
+    ]
+
+
+def _dataset(default: Format, extension: str | None = None) -> Response:
+    if extension is not None:
+        fmt = BY_EXTENSION.get(extension)
+        if fmt is None or fmt not in DESCRIPTION_FORMATS:
+            offered = ", ".join(f".{f.extension}" for f in DESCRIPTION_FORMATS)
+            raise NotFound(f"the dataset description has no .{extension} form; try {offered}")
+    else:
+        fmt = negotiate(
+            request.accept_mimetypes, DESCRIPTION_FORMATS, default, request.args.get("format")
+        )
+    version = _current()
+    where = site()
+    graph, retained = description(version, where)
+    if fmt.kind == "page":
+        dumps = [d for d in version.manifest.get("dumps", [])]
+        context = DatasetContext(
+            version=version,
+            versions=list(reversed(retained)),
+            statistics=version.manifest.get("statistics", {}),
+            dumps=dumps,
+            site=where,
+            changes=version.manifest.get("changes"),
+            alternates=_alternates("/dataset"),
+        )
+        response = Response(render_template("dataset.html", page=context), mimetype="text/html")
+        response.vary.add("Accept")
+    else:
+        response = _rdf_response(graph, fmt)
+    for alt in _alternates("/dataset"):
+        if alt["format"].kind != "page":
+            response.headers.add(
+                "Link", f'<{alt["href"]}>; rel="alternate"; type="{alt["format"].media_type}"'
+            )
+    return response
+
+
+@bp.get("/dataset")
+def dataset() -> Response:
+    return _dataset(BY_NAME["html"])
+
+
+@bp.get("/dataset.<extension>")
+def dataset_file(extension: str) -> Response:
+    return _dataset(BY_NAME["html"], extension)
+
+
+@bp.get("/.well-known/void")
+def well_known_void() -> Response:
+    return _dataset(BY_NAME["turtle"])
+
+
+@bp.get("/dataset/changes/<version_id>")
+def change_record(version_id: str) -> Response:
+    version = publish.find(_settings().data_path, version_id)
+    if version is None:
+        kept = ", ".join(v.id for v in publish.versions(_settings().data_path)) or "none"
+        raise NotFound(
+            f"no published version {version_id!r} (retained versions: {kept})", help_url="/dataset"
+        )
+    graph = changes.read_record(version)
+    if len(graph) == 0:
+        raise NotFound(f"version {version_id} was published without a change record")
+    fmt = negotiate(
+        request.accept_mimetypes, RECORD_FORMATS, BY_NAME["turtle"], request.args.get("format")
+    )
+    response = _rdf_response(graph, fmt)
+    response.last_modified = version.created
+    response.headers.add("Link", '</dataset>; rel="describedby"')
+    return response
+
+
+def _w3c_datetime(value: str) -> str:
+    return datetime.fromisoformat(value).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    version = _current()
+    where = site()
+    urls = Urls(_settings().base_iri)
+    modified = _w3c_datetime(version.manifest["created"])
+    entries: list[tuple[str, str]] = [("/", modified), ("/dataset", modified)]
+    seen = {"/", "/dataset"}
+    resources = metadata.read_resources(version.path)
+    for iri, info in sorted(resources.items()):
+        path = urls.doc(iri)
+        if path and path not in seen:
+            seen.add(path)
+            entries.append((path, _w3c_datetime(info["modified"])))
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for path, lastmod in entries[:SITEMAP_LIMIT]:
+        lines.append(
+            f"<url><loc>{escape(where.url + path)}</loc><lastmod>{lastmod}</lastmod></url>"
+        )
+    lines.append("</urlset>")
+    return Response("\n".join(lines) + "\n", mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    where = site()
+    text = (
+        "# Prospectus: pages, dumps and the dataset description may be crawled.\n"
+        "# Harvest the dumps listed in /dataset rather than crawling page by page.\n"
+        "User-agent: *\n"
+        "Disallow: /sparql\n"
+        "Allow: /\n"
+        "\n"
+        f"Sitemap: {where.url}/sitemap.xml\n"
+    )
+    return Response(text, mimetype="text/plain")
+
+
+@bp.after_app_request
+def link_description(response: Response) -> Response:
+    """Every HTML page points to the dataset description (RFC 8288 describedby)."""
+    if response.mimetype == "text/html" and request.path != "/dataset":
+        response.headers.add("Link", '</dataset>; rel="describedby"')
+    return response

@@ -1,0 +1,280 @@
+"""Dumps: deterministic bytes, recorded size and SHA-256, faithful content, HTTP downloads."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from graph import changes, dump, metadata, publish, settings
+from graph.errors import PublishError
+from server import create_app
+
+DATA = Path(__file__).parent / "data" / "dumps"
+# What a build writes besides the ELM export (tests/test_elm.py covers that writer).
+DESCRIBED: list[publish.Writer] = [
+    dump.write_dumps,
+    metadata.write_statistics,
+    changes.write_changes,
+]
+FIXTURE = DATA / "dataset.trig"
+
+
+def fixture_dataset(path: Path = FIXTURE) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(path, format="trig")
+    return dataset
+
+
+def nquads(dataset: Dataset) -> list[str]:
+    return [line for line in dataset.serialize(format="nquads").splitlines() if line.strip()]
+
+
+def publish_fixture(
+    data_dir: Path,
+    dataset: Dataset | None = None,
+    writers: Sequence[publish.Writer] | None = None,
+    retain: int = 5,
+) -> publish.Version:
+    version, _new = publish.publish(
+        data_dir,
+        nquads(dataset if dataset is not None else fixture_dataset()),
+        writers=DESCRIBED if writers is None else writers,
+        retain=retain,
+    )
+    return version
+
+
+def union(dataset: Dataset) -> Graph:
+    graph = Graph()
+    for s, p, o, _g in dataset.quads():
+        graph.add((s, p, o))
+    return graph
+
+
+def graphs_of(dataset: Dataset) -> dict[str, Graph]:
+    found: dict[str, Graph] = {}
+    for s, p, o, g in dataset.quads():
+        name = str(g.identifier if hasattr(g, "identifier") else g)
+        found.setdefault(name, Graph()).add((s, p, o))
+    return found
+
+
+def read_dump(path: Path) -> Dataset:
+    spec = dump.spec_for(path.name)
+    assert spec is not None
+    data = path.read_bytes()
+    if spec.gzip:
+        data = gzip.decompress(data)
+    dataset = Dataset()
+    dataset.parse(data=data, format=spec.format.rdflib)
+    return dataset
+
+
+@pytest.fixture
+def version(tmp_path: Path) -> publish.Version:
+    return publish_fixture(tmp_path / "data", writers=[dump.write_dumps])
+
+
+def test_manifest_records_every_dump_with_size_and_sha256(version: publish.Version) -> None:
+    records = {d["file"]: d for d in version.manifest["dumps"]}
+    assert set(records) == {s.file for s in dump.DUMPS}
+    for name, record in records.items():
+        data = (version.path / "dumps" / name).read_bytes()
+        assert record["bytes"] == len(data)
+        assert record["sha256"] == hashlib.sha256(data).hexdigest()
+    sums = (version.path / "dumps" / dump.CHECKSUMS).read_text().splitlines()
+    assert sorted(sums) == sorted(f"{r['sha256']}  {n}" for n, r in records.items())
+
+
+@pytest.mark.parametrize("spec", dump.DUMPS, ids=lambda s: s.file)
+def test_dump_holds_the_dataset(version: publish.Version, spec: dump.DumpSpec) -> None:
+    expected = fixture_dataset()
+    parsed = read_dump(version.path / "dumps" / spec.file)
+    if spec.quads:
+        want, got = graphs_of(expected), graphs_of(parsed)
+        assert set(got) == set(want), "every named graph is kept"
+        for name in want:
+            assert isomorphic(got[name], want[name]), name
+    else:
+        assert isomorphic(union(parsed), union(expected))
+
+
+def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:
+    # Two parses of the same TriG get different blank-node labels; the dumps must not.
+    first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dump.write_dumps])
+    second = publish_fixture(tmp_path / "b", fixture_dataset(), writers=[dump.write_dumps])
+    assert first.dataset_file.read_bytes() != second.dataset_file.read_bytes(), (
+        "the fixture's blank nodes really are labelled differently"
+    )
+    for spec in dump.DUMPS:
+        a = (first.path / "dumps" / spec.file).read_bytes()
+        b = (second.path / "dumps" / spec.file).read_bytes()
+        assert a == b, spec.file
+
+
+def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None:
+    for spec in dump.DUMPS:
+        if not spec.gzip:
+            continue
+        header = (version.path / "dumps" / spec.file).read_bytes()[:10]
+        assert header[:2] == b"\x1f\x8b"
+        assert header[3] & 0x08 == 0, "no FNAME field"
+        assert header[4:8] == b"\x00\x00\x00\x00", "mtime is 0"
+
+
+def test_ntriples_are_sorted_lines(version: publish.Version) -> None:
+    lines = gzip.decompress((version.path / "dumps" / "dataset.nt.gz").read_bytes()).splitlines()
+    assert lines == sorted(set(lines))
+
+
+def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+
+    def broken(staging: Path, manifest: dict, previous: publish.Version | None) -> None:
+        raise OSError(28, "No space left on device", str(staging))
+
+    changed = fixture_dataset()
+    changed.graph(URIRef("https://w3id.org/prospectus/id/source/curation")).remove(
+        (None, None, None)
+    )
+    with pytest.raises(PublishError):
+        publish_fixture(data_dir, changed, writers=[dump.write_dumps, broken])
+    assert publish.current(data_dir).id == first.id
+    dumps = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
+    assert dumps == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
+
+
+# --- over HTTP --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_versions(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
+    data_dir = tmp_path / "data"
+    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+    changed = fixture_dataset()
+    changed.remove(
+        (URIRef("https://w3id.org/prospectus/id/org/example-university/address"), None, None, None)
+    )
+    second = publish_fixture(data_dir, changed, writers=[dump.write_dumps])
+    return data_dir, first, second
+
+
+@pytest.fixture
+def client_for() -> Callable[[Path], FlaskClient]:
+    return make_client
+
+
+def make_client(data_dir: Path, **overrides: str) -> FlaskClient:
+    """A test client whose responses are read and closed (files sent by send_file too)."""
+    app = create_app(settings.load({"data_dir": str(data_dir), **overrides}, environ={}))
+    client = app.test_client()
+    plain_open = client.open
+
+    def buffered_open(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        kwargs.setdefault("buffered", True)
+        return plain_open(*args, **kwargs)
+
+    client.open = buffered_open  # type: ignore[method-assign]
+    return client
+
+
+def test_download_has_etag_last_modified_and_answers_304(two_versions, client_for) -> None:
+    data_dir, first, _second = two_versions
+    client = client_for(data_dir)
+    record = next(d for d in first.manifest["dumps"] if d["file"] == "dataset.ttl")
+    response = client.get(f"/dumps/{first.id}/dataset.ttl")
+    assert response.status_code == 200
+    assert response.headers["ETag"] == f'"{record["sha256"]}"'
+    assert response.last_modified == first.created
+    assert response.data == (first.path / "dumps" / "dataset.ttl").read_bytes()
+    again = client.get(
+        f"/dumps/{first.id}/dataset.ttl", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+    since = client.get(
+        f"/dumps/{first.id}/dataset.ttl",
+        headers={"If-Modified-Since": response.headers["Last-Modified"]},
+    )
+    assert since.status_code == 304
+
+
+def test_range_requests_resume_a_download(two_versions, client_for) -> None:
+    data_dir, first, _second = two_versions
+    client = client_for(data_dir)
+    whole = (first.path / "dumps" / "dataset.nq.gz").read_bytes()
+    half = len(whole) // 2
+    head = client.get(f"/dumps/{first.id}/dataset.nq.gz", headers={"Range": f"bytes=0-{half - 1}"})
+    assert head.status_code == 206
+    assert head.headers["Content-Range"] == f"bytes 0-{half - 1}/{len(whole)}"
+    etag = head.headers["ETag"]
+    tail = client.get(
+        f"/dumps/{first.id}/dataset.nq.gz", headers={"Range": f"bytes={half}-", "If-Range": etag}
+    )
+    assert tail.status_code == 206
+    assert head.data + tail.data == whole
+    assert head.headers["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in head.headers
+    stale = client.get(
+        f"/dumps/{first.id}/dataset.nq.gz",
+        headers={"Range": f"bytes={half}-", "If-Range": '"not-the-etag"'},
+    )
+    assert stale.status_code == 200 and stale.data == whole
+
+
+def test_older_version_stays_downloadable_and_latest_follows(two_versions, client_for) -> None:
+    data_dir, first, second = two_versions
+    client = client_for(data_dir)
+    old = client.get(f"/dumps/{first.id}/dataset.nt.gz")
+    assert old.status_code == 200
+    assert old.data == (first.path / "dumps" / "dataset.nt.gz").read_bytes()
+    latest = client.get("/dumps/latest/dataset.nt.gz")
+    assert latest.data == (second.path / "dumps" / "dataset.nt.gz").read_bytes()
+    assert latest.headers["Content-Location"] == f"/dumps/{second.id}/dataset.nt.gz"
+    assert "immutable" in old.headers["Cache-Control"]
+    assert "immutable" not in latest.headers["Cache-Control"]
+
+
+def test_retention_removes_old_dumps(tmp_path: Path, client_for) -> None:
+    data_dir = tmp_path / "data"
+    ids = []
+    base = fixture_dataset()
+    for index in range(3):
+        base.graph(URIRef("https://w3id.org/prospectus/id/source/curation")).add(
+            (
+                URIRef(f"https://w3id.org/prospectus/id/org/x{index}"),
+                URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+                URIRef("urn:x"),
+            )
+        )
+        ids.append(publish_fixture(data_dir, base, writers=[dump.write_dumps], retain=2).id)
+    client = client_for(data_dir)
+    gone = client.get(f"/dumps/{ids[0]}/dataset.nt.gz", headers={"Accept": "application/json"})
+    assert gone.status_code == 404
+    assert "retain_versions" in gone.get_json()["message"]
+    assert client.get(f"/dumps/{ids[1]}/dataset.nt.gz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/{v}/dataset.nq",
+        "/dumps/{v}/manifest.json",
+        "/dumps/{v}/..%2Fmanifest.json",
+        "/dumps/nope/dataset.ttl",
+    ],
+)
+def test_unknown_files_are_404(two_versions, client_for, path: str) -> None:
+    data_dir, first, _second = two_versions
+    response = client_for(data_dir).get(
+        path.format(v=first.id), headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 404
+    assert response.get_json()["ok"] is False

@@ -1,0 +1,212 @@
+"""The ELM export: generated from the canonical graph, conforming to the LOQ and EDC shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+from graph import elm, publish
+from graph.iris import ELM, SCHEMA
+from tests.conftest import PROSPECTUS, ROOT
+from tests.test_dumps import publish_fixture
+
+BASE = "https://w3id.org/prospectus/id/"
+PIONEER = URIRef(BASE + "programme/kuleuven/pioneer")
+LEIDEN = URIRef(BASE + "programme/leiden/ict-in-the-public-sector")
+QDR = "http://data.europa.eu/snb/qdr/"
+SH = "http://www.w3.org/ns/shacl#"
+
+
+@pytest.fixture(scope="module")
+def projection(built_data_dir: Path) -> elm.Projection:
+    version = publish.current(built_data_dir)
+    assert version is not None
+    data = elm.read_union(version.path)
+    return elm.project(data, elm.page_url("https://p.example.org", BASE))
+
+
+def copy(graph: Graph) -> Graph:
+    out = Graph()
+    for triple in graph:
+        out.add(triple)
+    return out
+
+
+def test_every_programme_is_exported_and_conforms(projection: elm.Projection) -> None:
+    assert set(projection.programmes) == {PIONEER, LEIDEN}
+    assert projection.skipped == {}
+    report = elm.check(projection.graph)
+    assert [v.render() for v in report.violations] == []
+
+
+def test_offer_and_specification_are_split(projection: elm.Projection) -> None:
+    g = projection.graph
+    for programme in (PIONEER, LEIDEN):
+        assert (programme, RDF.type, ELM.LearningOpportunity) in g
+        spec = g.value(programme, ELM.learningAchievementSpecification)
+        assert (spec, RDF.type, ELM.Qualification) in g
+        assert g.value(spec, ELM.EQFLevel) == URIRef("http://data.europa.eu/snb/eqf/7")
+        assert len(list(g.objects(programme, DCTERMS.title))) == 1
+        homepage = g.value(programme, FOAF.homepage)
+        assert (
+            str(g.value(homepage, ELM.contentUrl))
+            == "https://p.example.org/doc/" + str(programme)[len(BASE) :]
+        )
+
+
+def test_pioneer_facts(projection: elm.Projection) -> None:
+    g = projection.graph
+    spec = g.value(PIONEER, ELM.learningAchievementSpecification)
+    providers = {str(o).rsplit("/", 1)[-1] for o in g.objects(PIONEER, ELM.providedBy)}
+    assert providers == {"ku-leuven", "university-of-munster", "taltech"}
+    assert {str(o)[len(QDR) :] for o in g.objects(spec, ELM.NQFLevel)} == {
+        "c_95fec238",
+        "c_184f7fed",
+        "c_9173237a",
+    }
+    assert {str(o).rsplit("/", 1)[-1] for o in g.objects(spec, ELM.ISCEDFCode)} == {"0688", "0413"}
+    credits = [
+        (g.value(c, ELM.framework), str(g.value(c, ELM.point)))
+        for c in g.objects(spec, ELM.creditPoint)
+    ]
+    assert credits == [(URIRef("http://data.europa.eu/snb/education-credit/6fcec5c5af"), "120")]
+    assert Literal("2026-07-01T23:59:59", datatype=XSD.dateTime) in set(
+        g.objects(PIONEER, ELM.applicationDeadline)
+    )
+    assert g.value(PIONEER, ELM.defaultLanguage) == URIRef(
+        "http://publications.europa.eu/resource/authority/language/ENG"
+    )
+    parts = set(g.objects(PIONEER, ELM.hasPart))
+    assert len(parts) == 4
+    thesis = next(p for p in parts if str(p).endswith("semester-4"))
+    assert len(set(g.objects(thesis, ELM.hasPart))) == 2  # the two thesis tracks
+    for part in parts:
+        assert (part, RDF.type, ELM.LearningOpportunity) in g
+        assert g.value(part, ELM.learningAchievementSpecification) is not None
+    assert g.value(PIONEER, ELM.grant) is not None
+    assert len(list(g.objects(spec, ELM.learningOutcome))) >= 1
+
+
+def test_leiden_fee_start_and_language(projection: elm.Projection) -> None:
+    g = projection.graph
+    detail = g.value(LEIDEN, ELM.priceDetail)
+    amount = g.value(detail, ELM.amount)
+    value = g.value(amount, RDF.value)
+    assert isinstance(value, Literal) and value.datatype == XSD.decimal
+    assert value.toPython() == Decimal("18016")
+    assert g.value(amount, ELM.unit) == URIRef(
+        "http://publications.europa.eu/resource/authority/currency/EUR"
+    )
+    assert "per year" in str(
+        g.value(detail, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))
+    )
+    period = g.value(LEIDEN, DCTERMS.temporal)
+    assert g.value(period, ELM.startDate) == Literal("2022-09-01T00:00:00", datatype=XSD.dateTime)
+    # No teaching language is stated: the language of the language requirement is used.
+    assert g.value(LEIDEN, ELM.defaultLanguage) == URIRef(
+        "http://publications.europa.eu/resource/authority/language/ENG"
+    )
+    spec = g.value(LEIDEN, ELM.learningAchievementSpecification)
+    assert {str(o)[len(QDR) :] for o in g.objects(spec, ELM.NQFLevel)} == {"c_478359fc"}
+
+
+@pytest.mark.parametrize("breakage", ["no-homepage", "foreign-property", "no-nqf", "bad-url"])
+def test_the_shapes_catch_a_broken_export(projection: elm.Projection, breakage: str) -> None:
+    g = copy(projection.graph)
+    spec = g.value(PIONEER, ELM.learningAchievementSpecification)
+    if breakage == "no-homepage":
+        g.remove((PIONEER, FOAF.homepage, None))
+    elif breakage == "foreign-property":  # LOQ shapes are closed
+        g.add((PIONEER, SCHEMA.name, Literal("PIONEER")))
+    elif breakage == "no-nqf":
+        g.remove((spec, ELM.NQFLevel, None))
+    else:
+        homepage = g.value(PIONEER, FOAF.homepage)
+        g.set((homepage, ELM.contentUrl, Literal("not a url", datatype=XSD.anyURI)))
+    assert elm.check(g).violations
+
+
+def test_loq_shapes_are_patched_to_load() -> None:
+    shapes = elm.loq_shapes()
+    patterns = [str(o) for o in shapes.objects(None, URIRef(SH + "pattern"))]
+    assert patterns
+    for pattern in patterns:
+        assert "\\p{" not in pattern and "(?i)" not in pattern
+        re.compile(pattern)
+    assert Literal("i") in set(shapes.objects(None, URIRef(SH + "flags")))
+    url = [p for p in patterns if p.startswith("^(http|https)")][0]
+    assert re.match(url, "https://p.example.org/doc/programme/kuleuven/pioneer")
+    assert re.match(url, "HTTP://EXAMPLE.ORG/x", re.IGNORECASE)
+
+
+def test_published_version_holds_the_elm_dump(built_data_dir: Path) -> None:
+    version = publish.current(built_data_dir)
+    record = next(d for d in version.manifest["dumps"] if d["file"] == elm.ELM_FILE)
+    data = (version.path / "dumps" / elm.ELM_FILE).read_bytes()
+    assert record["dataset"] == "elm"
+    assert record["bytes"] == len(data)
+    assert record["sha256"] == hashlib.sha256(data).hexdigest()
+    graph = Graph().parse(data=data, format="turtle")
+    assert elm.check(graph).violations == []
+    assert set(version.manifest["elm"]["programmes"]) == {str(PIONEER), str(LEIDEN)}
+
+
+def test_cli_export_matches_the_published_dump(built_data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elm.ttl"
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm", "--output", str(out)],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(built_data_dir)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "conforms" in result.stderr
+    published = publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE
+    assert out.read_bytes() == published.read_bytes()
+
+
+def test_cli_export_formats_and_public_url(built_data_dir: Path) -> None:
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm", "--format", "jsonld", "--no-validate"],
+        env={
+            **os.environ,
+            "PROSPECTUS_DATA_DIR": str(built_data_dir),
+            "PROSPECTUS_PUBLIC_URL": "https://p.example.org",
+        },
+        capture_output=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    graph = Graph().parse(data=result.stdout, format="json-ld")
+    homepage = graph.value(PIONEER, FOAF.homepage)
+    assert (
+        str(graph.value(homepage, ELM.contentUrl))
+        == "https://p.example.org/doc/programme/kuleuven/pioneer"
+    )
+
+
+def test_programmes_ELM_cannot_describe_are_left_out_and_said(tmp_path: Path) -> None:
+    from graph.build import default_writers
+
+    version = publish_fixture(tmp_path / "data", writers=default_writers())
+    skipped = version.manifest["elm"]["skipped"]
+    assert list(skipped) == [BASE + "programme/example/msc-example"]
+    assert "field of education" in skipped[BASE + "programme/example/msc-example"]
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm"],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "left out https://w3id.org/prospectus/id/programme/example/msc-example" in result.stderr
