@@ -203,8 +203,9 @@ class ExecutorPool:
         theirs.close()
         self._zygote_pid = pid
         self._control = ours
-        # A pool dropped without close() (an app in a test) still ends its zygote, quietly.
-        weakref.finalize(self, ours.close)
+        # A pool dropped without close() (an app in a test) still ends its zygote and its
+        # executors, quietly, and leaves no socket open.
+        weakref.finalize(self, _abandon, ours, self._idle, self._busy)
         _POOLS.add(self)
         threading.Thread(target=self._prespawn, daemon=True).start()
 
@@ -339,6 +340,12 @@ class ExecutorPool:
         # Executors die with the zygote (PDEATHSIG); the zygote ends on EOF.
         self._control.close()
         threading.Thread(target=_reap, args=(self._zygote_pid,), daemon=True).start()
+
+
+def _abandon(control: socket.socket, idle: list[_Executor], busy: set[_Executor]) -> None:
+    for executor in [*idle, *busy]:
+        executor.kill()
+    control.close()
 
 
 def _reap(pid: int) -> None:
