@@ -33,12 +33,13 @@ import socket
 import struct
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from . import query_text
+from ..formats import Format
+from . import federation, query_text
 from .base import QueryRefused, QuerySyntaxError, QueryTimedOut, StoreError, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -397,3 +398,33 @@ class LazyPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+
+class PooledQueries:
+    """`Store.query` for the stores that evaluate in this machine's executor processes."""
+
+    limits: Limits
+    _pool: LazyPool
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        fmt: Format | None = None,
+        base_iri: str | None = None,
+    ) -> Any:
+        federation.check(sparql, self.limits.service_allowlist)
+        job = Job(
+            sparql=sparql,
+            default_graph_uris=tuple(default_graph_uris),
+            named_graph_uris=tuple(named_graph_uris),
+            fmt=fmt.name if fmt else None,
+            max_rows=self.limits.max_rows if max_rows is None else max_rows,
+            base_iri=base_iri,
+        )
+        limit = self.limits.timeout if timeout is None else timeout
+        return self._pool.get().run(job, limit)

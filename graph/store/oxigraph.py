@@ -16,10 +16,9 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.term import Node, URIRef
 
-from ..formats import Format
 from . import federation, query_text, results
 from .base import Quad, QuerySyntaxError, StoreError
-from .limits import Job, LazyPool, Limits
+from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
 
 
@@ -126,7 +125,7 @@ class OxigraphEngine:
         return results.Answer("graph", fmt, body, truncated, job.max_rows)
 
 
-class OxigraphStore:
+class OxigraphStore(PooledQueries):
     """The Store protocol over a pyoxigraph Store (in memory or read-only on disk)."""
 
     def __init__(self, store: ox.Store, limits: Limits, disk_path: Path | None = None):
@@ -145,29 +144,6 @@ class OxigraphStore:
     ) -> OxigraphStore:
         store = open_store(version_dir, in_memory=in_memory)
         return cls(store, limits, None if in_memory else version_dir / "store")
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        fmt: Format | None = None,
-        base_iri: str | None = None,
-    ) -> results.Answer:
-        federation.check(sparql, self.limits.service_allowlist)
-        job = Job(
-            sparql=sparql,
-            default_graph_uris=tuple(default_graph_uris),
-            named_graph_uris=tuple(named_graph_uris),
-            fmt=fmt.name if fmt else None,
-            max_rows=self.limits.max_rows if max_rows is None else max_rows,
-            base_iri=base_iri,
-        )
-        limit = self.limits.timeout if timeout is None else timeout
-        return self._pool.get().run(job, limit)
 
     def quads(
         self,

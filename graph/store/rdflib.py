@@ -26,7 +26,7 @@ from rdflib.term import IdentifiedNode, Node
 from ..formats import Format
 from . import federation, results
 from .base import Quad, QuerySyntaxError, StoreError
-from .limits import Job, LazyPool, Limits
+from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
 
 
@@ -137,7 +137,7 @@ class RdflibEngine:
         return results.Answer("graph", fmt, body, truncated, max_rows)
 
 
-class RdflibStore:
+class RdflibStore(PooledQueries):
     """The Store protocol over an in-memory rdflib Dataset whose default graph is the union."""
 
     def __init__(self, dataset: Dataset, limits: Limits):
@@ -155,29 +155,6 @@ class RdflibStore:
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"could not load {path} into rdflib: {exc}") from exc
         return cls(dataset, limits)
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        fmt: Format | None = None,
-        base_iri: str | None = None,
-    ) -> results.Answer:
-        federation.check(sparql, self.limits.service_allowlist)
-        job = Job(
-            sparql=sparql,
-            default_graph_uris=tuple(default_graph_uris),
-            named_graph_uris=tuple(named_graph_uris),
-            fmt=fmt.name if fmt else None,
-            max_rows=self.limits.max_rows if max_rows is None else max_rows,
-            base_iri=base_iri,
-        )
-        limit = self.limits.timeout if timeout is None else timeout
-        return self._pool.get().run(job, limit)
 
     def quads(
         self,
