@@ -31,6 +31,7 @@ from rdflib.term import Node
 from .formats import BY_NAME
 from .iris import DATA_BASE, ELM, ONTOLOGY_IRI, PREFIXES, PRO, SCHEMA
 from .store.base import Quad, Store
+from .store.terms import term_from_json
 
 # Label properties, strongest first: the one label a resource gets comes from the first
 # property that has a value in an acceptable language.
@@ -428,21 +429,8 @@ def select(store: Store, sparql: str) -> list[dict[str, Node]]:
     data = json.loads(result.serialize(BY_NAME["json"]))
     rows = []
     for binding in data.get("results", {}).get("bindings", []):
-        rows.append({name: _term(cell) for name, cell in binding.items()})
+        rows.append({name: term_from_json(cell) for name, cell in binding.items()})
     return rows
-
-
-def _term(cell: dict) -> Node:
-    kind = cell.get("type")
-    if kind == "uri":
-        return URIRef(cell["value"])
-    if kind == "bnode":
-        return BNode(cell["value"])
-    lang = cell.get("xml:lang")
-    datatype = cell.get("datatype")
-    if lang:
-        return Literal(cell["value"], lang=lang)
-    return Literal(cell["value"], datatype=URIRef(datatype) if datatype else None)
 
 
 def _safe_iri(iri: URIRef) -> bool:

@@ -24,7 +24,7 @@ from itertools import islice
 from typing import cast
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib import BNode, Dataset, URIRef
 from rdflib.term import Node
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
@@ -33,23 +33,9 @@ from ..formats import BY_NAME, Format, by_media_type
 from . import federation, query_text, results
 from .base import Quad, QuerySyntaxError, QueryTimedOut, StoreError
 from .limits import Limits
-from .terms import dataset_of
+from .terms import dataset_of, term_from_json
 
 CHUNK = 64 * 1024
-
-
-def _term(cell: dict) -> Node:
-    kind = cell.get("type")
-    if kind == "uri":
-        return URIRef(cell["value"])
-    if kind == "bnode":
-        return BNode(cell["value"])
-    if cell.get("xml:lang"):
-        return Literal(cell["value"], lang=cell["xml:lang"])
-    datatype = cell.get("datatype")
-    if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(cell["value"], datatype=URIRef(datatype))
-    return Literal(cell["value"])
 
 
 class RemoteStore:
@@ -205,7 +191,7 @@ class RemoteStore:
         body, _type = self._fetch(sparql, BY_NAME["json"].media_type, timeout=self.limits.timeout)
         data = json.loads(body)
         return [
-            {name: _term(cell) for name, cell in row.items()}
+            {name: term_from_json(cell) for name, cell in row.items()}
             for row in data.get("results", {}).get("bindings", [])
         ]
 

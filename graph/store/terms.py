@@ -59,3 +59,18 @@ def dataset_of(quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> Dataset
         target = dataset.default_context if g is None else dataset.graph(cast(IdentifiedNode, g))
         target.add((s, p, o))
     return dataset
+
+
+def term_from_json(cell: dict) -> Node:
+    """One cell of SPARQL 1.1 JSON results (https://www.w3.org/TR/sparql11-results-json/)."""
+    kind = cell.get("type")
+    if kind == "uri":
+        return URIRef(cell["value"])
+    if kind == "bnode":
+        return BNode(cell["value"])
+    if cell.get("xml:lang"):
+        return Literal(cell["value"], lang=cell["xml:lang"])
+    datatype = cell.get("datatype")
+    if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(cell["value"], datatype=URIRef(datatype))
+    return Literal(cell["value"])
