@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
-from . import load, paths, publish
+from . import load, order, paths, publish
 from .iris import DATA_BASE
 from .settings import Settings
 from .store.oxigraph import create_on_disk
@@ -48,9 +48,11 @@ def read_release(source_files: Sequence[Path] | None = None) -> Release:
     ontology = load.read_ontology()
     vocabularies = load.read_vocabularies()
     dataset = load.assemble(sources, ontology, vocabularies)
+    order.add_order(dataset)
     mapping = {s.graph_iri: _relative(s.path) for s in sources}
     mapping[load.ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
     mapping[load.VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
+    mapping[order.ORDER_GRAPH] = "graph/order.py (computed from the sources)"
     return Release(dataset, ontology, mapping)
 
 

@@ -4,7 +4,8 @@
 bundled build (docs/model.md): one named graph per synthetic source segment (one programme page
 each), carrying the PROV of its segment; one curation graph (the universities' canonical names
 and seats, `pro:fieldOfEducation`, the generating agent); the ontology graph and the vocabulary
-graph, read with graph.load. The vocabulary graph is extended with the EU concepts the synthetic
+graph, read with graph.load; and the catalogue order graph (graph/order.py, `pro:listPosition`)
+that the build computes. The vocabulary graph is extended with the EU concepts the synthetic
 data uses beyond the bundled snapshot (more countries, languages, ISCED-F fields), each with
 `skos:prefLabel` and `skos:inScheme`, so the output stays valid against the shapes.
 
@@ -24,7 +25,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from . import iris
+from . import iris, order
 from .errors import ProspectusError
 from .iris import ELM, EQF, EU_COUNTRY, EU_CURRENCY, EU_LANGUAGE, ISCED_F, ORG, PRO, PROV, SCHEMA
 from .load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology, read_vocabularies
@@ -328,6 +329,7 @@ class _T:
     level_text = _u(PRO.studyLevelText)
     field = _u(PRO.fieldOfEducation)
     group_size = _u(PRO.typicalGroupSize)
+    list_position = _u(PRO.listPosition)
     teaching = _u(PRO.teachingMethod)
     career = _u(PRO.careerOutcome)
     career_class = _u(PRO.CareerOutcome)
@@ -469,6 +471,7 @@ class Generator:
         self.curation: list[Triple] = []
         self.sample: list[str] = []
         self._used: set[tuple[str, str]] = set()
+        self._titles: list[tuple[str, order.SortKey]] = []  # for the catalogue order
 
     def _organisations(self) -> list[Organisation]:
         rng = random.Random(f"organisations:{self.seed}")
@@ -496,10 +499,19 @@ class Generator:
     # -- blocks ------------------------------------------------------------------------------
 
     def blocks(self) -> Iterator[Block]:
-        """One segment graph per programme, then the curation graph."""
+        """One segment graph per programme, then the curation graph, then the order graph."""
         for index in range(self.programmes):
             yield self._programme(index)
         yield self.curation_graph, self._curation_record()
+        yield self._order()
+
+    def _order(self) -> Block:
+        """The catalogue order (graph/order.py), as the build would compute it."""
+        graph = _u(order.ORDER_GRAPH)
+        triples = [(s.n3(), p.n3(), o.n3()) for s, p, o in order.describe_graph()]
+        triples += [(_u(programme), _T.list_position, _typed(n, "integer"))
+                    for programme, n in order.positions(self._titles)]
+        return graph, triples
 
     def _segment(self, slug: str, number: int, label: str, page_title: str, lines: int,
                  rng: random.Random) -> tuple[str, list[Triple]]:
@@ -579,6 +591,7 @@ class Generator:
             slug = f"{slug}-{index}"
         self._used.add((inst, slug))
         prog = _u(iris.programme(inst, slug))
+        self._titles.append((prog[1:-1], (title, "en")))
         if index % max(1, self.programmes // 200) == 0:
             self.sample.append(prog[1:-1])
         graph, t = self._segment(f"synthetic-programme-{index:06d}", index,

@@ -118,6 +118,11 @@ def source(slug: str) -> URIRef:
     return mint("source", slug)
 
 
+def named_graph(slug: str) -> URIRef:
+    """A named graph the build makes itself (id:graph/ontology, id:graph/order, …)."""
+    return mint("graph", slug)
+
+
 def vocab(scheme: str, code: str | None = None) -> URIRef:
     """A concept (or, without a code, the scheme) of a project vocabulary."""
     return URIRef(f"{VOCAB}{scheme}" + (f"/{code}" if code else ""))

@@ -21,10 +21,10 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from . import paths
 from .errors import SourceStructureError, SourceSyntaxError
-from .iris import ID, ONTOLOGY_IRI, PRO
+from .iris import ONTOLOGY_IRI, PRO, named_graph
 
-ONTOLOGY_GRAPH = URIRef(ID["graph/ontology"])
-VOCABULARY_GRAPH = URIRef(ID["graph/vocabularies"])
+ONTOLOGY_GRAPH = named_graph("ontology")
+VOCABULARY_GRAPH = named_graph("vocabularies")
 SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord)
 
 _FORMATS = {

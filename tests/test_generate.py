@@ -150,3 +150,18 @@ def test_cli_generate_and_its_errors(tmp_path: Path) -> None:
 def test_bad_size_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(GeneratorError, match="at least 1"):
         generate(tmp_path / "none.nq", 0)
+
+
+def test_the_catalogue_order_is_the_one_the_build_computes(twenty: tuple[Path, Dataset]) -> None:
+    """graph/generate.py writes id:graph/order itself; it must equal graph.order's."""
+    from graph import order
+
+    _path, dataset = twenty
+    written = dataset.graph(order.ORDER_GRAPH)
+    computed = order.order_graph(dataset)
+    assert len(written) == 20 + len(order.describe_graph())
+    assert isomorphic(written, computed)
+    rows = _ask(dataset, """
+        SELECT ?title WHERE { ?p pro:listPosition ?pos ; dct:title ?title } ORDER BY ?pos""")
+    titles = [str(title) for (title,) in rows]
+    assert titles == sorted(titles)

@@ -128,6 +128,20 @@ WHERE {
 ORDER BY ?deadline""",
     ),
     Example(
+        "Every programme, a page at a time (catalogue order)",
+        _PROLOGUE
+        + """
+# pro:listPosition (1..N, by title) is computed by the build: page by a range on it
+# (keyset pagination) instead of ORDER BY ?title OFFSET, which sorts everything each time.
+SELECT ?position ?programme ?title
+WHERE {
+  ?programme pro:listPosition ?position ;
+             dct:title ?title .
+  FILTER (?position > 0 && ?position <= 50)
+}
+ORDER BY ?position ?title""",
+    ),
+    Example(
         "Named graphs (sources) and their size",
         """SELECT ?graph (COUNT(*) AS ?triples)
 WHERE { GRAPH ?graph { ?s ?p ?o } }
