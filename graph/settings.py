@@ -47,6 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retain_versions", int, 5, "Published versions kept on disk (older dumps removed)."),
     Setting("workers", int, 2, "WSGI worker processes started by `prospectus serve`."),
     Setting("threads", int, 4, "Threads per WSGI worker."),
+    Setting("query_processes", int, 2,
+            "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
+            "of most of an in-memory store (bench/README.md), so size it to the memory."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graph import publish
@@ -69,3 +69,19 @@ class Publication:
                 old, self._store, self._version = self._store, fresh, latest
                 if old is not None:
                     old.close()
+
+    def open(self) -> None:
+        """Open what is published now, without starting query processes: called in the
+        WSGI master before it forks the workers, so they share the loaded store's pages."""
+        self._refresh()
+
+    def start_queries(self, heartbeat: Callable[[], None] = lambda: None) -> None:
+        """In a worker: start the store's query processes and wait until they are warm,
+        calling `heartbeat` every second meanwhile (the WSGI server's liveness check)."""
+        with self._lock:
+            store = self._store
+        if store is None:
+            return
+        store.start()
+        while not store.wait_ready(1.0):
+            heartbeat()

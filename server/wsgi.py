@@ -26,16 +26,27 @@ class _Gunicorn(BaseApplication):
 
 
 def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] = ()) -> None:
-    from . import create_app
+    """Serve with gunicorn. The app, and the store it publishes, are loaded once in the master
+    (`preload_app`), so the workers share the loaded store's memory; each worker then starts
+    its own query processes and takes requests once they are warm (graph/store/limits.py)."""
+    from . import create_app, publication
 
     def factory() -> Any:
-        return create_app(settings, data_files=data_files)
+        app = create_app(settings, data_files=data_files)
+        publication(app).open()
+        return app
+
+    def post_worker_init(worker: Any) -> None:
+        if "prospectus" in getattr(worker.wsgi, "extensions", {}):  # not gunicorn's error app
+            publication(worker.wsgi).start_queries(heartbeat=worker.notify)
 
     options = {
         "bind": f"{host}:{port}",
         "workers": max(1, settings.workers),
         "threads": max(1, settings.threads),
         "worker_class": "gthread",
+        "preload_app": True,
+        "post_worker_init": post_worker_init,
         # The query timeout stops queries itself; the worker timeout is only a backstop.
         "timeout": int(settings.query_timeout * 3) + 30,
         "accesslog": "-",

@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,6 +19,7 @@ from rdflib import Graph, URIRef
 
 from graph.formats import BY_NAME
 from graph.store import QueryRefused, QueryTimedOut, StoreError, query_text
+from graph.store.base import QueryQueueTimedOut
 from graph.store.federation import check
 from graph.store.limits import ExecutorPool, Job
 from graph.store.results import capped_tsv
@@ -247,10 +249,17 @@ def test_capped_tsv_stops_the_serializer_early() -> None:
 
 
 class SleepEngine:
-    """A test engine: `sparql` is a number of seconds to sleep, then it answers its pid."""
+    """A test engine: `sparql` is a number of seconds to sleep, then it answers its pid.
+    Warming takes `warm_seconds`."""
+
+    def __init__(self, warm_seconds: float = 0.0):
+        self.warm_seconds = warm_seconds
 
     def after_fork(self) -> None:
         return None
+
+    def warm(self) -> None:
+        time.sleep(self.warm_seconds)
 
     def run(self, job: Job) -> int:
         seconds = float(job.sparql)
@@ -293,6 +302,37 @@ def test_pool_replaces_executors_that_died() -> None:
         with pytest.raises(StoreError, match="ended unexpectedly"):
             pool.run(_job(-1), timeout=5)  # died during the query: reported
         assert isinstance(pool.run(_job(0), timeout=5), int)
+    finally:
+        pool.close()
+
+
+def test_pool_hands_out_only_warm_executors() -> None:
+    pool = ExecutorPool(SleepEngine(warm_seconds=1.5), 2)
+    try:
+        assert pool.wait_ready(0.2) is False  # still warming
+        assert pool.wait_ready(30) is True
+        started = time.monotonic()
+        pids = {pool.run(_job(0), timeout=5) for _ in range(4)}
+        assert time.monotonic() - started < 1.0  # no query paid for warming
+        assert len(pids) <= 2
+    finally:
+        pool.close()
+
+
+def test_pool_is_bounded_and_waiting_counts_against_the_deadline() -> None:
+    pool = ExecutorPool(SleepEngine(), 1)
+    try:
+        assert pool.wait_ready(30)
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            busy = threads.submit(pool.run, _job(1.5), 10)
+            time.sleep(0.3)
+            started = time.monotonic()
+            with pytest.raises(QueryQueueTimedOut) as raised:
+                pool.run(_job(0), timeout=0.5)  # the only executor stays busy: not started
+            assert 0.4 < time.monotonic() - started < 1.2
+            assert "query_processes" in str(raised.value)
+            waited = pool.run(_job(0), timeout=5)  # waits for the busy one, then runs
+            assert waited == busy.result()  # the same, single executor
     finally:
         pool.close()
 

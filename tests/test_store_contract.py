@@ -289,6 +289,13 @@ def test_timeout_stops_the_query(store: Store) -> None:
     assert store.query("ASK {}", fmt=BY_NAME["json"]).kind == "ask"
 
 
+def test_started_store_becomes_ready_and_answers(store: Store) -> None:
+    store.start()
+    store.start()  # starting twice starts nothing more
+    assert store.wait_ready(60) is True
+    assert store.query("ASK { ?s ?p ?o }", fmt=BY_NAME["json"]).kind == "ask"
+
+
 def test_service_refused_before_any_connection(store: Store) -> None:
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

@@ -75,6 +75,21 @@ class QueryTimedOut(StoreError):
         )
 
 
+class QueryQueueTimedOut(QueryTimedOut):
+    """Every query process stayed busy with other queries until the deadline."""
+
+    def __init__(self, timeout: float, processes: int):
+        super().__init__(timeout)
+        self.processes = processes
+
+    def __str__(self) -> str:
+        return (
+            f"all {self.processes} query processes were busy with other queries for "
+            f"{self.timeout:g} s, so this one was not started; the limits are the "
+            "`query_processes` and `query_timeout` settings. Try again shortly."
+        )
+
+
 class QueryRefused(StoreError):
     """The query asks for something this service does not do (SERVICE, an update)."""
 
@@ -138,5 +153,14 @@ class Store(Protocol):
     def named_graphs(self) -> list[URIRef]: ...
 
     def triple_count(self) -> int: ...
+
+    def start(self) -> None:
+        """Start what answers queries (the executor processes) without waiting for it; called
+        in the process that serves, e.g. each WSGI worker after the fork."""
+        ...
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until queries can be answered without start-up cost; True when they can."""
+        ...
 
     def close(self) -> None: ...

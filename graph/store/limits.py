@@ -8,12 +8,18 @@ so the work is put where it can be stopped: a process. The design (docs/sparql.m
   (in memory: fork is copy-on-write, so nothing is copied). The zygote is single-threaded
   and never evaluates anything; its only job is to fork executors on request, so executors
   never inherit a lock held by another thread of the web worker.
-* The pool keeps `size` idle **executors** (children of the zygote), each linked to the
-  worker by its own socket pair. A query is pickled to an idle executor; the worker waits
-  on the socket until the deadline. On time, the answer (already serialised bytes) comes
-  back and the executor returns to the pool. At the deadline the worker SIGKILLs the
-  executor, raises QueryTimedOut and a background thread forks a replacement; every other
-  request keeps being served by the other executors.
+* The pool keeps at most `size` **executors** (children of the zygote; the `query_processes`
+  setting), each linked to the worker by its own socket pair. A new executor first *warms*:
+  it touches the whole store once (Engine.warm) and only then reports ready and joins the
+  idle list. Reading an in-memory pyoxigraph store writes to the pages it reads, so the
+  first query in a fresh child pays for copying most of the store (seconds at 100k
+  programmes, bench/README.md); warming moves that copy off any request's clock.
+* A query is pickled to an idle executor; when none is idle it waits for one, and the wait
+  counts against the same deadline (QueryQueueTimedOut when no executor frees up in time).
+  The worker waits on the socket until the deadline. On time, the answer (already
+  serialised bytes) comes back and the executor returns to the pool. At the deadline the
+  worker SIGKILLs the executor, raises QueryTimedOut and a background thread forks and
+  warms a replacement; every other request keeps being served by the other executors.
 * An executor dies with the zygote (PR_SET_PDEATHSIG), and the zygote exits when the
   worker's end of its control socket closes, so nothing outlives the web worker.
 
@@ -32,15 +38,23 @@ import signal
 import socket
 import struct
 import threading
+import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from ..formats import Format
 from . import federation, query_text
-from .base import QueryRefused, QuerySyntaxError, QueryTimedOut, StoreError, UpstreamError
+from .base import (
+    QueryQueueTimedOut,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimedOut,
+    StoreError,
+    UpstreamError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +93,11 @@ class Engine(Protocol):
         """Called once in each new executor (e.g. to open an on-disk store)."""
         ...
 
+    def warm(self) -> None:
+        """Called once in each new executor, before it takes a job: touch the data so that
+        the copy-on-write copy is made now rather than during the first query."""
+        ...
+
     def run(self, job: Job) -> Any:
         """Evaluate a job and return a picklable answer."""
         ...
@@ -113,9 +132,18 @@ def _close_other_pools() -> None:
                 pass
 
 
+READY = b"ready"
+
+
 def _serve_jobs(conn: Connection, engine: Engine) -> None:
-    """The executor loop: one job at a time until the worker closes the socket."""
+    """The executor loop: warm, say so, then one job at a time until the worker closes the
+    socket."""
     engine.after_fork()
+    engine.warm()
+    try:
+        conn.send_bytes(READY)
+    except OSError:
+        return
     while True:
         try:
             data = conn.recv_bytes()
@@ -186,9 +214,11 @@ class ExecutorPool:
 
     def __init__(self, engine: Engine, size: int):
         self.size = max(1, size)
-        self._lock = threading.Lock()  # guards the idle list and the zygote socket
+        self._lock = threading.Lock()  # guards the lists, the counts and the zygote socket
+        self._changed = threading.Condition(self._lock)  # an executor became idle or left
         self._idle: list[_Executor] = []
         self._busy: set[_Executor] = set()
+        self._alive = 0  # idle + busy + warming: never more than `size`
         self._closed = False
         ours, theirs = socket.socketpair()
         pid = os.fork()
@@ -208,11 +238,9 @@ class ExecutorPool:
         # executors, quietly, and leaves no socket open.
         weakref.finalize(self, _abandon, ours, self._idle, self._busy)
         _POOLS.add(self)
-        threading.Thread(target=self._prespawn, daemon=True).start()
-
-    def _prespawn(self) -> None:
-        for _ in range(self.size):
-            self._replenish()
+        with self._lock:
+            for _ in range(self.size):
+                self._start_one()
 
     def worker_fds(self) -> list[int]:
         """File descriptors this pool holds in the web worker (control + executor sockets).
@@ -224,6 +252,40 @@ class ExecutorPool:
         if not self._closed:
             fds.append(self._control.fileno())
         return fds
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until every executor has warmed (or the pool closed); False when `timeout`
+        passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while not self._closed and len(self._idle) + len(self._busy) < self._alive:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
+
+    def _start_one(self) -> None:
+        """Count one more executor and fork and warm it in the background (lock held)."""
+        self._alive += 1
+        threading.Thread(target=self._warm_one, daemon=True).start()
+
+    def _warm_one(self) -> None:
+        executor = None
+        try:
+            executor = self._spawn()
+            if executor.conn.recv_bytes() != READY:
+                raise OSError("an unexpected first message")
+        except (StoreError, EOFError, OSError) as exc:
+            if executor is not None:
+                executor.kill()
+            with self._changed:
+                self._alive -= 1
+                self._changed.notify_all()
+            if not self._closed:
+                log.warning("a query process did not start: %s", exc)
+            return
+        self._give_back(executor)
 
     def _spawn(self) -> _Executor:
         ours, theirs = socket.socketpair()
@@ -249,64 +311,63 @@ class ExecutorPool:
         conn = Connection(ours.detach())
         return _Executor(pid, conn)
 
-    def _take(self) -> _Executor:
-        executor = None
-        while executor is None:
-            with self._lock:
+    def _take(self, deadline: float | None, timeout: float) -> _Executor:
+        """An idle, warm executor; waits for one until the deadline."""
+        with self._changed:
+            while True:
                 if self._closed:
                     raise StoreError("the store was closed")
-                executor = self._idle.pop() if self._idle else None
-            if executor is None:
-                executor = self._spawn()
-            elif executor.conn.poll(0):  # an idle executor that died: EOF is waiting
-                executor.kill()
-                executor = None
-        with self._lock:
-            self._busy.add(executor)
-        return executor
+                while self._idle:
+                    executor = self._idle.pop()
+                    if executor.conn.poll(0):  # an idle executor that died: EOF is waiting
+                        executor.kill()
+                        self._alive -= 1
+                        continue
+                    self._busy.add(executor)
+                    return executor
+                if self._alive < self.size:
+                    self._start_one()
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise QueryQueueTimedOut(timeout, self.size)
+                self._changed.wait(remaining)
 
     def _discard(self, executor: _Executor) -> None:
-        with self._lock:
-            self._busy.discard(executor)
-            drained = self._closed and not self._busy
         executor.kill()
+        with self._changed:
+            self._busy.discard(executor)
+            self._alive -= 1
+            drained = self._closed and not self._busy
+            if not self._closed:
+                self._start_one()
+            self._changed.notify_all()
         if drained:
             self._stop_zygote()
-        elif not self._closed:
-            threading.Thread(target=self._replenish, daemon=True).start()
 
     def _give_back(self, executor: _Executor) -> None:
-        with self._lock:
+        with self._changed:
             self._busy.discard(executor)
-            if not self._closed and len(self._idle) < self.size:
+            if not self._closed:
                 self._idle.append(executor)
+                self._changed.notify_all()
                 return
-            drained = self._closed and not self._busy
+            self._alive -= 1
+            drained = not self._busy
         executor.conn.close()
         if drained:
             self._stop_zygote()
 
-    def _replenish(self) -> None:
-        try:
-            executor = self._spawn()
-        except StoreError:
-            return
-        self._give_back(executor)
-
-    def run(
-        self,
-        job: Job,
-        timeout: float | None,
-        on_timeout: Callable[[float], Exception] = QueryTimedOut,
-    ) -> Any:
+    def run(self, job: Job, timeout: float | None) -> Any:
         """Run `job` in an executor; kill it and raise at the deadline."""
-        executor = self._take()
+        limit = timeout if timeout and timeout > 0 else None
+        deadline = None if limit is None else time.monotonic() + limit
+        executor = self._take(deadline, limit or 0.0)
         try:
             executor.conn.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-            ready = executor.conn.poll(timeout if timeout and timeout > 0 else None)
-            if not ready:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not executor.conn.poll(remaining):
                 self._discard(executor)
-                raise on_timeout(timeout or 0.0)
+                raise QueryTimedOut(limit or 0.0)
             status, value = pickle.loads(executor.conn.recv_bytes())
         except (EOFError, OSError) as exc:
             self._discard(executor)
@@ -326,12 +387,14 @@ class ExecutorPool:
 
     def close(self) -> None:
         """Stop the pool: idle executors now, busy ones when their query ends."""
-        with self._lock:
+        with self._changed:
             if self._closed:
                 return
             self._closed = True
             idle, self._idle = self._idle, []
+            self._alive -= len(idle)
             drained = not self._busy
+            self._changed.notify_all()
         for executor in idle:
             executor.kill()
         if drained:
@@ -363,7 +426,7 @@ class Limits:
     timeout: float | None = 10.0
     max_rows: int | None = 10000
     service_allowlist: tuple[str, ...] = ()
-    processes: int = 4
+    processes: int = 2
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
@@ -371,7 +434,7 @@ class Limits:
             timeout=settings.query_timeout if settings.query_timeout > 0 else None,
             max_rows=settings.max_rows if settings.max_rows > 0 else None,
             service_allowlist=tuple(settings.service_allowlist),
-            processes=max(1, settings.threads),
+            processes=max(1, settings.query_processes),
         )
 
 
@@ -405,6 +468,13 @@ class PooledQueries:
 
     limits: Limits
     _pool: LazyPool
+
+    def start(self) -> None:
+        self._pool.get()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._pool.get().wait_ready(timeout)
+
 
     def query(
         self,

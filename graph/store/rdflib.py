@@ -46,6 +46,10 @@ class RdflibEngine:
     def after_fork(self) -> None:
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # FROM never reaches the network
 
+    def warm(self) -> None:
+        for _quad in self.dataset.quads((None, None, None, None)):  # copy-on-write, now
+            pass
+
     def _triples(self, iri: str, fetch: Sequence[str]) -> Iterable[tuple[Node, Node, Node]]:
         if iri in fetch:
             triples = [

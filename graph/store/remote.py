@@ -230,6 +230,12 @@ class RemoteStore:
         rows = self._select_rows("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(str(rows[0]["n"])) if rows else 0
 
+    def start(self) -> None:
+        return None  # nothing runs here: the remote store evaluates
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return True
+
     def close(self) -> None:
         return None
 
