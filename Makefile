@@ -52,6 +52,7 @@ lint: venv ## ruff
 
 test: venv system-test-deps ## lint, then every test (live server and browser included)
 	$(BIN)/ruff check graph server tests bench
+	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/pytest
 
 bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso

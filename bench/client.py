@@ -41,8 +41,7 @@ class Connection:
         began = time.perf_counter()
         try:
             if self._conn is None:
-                self._conn = http.client.HTTPConnection(self.host, self.port,
-                                                        timeout=self.timeout)
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             self._conn.request("GET", target, headers={"Accept": ACCEPT})
             response = self._conn.getresponse()
             body = response.read()
@@ -102,8 +101,9 @@ def row_count(body: bytes) -> int | None:
     return len(data.get("results", {}).get("bindings", []))
 
 
-def measure_latency(endpoint: str, queries: Sequence[str], *, requests: int, budget: float,
-                    timeout: float) -> tuple[Latency, list[str]]:
+def measure_latency(
+    endpoint: str, queries: Sequence[str], *, requests: int, budget: float, timeout: float
+) -> tuple[Latency, list[str]]:
     """Requests one after another, cycling through `queries`: latency without queueing."""
     conn = Connection(endpoint, timeout)
     times: list[float] = []
@@ -124,16 +124,26 @@ def measure_latency(endpoint: str, queries: Sequence[str], *, requests: int, bud
     elapsed = time.perf_counter() - began
     ms = [t * 1000 for t in times]
     return Latency(
-        requests=len(times) + len(errors), errors=len(errors),
-        median_ms=percentile(ms, 50), p99_ms=percentile(ms, 99),
+        requests=len(times) + len(errors),
+        errors=len(errors),
+        median_ms=percentile(ms, 50),
+        p99_ms=percentile(ms, 99),
         mean_ms=sum(ms) / len(ms) if ms else math.nan,
-        min_ms=min(ms) if ms else math.nan, max_ms=max(ms) if ms else math.nan,
-        seconds=elapsed), errors
+        min_ms=min(ms) if ms else math.nan,
+        max_ms=max(ms) if ms else math.nan,
+        seconds=elapsed,
+    ), errors
 
 
-def measure_throughput(endpoint: str, queries: Sequence[str], *, requests: int,
-                       concurrency: int, budget: float, timeout: float
-                       ) -> tuple[Throughput, list[str]]:
+def measure_throughput(
+    endpoint: str,
+    queries: Sequence[str],
+    *,
+    requests: int,
+    concurrency: int,
+    budget: float,
+    timeout: float,
+) -> tuple[Throughput, list[str]]:
     """`concurrency` clients with keep-alive, sharing `requests` requests or `budget` seconds."""
     lock = threading.Lock()
     issued = 0
@@ -156,8 +166,7 @@ def measure_throughput(endpoint: str, queries: Sequence[str], *, requests: int,
                     if reply.status == 200:
                         done += 1
                     else:
-                        errors.append(reply.error or
-                                      f"HTTP {reply.status}: {reply.body[:200]!r}")
+                        errors.append(reply.error or f"HTTP {reply.status}: {reply.body[:200]!r}")
         finally:
             conn.close()
 
@@ -167,8 +176,13 @@ def measure_throughput(endpoint: str, queries: Sequence[str], *, requests: int,
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    return Throughput(requests=done + len(errors), errors=len(errors), concurrency=concurrency,
-                      seconds=elapsed, rps=done / elapsed if elapsed > 0 else math.nan), errors
+    return Throughput(
+        requests=done + len(errors),
+        errors=len(errors),
+        concurrency=concurrency,
+        seconds=elapsed,
+        rps=done / elapsed if elapsed > 0 else math.nan,
+    ), errors
 
 
 def as_dict(value: Latency | Throughput) -> dict[str, float | int]:

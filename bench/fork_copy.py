@@ -35,8 +35,10 @@ def measure(label: str, work: Callable[[], object]) -> None:
     work()
     elapsed = time.perf_counter() - start
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-    print(f"{label:34s} {elapsed * 1000:8.0f} ms {faults:9d} page faults "
-          f"(~{faults * 4 // 1024} MB)", flush=True)
+    print(
+        f"{label:34s} {elapsed * 1000:8.0f} ms {faults:9d} page faults (~{faults * 4 // 1024} MB)",
+        flush=True,
+    )
 
 
 def main(path: str) -> None:

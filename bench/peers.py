@@ -79,8 +79,14 @@ class Server:
         self._log = self.log_path.open("wb")
         began = time.perf_counter()
         self._process = subprocess.Popen(  # noqa: S603
-            self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=self.environment(), cwd=self.work, start_new_session=True)
+            self.command(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self.environment(),
+            cwd=self.work,
+            start_new_session=True,
+        )
         try:
             self.wait_ready(began)
             self.after_start()
@@ -100,24 +106,29 @@ class Server:
         target = f"{url.path}?{urllib.parse.urlencode({'query': READY_QUERY})}"
         while True:
             if self._process is not None and self._process.poll() is not None:
-                raise PeerError(f"{self.name} exited with {self._process.returncode} while "
-                                f"starting; its log ({self.log_path}) ends:\n"
-                                f"{_tail(self.log_path)}")
+                raise PeerError(
+                    f"{self.name} exited with {self._process.returncode} while "
+                    f"starting; its log ({self.log_path}) ends:\n"
+                    f"{_tail(self.log_path)}"
+                )
             if time.perf_counter() - began > self.ready_timeout:
-                raise PeerError(f"{self.name} did not answer {self.endpoint} within "
-                                f"{self.ready_timeout:.0f} s; see {self.log_path}")
+                raise PeerError(
+                    f"{self.name} did not answer {self.endpoint} within "
+                    f"{self.ready_timeout:.0f} s; see {self.log_path}"
+                )
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request("GET", target,
-                             headers={"Accept": "application/sparql-results+json"})
+                conn.request("GET", target, headers={"Accept": "application/sparql-results+json"})
                 response = conn.getresponse()
                 response.read()
                 conn.close()
                 if response.status == 200:
                     return
                 if response.status in (404, 405, 501):
-                    raise PeerError(f"{self.name} answers HTTP {response.status} at "
-                                    f"{self.endpoint}: no SPARQL endpoint there")
+                    raise PeerError(
+                        f"{self.name} answers HTTP {response.status} at "
+                        f"{self.endpoint}: no SPARQL endpoint there"
+                    )
             except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.25)
@@ -165,8 +176,16 @@ class Prospectus(Server):
     threads: int | None = None
 
     def command(self) -> list[str]:
-        return [_script("prospectus"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                "--data", str(self.data.resolve())]
+        return [
+            _script("prospectus"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data",
+            str(self.data.resolve()),
+        ]
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -186,8 +205,17 @@ class RdflibEndpoint(Server):
     path: str = "/"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "rdflib_endpoint", "serve", str(self.data.resolve()),
-                "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            sys.executable,
+            "-m",
+            "rdflib_endpoint",
+            "serve",
+            str(self.data.resolve()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
 
 
 VIRTUOSO_INI = """\
@@ -297,8 +325,9 @@ class Virtuoso(Server):
 
     def _data_key(self) -> str:
         stat = self.data.stat()
-        digest = hashlib.sha256(f"{self.data.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-                                .encode()).hexdigest()
+        digest = hashlib.sha256(
+            f"{self.data.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        ).hexdigest()
         return digest[:16]
 
     def command(self) -> list[str]:
@@ -306,13 +335,20 @@ class Virtuoso(Server):
 
     def prepare(self) -> None:
         # A database already loaded from this very file is reused; anything else is rebuilt.
-        if self.db.exists() and (not self.marker.exists()
-                                 or self.marker.read_text() != self._data_key()):
+        if self.db.exists() and (
+            not self.marker.exists() or self.marker.read_text() != self._data_key()
+        ):
             shutil.rmtree(self.db)
         self.db.mkdir(parents=True, exist_ok=True)
-        self.ini.write_text(VIRTUOSO_INI.format(
-            db=self.db.resolve(), sql_port=self.sql_port, http_port=self.port,
-            data_dir=self.data.resolve().parent, query_timeout=self.query_timeout))
+        self.ini.write_text(
+            VIRTUOSO_INI.format(
+                db=self.db.resolve(),
+                sql_port=self.sql_port,
+                http_port=self.port,
+                data_dir=self.data.resolve().parent,
+                query_timeout=self.query_timeout,
+            )
+        )
 
     def after_start(self) -> None:
         if self.marker.exists():
@@ -320,20 +356,34 @@ class Virtuoso(Server):
         began = time.perf_counter()
         directory = str(self.data.resolve().parent).replace("'", "''")
         name = self.data.name.replace("'", "''")
-        self.isql(f"ld_dir('{directory}', '{name}', 'urn:bench:default');",
-                  "rdf_loader_run();", "checkpoint;")
-        errors = self.isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST "
-                           "WHERE ll_error IS NOT NULL;")
+        self.isql(
+            f"ld_dir('{directory}', '{name}', 'urn:bench:default');",
+            "rdf_loader_run();",
+            "checkpoint;",
+        )
+        errors = self.isql(
+            "SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;"
+        )
         if name in errors:
             raise PeerError(f"virtuoso could not load {self.data}:\n{errors}")
         self.load_seconds = time.perf_counter() - began
         self.marker.write_text(self._data_key())
 
     def isql(self, *statements: str) -> str:
-        command = [_binary("isql-vt"), f"127.0.0.1:{self.sql_port}", "dba", "dba",
-                   "exec=" + " ".join(statements)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=7200,  # noqa: S603
-                                check=False)
+        command = [
+            _binary("isql-vt"),
+            f"127.0.0.1:{self.sql_port}",
+            "dba",
+            "dba",
+            "exec=" + " ".join(statements),
+        ]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=7200,  # noqa: S603
+            check=False,
+        )
         if result.returncode != 0 or "*** Error" in result.stdout + result.stderr:
             raise PeerError(f"isql failed on {statements}:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -342,8 +392,10 @@ class Virtuoso(Server):
 def _binary(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise PeerError(f"{name} is not installed; run `make system-bench-deps` "
-                        "(Debian package virtuoso-opensource)")
+        raise PeerError(
+            f"{name} is not installed; run `make system-bench-deps` "
+            "(Debian package virtuoso-opensource)"
+        )
     return found
 
 

@@ -23,13 +23,30 @@ def _read(path: str) -> str:
 
 def machine() -> dict[str, Any]:
     """CPU model, cores, memory, OS, Python and the versions of the servers measured."""
-    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
-                   if line.startswith("MemTotal:")), 0)
-    os_name = next((line.split("=", 1)[1].strip().strip('"')
-                    for line in _read("/etc/os-release").splitlines()
-                    if line.startswith("PRETTY_NAME=")), platform.system())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kb = next(
+        (
+            int(line.split()[1])
+            for line in _read("/proc/meminfo").splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
+    os_name = next(
+        (
+            line.split("=", 1)[1].strip().strip('"')
+            for line in _read("/etc/os-release").splitlines()
+            if line.startswith("PRETTY_NAME=")
+        ),
+        platform.system(),
+    )
     versions: dict[str, str | None] = {}
     for package in PACKAGES:
         try:
@@ -37,9 +54,16 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[package] = None
     try:
-        versions["virtuoso-opensource"] = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Version}", "virtuoso-opensource-7-bin"],
-            capture_output=True, text=True, timeout=10, check=False).stdout.strip() or None
+        versions["virtuoso-opensource"] = (
+            subprocess.run(
+                ["dpkg-query", "-W", "-f=${Version}", "virtuoso-opensource-7-bin"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+            or None
+        )
     except OSError:
         versions["virtuoso-opensource"] = None
     return {
@@ -82,23 +106,28 @@ def compare(servers: dict[str, Any]) -> dict[str, Any]:
                 continue
             per_query[query] = {
                 "heavy": mine["heavy"],
-                "median_speedup": _ratio(theirs["latency"]["median_ms"],
-                                         mine["latency"]["median_ms"]),
+                "median_speedup": _ratio(
+                    theirs["latency"]["median_ms"], mine["latency"]["median_ms"]
+                ),
                 "p99_speedup": _ratio(theirs["latency"]["p99_ms"], mine["latency"]["p99_ms"]),
-                "throughput_ratio": _ratio(mine["throughput"]["rps"],
-                                           theirs["throughput"]["rps"]),
+                "throughput_ratio": _ratio(mine["throughput"]["rps"], theirs["throughput"]["rps"]),
                 "rows": [mine["rows"], theirs["rows"]],
                 "rows_match": mine["rows"] == theirs["rows"],
             }
-        heavy = [v["median_speedup"] for v in per_query.values()
-                 if v["heavy"] and v["median_speedup"] is not None]
+        heavy = [
+            v["median_speedup"]
+            for v in per_query.values()
+            if v["heavy"] and v["median_speedup"] is not None
+        ]
         result[name] = {
             "queries": per_query,
             "mix_throughput_ratio": _ratio(ours.get("mix_rps"), peer.get("mix_rps")),
             "heavy_min_speedup": min(heavy) if heavy else None,
-            "slower_queries": sorted(q for q, v in per_query.items()
-                                     if v["median_speedup"] is not None
-                                     and v["median_speedup"] < 1),
+            "slower_queries": sorted(
+                q
+                for q, v in per_query.items()
+                if v["median_speedup"] is not None and v["median_speedup"] < 1
+            ),
         }
     return result
 
@@ -121,23 +150,31 @@ def _checks(entry: dict[str, Any], largest: bool) -> list[str]:
     if rdflib:
         heavy = rdflib["heavy_min_speedup"]
         ok = heavy is not None and heavy >= 10
-        lines.append(f"- heavy queries at least 10× faster than rdflib-endpoint (median): "
-                     f"{'yes' if ok else 'NO'}, the smallest speedup is {_x(heavy)}")
+        lines.append(
+            f"- heavy queries at least 10× faster than rdflib-endpoint (median): "
+            f"{'yes' if ok else 'NO'}, the smallest speedup is {_x(heavy)}"
+        )
         slower = rdflib["slower_queries"]
-        lines.append("- no query slower than on rdflib-endpoint: "
-                     + ("yes" if not slower else "NO: " + ", ".join(slower)))
+        lines.append(
+            "- no query slower than on rdflib-endpoint: "
+            + ("yes" if not slower else "NO: " + ", ".join(slower))
+        )
     virtuoso = entry.get("comparison", {}).get("virtuoso")
     if virtuoso:
         lines.append(f"- mix throughput against Virtuoso: {_x(virtuoso['mix_throughput_ratio'])}")
     if "queries" in ours:
         errors = sum(q["errors"] for q in ours["queries"].values())
-        lines.append(f"- the whole mix without a timeout or error on our server: "
-                     f"{'yes' if errors == 0 else f'NO ({errors} failed requests)'}")
+        lines.append(
+            f"- the whole mix without a timeout or error on our server: "
+            f"{'yes' if errors == 0 else f'NO ({errors} failed requests)'}"
+        )
         lookup = ours["queries"].get("lookup")
         if lookup and largest:
             p99 = lookup["latency"]["p99_ms"]
-            lines.append(f"- single-resource lookup p99 under 10 ms: "
-                         f"{'yes' if p99 < 10 else 'NO'} ({_ms(p99)} ms)")
+            lines.append(
+                f"- single-resource lookup p99 under 10 ms: "
+                f"{'yes' if p99 < 10 else 'NO'} ({_ms(p99)} ms)"
+            )
     return lines
 
 
@@ -164,20 +201,31 @@ def markdown(results: dict[str, Any]) -> str:
     for i, entry in enumerate(sizes):
         servers = entry["servers"]
         names = [OURS] + [n for n in servers if n != OURS]
-        out += [f"## {entry['programmes']:,} programmes ({entry['quads']:,} quads, "
-                f"{entry['organisations']:,} organisations)", ""]
+        out += [
+            f"## {entry['programmes']:,} programmes ({entry['quads']:,} quads, "
+            f"{entry['organisations']:,} organisations)",
+            "",
+        ]
         for name in names:
             s = servers.get(name, {})
             if "error" in s:
                 out.append(f"- {name}: **failed**: {s['error'].splitlines()[0]}")
             elif s:
-                load = (f", of which {s['load_seconds']} s loading"
-                        if s.get("load_seconds") is not None else "")
-                busy = (f"; machine load average {s['load_average_before'][0]} before, "
-                        f"{s['load_average_after'][0]} after" if "load_average_after" in s
-                        else "")
-                out.append(f"- {name}: answered after {s['startup_seconds']} s{load}; "
-                           f"mix throughput {s.get('mix_rps')} req/s{busy}")
+                load = (
+                    f", of which {s['load_seconds']} s loading"
+                    if s.get("load_seconds") is not None
+                    else ""
+                )
+                busy = (
+                    f"; machine load average {s['load_average_before'][0]} before, "
+                    f"{s['load_average_after'][0]} after"
+                    if "load_average_after" in s
+                    else ""
+                )
+                out.append(
+                    f"- {name}: answered after {s['startup_seconds']} s{load}; "
+                    f"mix throughput {s.get('mix_rps')} req/s{busy}"
+                )
         out.append("")
         measured = [n for n in names if "queries" in servers.get(n, {})]
         header = ["query"]
@@ -195,18 +243,26 @@ def markdown(results: dict[str, Any]) -> str:
                     continue
                 lat = q["latency"]
                 errs = f" ({q['errors']} errors)" if q["errors"] else ""
-                row += [f"{_ms(lat['median_ms'])} / {_ms(lat['p99_ms'])}{errs}",
-                        f"{q['throughput']['rps']:.1f}"]
+                row += [
+                    f"{_ms(lat['median_ms'])} / {_ms(lat['p99_ms'])}{errs}",
+                    f"{q['throughput']['rps']:.1f}",
+                ]
                 if name != OURS:
                     cmp = entry["comparison"].get(name, {}).get("queries", {}).get(query, {})
                     row += [_x(cmp.get("median_speedup"))]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
-        mismatches = [f"{q} on {peer} ({v['rows'][1]} rows against our {v['rows'][0]})"
-                      for peer, cmp in entry.get("comparison", {}).items()
-                      for q, v in cmp["queries"].items() if not v["rows_match"]]
+        mismatches = [
+            f"{q} on {peer} ({v['rows'][1]} rows against our {v['rows'][0]})"
+            for peer, cmp in entry.get("comparison", {}).items()
+            for q, v in cmp["queries"].items()
+            if not v["rows_match"]
+        ]
         if mismatches:
-            out += ["Row counts that differ from ours (first parameter of each query): "
-                    + "; ".join(mismatches), ""]
+            out += [
+                "Row counts that differ from ours (first parameter of each query): "
+                + "; ".join(mismatches),
+                "",
+            ]
         out += _checks(entry, largest=i == len(sizes) - 1) + [""]
     return "\n".join(out)

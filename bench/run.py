@@ -55,8 +55,7 @@ class Query:
             return [self.text]
         if len(self.params) > 1:
             raise ValueError(f"{self.name}: one parameter per query, found {self.params}")
-        return [self.text.replace("{{" + self.params[0] + "}}", v)
-                for v in values[self.params[0]]]
+        return [self.text.replace("{{" + self.params[0] + "}}", v) for v in values[self.params[0]]]
 
 
 def load_queries(directory: Path = QUERIES_DIR, only: Sequence[str] = ()) -> list[Query]:
@@ -82,15 +81,22 @@ def parameters(summary: dict[str, Any], programmes: int, seed: int) -> dict[str,
     countries = [COUNTRY_BASE + c for c in summary["countries"]]
     rng.shuffle(countries)
     offsets = sorted({max(0, int(programmes * f) // 50 * 50) for f in (0.5, 0.6, 0.7, 0.8, 0.9)})
-    return {"programme": sample, "country": countries, "word": list(summary["title_words"]),
-            "offset": [str(o) for o in offsets]}
+    return {
+        "programme": sample,
+        "country": countries,
+        "word": list(summary["title_words"]),
+        "offset": [str(o) for o in offsets],
+    }
 
 
 def _stamp() -> str:
     """Changes whenever the generator, the ontology or the vocabularies change."""
     digest = hashlib.sha256()
-    files = [Path(__file__).resolve().parent.parent / "graph" / "generate.py",
-             paths.ONTOLOGY_FILE, *sorted(paths.VOCAB_DIR.glob("*.ttl"))]
+    files = [
+        Path(__file__).resolve().parent.parent / "graph" / "generate.py",
+        paths.ONTOLOGY_FILE,
+        *sorted(paths.VOCAB_DIR.glob("*.ttl")),
+    ]
     for path in files:
         if path.exists():
             digest.update(path.read_bytes())
@@ -141,15 +147,19 @@ def _log(message: str) -> None:
     print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def bench_server(server: Server, queries: list[Query], values: dict[str, list[str]],
-                 config: Config) -> dict[str, Any]:
+def bench_server(
+    server: Server, queries: list[Query], values: dict[str, list[str]], config: Config
+) -> dict[str, Any]:
     """Every query of the mix against one running server."""
-    result: dict[str, Any] = {"endpoint": server.endpoint,
-                              "startup_seconds": round(server.startup_seconds, 2),
-                              "load_seconds": (round(server.load_seconds, 2)
-                                               if server.load_seconds is not None else None),
-                              "load_average_before": [round(x, 2) for x in os.getloadavg()],
-                              "queries": {}}
+    result: dict[str, Any] = {
+        "endpoint": server.endpoint,
+        "startup_seconds": round(server.startup_seconds, 2),
+        "load_seconds": (
+            round(server.load_seconds, 2) if server.load_seconds is not None else None
+        ),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "queries": {},
+    }
     for query in queries:
         instances = query.instances(values)
         conn = client.Connection(server.endpoint, config.timeout)
@@ -161,18 +171,35 @@ def bench_server(server: Server, queries: list[Query], values: dict[str, list[st
             conn.get(text)
         conn.close()
         latency, lat_errors = client.measure_latency(
-            server.endpoint, instances, requests=config.requests, budget=config.budget,
-            timeout=config.timeout)
+            server.endpoint,
+            instances,
+            requests=config.requests,
+            budget=config.budget,
+            timeout=config.timeout,
+        )
         # A query slower than the budget gets fewer clients: queued behind each other they
         # would only time out, which measures the client's patience, not the server.
         median_s = latency.median_ms / 1000 if latency.median_ms == latency.median_ms else 0
-        concurrency = max(1, min(config.concurrency, int(config.budget / median_s)
-                                 if median_s > 0 else config.concurrency))
+        concurrency = max(
+            1,
+            min(
+                config.concurrency,
+                int(config.budget / median_s) if median_s > 0 else config.concurrency,
+            ),
+        )
         throughput, thr_errors = client.measure_throughput(
-            server.endpoint, instances, requests=max(config.requests, 20 * config.concurrency),
-            concurrency=concurrency, budget=config.budget, timeout=config.timeout)
-        errors = ([] if first.status == 200 else
-                  [first.error or f"HTTP {first.status}: {first.body[:200]!r}"])
+            server.endpoint,
+            instances,
+            requests=max(config.requests, 20 * config.concurrency),
+            concurrency=concurrency,
+            budget=config.budget,
+            timeout=config.timeout,
+        )
+        errors = (
+            []
+            if first.status == 200
+            else [first.error or f"HTTP {first.status}: {first.body[:200]!r}"]
+        )
         errors += lat_errors + thr_errors
         result["queries"][query.name] = {
             "heavy": query.heavy,
@@ -182,9 +209,11 @@ def bench_server(server: Server, queries: list[Query], values: dict[str, list[st
             "errors": len(errors),
             "error_samples": sorted(set(errors))[:3],
         }
-        _log(f"  {server.name:16} {query.name:24} median {latency.median_ms:9.2f} ms  "
-             f"p99 {latency.p99_ms:9.2f} ms  {throughput.rps:8.1f} req/s"
-             + (f"  {len(errors)} errors" if errors else ""))
+        _log(
+            f"  {server.name:16} {query.name:24} median {latency.median_ms:9.2f} ms  "
+            f"p99 {latency.p99_ms:9.2f} ms  {throughput.rps:8.1f} req/s"
+            + (f"  {len(errors)} errors" if errors else "")
+        )
     result["mix_rps"] = report.mix_rps(result["queries"])
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return result
@@ -206,20 +235,34 @@ def run(config: Config) -> Path:
     for size in config.sizes:
         data, summary = dataset(size, config.seed, config.work)
         values = parameters(summary, size, config.seed)
-        servers: list[Server] = [Prospectus(data=data, work=config.work / "servers",
-                                            workers=config.workers, threads=config.threads)]
+        servers: list[Server] = [
+            Prospectus(
+                data=data,
+                work=config.work / "servers",
+                workers=config.workers,
+                threads=config.threads,
+            )
+        ]
         if size in config.peer_sizes:
-            servers += [PEERS[p](data=data, work=config.work / "servers" / f"{p}-{size}")
-                        for p in config.peers]
-        entry: dict[str, Any] = {"programmes": size, "quads": summary["quads"],
-                                 "organisations": summary["organisations"], "servers": {}}
+            servers += [
+                PEERS[p](data=data, work=config.work / "servers" / f"{p}-{size}")
+                for p in config.peers
+            ]
+        entry: dict[str, Any] = {
+            "programmes": size,
+            "quads": summary["quads"],
+            "organisations": summary["organisations"],
+            "servers": {},
+        }
         results["sizes"].append(entry)
         for server in servers:
             _log(f"{size} programmes: starting {server.name}")
             try:
                 with server:
-                    _log(f"{server.name} answers at {server.endpoint} after "
-                         f"{server.startup_seconds:.1f} s")
+                    _log(
+                        f"{server.name} answers at {server.endpoint} after "
+                        f"{server.startup_seconds:.1f} s"
+                    )
                     entry["servers"][server.name] = bench_server(server, queries, values, config)
             except PeerError as exc:
                 _log(f"{server.name} failed: {exc}")
@@ -231,8 +274,7 @@ def run(config: Config) -> Path:
 
 
 def _write(results: dict[str, Any], json_path: Path) -> None:
-    json_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
+    json_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     json_path.with_suffix(".md").write_text(report.markdown(results), encoding="utf-8")
 
 
@@ -241,48 +283,78 @@ def _ints(text: str) -> list[int]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", help="programme counts (default 1000,10000,100000; "
-                        "--quick: 100)")
-    parser.add_argument("--peer-sizes", default="1000,10000",
-                        help="sizes at which the peers run too (default %(default)s)")
-    parser.add_argument("--peers", help="comma list of rdflib-endpoint, virtuoso, or none "
-                        "(default both; --quick: none)")
-    parser.add_argument("--requests", type=int, help="requests per query and phase "
-                        "(default 100; --quick: 10)")
-    parser.add_argument("--concurrency", type=int, help="clients in the throughput phase "
-                        "(default 4; --quick: 2)")
-    parser.add_argument("--budget", type=float, help="seconds per query and phase before it "
-                        "stops early (default 15; --quick: 2)")
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds one request may take (default %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes", help="programme counts (default 1000,10000,100000; --quick: 100)"
+    )
+    parser.add_argument(
+        "--peer-sizes",
+        default="1000,10000",
+        help="sizes at which the peers run too (default %(default)s)",
+    )
+    parser.add_argument(
+        "--peers",
+        help="comma list of rdflib-endpoint, virtuoso, or none (default both; --quick: none)",
+    )
+    parser.add_argument(
+        "--requests", type=int, help="requests per query and phase (default 100; --quick: 10)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, help="clients in the throughput phase (default 4; --quick: 2)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds per query and phase before it stops early (default 15; --quick: 2)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds one request may take (default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, help="WSGI workers of our server "
-                        "(default: the `workers` setting)")
+    parser.add_argument(
+        "--workers", type=int, help="WSGI workers of our server (default: the `workers` setting)"
+    )
     parser.add_argument("--threads", type=int, help="threads per worker (default: setting)")
     parser.add_argument("--only", default="", help="comma list of query names to run")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--work", type=Path, default=WORK_DIR)
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny and fast: a smoke run of the harness, not a measurement")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny and fast: a smoke run of the harness, not a measurement",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
-    peers_arg = args.peers if args.peers is not None else ("none" if quick else
-                                                           "rdflib-endpoint,virtuoso")
+    peers_arg = (
+        args.peers if args.peers is not None else ("none" if quick else "rdflib-endpoint,virtuoso")
+    )
     peers = [] if peers_arg == "none" else [p.strip() for p in peers_arg.split(",") if p.strip()]
     unknown = [p for p in peers if p not in PEERS]
     if unknown:
         parser.error(f"unknown peer(s) {', '.join(unknown)}; expected {', '.join(PEERS)}")
     return Config(
         sizes=_ints(args.sizes or ("100" if quick else "1000,10000,100000")),
-        peer_sizes=_ints(args.peer_sizes), peers=peers,
+        peer_sizes=_ints(args.peer_sizes),
+        peers=peers,
         requests=args.requests or (10 if quick else 100),
         concurrency=args.concurrency or (2 if quick else 4),
         budget=args.budget or (2.0 if quick else 15.0),
-        timeout=args.timeout, seed=args.seed, workers=args.workers, threads=args.threads,
-        out=args.out, work=args.work, quick=quick,
-        only=[q.strip() for q in args.only.split(",") if q.strip()])
+        timeout=args.timeout,
+        seed=args.seed,
+        workers=args.workers,
+        threads=args.threads,
+        out=args.out,
+        work=args.work,
+        quick=quick,
+        only=[q.strip() for q in args.only.split(",") if q.strip()],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

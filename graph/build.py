@@ -75,8 +75,13 @@ def check_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
             for triple in ctx:
                 target.add(triple)
             names[URIRef(ctx.identifier)] = str(path)
-    return validate(dataset, shapes or read_shapes(), load.read_ontology(), names,
-                    extra=[load.read_vocabularies()])
+    return validate(
+        dataset,
+        shapes or read_shapes(),
+        load.read_ontology(),
+        names,
+        extra=[load.read_vocabularies()],
+    )
 
 
 def rebase(dataset: Dataset, base: str) -> Dataset:

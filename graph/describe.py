@@ -37,8 +37,12 @@ from .store.terms import term_from_json
 # property that has a value in an acceptable language.
 LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)
 FALLBACK_LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.altLabel, SKOS.notation, PRO.acronym)
-DESCRIPTION_PROPERTIES: tuple[URIRef, ...] = (DCTERMS.description, RDFS.comment,
-                                              SKOS.definition, SCHEMA.description)
+DESCRIPTION_PROPERTIES: tuple[URIRef, ...] = (
+    DCTERMS.description,
+    RDFS.comment,
+    SKOS.definition,
+    SCHEMA.description,
+)
 FALLBACK_LANGUAGE = "en"
 STALE_AFTER_DAYS = 2 * 365 + 1  # "older than two years"
 INVERSE_SHOWN = 50  # inverse subjects listed per property; the count is always given
@@ -47,12 +51,29 @@ MAX_EXPANDED = 400  # nodes an expansion may fetch, a guard against runaway rule
 # Properties that hold one value per subject: different values from different sources are
 # a conflict (shown side by side). owl:FunctionalProperty declarations in the ontology add
 # to this list.
-SINGLE_VALUED: frozenset[URIRef] = frozenset({
-    DCTERMS.title, PRO.acronym, ELM.duration, RDF.value, PRO.date, PRO.startDate,
-    PRO.startMonth, PRO.amount, PRO.currency, PRO.billingPeriod, PRO.typicalGroupSize,
-    ELM.learningSchedule, ELM.EQFLevel, PRO.minimumOverallScore, PRO.minimumComponentScore,
-    PRO.minimumGrade, PRO.sequenceIndex, PRO.degreeAbbreviation, PRO.hostedBy,
-})
+SINGLE_VALUED: frozenset[URIRef] = frozenset(
+    {
+        DCTERMS.title,
+        PRO.acronym,
+        ELM.duration,
+        RDF.value,
+        PRO.date,
+        PRO.startDate,
+        PRO.startMonth,
+        PRO.amount,
+        PRO.currency,
+        PRO.billingPeriod,
+        PRO.typicalGroupSize,
+        ELM.learningSchedule,
+        ELM.EQFLevel,
+        PRO.minimumOverallScore,
+        PRO.minimumComponentScore,
+        PRO.minimumGrade,
+        PRO.sequenceIndex,
+        PRO.degreeAbbreviation,
+        PRO.hostedBy,
+    }
+)
 
 Expand = Callable[[URIRef, URIRef, bool], bool]
 """expand(node, predicate, inverse) -> fetch the node's outgoing triples too?"""
@@ -116,9 +137,11 @@ class Facts:
 
     def __init__(self) -> None:
         self._out: dict[Node, dict[URIRef, dict[Node, set[URIRef]]]] = defaultdict(
-            lambda: defaultdict(dict))
+            lambda: defaultdict(dict)
+        )
         self._in: dict[Node, dict[URIRef, dict[Node, set[URIRef]]]] = defaultdict(
-            lambda: defaultdict(dict))
+            lambda: defaultdict(dict)
+        )
         self.quads: set[Quad] = set()
 
     def add(self, quad: Quad) -> None:
@@ -230,14 +253,14 @@ def humanise(name: str) -> str:
 def prefixed(iri: str) -> str | None:
     for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return None
 
 
 def fallback_label(iri: str) -> str:
     """A readable name for an IRI that has no label in the graph."""
     if iri.startswith(DATA_BASE):
-        parts = iri[len(DATA_BASE):].split("/")
+        parts = iri[len(DATA_BASE) :].split("/")
         return humanise(parts[-1]) if len(parts) > 1 else iri
     return humanise(local_name(iri))
 
@@ -300,8 +323,10 @@ class Description:
             values = self.facts.values(subject, p)
             found.append(Statement(p, tuple(values), self._conflicting(p, values)))
         order = {p: i for i, p in enumerate((RDF.type, *LABEL_PROPERTIES, *DESCRIPTION_PROPERTIES))}
-        return sorted(found, key=lambda st: (order.get(st.predicate, len(order)),
-                                             self.label(st.predicate).lower()))
+        return sorted(
+            found,
+            key=lambda st: (order.get(st.predicate, len(order)), self.label(st.predicate).lower()),
+        )
 
     def inverse(self, obj: Node | None = None) -> list[InverseGroup]:
         obj = self.iri if obj is None else obj
@@ -360,8 +385,15 @@ class Description:
 def comparable(node: Node) -> object:
     """A value for equality across lexical forms: P24M == P2Y, 120 == 120.0."""
     if isinstance(node, Literal):
-        if node.datatype in (XSD.decimal, XSD.integer, XSD.double, XSD.float,
-                             XSD.positiveInteger, XSD.nonNegativeInteger, XSD.int):
+        if node.datatype in (
+            XSD.decimal,
+            XSD.integer,
+            XSD.double,
+            XSD.float,
+            XSD.positiveInteger,
+            XSD.nonNegativeInteger,
+            XSD.int,
+        ):
             try:
                 return Decimal(str(node))
             except InvalidOperation:
@@ -396,8 +428,9 @@ def describe(
     return description
 
 
-def _expand(store: Store, facts: Facts, root: URIRef, expand: Expand | None,
-            max_depth: int) -> None:
+def _expand(
+    store: Store, facts: Facts, root: URIRef, expand: Expand | None, max_depth: int
+) -> None:
     seen: set[Node] = {root}
     frontier: list[Node] = [root]
     for _depth in range(max_depth):
@@ -405,14 +438,17 @@ def _expand(store: Store, facts: Facts, root: URIRef, expand: Expand | None,
         for node in frontier:
             out = [(p, o, False) for p in facts.predicates(node) for o in facts.nodes(node, p)]
             if node == root:
-                out += [(p, v.node, True) for p in facts.inverse_predicates(node)
-                        for v in facts.subjects(p, node)]
+                out += [
+                    (p, v.node, True)
+                    for p in facts.inverse_predicates(node)
+                    for v in facts.subjects(p, node)
+                ]
             for p, other, inverse in out:
                 if other in seen:
                     continue
                 wanted = isinstance(other, BNode) or (
-                    expand is not None and isinstance(other, URIRef) and
-                    expand(other, p, inverse))
+                    expand is not None and isinstance(other, URIRef) and expand(other, p, inverse)
+                )
                 if wanted and len(seen) < MAX_EXPANDED:
                     seen.add(other)
                     following.append(other)
@@ -448,8 +484,11 @@ def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
     for iri in iris:
         if not isinstance(iri, URIRef) or not _safe_iri(iri):
             continue
-        found += [q for q in store.quads(iri, None, None, None)
-                  if q[1] in wanted and isinstance(q[2], Literal)]
+        found += [
+            q
+            for q in store.quads(iri, None, None, None)
+            if q[1] in wanted and isinstance(q[2], Literal)
+        ]
     return found
 
 
@@ -467,8 +506,9 @@ def _resolve_labels(store: Store, d: Description) -> None:
             if best is not None:
                 d.labels[iri] = best
                 break
-        comment = pick_literal(props.get(RDFS.comment, []) + props.get(SKOS.definition, []),
-                               d.languages)
+        comment = pick_literal(
+            props.get(RDFS.comment, []) + props.get(SKOS.definition, []), d.languages
+        )
         if comment is not None:
             d.comments[iri] = comment
 
@@ -492,23 +532,36 @@ def _resolve_sources(store: Store, d: Description) -> None:
             pub_quads = list(store.quads(publisher, SKOS.prefLabel, None, None))
             provenance.update(pub_quads)
             publisher_label = _pick_str([q[2] for q in pub_quads], d.languages)
-        modified = next((o for o in facts.nodes(g, DCTERMS.modified) if isinstance(o, Literal)),
-                        None)
+        modified = next(
+            (o for o in facts.nodes(g, DCTERMS.modified) if isinstance(o, Literal)), None
+        )
         types = facts.types(g)
-        kind = ("segment" if PRO.SourceSegment in types else
-                "curation" if PRO.CurationRecord in types else
-                "ontology" if g == URIRef(DATA_BASE + "graph/ontology") else
-                "vocabularies" if g == URIRef(DATA_BASE + "graph/vocabularies") else "graph")
-        label = (_pick_str(facts.nodes(g, RDFS.label), d.languages)
-                 or {"ontology": "Prospectus ontology",
-                     "vocabularies": "Vocabularies shipped with the graph"}.get(kind)
-                 or fallback_label(str(g)))
+        kind = (
+            "segment"
+            if PRO.SourceSegment in types
+            else "curation"
+            if PRO.CurationRecord in types
+            else "ontology"
+            if g == URIRef(DATA_BASE + "graph/ontology")
+            else "vocabularies"
+            if g == URIRef(DATA_BASE + "graph/vocabularies")
+            else "graph"
+        )
+        label = (
+            _pick_str(facts.nodes(g, RDFS.label), d.languages)
+            or {
+                "ontology": "Prospectus ontology",
+                "vocabularies": "Vocabularies shipped with the graph",
+            }.get(kind)
+            or fallback_label(str(g))
+        )
         stale = False
         when = literal_date(modified) if modified is not None else None
         if when is not None:
             stale = (d.as_of - when).days > STALE_AFTER_DAYS
-        d.sources[g] = Source(g, label, kind, page, page_title, publisher, publisher_label,
-                              modified, stale)
+        d.sources[g] = Source(
+            g, label, kind, page, page_title, publisher, publisher_label, modified, stale
+        )
         d.provenance_quads.update(q for q in provenance if q not in d.facts.quads)
         if page is not None and page_title:
             d.labels.setdefault(page, Literal(page_title))
@@ -518,8 +571,11 @@ def _resolve_sources(store: Store, d: Description) -> None:
 
 def _resolve_single_valued(store: Store, d: Description) -> None:
     predicates = {q[1] for q in d.facts.quads}
-    functional = {p for p in predicates
-                  if any(True for _ in store.quads(p, RDF.type, OWL.FunctionalProperty, None))}
+    functional = {
+        p
+        for p in predicates
+        if any(True for _ in store.quads(p, RDF.type, OWL.FunctionalProperty, None))
+    }
     if functional:
         d.single_valued = SINGLE_VALUED | frozenset(functional)
 
@@ -535,8 +591,20 @@ def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
 
 # -- literals --------------------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def literal_date(lit: Literal) -> date | None:

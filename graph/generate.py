@@ -57,143 +57,395 @@ COUNTRIES: tuple[tuple[str, str, str, int, tuple[str, ...]], ...] = (
     ("DNK", "Denmark", "DAN", 2, ("Copenhagen", "Aarhus", "Aalborg", "Odense")),
     ("EST", "Estonia", "EST", 1, ("Tallinn", "Tartu")),
     ("FIN", "Finland", "FIN", 2, ("Helsinki", "Tampere", "Turku", "Oulu")),
-    ("FRA", "France", "FRA", 6, ("Paris", "Lyon", "Toulouse", "Grenoble", "Lille", "Bordeaux",
-                                 "Strasbourg")),
-    ("DEU", "Germany", "DEU", 8, ("Berlin", "Munich", "Münster", "Hamburg", "Heidelberg",
-                                  "Cologne", "Dresden", "Freiburg")),
+    (
+        "FRA",
+        "France",
+        "FRA",
+        6,
+        ("Paris", "Lyon", "Toulouse", "Grenoble", "Lille", "Bordeaux", "Strasbourg"),
+    ),
+    (
+        "DEU",
+        "Germany",
+        "DEU",
+        8,
+        ("Berlin", "Munich", "Münster", "Hamburg", "Heidelberg", "Cologne", "Dresden", "Freiburg"),
+    ),
     ("GRC", "Greece", "ELL", 2, ("Athens", "Thessaloniki", "Patras")),
     ("HUN", "Hungary", "HUN", 1, ("Budapest", "Debrecen", "Szeged")),
     ("IRL", "Ireland", "ENG", 2, ("Dublin", "Cork", "Galway", "Limerick")),
-    ("ITA", "Italy", "ITA", 6, ("Rome", "Milan", "Bologna", "Padua", "Turin", "Florence",
-                                "Naples")),
+    (
+        "ITA",
+        "Italy",
+        "ITA",
+        6,
+        ("Rome", "Milan", "Bologna", "Padua", "Turin", "Florence", "Naples"),
+    ),
     ("LVA", "Latvia", "LAV", 1, ("Riga", "Jelgava")),
     ("LTU", "Lithuania", "LIT", 1, ("Vilnius", "Kaunas")),
     ("LUX", "Luxembourg", "FRA", 1, ("Luxembourg", "Esch-sur-Alzette")),
     ("MLT", "Malta", "ENG", 1, ("Valletta", "Msida")),
-    ("NLD", "Netherlands", "NLD", 5, ("Leiden", "Amsterdam", "Utrecht", "Delft", "Groningen",
-                                      "Rotterdam", "Eindhoven", "Maastricht")),
+    (
+        "NLD",
+        "Netherlands",
+        "NLD",
+        5,
+        (
+            "Leiden",
+            "Amsterdam",
+            "Utrecht",
+            "Delft",
+            "Groningen",
+            "Rotterdam",
+            "Eindhoven",
+            "Maastricht",
+        ),
+    ),
     ("POL", "Poland", "POL", 5, ("Warsaw", "Kraków", "Wrocław", "Poznań", "Gdańsk", "Łódź")),
     ("PRT", "Portugal", "POR", 2, ("Lisbon", "Porto", "Coimbra", "Braga")),
     ("ROU", "Romania", "RON", 2, ("Bucharest", "Cluj-Napoca", "Iași", "Timișoara")),
     ("SVK", "Slovakia", "SLK", 1, ("Bratislava", "Košice")),
     ("SVN", "Slovenia", "SLV", 1, ("Ljubljana", "Maribor")),
-    ("ESP", "Spain", "SPA", 6, ("Madrid", "Barcelona", "Valencia", "Seville", "Salamanca",
-                                "Granada", "Bilbao")),
+    (
+        "ESP",
+        "Spain",
+        "SPA",
+        6,
+        ("Madrid", "Barcelona", "Valencia", "Seville", "Salamanca", "Granada", "Bilbao"),
+    ),
     ("SWE", "Sweden", "SWE", 3, ("Stockholm", "Uppsala", "Lund", "Gothenburg", "Umeå")),
 )
 LANGUAGES = {
-    "ENG": "English", "DEU": "German", "FRA": "French", "NLD": "Dutch", "BUL": "Bulgarian",
-    "HRV": "Croatian", "ELL": "Modern Greek (1453-)", "CES": "Czech", "DAN": "Danish",
-    "EST": "Estonian", "FIN": "Finnish", "HUN": "Hungarian", "ITA": "Italian",
-    "LAV": "Latvian", "LIT": "Lithuanian", "POL": "Polish", "POR": "Portuguese",
-    "RON": "Romanian", "SLK": "Slovak", "SLV": "Slovenian", "SPA": "Spanish", "SWE": "Swedish",
+    "ENG": "English",
+    "DEU": "German",
+    "FRA": "French",
+    "NLD": "Dutch",
+    "BUL": "Bulgarian",
+    "HRV": "Croatian",
+    "ELL": "Modern Greek (1453-)",
+    "CES": "Czech",
+    "DAN": "Danish",
+    "EST": "Estonian",
+    "FIN": "Finnish",
+    "HUN": "Hungarian",
+    "ITA": "Italian",
+    "LAV": "Latvian",
+    "LIT": "Lithuanian",
+    "POL": "Polish",
+    "POR": "Portuguese",
+    "RON": "Romanian",
+    "SLK": "Slovak",
+    "SLV": "Slovenian",
+    "SPA": "Spanish",
+    "SWE": "Swedish",
 }
 # ISCED-F 2013 detailed fields: (code, label, subjects as they appear in titles, faculty).
 FIELDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("0111", "Education science", ("Education", "Educational Sciences", "Learning Sciences",
-                                   "Educational Leadership"), "Faculty of Education"),
-    ("0213", "Fine arts", ("Fine Arts", "Visual Arts", "Contemporary Art"),
-     "Faculty of Arts and Humanities"),
-    ("0222", "History and archaeology", ("History", "Archaeology", "European History",
-                                         "Medieval Studies"), "Faculty of Arts and Humanities"),
-    ("0231", "Language acquisition", ("Applied Linguistics", "Translation", "Language Teaching"),
-     "Faculty of Arts and Humanities"),
-    ("0311", "Economics", ("Economics", "Development Economics", "Behavioural Economics",
-                           "Econometrics"), "School of Business and Economics"),
-    ("0312", "Political sciences and civics", ("Political Science", "International Relations",
-                                               "European Studies", "Public Policy"),
-     "Faculty of Social Sciences"),
-    ("0313", "Psychology", ("Psychology", "Cognitive Neuroscience", "Clinical Psychology",
-                            "Work and Organisational Psychology"), "Faculty of Social Sciences"),
-    ("0314", "Sociology and cultural studies", ("Sociology", "Cultural Studies",
-                                                "Migration Studies", "Urban Studies"),
-     "Faculty of Social Sciences"),
-    ("0321", "Journalism and reporting", ("Journalism", "Media Studies", "Digital Journalism"),
-     "Faculty of Social Sciences"),
-    ("0411", "Accounting and taxation", ("Accounting", "Taxation", "Auditing"),
-     "School of Business and Economics"),
-    ("0412", "Finance, banking and insurance", ("Finance", "Banking", "Financial Engineering",
-                                                "Insurance Studies"),
-     "School of Business and Economics"),
-    ("0413", "Management and administration", ("Management", "Business Administration",
-                                               "Public Administration", "Innovation Management",
-                                               "Supply Chain Management"),
-     "School of Business and Economics"),
-    ("0421", "Law", ("Law", "European Law", "International Law", "Human Rights Law"),
-     "Faculty of Law"),
-    ("0511", "Biology", ("Biology", "Molecular Biology", "Ecology", "Bioinformatics"),
-     "Faculty of Science"),
-    ("0521", "Environmental sciences", ("Environmental Sciences", "Climate Studies",
-                                        "Sustainability Science"), "Faculty of Science"),
-    ("0531", "Chemistry", ("Chemistry", "Materials Chemistry", "Analytical Chemistry"),
-     "Faculty of Science"),
-    ("0533", "Physics", ("Physics", "Astrophysics", "Quantum Science", "Photonics"),
-     "Faculty of Science"),
-    ("0541", "Mathematics", ("Mathematics", "Applied Mathematics", "Mathematical Modelling"),
-     "Faculty of Science"),
+    (
+        "0111",
+        "Education science",
+        ("Education", "Educational Sciences", "Learning Sciences", "Educational Leadership"),
+        "Faculty of Education",
+    ),
+    (
+        "0213",
+        "Fine arts",
+        ("Fine Arts", "Visual Arts", "Contemporary Art"),
+        "Faculty of Arts and Humanities",
+    ),
+    (
+        "0222",
+        "History and archaeology",
+        ("History", "Archaeology", "European History", "Medieval Studies"),
+        "Faculty of Arts and Humanities",
+    ),
+    (
+        "0231",
+        "Language acquisition",
+        ("Applied Linguistics", "Translation", "Language Teaching"),
+        "Faculty of Arts and Humanities",
+    ),
+    (
+        "0311",
+        "Economics",
+        ("Economics", "Development Economics", "Behavioural Economics", "Econometrics"),
+        "School of Business and Economics",
+    ),
+    (
+        "0312",
+        "Political sciences and civics",
+        ("Political Science", "International Relations", "European Studies", "Public Policy"),
+        "Faculty of Social Sciences",
+    ),
+    (
+        "0313",
+        "Psychology",
+        (
+            "Psychology",
+            "Cognitive Neuroscience",
+            "Clinical Psychology",
+            "Work and Organisational Psychology",
+        ),
+        "Faculty of Social Sciences",
+    ),
+    (
+        "0314",
+        "Sociology and cultural studies",
+        ("Sociology", "Cultural Studies", "Migration Studies", "Urban Studies"),
+        "Faculty of Social Sciences",
+    ),
+    (
+        "0321",
+        "Journalism and reporting",
+        ("Journalism", "Media Studies", "Digital Journalism"),
+        "Faculty of Social Sciences",
+    ),
+    (
+        "0411",
+        "Accounting and taxation",
+        ("Accounting", "Taxation", "Auditing"),
+        "School of Business and Economics",
+    ),
+    (
+        "0412",
+        "Finance, banking and insurance",
+        ("Finance", "Banking", "Financial Engineering", "Insurance Studies"),
+        "School of Business and Economics",
+    ),
+    (
+        "0413",
+        "Management and administration",
+        (
+            "Management",
+            "Business Administration",
+            "Public Administration",
+            "Innovation Management",
+            "Supply Chain Management",
+        ),
+        "School of Business and Economics",
+    ),
+    (
+        "0421",
+        "Law",
+        ("Law", "European Law", "International Law", "Human Rights Law"),
+        "Faculty of Law",
+    ),
+    (
+        "0511",
+        "Biology",
+        ("Biology", "Molecular Biology", "Ecology", "Bioinformatics"),
+        "Faculty of Science",
+    ),
+    (
+        "0521",
+        "Environmental sciences",
+        ("Environmental Sciences", "Climate Studies", "Sustainability Science"),
+        "Faculty of Science",
+    ),
+    (
+        "0531",
+        "Chemistry",
+        ("Chemistry", "Materials Chemistry", "Analytical Chemistry"),
+        "Faculty of Science",
+    ),
+    (
+        "0533",
+        "Physics",
+        ("Physics", "Astrophysics", "Quantum Science", "Photonics"),
+        "Faculty of Science",
+    ),
+    (
+        "0541",
+        "Mathematics",
+        ("Mathematics", "Applied Mathematics", "Mathematical Modelling"),
+        "Faculty of Science",
+    ),
     ("0542", "Statistics", ("Statistics", "Data Science", "Biostatistics"), "Faculty of Science"),
-    ("0612", "Database and network design and administration",
-     ("Cybersecurity", "Computer Networks", "Cloud Computing"), "Faculty of Computer Science"),
-    ("0613", "Software and applications development and analysis",
-     ("Computer Science", "Software Engineering", "Artificial Intelligence",
-      "Human-Computer Interaction"), "Faculty of Computer Science"),
-    ("0688", "Inter-disciplinary programmes and qualifications involving Information and "
-             "Communication Technologies (ICTs)",
-     ("eGovernance", "Digital Transformation", "Information Systems",
-      "ICT in the Public Sector"), "Faculty of Computer Science"),
-    ("0713", "Electricity and energy", ("Energy Engineering", "Renewable Energy",
-                                        "Electrical Power Engineering"),
-     "Faculty of Engineering"),
-    ("0714", "Electronics and automation", ("Robotics", "Embedded Systems",
-                                            "Control Engineering"), "Faculty of Engineering"),
-    ("0715", "Mechanics and metal trades", ("Mechanical Engineering", "Aerospace Engineering"),
-     "Faculty of Engineering"),
-    ("0731", "Architecture and town planning", ("Architecture", "Urban Planning",
-                                                "Landscape Architecture"),
-     "Faculty of Engineering"),
-    ("0732", "Building and civil engineering", ("Civil Engineering", "Structural Engineering",
-                                                "Water Management"), "Faculty of Engineering"),
-    ("0811", "Crop and livestock production", ("Agricultural Sciences", "Animal Sciences",
-                                               "Plant Sciences"),
-     "Faculty of Agricultural Sciences"),
-    ("0912", "Medicine", ("Public Health", "Global Health", "Biomedical Sciences",
-                          "Epidemiology"), "Faculty of Medicine"),
-    ("1015", "Travel, tourism and leisure", ("Tourism Management", "Hospitality Management"),
-     "School of Business and Economics"),
-    ("1041", "Transport services", ("Transport and Logistics", "Maritime Studies"),
-     "Faculty of Engineering"),
+    (
+        "0612",
+        "Database and network design and administration",
+        ("Cybersecurity", "Computer Networks", "Cloud Computing"),
+        "Faculty of Computer Science",
+    ),
+    (
+        "0613",
+        "Software and applications development and analysis",
+        (
+            "Computer Science",
+            "Software Engineering",
+            "Artificial Intelligence",
+            "Human-Computer Interaction",
+        ),
+        "Faculty of Computer Science",
+    ),
+    (
+        "0688",
+        "Inter-disciplinary programmes and qualifications involving Information and "
+        "Communication Technologies (ICTs)",
+        (
+            "eGovernance",
+            "Digital Transformation",
+            "Information Systems",
+            "ICT in the Public Sector",
+        ),
+        "Faculty of Computer Science",
+    ),
+    (
+        "0713",
+        "Electricity and energy",
+        ("Energy Engineering", "Renewable Energy", "Electrical Power Engineering"),
+        "Faculty of Engineering",
+    ),
+    (
+        "0714",
+        "Electronics and automation",
+        ("Robotics", "Embedded Systems", "Control Engineering"),
+        "Faculty of Engineering",
+    ),
+    (
+        "0715",
+        "Mechanics and metal trades",
+        ("Mechanical Engineering", "Aerospace Engineering"),
+        "Faculty of Engineering",
+    ),
+    (
+        "0731",
+        "Architecture and town planning",
+        ("Architecture", "Urban Planning", "Landscape Architecture"),
+        "Faculty of Engineering",
+    ),
+    (
+        "0732",
+        "Building and civil engineering",
+        ("Civil Engineering", "Structural Engineering", "Water Management"),
+        "Faculty of Engineering",
+    ),
+    (
+        "0811",
+        "Crop and livestock production",
+        ("Agricultural Sciences", "Animal Sciences", "Plant Sciences"),
+        "Faculty of Agricultural Sciences",
+    ),
+    (
+        "0912",
+        "Medicine",
+        ("Public Health", "Global Health", "Biomedical Sciences", "Epidemiology"),
+        "Faculty of Medicine",
+    ),
+    (
+        "1015",
+        "Travel, tourism and leisure",
+        ("Tourism Management", "Hospitality Management"),
+        "School of Business and Economics",
+    ),
+    (
+        "1041",
+        "Transport services",
+        ("Transport and Logistics", "Maritime Studies"),
+        "Faculty of Engineering",
+    ),
 )
 # Degree by the first two digits of the field: (title, abbreviation).
 DEGREES = {
-    "01": ("Master of Arts", "MA"), "02": ("Master of Arts", "MA"),
-    "03": ("Master of Science", "MSc"), "04": ("Master of Science", "MSc"),
-    "05": ("Master of Science", "MSc"), "06": ("Master of Science", "MSc"),
-    "07": ("Master of Science", "MSc"), "08": ("Master of Science", "MSc"),
-    "09": ("Master of Science", "MSc"), "10": ("Master of Science", "MSc"),
+    "01": ("Master of Arts", "MA"),
+    "02": ("Master of Arts", "MA"),
+    "03": ("Master of Science", "MSc"),
+    "04": ("Master of Science", "MSc"),
+    "05": ("Master of Science", "MSc"),
+    "06": ("Master of Science", "MSc"),
+    "07": ("Master of Science", "MSc"),
+    "08": ("Master of Science", "MSc"),
+    "09": ("Master of Science", "MSc"),
+    "10": ("Master of Science", "MSc"),
 }
-SPECIAL_DEGREES = {"0421": ("Master of Laws", "LLM"), "0413": ("Master of Business "
-                                                               "Administration", "MBA")}
+SPECIAL_DEGREES = {
+    "0421": ("Master of Laws", "LLM"),
+    "0413": ("Master of Business Administration", "MBA"),
+}
 MODIFIERS = ("International", "European", "Advanced", "Applied", "Comparative")
-PATRONS = ("Erasmus", "Humboldt", "Curie", "Copernicus", "Linnaeus", "Galilei", "Vesalius",
-           "Comenius", "Kepler", "Bohr", "Sibelius", "Masaryk", "Semmelweis", "Montesquieu",
-           "Descartes", "Cervantes", "Camões", "Petrarca", "Spinoza", "Leibniz", "Tesla",
-           "Mendel", "Nobel", "Andersen", "Joyce")
-UNIVERSITY_PATTERNS = ("University of {city}", "{city} University of Technology",
-                       "{city} School of Economics", "{city} University of Applied Sciences",
-                       "{patron} University {city}", "{city} Institute of Technology",
-                       "{patron} University of {city}", "Free University of {city}")
-STREETS = ("Universiteitsplein", "Hauptstraße", "Rue de l'Université", "Via Roma",
-           "Calle Mayor", "Campus Road", "Kungsgatan", "Ehitajate tee", "Rapenburg",
-           "Schlossplatz", "Avenue des Sciences", "Piazza del Duomo")
-CAREERS = ("Policy adviser", "Data analyst", "Consultant", "Researcher", "Project manager",
-           "Engineer", "Lecturer", "Entrepreneur", "Civil servant", "Product manager")
-HIGHLIGHTS = ("Taught in small, international groups", "Strong links with industry partners",
-              "A mobility semester at a partner university",
-              "Among the first programmes of its kind in the country",
-              "Close contact with researchers from the first week")
+PATRONS = (
+    "Erasmus",
+    "Humboldt",
+    "Curie",
+    "Copernicus",
+    "Linnaeus",
+    "Galilei",
+    "Vesalius",
+    "Comenius",
+    "Kepler",
+    "Bohr",
+    "Sibelius",
+    "Masaryk",
+    "Semmelweis",
+    "Montesquieu",
+    "Descartes",
+    "Cervantes",
+    "Camões",
+    "Petrarca",
+    "Spinoza",
+    "Leibniz",
+    "Tesla",
+    "Mendel",
+    "Nobel",
+    "Andersen",
+    "Joyce",
+)
+UNIVERSITY_PATTERNS = (
+    "University of {city}",
+    "{city} University of Technology",
+    "{city} School of Economics",
+    "{city} University of Applied Sciences",
+    "{patron} University {city}",
+    "{city} Institute of Technology",
+    "{patron} University of {city}",
+    "Free University of {city}",
+)
+STREETS = (
+    "Universiteitsplein",
+    "Hauptstraße",
+    "Rue de l'Université",
+    "Via Roma",
+    "Calle Mayor",
+    "Campus Road",
+    "Kungsgatan",
+    "Ehitajate tee",
+    "Rapenburg",
+    "Schlossplatz",
+    "Avenue des Sciences",
+    "Piazza del Duomo",
+)
+CAREERS = (
+    "Policy adviser",
+    "Data analyst",
+    "Consultant",
+    "Researcher",
+    "Project manager",
+    "Engineer",
+    "Lecturer",
+    "Entrepreneur",
+    "Civil servant",
+    "Product manager",
+)
+HIGHLIGHTS = (
+    "Taught in small, international groups",
+    "Strong links with industry partners",
+    "A mobility semester at a partner university",
+    "Among the first programmes of its kind in the country",
+    "Close contact with researchers from the first week",
+)
 # Words a user would search titles for; each occurs in the subjects above.
-TITLE_WORDS = ("data", "law", "energy", "management", "european", "engineering", "public",
-               "health", "international", "science")
+TITLE_WORDS = (
+    "data",
+    "law",
+    "energy",
+    "management",
+    "european",
+    "engineering",
+    "public",
+    "health",
+    "international",
+    "science",
+)
 
 XSD_NS = str(XSD)
 
@@ -226,10 +478,16 @@ class Summary:
     title_words: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "programmes": self.programmes,
-                "organisations": self.organisations, "quads": self.quads, "seed": self.seed,
-                "sample_programmes": self.sample_programmes, "countries": self.countries,
-                "title_words": self.title_words}
+        return {
+            "path": str(self.path),
+            "programmes": self.programmes,
+            "organisations": self.organisations,
+            "quads": self.quads,
+            "seed": self.seed,
+            "sample_programmes": self.sample_programmes,
+            "countries": self.countries,
+            "title_words": self.title_words,
+        }
 
 
 class GeneratorError(ProspectusError):
@@ -406,10 +664,14 @@ class _Vocab:
             if low is None or high is None:
                 continue
             tests.append((_u(test), float(low), float(high), float(step) if step else 1.0))
-        return cls(kinds=kinds, teaching=[_u(c) for c in members("teaching-method")],
-                   international=_u(international)
-                   if (international, SKOS.inScheme, None) in vocab else None,
-                   tests=tests)
+        return cls(
+            kinds=kinds,
+            teaching=[_u(c) for c in members("teaching-method")],
+            international=_u(international)
+            if (international, SKOS.inScheme, None) in vocab
+            else None,
+            tests=tests,
+        )
 
 
 def _extra_concepts(vocab: Graph) -> Graph:
@@ -441,11 +703,17 @@ def _extra_concepts(vocab: Graph) -> Graph:
     for concept, label, _weight in MODES:
         add(concept, label, URIRef(SNB + "learning-assessment/25831c2"))
     add(FULL_TIME, "Full time", URIRef(SNB + "learning-schedule/25831c2"))
-    for concept, label in ((MODULE, "Programme module"), (THESIS, "Thesis"),
-                           (INTERNSHIP, "Internship")):
+    for concept, label in (
+        (MODULE, "Programme module"),
+        (THESIS, "Thesis"),
+        (INTERNSHIP, "Internship"),
+    ):
         add(concept, label, URIRef(SNB + "learning-opportunity/25831c2"))
-    add(ECTS, "European Credit Transfer and Accumulation System", URIRef(
-        SNB + "education-credit/25831c2"))
+    add(
+        ECTS,
+        "European Credit Transfer and Accumulation System",
+        URIRef(SNB + "education-credit/25831c2"),
+    )
     add(EQF["6"], "Level 6", URIRef(SNB + "eqf/25831c2"))
     add(EQF["7"], "Level 7", URIRef(SNB + "eqf/25831c2"))
     add(EUR, "Euro", scheme_of(str(EU_CURRENCY), str(EU_CURRENCY).rstrip("/")))
@@ -465,9 +733,14 @@ class Generator:
         self.activity_base = f"synthetic-generation-{seed}"
         self.agent = _u(iris.agent("prospectus-generator"))
         self.curation_graph = _u(iris.source(f"synthetic-curation-{seed}"))
-        self.portals = [(_u(iris.organisation(iris.slugify(name))), name)
-                        for name in ("Study Atlas (synthetic)", "Masters Compass (synthetic)",
-                                     "Programme Finder (synthetic)")]
+        self.portals = [
+            (_u(iris.organisation(iris.slugify(name))), name)
+            for name in (
+                "Study Atlas (synthetic)",
+                "Masters Compass (synthetic)",
+                "Programme Finder (synthetic)",
+            )
+        ]
         self.curation: list[Triple] = []
         self.sample: list[str] = []
         self._used: set[tuple[str, str]] = set()
@@ -483,17 +756,23 @@ class Generator:
             for _attempt in range(50):
                 code, _name, _lang, _w, cities = rng.choices(COUNTRIES, weights)[0]
                 city = rng.choice(cities)
-                name = rng.choice(UNIVERSITY_PATTERNS).format(city=city,
-                                                              patron=rng.choice(PATRONS))
+                name = rng.choice(UNIVERSITY_PATTERNS).format(city=city, patron=rng.choice(PATRONS))
                 if iris.slugify(name) not in seen:
                     break
             else:  # every name drawn is taken: number the campus
                 name = f"{name} Campus {len(result)}"
             slug = iris.slugify(name)
             seen.add(slug)
-            result.append(Organisation(slug, name, city, code,
-                                       f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
-                                       str(rng.randint(1000, 99999)).zfill(5)))
+            result.append(
+                Organisation(
+                    slug,
+                    name,
+                    city,
+                    code,
+                    f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
+                    str(rng.randint(1000, 99999)).zfill(5),
+                )
+            )
         return result
 
     # -- blocks ------------------------------------------------------------------------------
@@ -509,12 +788,15 @@ class Generator:
         """The catalogue order (graph/order.py), as the build would compute it."""
         graph = _u(order.ORDER_GRAPH)
         triples = [(s.n3(), p.n3(), o.n3()) for s, p, o in order.describe_graph()]
-        triples += [(_u(programme), _T.list_position, _typed(n, "integer"))
-                    for programme, n in order.positions(self._titles)]
+        triples += [
+            (_u(programme), _T.list_position, _typed(n, "integer"))
+            for programme, n in order.positions(self._titles)
+        ]
         return graph, triples
 
-    def _segment(self, slug: str, number: int, label: str, page_title: str, lines: int,
-                 rng: random.Random) -> tuple[str, list[Triple]]:
+    def _segment(
+        self, slug: str, number: int, label: str, page_title: str, lines: int, rng: random.Random
+    ) -> tuple[str, list[Triple]]:
         """A source segment with its capture, page and PROV: (graph IRI, triples)."""
         seg = _u(iris.source(slug))
         capture = _u(iris.capture(slug))
@@ -556,10 +838,14 @@ class Generator:
         code, field_label, subjects, faculty = rng.choice(FIELDS)
         subject = rng.choice(subjects)
         roll = rng.random()
-        kind = "joint-master" if roll < 0.08 else "master-specialisation" if roll < 0.23 \
-            else "master"
-        degree, abbr = SPECIAL_DEGREES.get(code) if code in SPECIAL_DEGREES and \
-            rng.random() < 0.5 else DEGREES[code[:2]]
+        kind = (
+            "joint-master" if roll < 0.08 else "master-specialisation" if roll < 0.23 else "master"
+        )
+        degree, abbr = (
+            SPECIAL_DEGREES.get(code)
+            if code in SPECIAL_DEGREES and rng.random() < 0.5
+            else DEGREES[code[:2]]
+        )
         coordinator = rng.choice(self.organisations)
         providers = [coordinator]
         if kind == "joint-master":
@@ -572,8 +858,10 @@ class Generator:
         acronym = None
         if kind == "joint-master":
             title = f"Erasmus Mundus Joint Master in {topic}"
-            acronym = "".join(w[0] for w in topic.replace("-", " ").split()
-                              if w[0].isupper()) or topic[:4].upper()
+            acronym = (
+                "".join(w[0] for w in topic.replace("-", " ").split() if w[0].isupper())
+                or topic[:4].upper()
+            )
         elif kind == "master-specialisation":
             parent = subjects[0] if subject != subjects[0] else subjects[-1]
             title = f"{abbr} {parent}: {topic}"
@@ -594,23 +882,34 @@ class Generator:
         self._titles.append((prog[1:-1], (title, "en")))
         if index % max(1, self.programmes // 200) == 0:
             self.sample.append(prog[1:-1])
-        graph, t = self._segment(f"synthetic-programme-{index:06d}", index,
-                                 f"{title} (synthetic page)",
-                                 f"{title} | {coordinator.name}", rng.randint(40, 400), rng)
+        graph, t = self._segment(
+            f"synthetic-programme-{index:06d}",
+            index,
+            f"{title} (synthetic page)",
+            f"{title} | {coordinator.name}",
+            rng.randint(40, 400),
+            rng,
+        )
         country = next(c for c in COUNTRIES if c[0] == coordinator.country)
         language = "ENG" if kind == "joint-master" or rng.random() < 0.65 else country[2]
         credits = 120 if kind == "joint-master" else rng.choices((60, 90, 120), (25, 15, 60))[0]
-        duration = {60: rng.choice(("P1Y", "P12M")), 90: "P18M",
-                    120: rng.choice(("P2Y", "P24M"))}[credits]
+        duration = {60: rng.choice(("P1Y", "P12M")), 90: "P18M", 120: rng.choice(("P2Y", "P24M"))}[
+            credits
+        ]
         mode = rng.choices([m[0] for m in MODES], [m[2] for m in MODES])[0]
         part = lambda *p: _u(iris.programme_part(inst, slug, *p))  # noqa: E731
         qual, credit = part("qualification"), part("credits")
         t += [
             (prog, _T.type, _T.programme),
             (prog, _T.title, _text(title)),
-            (prog, _T.description, _text(
-                f"The {title} at {coordinator.name} prepares students for careers in "
-                f"{topic.lower()}, combining coursework with a research thesis.")),
+            (
+                prog,
+                _T.description,
+                _text(
+                    f"The {title} at {coordinator.name} prepares students for careers in "
+                    f"{topic.lower()}, combining coursework with a research thesis."
+                ),
+            ),
             (prog, _T.awards, qual),
             (qual, _T.type, _T.qualification),
             (qual, _T.title, _text(degree)),
@@ -634,73 +933,125 @@ class Generator:
             t.append((prog, _T.provided_by, org.iri.n3()))
         if kind == "joint-master":
             cons = _u(iris.organisation("consortium", inst, slug))
-            t += [(prog, _T.coordinated, coordinator.iri.n3()),
-                  (prog, _T.consortium, cons),
-                  (cons, _T.type, _T.consortium_class),
-                  (cons, _T.pref, _text(f"{acronym} consortium"))]
+            t += [
+                (prog, _T.coordinated, coordinator.iri.n3()),
+                (prog, _T.consortium, cons),
+                (cons, _T.type, _T.consortium_class),
+                (cons, _T.pref, _text(f"{acronym} consortium")),
+            ]
             t += [(cons, _T.has_member, org.iri.n3()) for org in providers]
         unit = _u(iris.organisation(inst, iris.slugify(faculty)))
-        t += [(prog, _T.administered, unit), (unit, _T.type, _T.unit),
-              (unit, _T.unit_of, coordinator.iri.n3()), (unit, _T.pref, _text(faculty))]
+        t += [
+            (prog, _T.administered, unit),
+            (unit, _T.type, _T.unit),
+            (unit, _T.unit_of, coordinator.iri.n3()),
+            (unit, _T.pref, _text(faculty)),
+        ]
         if rng.random() < 0.3:
             t.append((prog, _T.highlight, _text(rng.choice(HIGHLIGHTS))))
         if rng.random() < 0.4:
             t.append((prog, _T.group_size, _typed(rng.randint(12, 120), "integer")))
-        for method in rng.sample(self.vocab.teaching, min(len(self.vocab.teaching),
-                                                          rng.randint(0, 2))):
+        for method in rng.sample(
+            self.vocab.teaching, min(len(self.vocab.teaching), rng.randint(0, 2))
+        ):
             t.append((prog, _T.teaching, method))
-        for n, sentence in enumerate((f"Apply advanced methods of {subject.lower()} to "
-                                      "real-world problems",
-                                      f"Critically evaluate current research in {topic.lower()}"),
-                                     start=1):
+        for n, sentence in enumerate(
+            (
+                f"Apply advanced methods of {subject.lower()} to real-world problems",
+                f"Critically evaluate current research in {topic.lower()}",
+            ),
+            start=1,
+        ):
             lo = _u(iris.outcome(inst, slug, "learning", str(n)))
-            t += [(prog, _T.learning_outcome, lo), (lo, _T.type, _T.learning_outcome_class),
-                  (lo, _T.title, _text(sentence))]
+            t += [
+                (prog, _T.learning_outcome, lo),
+                (lo, _T.type, _T.learning_outcome_class),
+                (lo, _T.title, _text(sentence)),
+            ]
         career = _u(iris.outcome(inst, slug, "career", "1"))
         job = rng.choice(CAREERS)
-        t += [(prog, _T.career, career), (career, _T.type, _T.career_class),
-              (career, _T.pref, _text(f"{job} in {subject.lower()}")),
-              (career, _T.description, _text(f"Graduates work as {job.lower()}s in "
-                                             f"{topic.lower()}."))]
+        t += [
+            (prog, _T.career, career),
+            (career, _T.type, _T.career_class),
+            (career, _T.pref, _text(f"{job} in {subject.lower()}")),
+            (
+                career,
+                _T.description,
+                _text(f"Graduates work as {job.lower()}s in {topic.lower()}."),
+            ),
+        ]
         t += self._components(rng, inst, slug, prog, providers, credits, subject)
         t += self._requirements(rng, inst, slug, prog, language, subjects)
         t += self._offerings(rng, inst, slug, prog, coordinator.country)
         self.curation.append((prog, _T.field, _u(ISCED_F[code])))
         return graph, t
 
-    def _components(self, rng: random.Random, inst: str, slug: str, prog: str,
-                    providers: list[Organisation], credits: int, subject: str) -> list[Triple]:
+    def _components(
+        self,
+        rng: random.Random,
+        inst: str,
+        slug: str,
+        prog: str,
+        providers: list[Organisation],
+        credits: int,
+        subject: str,
+    ) -> list[Triple]:
         semesters = max(2, credits // 30)
         t: list[Triple] = []
         for n in range(1, semesters + 1):
             comp = _u(iris.component(inst, slug, f"semester-{n}"))
             host = providers[(n - 1) % len(providers)] if n < semesters else providers[0]
             last = n == semesters
-            t += [(prog, _T.has_component, comp),
-                  (comp, _T.type, _T.component),
-                  (comp, _T.dtype, _u(THESIS if last else MODULE)),
-                  (comp, _T.sequence, _typed(n, "integer")),
-                  (comp, _T.hosted, host.iri.n3()),
-                  (comp, _T.description, _text(
-                      f"Master's thesis in {subject.lower()}" if last else
-                      f"Semester {n} in {host.city}: courses in {subject.lower()}"))]
+            t += [
+                (prog, _T.has_component, comp),
+                (comp, _T.type, _T.component),
+                (comp, _T.dtype, _u(THESIS if last else MODULE)),
+                (comp, _T.sequence, _typed(n, "integer")),
+                (comp, _T.hosted, host.iri.n3()),
+                (
+                    comp,
+                    _T.description,
+                    _text(
+                        f"Master's thesis in {subject.lower()}"
+                        if last
+                        else f"Semester {n} in {host.city}: courses in {subject.lower()}"
+                    ),
+                ),
+            ]
             if last and len(providers) > 1:
-                tracks = [_u(iris.component(inst, slug, f"semester-{n}", name))
-                          for name in ("research", "internship")]
+                tracks = [
+                    _u(iris.component(inst, slug, f"semester-{n}", name))
+                    for name in ("research", "internship")
+                ]
                 t.append((comp, _T.options, _typed(1, "integer")))
-                for track, kind, text in zip(tracks, (THESIS, INTERNSHIP),
-                                             ("a research stay at a research institute",
-                                              "an internship in a professional organisation"),
-                                             strict=True):
-                    t += [(comp, _T.has_option, track), (track, _T.type, _T.track),
-                          (track, _T.dtype, _u(kind)),
-                          (track, _T.description, _text(f"The thesis written during {text}"))]
+                for track, kind, text in zip(
+                    tracks,
+                    (THESIS, INTERNSHIP),
+                    (
+                        "a research stay at a research institute",
+                        "an internship in a professional organisation",
+                    ),
+                    strict=True,
+                ):
+                    t += [
+                        (comp, _T.has_option, track),
+                        (track, _T.type, _T.track),
+                        (track, _T.dtype, _u(kind)),
+                        (track, _T.description, _text(f"The thesis written during {text}")),
+                    ]
                 t.append((tracks[0], _T.alternative, tracks[1]))
                 t.append((tracks[1], _T.alternative, tracks[0]))
         return t
 
-    def _requirements(self, rng: random.Random, inst: str, slug: str, prog: str, language: str,
-                      subjects: tuple[str, ...]) -> list[Triple]:
+    def _requirements(
+        self,
+        rng: random.Random,
+        inst: str,
+        slug: str,
+        prog: str,
+        language: str,
+        subjects: tuple[str, ...],
+    ) -> list[Triple]:
         degree = _u(iris.requirement(inst, slug, "degree"))
         related = rng.choice(subjects).lower()
         t: list[Triple] = [
@@ -708,41 +1059,59 @@ class Generator:
             (degree, _T.type, _T.degree_req),
             (degree, _T.required_level, _T.eqf6),
             (degree, _T.required_field, _text(f"{related} or a related field")),
-            (degree, _T.description, _text(f"A bachelor's degree in {related} or a related "
-                                           "field")),
+            (degree, _T.description, _text(f"A bachelor's degree in {related} or a related field")),
         ]
         if rng.random() < 0.5:
             t.append((degree, _T.procedure, _text("After an admissions procedure")))
         req = _u(iris.requirement(inst, slug, "language"))
-        t += [(prog, _T.admission, req), (req, _T.type, _T.language_req),
-              (req, _T.proficiency, _u(EU_LANGUAGE[language])),
-              (req, _T.description, _text(f"Proficiency in {LANGUAGES[language]}"))]
+        t += [
+            (prog, _T.admission, req),
+            (req, _T.type, _T.language_req),
+            (req, _T.proficiency, _u(EU_LANGUAGE[language])),
+            (req, _T.description, _text(f"Proficiency in {LANGUAGES[language]}")),
+        ]
         if language == "ENG" and self.vocab.tests:
             for n, (test, low, high, step) in enumerate(
-                    rng.sample(self.vocab.tests, min(2, len(self.vocab.tests))), start=1):
+                rng.sample(self.vocab.tests, min(2, len(self.vocab.tests))), start=1
+            ):
                 node = _u(iris.requirement(inst, slug, "language", f"test-{n}"))
                 score = low + (high - low) * rng.uniform(0.6, 0.8)
                 score = round(low + round((score - low) / step) * step, 2)
-                t += [(req, _T.accepted_test, node), (node, _T.type, _T.test_req),
-                      (node, _T.language_test, test),
-                      (node, _T.overall, _typed(f"{score:g}" if "." in f"{score:g}"
-                                                else f"{score:g}.0", "decimal"))]
+                t += [
+                    (req, _T.accepted_test, node),
+                    (node, _T.type, _T.test_req),
+                    (node, _T.language_test, test),
+                    (
+                        node,
+                        _T.overall,
+                        _typed(f"{score:g}" if "." in f"{score:g}" else f"{score:g}.0", "decimal"),
+                    ),
+                ]
             if rng.random() < 0.3:
                 node = _u(iris.requirement(inst, slug, "language", "exemption"))
-                t += [(req, _T.exemption, node), (node, _T.type, _T.exemption_class),
-                      (node, _T.exempt_country, _u(EU_COUNTRY.IRL)),
-                      (node, _T.exempt_country, _u(EU_COUNTRY.MLT)),
-                      (node, _T.condition, _text("Secondary or higher education completed in "
-                                                 "English"))]
+                t += [
+                    (req, _T.exemption, node),
+                    (node, _T.type, _T.exemption_class),
+                    (node, _T.exempt_country, _u(EU_COUNTRY.IRL)),
+                    (node, _T.exempt_country, _u(EU_COUNTRY.MLT)),
+                    (
+                        node,
+                        _T.condition,
+                        _text("Secondary or higher education completed in English"),
+                    ),
+                ]
         return t
 
-    def _offerings(self, rng: random.Random, inst: str, slug: str, prog: str,
-                   country: str) -> list[Triple]:
+    def _offerings(
+        self, rng: random.Random, inst: str, slug: str, prog: str, country: str
+    ) -> list[Triple]:
         t: list[Triple] = []
-        intakes = [("2026-09", "2026")] + ([("2027-02", "2027-feb")] if rng.random() < 0.2
-                                           else [])
-        eu_fee = 0 if country in {"DEU", "AUT", "FIN", "DNK", "SWE", "CZE"} and \
-            rng.random() < 0.6 else rng.randrange(5, 45) * 100
+        intakes = [("2026-09", "2026")] + ([("2027-02", "2027-feb")] if rng.random() < 0.2 else [])
+        eu_fee = (
+            0
+            if country in {"DEU", "AUT", "FIN", "DNK", "SWE", "CZE"} and rng.random() < 0.6
+            else rng.randrange(5, 45) * 100
+        )
         non_eu_fee = rng.randrange(60, 250) * 100
         for month, intake in intakes:
             off = _u(iris.offering(inst, slug, intake))
@@ -756,8 +1125,11 @@ class Generator:
             for n, group in enumerate(groups):
                 dl = _u(iris.deadline(inst, slug, intake, str(n + 1)))
                 dm = rng.randint(4, 6) - 2 * n if month.endswith("09") else rng.randint(9, 11)
-                t += [(off, _T.deadline_prop, dl), (dl, _T.type, _T.deadline_class),
-                      (dl, _T.date, _typed(f"{year}-{dm:02d}-{rng.choice((1, 15)):02d}", "date"))]
+                t += [
+                    (off, _T.deadline_prop, dl),
+                    (dl, _T.type, _T.deadline_class),
+                    (dl, _T.date, _typed(f"{year}-{dm:02d}-{rng.choice((1, 15)):02d}", "date")),
+                ]
                 amount = eu_fee if n == 0 else non_eu_fee
                 if group is not None:
                     t.append((dl, _T.group, group))
@@ -766,10 +1138,13 @@ class Generator:
                 if amount == 0:  # tuition-free: the page states no fee
                     continue
                 fee = _u(iris.fee(inst, slug, intake, str(n + 1)))
-                t += [(off, _T.fee_prop, fee), (fee, _T.type, _T.fee_class),
-                      (fee, _T.amount, _typed(f"{amount}.0", "decimal")),
-                      (fee, _T.currency, _T.eur),
-                      (fee, _T.billing, _typed("P1Y", "duration"))]
+                t += [
+                    (off, _T.fee_prop, fee),
+                    (fee, _T.type, _T.fee_class),
+                    (fee, _T.amount, _typed(f"{amount}.0", "decimal")),
+                    (fee, _T.currency, _T.eur),
+                    (fee, _T.billing, _typed("P1Y", "duration")),
+                ]
                 if group is not None:
                     t.append((fee, _T.group, group))
         return t
@@ -778,13 +1153,17 @@ class Generator:
         """Canonical name and seat of a university: curation decisions, as in the bundle."""
         iri = org.iri.n3()
         address = _u(iris.organisation(org.slug, "address"))
-        t = [(iri, _T.type, _T.formal_org), (iri, _T.type, _T.university),
-              (iri, _T.pref, _text(org.name)),
-              (iri, _T.address, address), (address, _T.type, _T.postal),
-              (address, _T.street, _plain(org.street)),
-              (address, _T.postcode, _plain(org.postcode)),
-              (address, _T.locality, _plain(org.city)),
-              (address, _T.country, _u(EU_COUNTRY[org.country]))]
+        t = [
+            (iri, _T.type, _T.formal_org),
+            (iri, _T.type, _T.university),
+            (iri, _T.pref, _text(org.name)),
+            (iri, _T.address, address),
+            (address, _T.type, _T.postal),
+            (address, _T.street, _plain(org.street)),
+            (address, _T.postcode, _plain(org.postcode)),
+            (address, _T.locality, _plain(org.city)),
+            (address, _T.country, _u(EU_COUNTRY[org.country])),
+        ]
         initials = "".join(w[0] for w in org.name.split() if w[0].isupper())
         if len(initials) > 1:
             t.append((iri, _T.alt, _text(initials)))
@@ -795,8 +1174,11 @@ class Generator:
         return [
             (g, _T.type, _T.curation),
             (g, _T.label, _text(f"Synthetic classification (seed {self.seed})")),
-            (g, _T.rule, _text("Synthetic: the ISCED-F field the generator drew the title "
-                               "subject from")),
+            (
+                g,
+                _T.rule,
+                _text("Synthetic: the ISCED-F field the generator drew the title subject from"),
+            ),
             (g, _T.attributed, self.agent),
             (self.agent, _T.type, _T.software_agent),
             (self.agent, _T.label, _text("Prospectus synthetic generator")),
@@ -833,8 +1215,10 @@ def generate(path: Path, programmes: int, seed: int = 1, fmt: str | None = None)
     if fmt is None:
         by_suffix = {suffix: name for name, suffix in FORMATS.items()}
         if path.suffix.lower() not in by_suffix:
-            raise GeneratorError(f"{path}: cannot tell the format from {path.suffix!r}; "
-                                 f"name the file *.nq (N-Quads) or *.trig (TriG)")
+            raise GeneratorError(
+                f"{path}: cannot tell the format from {path.suffix!r}; "
+                f"name the file *.nq (N-Quads) or *.trig (TriG)"
+            )
         fmt = by_suffix[path.suffix.lower()]
     if fmt not in FORMATS:
         raise GeneratorError(f"unknown output format {fmt!r}; expected {', '.join(FORMATS)}")
@@ -850,9 +1234,16 @@ def generate(path: Path, programmes: int, seed: int = 1, fmt: str | None = None)
         quads += _write_blocks(out, generator.blocks(), fmt)
     tmp.replace(path)
     countries = sorted({o.country for o in generator.organisations})
-    return Summary(path=path, programmes=programmes, organisations=len(generator.organisations),
-                   quads=quads, seed=seed, sample_programmes=generator.sample,
-                   countries=countries, title_words=list(TITLE_WORDS))
+    return Summary(
+        path=path,
+        programmes=programmes,
+        organisations=len(generator.organisations),
+        quads=quads,
+        seed=seed,
+        sample_programmes=generator.sample,
+        countries=countries,
+        title_words=list(TITLE_WORDS),
+    )
 
 
 def _fixed_blocks(dataset: Dataset) -> Iterator[Block]:
@@ -866,5 +1257,12 @@ def _fixed_blocks(dataset: Dataset) -> Iterator[Block]:
     yield from blocks.items()
 
 
-__all__ = ["COUNTRIES", "FIELDS", "TITLE_WORDS", "Generator", "GeneratorError", "Summary",
-           "generate"]
+__all__ = [
+    "COUNTRIES",
+    "FIELDS",
+    "TITLE_WORDS",
+    "Generator",
+    "GeneratorError",
+    "Summary",
+    "generate",
+]

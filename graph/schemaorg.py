@@ -56,8 +56,11 @@ def _freshest(d: Description, s: Node, p: URIRef) -> Node | None:
         return None
 
     def age(v: Any) -> tuple:
-        dates = [literal_date(d.sources[g].modified) for g in v.sources
-                 if g in d.sources and d.sources[g].modified is not None]
+        dates = [
+            literal_date(d.sources[g].modified)
+            for g in v.sources
+            if g in d.sources and d.sources[g].modified is not None
+        ]
         newest = max((x for x in dates if x is not None), default=None)
         return (d.is_stale(v), -(newest.toordinal() if newest else 10**7))
 
@@ -74,9 +77,11 @@ def _organisation(d: Description, org: Node) -> dict[str, Any]:
         node["sameAs"] = sorted(set(same))
     for address in d.facts.nodes(org, SCHEMA.address):
         postal: dict[str, Any] = {"@type": "PostalAddress"}
-        for p, key in ((SCHEMA.streetAddress, "streetAddress"),
-                       (SCHEMA.postalCode, "postalCode"),
-                       (SCHEMA.addressLocality, "addressLocality")):
+        for p, key in (
+            (SCHEMA.streetAddress, "streetAddress"),
+            (SCHEMA.postalCode, "postalCode"),
+            (SCHEMA.addressLocality, "addressLocality"),
+        ):
             value = d.facts.value(address, p)
             if value is not None:
                 postal[key] = str(value.node)
@@ -115,10 +120,16 @@ def _offers(d: Description) -> list[dict[str, Any]]:
                 spec["priceCurrency"] = local_name(str(currency.node))
             period = d.facts.value(fee, PRO.billingPeriod)
             if period is not None and str(period.node) in ("P1Y", "P12M"):
-                spec["referenceQuantity"] = {"@type": "QuantitativeValue", "value": 1,
-                                             "unitCode": "ANN"}
-            offer: dict[str, Any] = {"@type": "Offer", "category": "Tuition fee",
-                                     "priceSpecification": spec}
+                spec["referenceQuantity"] = {
+                    "@type": "QuantitativeValue",
+                    "value": 1,
+                    "unitCode": "ANN",
+                }
+            offer: dict[str, Any] = {
+                "@type": "Offer",
+                "category": "Tuition fee",
+                "priceSpecification": spec,
+            }
             groups = [d.label(g) for g in d.facts.nodes(fee, PRO.appliesToApplicantGroup)]
             if groups:
                 offer["eligibleCustomerType"] = groups[0] if len(groups) == 1 else groups
@@ -126,15 +137,20 @@ def _offers(d: Description) -> list[dict[str, Any]]:
     return offers
 
 
-def programme_jsonld(d: Description, *, page_url: str | None = None,
-                     today: date | None = None) -> dict[str, Any]:
+def programme_jsonld(
+    d: Description, *, page_url: str | None = None, today: date | None = None
+) -> dict[str, Any]:
     """The schema.org JSON-LD object of the programme `d` describes."""
     today = today or date.today()
     iri = d.iri
-    data: dict[str, Any] = {"@context": CONTEXT, "@type": "EducationalOccupationalProgram",
-                            "@id": str(iri)}
-    titles = sorted((v for v in d.texts(iri, DCTERMS.title)),
-                    key=lambda v: (d.is_stale(v), -len(str(v.node))))
+    data: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "EducationalOccupationalProgram",
+        "@id": str(iri),
+    }
+    titles = sorted(
+        (v for v in d.texts(iri, DCTERMS.title)), key=lambda v: (d.is_stale(v), -len(str(v.node)))
+    )
     data["name"] = str(titles[0].node) if titles else d.title
     acronym = _text(d, iri, PRO.acronym)
     if acronym:
@@ -157,13 +173,21 @@ def programme_jsonld(d: Description, *, page_url: str | None = None,
     duration = _freshest(d, iri, ELM.duration)
     if isinstance(duration, Literal) and duration.datatype == XSD.duration:
         data["timeToComplete"] = str(duration)
-    modes = sorted({MODE_TEXT[str(n)] for p in (ELM.mode, ELM.learningSchedule)
-                    for n in d.facts.nodes(iri, p) if str(n) in MODE_TEXT})
+    modes = sorted(
+        {
+            MODE_TEXT[str(n)]
+            for p in (ELM.mode, ELM.learningSchedule)
+            for n in d.facts.nodes(iri, p)
+            if str(n) in MODE_TEXT
+        }
+    )
     if modes:
         data["educationalProgramMode"] = modes[0] if len(modes) == 1 else modes
     for q in d.facts.nodes(iri, PRO.awards):
-        credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential",
-                                      "name": _text(d, q, DCTERMS.title) or d.label(q)}
+        credential: dict[str, Any] = {
+            "@type": "EducationalOccupationalCredential",
+            "name": _text(d, q, DCTERMS.title) or d.label(q),
+        }
         for level in d.facts.nodes(q, ELM.EQFLevel):
             credential["educationalLevel"] = str(level)
             category = CREDENTIAL_CATEGORY.get(local_name(str(level)))

@@ -35,21 +35,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", str, DATA_BASE, "Base of the data IRIs; /id/... paths map onto it."),
     Setting("public_url", str, "", "Public root URL of the site; empty means the request's own."),
     Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
-    Setting("store_in_memory", bool, True,
-            "Oxigraph: load the published store into memory (faster) instead of reading disk."),
+    Setting(
+        "store_in_memory",
+        bool,
+        True,
+        "Oxigraph: load the published store into memory (faster) instead of reading disk.",
+    ),
     Setting("remote_endpoint", str, "", "remote store: URL of the SPARQL 1.1 query endpoint."),
     Setting("query_timeout", float, 10.0, "Seconds a SPARQL query may run before it is stopped."),
-    Setting("max_rows", int, 10000,
-            "Most result rows (or triples) one query returns; a cut result says so."),
+    Setting(
+        "max_rows",
+        int,
+        10000,
+        "Most result rows (or triples) one query returns; a cut result says so.",
+    ),
     Setting("max_query_length", int, 20000, "Longest SPARQL query accepted, in characters."),
-    Setting("service_allowlist", list, [],
-            "Endpoints that SERVICE and FROM may reach; empty means none (no outbound requests)."),
+    Setting(
+        "service_allowlist",
+        list,
+        [],
+        "Endpoints that SERVICE and FROM may reach; empty means none (no outbound requests).",
+    ),
     Setting("retain_versions", int, 5, "Published versions kept on disk (older dumps removed)."),
     Setting("workers", int, 2, "WSGI worker processes started by `prospectus serve`."),
     Setting("threads", int, 4, "Threads per WSGI worker."),
-    Setting("query_processes", int, 2,
-            "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
-            "of most of an in-memory store (bench/README.md), so size it to the memory."),
+    Setting(
+        "query_processes",
+        int,
+        2,
+        "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
+        "of most of an in-memory store (bench/README.md), so size it to the memory.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -22,10 +22,19 @@ from datetime import UTC, datetime
 from flask import Flask, Response, current_app, request
 
 MIN_COMPRESS_BYTES = 512
-COMPRESSIBLE = ("text/", "application/ld+json", "application/json", "application/n-triples",
-                "application/n-quads", "application/rdf+xml", "application/trig",
-                "application/sparql-results", "application/xml", "application/javascript",
-                "image/svg+xml")
+COMPRESSIBLE = (
+    "text/",
+    "application/ld+json",
+    "application/json",
+    "application/n-triples",
+    "application/n-quads",
+    "application/rdf+xml",
+    "application/trig",
+    "application/sparql-results",
+    "application/xml",
+    "application/javascript",
+    "image/svg+xml",
+)
 DEFAULT_CACHE_CONTROL = "public, max-age=300"
 
 

@@ -35,8 +35,14 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group()
-@click.option("--setting", "-s", "pairs", multiple=True, metavar="NAME=VALUE",
-              help="Override a setting (see docs/settings.md).")
+@click.option(
+    "--setting",
+    "-s",
+    "pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a setting (see docs/settings.md).",
+)
 @click.pass_context
 @reports_errors
 def cli(ctx: click.Context, pairs: tuple[str, ...]) -> None:
@@ -59,8 +65,12 @@ def _print_report(report) -> None:  # noqa: ANN001
 
 
 @cli.command()
-@click.option("--sources", "sources_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Read the source files from this folder instead of graph/sources/.")
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Read the source files from this folder instead of graph/sources/.",
+)
 @click.pass_context
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
@@ -72,8 +82,10 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
     result = run_build(_settings(ctx), source_files=files)
     _print_report(result.report)
     what = "published" if result.published else "unchanged, still serving"
-    click.echo(f"{what}: version {result.version.id} ({result.version.manifest['quads']} quads)"
-               f" in {result.version.path}")
+    click.echo(
+        f"{what}: version {result.version.id} ({result.version.manifest['quads']} quads)"
+        f" in {result.version.path}"
+    )
 
 
 @cli.command()
@@ -94,8 +106,13 @@ def validate(files: tuple[Path, ...]) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--data", "data_files", multiple=True, type=click.Path(path_type=Path, exists=True),
-              help="Serve these RDF files instead of the published graph.")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="Serve these RDF files instead of the published graph.",
+)
 @click.pass_context
 @reports_errors
 def serve(ctx: click.Context, host: str, port: int, data_files: tuple[Path, ...]) -> None:
@@ -113,21 +130,38 @@ def main() -> None:  # pragma: no cover
 
 
 @cli.command()
-@click.option("--programmes", "-n", type=click.IntRange(min=1), required=True,
-              help="How many synthetic programmes to write.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="The same seed and size always give the same file.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path("synthetic.nq"), show_default=True,
-              help="File to write: N-Quads (.nq) or TriG (.trig).")
+@click.option(
+    "--programmes",
+    "-n",
+    type=click.IntRange(min=1),
+    required=True,
+    help="How many synthetic programmes to write.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="The same seed and size always give the same file.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("synthetic.nq"),
+    show_default=True,
+    help="File to write: N-Quads (.nq) or TriG (.trig).",
+)
 @reports_errors
 def generate(programmes: int, seed: int, output: Path) -> None:
     """Write a synthetic graph of N programmes (same ontology and shapes) for benchmarks."""
     from graph.generate import generate as run_generate
 
     summary = run_generate(output, programmes, seed=seed)
-    click.echo(f"wrote {summary.quads} quads: {summary.programmes} programmes, "
-               f"{summary.organisations} universities, seed {seed} -> {output}")
+    click.echo(
+        f"wrote {summary.quads} quads: {summary.programmes} programmes, "
+        f"{summary.organisations} universities, seed {seed} -> {output}"
+    )
 
 
 @cli.group()
@@ -136,24 +170,40 @@ def export() -> None:
 
 
 @export.command("elm")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-              default="-", show_default=True, help="File to write; '-' is standard output.")
-@click.option("--format", "fmt", type=click.Choice(["turtle", "jsonld", "ntriples"]),
-              default="turtle", show_default=True)
-@click.option("--from-sources", is_flag=True,
-              help="Project the bundled sources instead of the published version.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="File to write; '-' is standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option(
+    "--from-sources",
+    is_flag=True,
+    help="Project the bundled sources instead of the published version.",
+)
 @click.option("--no-validate", is_flag=True, help="Skip the check against the ELM shapes.")
 @click.pass_context
 @reports_errors
-def export_elm(ctx: click.Context, output: Path, fmt: str, from_sources: bool,
-               no_validate: bool) -> None:
+def export_elm(
+    ctx: click.Context, output: Path, fmt: str, from_sources: bool, no_validate: bool
+) -> None:
     """Programmes as ELM 3 learning opportunities and qualifications, checked against the
     LOQ and EDC shapes (exit 1 on a violation, nothing written)."""
     from graph.elm import export as run_export
     from graph.errors import ValidationFailed
 
-    result = run_export(_settings(ctx), fmt=fmt, from_sources=from_sources,
-                        validate=not no_validate)
+    result = run_export(
+        _settings(ctx), fmt=fmt, from_sources=from_sources, validate=not no_validate
+    )
     for programme, why in result.projection.skipped.items():
         click.echo(f"left out {programme}: {why}", err=True)
     if result.report is not None and result.report.violations:
@@ -162,6 +212,9 @@ def export_elm(ctx: click.Context, output: Path, fmt: str, from_sources: bool,
         click.echo(result.data.decode("utf-8"), nl=False)
     else:
         output.write_bytes(result.data)
-    click.echo(f"ELM export of {result.source}: {len(result.projection.programmes)} programme(s)"
-               + ("" if str(output) == "-" else f" -> {output}")
-               + ("" if no_validate else ", conforms to the LOQ and EDC shapes"), err=True)
+    click.echo(
+        f"ELM export of {result.source}: {len(result.projection.programmes)} programme(s)"
+        + ("" if str(output) == "-" else f" -> {output}")
+        + ("" if no_validate else ", conforms to the LOQ and EDC shapes"),
+        err=True,
+    )

@@ -59,8 +59,7 @@ class ServiceUnavailable(PublisherError):
 
 
 def error_body(status: int, title: str, message: str, help_url: str | None) -> dict:
-    return {"ok": False, "status": status, "title": title, "message": message,
-            "help_url": help_url}
+    return {"ok": False, "status": status, "title": title, "message": message, "help_url": help_url}
 
 
 def _wants() -> str:
@@ -78,8 +77,9 @@ def render_error(status: int, title: str, message: str, help_url: str | None = N
         response = jsonify(error_body(status, title, message, help_url))
     elif wants == "text/html":
         response = Response(
-            render_template("error.html", status=status, title=title, message=message,
-                            help_url=help_url),
+            render_template(
+                "error.html", status=status, title=title, message=message, help_url=help_url
+            ),
             mimetype="text/html",
         )
     else:

@@ -15,8 +15,26 @@ pytestmark = pytest.mark.live
 
 def test_quick_run_writes_results_with_medians(tmp_path: Path) -> None:
     out, work = tmp_path / "results", tmp_path / "work"
-    assert run.main(["--quick", "--sizes", "20", "--requests", "5", "--budget", "1",
-                     "--workers", "1", "--out", str(out), "--work", str(work)]) == 0
+    assert (
+        run.main(
+            [
+                "--quick",
+                "--sizes",
+                "20",
+                "--requests",
+                "5",
+                "--budget",
+                "1",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--work",
+                str(work),
+            ]
+        )
+        == 0
+    )
     [json_file] = out.glob("bench-*-quick.json")
     results = json.loads(json_file.read_text())
     queries = {q.name for q in run.load_queries()}
@@ -27,7 +45,8 @@ def test_quick_run_writes_results_with_medians(tmp_path: Path) -> None:
     for name, measured in ours["queries"].items():
         assert measured["errors"] == 0, (name, measured["error_samples"])
         assert measured["latency"]["median_ms"] > 0 and not math.isnan(
-            measured["latency"]["median_ms"])
+            measured["latency"]["median_ms"]
+        )
         assert measured["throughput"]["rps"] > 0
         assert measured["rows"] is not None
     assert ours["queries"]["count-per-field"]["rows"] >= 5
@@ -38,8 +57,11 @@ def test_quick_run_writes_results_with_medians(tmp_path: Path) -> None:
 
 
 def test_every_query_of_the_mix_has_its_parameters() -> None:
-    summary = {"sample_programmes": ["https://w3id.org/prospectus/id/programme/a/b"],
-               "countries": ["BEL"], "title_words": ["data"]}
+    summary = {
+        "sample_programmes": ["https://w3id.org/prospectus/id/programme/a/b"],
+        "countries": ["BEL"],
+        "title_words": ["data"],
+    }
     values = run.parameters(summary, 1000, seed=1)
     for query in run.load_queries():
         for text in query.instances(values):

@@ -17,9 +17,15 @@ from .conftest import LiveServer
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTEFACTS = Path(__file__).parent / "artefacts"
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 PIONEER = "/doc/programme/kuleuven/pioneer"
@@ -34,11 +40,13 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def open_page(browser: Browser, url: str, viewport: str, *,
-              javascript: bool = True) -> tuple[Page, list[str]]:
+def open_page(
+    browser: Browser, url: str, viewport: str, *, javascript: bool = True
+) -> tuple[Page, list[str]]:
     width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  java_script_enabled=javascript, locale="en-GB")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=javascript, locale="en-GB"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -51,9 +59,14 @@ def open_page(browser: Browser, url: str, viewport: str, *,
 def fact(page: Page, label: str) -> str:
     """The visible text of one key fact, without its folded sources."""
     dd = page.locator(".key-facts .fact", has=page.locator("dt", has_text=label)).locator("dd")
-    return re.sub(r"\s+", " ", dd.evaluate(
-        "el => { const c = el.cloneNode(true); c.querySelectorAll('details').forEach("
-        "d => d.remove()); return c.textContent; }")).strip()
+    return re.sub(
+        r"\s+",
+        " ",
+        dd.evaluate(
+            "el => { const c = el.cloneNode(true); c.querySelectorAll('details').forEach("
+            "d => d.remove()); return c.textContent; }"
+        ),
+    ).strip()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

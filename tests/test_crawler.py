@@ -15,10 +15,43 @@ from .conftest import LiveServer
 pytestmark = pytest.mark.live
 
 
-BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
-                    "h5", "h6", "td", "th", "tr", "table", "caption", "section", "article",
-                    "header", "footer", "main", "nav", "details", "summary", "br", "form",
-                    "label", "option", "select", "button"})
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "caption",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "details",
+        "summary",
+        "br",
+        "form",
+        "label",
+        "option",
+        "select",
+        "button",
+    }
+)
 
 
 class PageParser(HTMLParser):
@@ -85,8 +118,9 @@ def parse_page(html: str) -> PageParser:
     return parser
 
 
-def crawl(server: LiveServer, limit: int = 3000) -> tuple[dict[str, int], dict[str, str],
-                                                        dict[str, set[str]]]:
+def crawl(
+    server: LiveServer, limit: int = 3000
+) -> tuple[dict[str, int], dict[str, str], dict[str, set[str]]]:
     """(status per URL, title per HTML URL, pages linking to each URL)."""
     origin = urlsplit(server.url)
     session = requests.Session()
@@ -123,7 +157,8 @@ def test_no_broken_link_and_every_page_has_a_title(live_server: LiveServer) -> N
     seen, titles, referrers = crawl(live_server)
     broken = {u: s for u, s in seen.items() if s != 200}
     assert not broken, "broken links: " + "; ".join(
-        f"{u} -> {s} (linked from {sorted(referrers.get(u, []))[:3]})" for u, s in broken.items())
+        f"{u} -> {s} (linked from {sorted(referrers.get(u, []))[:3]})" for u, s in broken.items()
+    )
     untitled = [u for u, t in titles.items() if not t]
     assert not untitled, f"pages without a title: {untitled}"
     # The crawl reached the programme pages, the ontology and at least one organisation.

@@ -45,16 +45,18 @@ def twenty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Dataset]:
     return path, _read(path)
 
 
-def test_one_segment_graph_per_programme_with_its_provenance(
-        twenty: tuple[Path, Dataset]) -> None:
+def test_one_segment_graph_per_programme_with_its_provenance(twenty: tuple[Path, Dataset]) -> None:
     _path, dataset = twenty
-    rows = _ask(dataset, """
+    rows = _ask(
+        dataset,
+        """
         SELECT ?programme ?g WHERE {
             GRAPH ?g { ?programme a pro:StudyProgramme .
                        ?g a pro:SourceSegment ; prov:wasDerivedFrom ?capture ;
                           prov:wasGeneratedBy ?activity .
                        ?capture a pro:PageCapture ; prov:wasQuotedFrom ?page .
-                       ?activity prov:used ?capture . } }""")
+                       ?activity prov:used ?capture . } }""",
+    )
     assert len(rows) == 20
     assert len({g for _p, g in rows}) == 20  # one graph each
     graphs = {URIRef(g.identifier) for g in dataset.graphs()}
@@ -62,14 +64,19 @@ def test_one_segment_graph_per_programme_with_its_provenance(
     curation = [g for g in graphs if str(g).startswith(str(ID["source/synthetic-curation"]))]
     assert len(curation) == 1
     assert (curation[0], None, None) in dataset.graph(curation[0])
-    fields = _ask(dataset, f"""SELECT ?p WHERE {{ GRAPH <{curation[0]}> {{
-                                    ?p pro:fieldOfEducation ?f }} }}""")
+    fields = _ask(
+        dataset,
+        f"""SELECT ?p WHERE {{ GRAPH <{curation[0]}> {{
+                                    ?p pro:fieldOfEducation ?f }} }}""",
+    )
     assert len(fields) == 20
 
 
 def test_programmes_carry_the_facts_the_benchmark_queries(twenty: tuple[Path, Dataset]) -> None:
     _path, dataset = twenty
-    rows = _ask(dataset, """
+    rows = _ask(
+        dataset,
+        """
         SELECT ?p ?credits ?country ?lang ?seq WHERE {
             ?p a pro:StudyProgramme ; dct:title ?title ; elm:creditPoint/rdf:value ?credits ;
                elm:providedBy/schema:address/schema:addressCountry ?country ;
@@ -79,7 +86,8 @@ def test_programmes_carry_the_facts_the_benchmark_queries(twenty: tuple[Path, Da
             ?offering pro:offeringOf ?p ; pro:tuitionFee/pro:amount ?fee ;
                pro:applicationDeadline/pro:date ?deadline .
             ?country skos:prefLabel ?countryName .
-        }""")
+        }""",
+    )
     assert len({r[0] for r in rows}) == 20
     assert {int(r[1]) for r in rows} <= {60, 90, 120}
 
@@ -88,20 +96,26 @@ def test_variety_at_a_few_hundred_programmes(tmp_path: Path) -> None:
     path = tmp_path / "more.nq"
     summary = generate(path, 300, seed=3)
     dataset = _read(path)
-    credits = {int(r[0]) for r in _ask(dataset, "SELECT DISTINCT ?c WHERE { "
-                                       "?p elm:creditPoint/rdf:value ?c }")}
+    credits = {
+        int(r[0])
+        for r in _ask(dataset, "SELECT DISTINCT ?c WHERE { ?p elm:creditPoint/rdf:value ?c }")
+    }
     assert credits == {60, 90, 120}
     langs = _ask(dataset, "SELECT DISTINCT ?l WHERE { ?p elm:defaultLanguage ?l }")
     fields = _ask(dataset, "SELECT DISTINCT ?f WHERE { ?p pro:fieldOfEducation ?f }")
     titles = _ask(dataset, "SELECT DISTINCT ?t WHERE { ?p a pro:StudyProgramme ; dct:title ?t }")
     assert len(langs) >= 5 and len(fields) >= 20 and len(titles) >= 200
     assert len(summary.countries) >= 5
-    joint = _ask(dataset, """SELECT ?p (COUNT(DISTINCT ?country) AS ?n) WHERE {
+    joint = _ask(
+        dataset,
+        """SELECT ?p (COUNT(DISTINCT ?country) AS ?n) WHERE {
         ?p pro:consortium ?c ; elm:providedBy/schema:address/schema:addressCountry ?country }
-        GROUP BY ?p""")
+        GROUP BY ?p""",
+    )
     assert joint and all(int(n) >= 2 for _p, n in joint)
-    assert all(isinstance(iri, str) and iri.startswith(str(ID)) for iri in
-               summary.sample_programmes)
+    assert all(
+        isinstance(iri, str) and iri.startswith(str(ID)) for iri in summary.sample_programmes
+    )
 
 
 def test_same_seed_same_bytes_other_seed_other_graph(tmp_path: Path) -> None:
@@ -139,8 +153,7 @@ def test_cli_generate_and_its_errors(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["generate", "--programmes", "3", "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert len(_ask(_read(out), "SELECT ?p WHERE { ?p a pro:StudyProgramme }")) == 3
-    bad = runner.invoke(cli, ["generate", "--programmes", "3", "--output",
-                              str(tmp_path / "x.ttl")])
+    bad = runner.invoke(cli, ["generate", "--programmes", "3", "--output", str(tmp_path / "x.ttl")])
     assert bad.exit_code == 2
     assert "x.ttl" in bad.output and "*.nq" in bad.output
     zero = runner.invoke(cli, ["generate", "--programmes", "0"])
@@ -161,7 +174,10 @@ def test_the_catalogue_order_is_the_one_the_build_computes(twenty: tuple[Path, D
     computed = order.order_graph(dataset)
     assert len(written) == 20 + len(order.describe_graph())
     assert isomorphic(written, computed)
-    rows = _ask(dataset, """
-        SELECT ?title WHERE { ?p pro:listPosition ?pos ; dct:title ?title } ORDER BY ?pos""")
+    rows = _ask(
+        dataset,
+        """
+        SELECT ?title WHERE { ?p pro:listPosition ?pos ; dct:title ?title } ORDER BY ?pos""",
+    )
     titles = [str(title) for (title,) in rows]
     assert titles == sorted(titles)

@@ -11,19 +11,22 @@ from graph.iris import ID, PRO
 
 
 def test_positions_rank_by_smallest_title_then_iri() -> None:
-    ranked = order.positions([
-        ("urn:b", ("Zoology", "en")),
-        ("urn:b", ("Anatomy", "en")),  # its smallest title counts
-        ("urn:a", ("Anatomy", "en")),  # same title: the IRI decides
-        ("urn:c", ("Anatomy", "de")),  # same text: the language tag decides
-        ("urn:d", ("Botany", "en")),
-    ])
+    ranked = order.positions(
+        [
+            ("urn:b", ("Zoology", "en")),
+            ("urn:b", ("Anatomy", "en")),  # its smallest title counts
+            ("urn:a", ("Anatomy", "en")),  # same title: the IRI decides
+            ("urn:c", ("Anatomy", "de")),  # same text: the language tag decides
+            ("urn:d", ("Botany", "en")),
+        ]
+    )
     assert ranked == [("urn:c", 1), ("urn:a", 2), ("urn:b", 3), ("urn:d", 4)]
 
 
 def test_code_point_order_not_locale_order() -> None:
-    ranked = order.positions([("urn:x", ("Ångström", "en")), ("urn:y", ("Zeta", "en")),
-                              ("urn:z", ("alpha", "en"))])
+    ranked = order.positions(
+        [("urn:x", ("Ångström", "en")), ("urn:y", ("Zeta", "en")), ("urn:z", ("alpha", "en"))]
+    )
     assert [iri for iri, _n in ranked] == ["urn:y", "urn:z", "urn:x"]
 
 
@@ -42,8 +45,10 @@ def test_order_graph_replaces_a_stale_one() -> None:
         for s, o in dataset.graph(order.ORDER_GRAPH).subject_objects(PRO.listPosition)
     }
     assert positions == {"p1": 1, "p0": 2, "p2": 3}
-    assert all(o.datatype == XSD.integer
-               for o in dataset.graph(order.ORDER_GRAPH).objects(None, PRO.listPosition))
+    assert all(
+        o.datatype == XSD.integer
+        for o in dataset.graph(order.ORDER_GRAPH).objects(None, PRO.listPosition)
+    )
 
 
 def test_the_build_ranks_every_bundled_programme() -> None:

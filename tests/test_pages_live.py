@@ -181,11 +181,16 @@ def test_script_in_a_title_renders_as_text(hostile_server: LiveServer) -> None:
 
 
 def test_request_data_is_never_echoed_raw(fixture_server: LiveServer) -> None:
-    for path in ("/doc/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/id/%22%3E%3Cscript%3E",
-                 "/programmes?country=%22%3E%3Cscript%3Ealert(1)%3C/script%3E"):
-        r = requests.get(fixture_server.url + path,
-                         headers={**HTML, "Accept-Language": "<script>", "Referer": "<script>"},
-                         timeout=30)
+    for path in (
+        "/doc/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/id/%22%3E%3Cscript%3E",
+        "/programmes?country=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
+    ):
+        r = requests.get(
+            fixture_server.url + path,
+            headers={**HTML, "Accept-Language": "<script>", "Referer": "<script>"},
+            timeout=30,
+        )
         assert "<script>alert" not in r.text and '"><script>' not in r.text, path
 
 
@@ -197,15 +202,16 @@ def bundled_programmes(built_data_dir: Path) -> list[str]:
 
     ds = Dataset()
     ds.parse(built_data_dir / "current" / "dataset.nq", format="nquads")
-    return sorted({str(s) for s, _p, _o, _g in ds.quads((None, RDF.type, PRO.StudyProgramme,
-                                                          None))})
+    return sorted(
+        {str(s) for s, _p, _o, _g in ds.quads((None, RDF.type, PRO.StudyProgramme, None))}
+    )
 
 
 def test_bundled_programme_pages(live_server: LiveServer, built_data_dir: Path) -> None:
     programmes = bundled_programmes(built_data_dir)
     assert len(programmes) >= 2
     for iri in programmes:
-        html, page = get_page(live_server, "/doc/" + iri[len(DATA_BASE):])
+        html, page = get_page(live_server, "/doc/" + iri[len(DATA_BASE) :])
         facts = key_facts(html)
         assert {"Degree", "Duration"} <= set(facts), (iri, facts)
         assert page.title and "Sources" in page.text

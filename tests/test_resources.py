@@ -37,8 +37,19 @@ RDF_EXTENSIONS = {  # extension -> (media type, rdflib parser)
     "nq": ("application/n-quads", "nquads"),
 }
 XSD = "http://www.w3.org/2001/XMLSchema#"
-NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float", "positiveInteger",
-                             "nonNegativeInteger", "int", "long")}
+NUMERIC = {
+    XSD + t
+    for t in (
+        "decimal",
+        "integer",
+        "double",
+        "float",
+        "positiveInteger",
+        "nonNegativeInteger",
+        "int",
+        "long",
+    )
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +66,15 @@ def fixture_dataset() -> Dataset:
 
 def doc_path(iri: str) -> str:
     if iri.startswith(str(VOCAB)):
-        return "/doc/vocab/" + iri[len(str(VOCAB)):]
+        return "/doc/vocab/" + iri[len(str(VOCAB)) :]
     assert iri.startswith(DATA_BASE)
-    return "/doc/" + iri[len(DATA_BASE):]
+    return "/doc/" + iri[len(DATA_BASE) :]
 
 
 def thing_path(iri: str) -> str:
     if iri.startswith(str(VOCAB)):
-        return "/vocab/" + iri[len(str(VOCAB)):]
-    return "/id/" + iri[len(DATA_BASE):]
+        return "/vocab/" + iri[len(str(VOCAB)) :]
+    return "/id/" + iri[len(DATA_BASE) :]
 
 
 def parse(body: bytes, parser: str) -> Dataset:
@@ -77,7 +88,8 @@ def local_resources(ds: Dataset) -> list[URIRef]:
     for s, _p, o, _g in ds.quads((None, None, None, None)):
         for term in (s, o):
             if isinstance(term, URIRef) and (
-                    str(term).startswith(DATA_BASE) or str(term).startswith(str(VOCAB))):
+                str(term).startswith(DATA_BASE) or str(term).startswith(str(VOCAB))
+            ):
                 found.add(term)
     return sorted(found)
 
@@ -125,8 +137,9 @@ def check_resource(session: requests.Session, base: str, iri: URIRef, store: Dat
         if parser == "nquads":
             for s, p, o, g in served.quads((None, None, None, None)):
                 if not any(_has_bnode(x) for x in (s, o)):
-                    assert (s, p, canon(o)) in {(a, b, canon(c)) for a, b, c in store.graph(g)
-                                                if a == s and b == p}, (iri, "graph name", g)
+                    assert (s, p, canon(o)) in {
+                        (a, b, canon(c)) for a, b, c in store.graph(g) if a == s and b == p
+                    }, (iri, "graph name", g)
 
 
 def _has_bnode(term: object) -> bool:
@@ -155,8 +168,9 @@ def test_description_holds_labels_and_sources(fixture_server: LiveServer) -> Non
     # Provenance of each source graph: page, portal and date.
     source = URIRef(DATA_BASE + "source/example-portal")
     assert (source, PRO.segmentOf, URIRef(DATA_BASE + "page/example-portal")) in triples
-    assert any(p == URIRef("http://purl.org/dc/terms/modified") for s, p, _o in triples
-               if s == source)
+    assert any(
+        p == URIRef("http://purl.org/dc/terms/modified") for s, p, _o in triples if s == source
+    )
     # Facts keep their graph names.
     graphs = {g for _s, _p, _o, g in served.quads((PIONEER, PRO.acronym, None, None))}
     assert graphs == {source}
@@ -195,15 +209,15 @@ def test_negotiation(fixture_server: LiveServer, accept: str | None, expected: s
 
 @pytest.mark.parametrize("accept", ["image/png", "application/pdf", "text/html;q=0, image/*"])
 def test_not_acceptable(fixture_server: LiveServer, accept: str) -> None:
-    r = requests.get(fixture_server.url + doc_path(PIONEER), headers={"Accept": accept},
-                     timeout=30)
+    r = requests.get(fixture_server.url + doc_path(PIONEER), headers={"Accept": accept}, timeout=30)
     assert r.status_code == 406
     assert "Accept" in r.headers["Vary"]
 
 
 def test_303_keeps_negotiation_possible(fixture_server: LiveServer) -> None:
-    r = requests.get(fixture_server.url + thing_path(PIONEER),
-                     headers={"Accept": "text/turtle"}, timeout=30)
+    r = requests.get(
+        fixture_server.url + thing_path(PIONEER), headers={"Accept": "text/turtle"}, timeout=30
+    )
     assert r.history and r.history[0].status_code == 303
     assert r.headers["Content-Type"].startswith("text/turtle")
     g = Graph().parse(data=r.content, format="turtle")
@@ -211,10 +225,12 @@ def test_303_keeps_negotiation_possible(fixture_server: LiveServer) -> None:
 
 
 def test_link_headers_and_tags(fixture_server: LiveServer) -> None:
-    r = requests.get(fixture_server.url + doc_path(PIONEER), headers={"Accept": "text/html"},
-                     timeout=30)
-    advertised = dict(re.findall(r'<([^>]+)>; rel="(?:alternate|self)"; type="([^"]+)"',
-                                 r.headers["Link"]))
+    r = requests.get(
+        fixture_server.url + doc_path(PIONEER), headers={"Accept": "text/html"}, timeout=30
+    )
+    advertised = dict(
+        re.findall(r'<([^>]+)>; rel="(?:alternate|self)"; type="([^"]+)"', r.headers["Link"])
+    )
     by_type = {t: h for h, t in advertised.items()}
     for ext, (media_type, _parser) in RDF_EXTENSIONS.items():
         assert by_type[media_type] == doc_path(PIONEER) + "." + ext
@@ -236,8 +252,9 @@ def test_conditional_requests(fixture_server: LiveServer) -> None:
     assert since.status_code == 304
     other = requests.get(url, headers={"If-None-Match": '"something-else"'}, timeout=30)
     assert other.status_code == 200 and other.content == first.content
-    html = requests.get(fixture_server.url + doc_path(PIONEER),
-                        headers={"Accept": "text/html"}, timeout=30)
+    html = requests.get(
+        fixture_server.url + doc_path(PIONEER), headers={"Accept": "text/html"}, timeout=30
+    )
     assert html.headers["ETag"] != etag  # every variant has its own tag
     assert html.headers["Last-Modified"] == modified  # both tied to the dataset
 
@@ -262,15 +279,27 @@ def test_head(fixture_server: LiveServer) -> None:
     assert head.status_code == 200 and not head.content
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
     assert head.headers["ETag"] == get.headers["ETag"]
-    assert requests.head(fixture_server.url + thing_path(PIONEER), timeout=30,
-                         allow_redirects=False).status_code == 303
+    assert (
+        requests.head(
+            fixture_server.url + thing_path(PIONEER), timeout=30, allow_redirects=False
+        ).status_code
+        == 303
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/id/programme/does-not-exist", "/doc/programme/does-not-exist",
-    "/doc/programme/does-not-exist.ttl", "/id/nothing", "/doc/org/ku-leuven.exe",
-    "/vocab/no-such-scheme/x", "/doc/vocab/no-such-scheme/x", "/doc/%3Cscript%3E",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/programme/does-not-exist",
+        "/doc/programme/does-not-exist",
+        "/doc/programme/does-not-exist.ttl",
+        "/id/nothing",
+        "/doc/org/ku-leuven.exe",
+        "/vocab/no-such-scheme/x",
+        "/doc/vocab/no-such-scheme/x",
+        "/doc/%3Cscript%3E",
+    ],
+)
 def test_unknown_iris_get_a_readable_404(fixture_server: LiveServer, path: str) -> None:
     r = requests.get(fixture_server.url + path, headers={"Accept": "text/html"}, timeout=30)
     assert r.status_code == 404
@@ -280,14 +309,14 @@ def test_unknown_iris_get_a_readable_404(fixture_server: LiveServer, path: str) 
 
 
 def test_ontology_and_shapes(fixture_server: LiveServer) -> None:
-    r = requests.get(fixture_server.url + "/ontology", headers={"Accept": "text/html"},
-                     timeout=30)
+    r = requests.get(fixture_server.url + "/ontology", headers={"Accept": "text/html"}, timeout=30)
     assert r.status_code == 200
     page = parse_page(r.text)
     assert {"StudyProgramme", "offeringOf", "acronym"} <= page.ids
     assert "A programme of study leading to a qualification." in page.text
-    ttl = requests.get(fixture_server.url + "/ontology", headers={"Accept": "text/turtle"},
-                       timeout=30)
+    ttl = requests.get(
+        fixture_server.url + "/ontology", headers={"Accept": "text/turtle"}, timeout=30
+    )
     g = Graph().parse(data=ttl.content, format="turtle")
     assert (PRO.StudyProgramme, RDF.type, OWL.Class) in g
     assert (PRO.acronym, RDFS.domain, PRO.StudyProgramme) in g
@@ -298,8 +327,7 @@ def test_ontology_and_shapes(fixture_server: LiveServer) -> None:
     sg = Graph().parse(data=shapes.content, format="turtle")
     node_shapes = set(sg.subjects(RDF.type, SH.NodeShape))
     assert node_shapes
-    html = requests.get(fixture_server.url + "/shapes", headers={"Accept": "text/html"},
-                        timeout=30)
+    html = requests.get(fixture_server.url + "/shapes", headers={"Accept": "text/html"}, timeout=30)
     ids = parse_page(html.text).ids
     assert all(str(s).rsplit("#", 1)[-1] in ids for s in node_shapes if "#" in str(s))
     assert requests.get(fixture_server.url + "/ontology.exe", timeout=30).status_code == 404
@@ -308,8 +336,9 @@ def test_ontology_and_shapes(fixture_server: LiveServer) -> None:
 def test_reader_language(fixture_server: LiveServer) -> None:
     url = fixture_server.url + doc_path(URIRef(DATA_BASE + "org/uni-muenster"))
     de = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "de"}, timeout=30)
-    en = requests.get(url, headers={"Accept": "text/html", "Accept-Language": "fr, en;q=0.5"},
-                      timeout=30)
+    en = requests.get(
+        url, headers={"Accept": "text/html", "Accept-Language": "fr, en;q=0.5"}, timeout=30
+    )
     assert parse_page(de.text).title.startswith("Universität Münster")
     assert parse_page(en.text).title.startswith("University of Münster")
     assert "Accept-Language" in de.headers["Vary"]
@@ -334,11 +363,13 @@ def test_graph_names_dereference(fixture_server: LiveServer, fixture_dataset: Da
     iri = URIRef(DATA_BASE + "graph/ontology")
     r = requests.get(fixture_server.url + thing_path(iri), allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["Location"].endswith(doc_path(iri))
-    served = parse(requests.get(fixture_server.url + doc_path(iri) + ".nq", timeout=30).content,
-                   "nquads")
+    served = parse(
+        requests.get(fixture_server.url + doc_path(iri) + ".nq", timeout=30).content, "nquads"
+    )
     assert triples_of(served) == {(s, p, canon(o)) for s, p, o in fixture_dataset.graph(iri)}
-    html = requests.get(fixture_server.url + doc_path(iri), headers={"Accept": "text/html"},
-                        timeout=30)
+    html = requests.get(
+        fixture_server.url + doc_path(iri), headers={"Accept": "text/html"}, timeout=30
+    )
     page = parse_page(html.text)
     assert "named graph" in page.title
     assert 'href="/ontology#StudyProgramme"' in html.text

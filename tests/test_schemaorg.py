@@ -29,8 +29,11 @@ def fixture_server(live_server_factory) -> LiveServer:  # noqa: ANN001
 def embedded(server: LiveServer, path: str) -> tuple[dict, Graph]:
     r = requests.get(server.url + path, headers={"Accept": "text/html"}, timeout=30)
     assert r.status_code == 200
-    blocks = [body for attrs, body in parse_page(r.text).scripts
-              if attrs.get("type") == "application/ld+json"]
+    blocks = [
+        body
+        for attrs, body in parse_page(r.text).scripts
+        if attrs.get("type") == "application/ld+json"
+    ]
     assert len(blocks) == 1
     data = json.loads(blocks[0])
     return data, Graph().parse(data=blocks[0], format="json-ld")
@@ -41,7 +44,8 @@ def test_fixture_programme(fixture_server: LiveServer) -> None:
     programme = URIRef(DATA_BASE + "programme/ku-leuven/pioneer")
     assert (programme, RDF.type, SCHEMA.EducationalOccupationalProgram) in g
     assert g.value(programme, SCHEMA.name) == Literal(
-        "Erasmus Mundus Master of Science in Public Sector Innovation and eGovernance (PIONEER)")
+        "Erasmus Mundus Master of Science in Public Sector Innovation and eGovernance (PIONEER)"
+    )
     assert g.value(programme, SCHEMA.alternateName) == Literal("PIONEER")
     providers = set(g.objects(programme, SCHEMA.provider))
     assert URIRef(DATA_BASE + "org/ku-leuven") in providers and len(providers) == 2
@@ -50,7 +54,10 @@ def test_fixture_programme(fixture_server: LiveServer) -> None:
         assert g.value(org, SCHEMA.name) is not None
     leuven = URIRef(DATA_BASE + "org/ku-leuven")
     assert (leuven, SCHEMA.sameAs, URIRef("https://ror.org/05f950310")) in g or (
-        leuven, SCHEMA.sameAs, Literal("https://ror.org/05f950310")) in g
+        leuven,
+        SCHEMA.sameAs,
+        Literal("https://ror.org/05f950310"),
+    ) in g
     assert g.value(programme, SCHEMA.numberOfCredits).toPython() == 120
     assert str(g.value(programme, SCHEMA.timeToComplete)) in ("P2Y", "P24M")
     assert str(g.value(programme, SCHEMA.applicationDeadline)) == "2026-07-01"
@@ -62,7 +69,9 @@ def test_fixture_programme(fixture_server: LiveServer) -> None:
     assert g.value(price, SCHEMA.price).toPython() == 4000
     assert str(g.value(price, SCHEMA.priceCurrency)) == "EUR"
     assert set(map(str, g.objects(programme, SCHEMA.educationalProgramMode))) == {
-        "onsite", "full-time"}
+        "onsite",
+        "full-time",
+    }
     # Only schema.org terms (and rdf:type) are used.
     assert all(str(p).startswith(str(SCHEMA)) or p == RDF.type for p in g.predicates())
     assert data["@context"] == {"@vocab": "http://schema.org/"}
@@ -71,10 +80,12 @@ def test_fixture_programme(fixture_server: LiveServer) -> None:
 
 def test_bundled_programmes(live_server: LiveServer) -> None:
     for path, name_part, deadline in (
-        ("/doc/programme/kuleuven/pioneer", "Public Sector Innovation and eGovernance",
-         "2026-07-01"),
-        ("/doc/programme/leiden/ict-in-the-public-sector", "ICT in the Public Sector",
-         "2022-10"),
+        (
+            "/doc/programme/kuleuven/pioneer",
+            "Public Sector Innovation and eGovernance",
+            "2026-07-01",
+        ),
+        ("/doc/programme/leiden/ict-in-the-public-sector", "ICT in the Public Sector", "2022-10"),
     ):
         data, g = embedded(live_server, path)
         programme = URIRef(data["@id"])

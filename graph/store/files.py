@@ -103,7 +103,8 @@ def check_files(paths: Sequence[Path]) -> None:
         fmt = file_format(path)
         try:
             for _quad in ox.parse(
-                path=str(path), format=getattr(ox.RdfFormat, fmt.oxigraph or ""),
+                path=str(path),
+                format=getattr(ox.RdfFormat, fmt.oxigraph or ""),
                 base_iri=graph_name(path),
             ):
                 pass

@@ -475,7 +475,6 @@ class PooledQueries:
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._pool.get().wait_ready(timeout)
 
-
     def query(
         self,
         sparql: str,

@@ -49,8 +49,10 @@ def _languages() -> tuple[str, ...]:
 @bp.app_template_global("has_route")
 def has_route(prefix: str) -> bool:
     """Templates: whether this app serves `prefix` (links only to pages that exist)."""
-    return any(rule.rule == prefix or rule.rule.startswith(prefix.rstrip("/") + "/")
-               for rule in current_app.url_map.iter_rules())
+    return any(
+        rule.rule == prefix or rule.rule.startswith(prefix.rstrip("/") + "/")
+        for rule in current_app.url_map.iter_rules()
+    )
 
 
 # -- facets of the programmes ----------------------------------------------------------------
@@ -165,8 +167,12 @@ def _value_key(node: Node) -> str:
     return str(node)
 
 
-def _cards(facts: dict[URIRef, dict[str, set[Node]]], names: dict[URIRef, str],
-           languages: Sequence[str], urls: Urls) -> list[ProgrammeCard]:
+def _cards(
+    facts: dict[URIRef, dict[str, set[Node]]],
+    names: dict[URIRef, str],
+    languages: Sequence[str],
+    urls: Urls,
+) -> list[ProgrammeCard]:
     cards = []
     for p, f in facts.items():
         titles = [t for t in f.get("title", set()) if isinstance(t, Literal)]
@@ -176,22 +182,29 @@ def _cards(facts: dict[URIRef, dict[str, set[Node]]], names: dict[URIRef, str],
         acronym = pick_literal(f.get("acronym", set()), languages)
         credits = sorted({_value_key(v) for v in f.get("credits", set())})
         durations = sorted({_value_key(v) for v in f.get("duration", set())})
-        cards.append(ProgrammeCard(
-            href=urls.link(str(p)),
-            title=str(title) if title is not None else fallback_label(str(p)),
-            acronym=str(acronym) if acronym is not None else None,
-            institutions=tuple(sorted(names.get(i, fallback_label(str(i)))
-                                      for i in f.get("institution", set()))),
-            countries=tuple(sorted(names.get(c, fallback_label(str(c)))
-                                   for c in f.get("country", set()))),
-            credits=" / ".join(credits) or None,
-            duration=" / ".join(durations) or None,
-        ))
+        cards.append(
+            ProgrammeCard(
+                href=urls.link(str(p)),
+                title=str(title) if title is not None else fallback_label(str(p)),
+                acronym=str(acronym) if acronym is not None else None,
+                institutions=tuple(
+                    sorted(
+                        names.get(i, fallback_label(str(i))) for i in f.get("institution", set())
+                    )
+                ),
+                countries=tuple(
+                    sorted(names.get(c, fallback_label(str(c))) for c in f.get("country", set()))
+                ),
+                credits=" / ".join(credits) or None,
+                duration=" / ".join(durations) or None,
+            )
+        )
     return sorted(cards, key=lambda c: c.title.lower())
 
 
-def _names(store: Any, facts: dict[URIRef, dict[str, set[Node]]],
-           languages: Sequence[str]) -> dict[URIRef, str]:
+def _names(
+    store: Any, facts: dict[URIRef, dict[str, set[Node]]], languages: Sequence[str]
+) -> dict[URIRef, str]:
     iris = {v for f in facts.values() for vs in f.values() for v in vs if isinstance(v, URIRef)}
     return labels(store, iris, languages)
 
@@ -223,13 +236,16 @@ def index() -> str:
                 label = str(entry.get("label") or name)
                 dumps.append((label, f"/dumps/{quote(version.id)}/{name}"))
     page = HomePage(
-        title="Prospectus: study programmes as linked data", alternates=(),
+        title="Prospectus: study programmes as linked data",
+        alternates=(),
         lang=languages[0],
         description="Facts about university study programmes, each traced to its source page.",
         version=version.id if version else None,
         created=version.created.strftime("%d %B %Y, %H:%M UTC") if version else None,
-        triples=store.triple_count(), counts=tuple(counts),
-        programmes=tuple(_cards(facts, names, languages, _urls())), dumps=tuple(dumps),
+        triples=store.triple_count(),
+        counts=tuple(counts),
+        programmes=tuple(_cards(facts, names, languages, _urls())),
+        dumps=tuple(dumps),
     )
     return render_template("home.html", page=page)
 
@@ -261,23 +277,36 @@ def programmes() -> str:
                 key = _value_key(v)
                 counter[key] += 1
                 option_label[key] = names.get(v, key) if isinstance(v, URIRef) else key
-        options = tuple(sorted((Option(k, option_label[k], n, k == chosen[name])
-                                for k, n in counter.items()), key=lambda o: o.label.lower()))
+        options = tuple(
+            sorted(
+                (Option(k, option_label[k], n, k == chosen[name]) for k, n in counter.items()),
+                key=lambda o: o.label.lower(),
+            )
+        )
         facets.append(Facet(name, label, options))
     kept = {p: f for p, f in facts.items() if matches(f)}
     page = ProgrammesPage(
-        title="Study programmes", alternates=(), lang=languages[0],
+        title="Study programmes",
+        alternates=(),
+        lang=languages[0],
         description="Every study programme in the graph, with filters.",
-        facets=tuple(facets), programmes=tuple(_cards(kept, names, languages, _urls())),
-        total=len(facts), filtered=any(chosen.values()),
+        facets=tuple(facets),
+        programmes=tuple(_cards(kept, names, languages, _urls())),
+        total=len(facts),
+        filtered=any(chosen.values()),
     )
     return render_template("programmes.html", page=page)
 
 
 def _sparql_string(text: str) -> str:
     """A SPARQL string literal holding `text` (quotes, backslashes and breaks escaped)."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     return f'"{escaped}"'
 
 
@@ -292,9 +321,11 @@ def search() -> str:
     truncated = False
     if query:
         props = " ".join(p.n3() for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES))
-        sparql = (f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?label "
-                  f"FILTER(isLiteral(?label) && CONTAINS(LCASE(STR(?label)), "
-                  f"LCASE({_sparql_string(query)}))) }} LIMIT {SEARCH_LIMIT + 1}")
+        sparql = (
+            f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?label "
+            f"FILTER(isLiteral(?label) && CONTAINS(LCASE(STR(?label)), "
+            f"LCASE({_sparql_string(query)}))) }} LIMIT {SEARCH_LIMIT + 1}"
+        )
         rows = select(store, sparql)
         truncated = len(rows) > SEARCH_LIMIT
         urls = _urls()
@@ -307,8 +338,7 @@ def search() -> str:
         kinds: dict[URIRef, list[URIRef]] = defaultdict(list)
         if matched:
             values = " ".join(s.n3() for s in matched)
-            for row in select(store, f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} "
-                                     f"?s a ?t }}"):
+            for row in select(store, f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}"):
                 if isinstance(row.get("t"), URIRef):
                     kinds[row["s"]].append(row["t"])
         type_names = labels(store, {t for ts in kinds.values() for t in ts}, languages)
@@ -316,13 +346,28 @@ def search() -> str:
             href = safe_href(str(s), urls)
             if href is None:
                 continue
-            hits.append(Hit(href, names.get(s, fallback_label(str(s))), sorted(found)[0],
-                            tuple(sorted({type_names.get(t, fallback_label(str(t)))
-                                          for t in kinds.get(s, [])}))))
+            hits.append(
+                Hit(
+                    href,
+                    names.get(s, fallback_label(str(s))),
+                    sorted(found)[0],
+                    tuple(
+                        sorted(
+                            {type_names.get(t, fallback_label(str(t))) for t in kinds.get(s, [])}
+                        )
+                    ),
+                )
+            )
         hits.sort(key=lambda h: (not h.label.lower().startswith(query.lower()), h.label.lower()))
         if not hits:
             message = "Nothing in the graph has a name containing this text."
-    page = SearchPage(title=f"Search: {query}" if query else "Search", alternates=(),
-                      lang=languages[0], query=query, hits=tuple(hits), truncated=truncated,
-                      message=message)
+    page = SearchPage(
+        title=f"Search: {query}" if query else "Search",
+        alternates=(),
+        lang=languages[0],
+        query=query,
+        hits=tuple(hits),
+        truncated=truncated,
+        message=message,
+    )
     return render_template("search.html", page=page)

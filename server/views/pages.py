@@ -49,7 +49,7 @@ def safe_href(iri: str, urls: Urls) -> str | None:
     """Where a link to `iri` may point: our page when local, http(s) IRIs as they are."""
     if urls.is_local(iri):
         return urls.link(iri)
-    if iri.lower().startswith(SAFE_SCHEMES) and not any(c in iri for c in ' <>"\'`\\'):
+    if iri.lower().startswith(SAFE_SCHEMES) and not any(c in iri for c in " <>\"'`\\"):
         return iri
     return None
 
@@ -93,26 +93,55 @@ class Shower:
         shown = self.node(value.node, text=text, note=note)
         sources = self.sources(value.sources)
         stale = bool(sources) and all(s.stale for s in sources)
-        return Shown(shown.text, shown.href, shown.lang, shown.external, sources, stale, note,
-                     shown.datatype, shown.iri)
+        return Shown(
+            shown.text,
+            shown.href,
+            shown.lang,
+            shown.external,
+            sources,
+            stale,
+            note,
+            shown.datatype,
+            shown.iri,
+        )
 
-    def node(self, node: Node, *, text: str | None = None, note: str | None = None,
-             graphs: Iterable[URIRef] = ()) -> Shown:
+    def node(
+        self,
+        node: Node,
+        *,
+        text: str | None = None,
+        note: str | None = None,
+        graphs: Iterable[URIRef] = (),
+    ) -> Shown:
         sources = self.sources(graphs)
         stale = bool(sources) and all(s.stale for s in sources)
         if isinstance(node, Literal):
             datatype = prefixed(str(node.datatype)) if node.datatype else None
-            return Shown(text or format_literal(node), lang=node.language, sources=sources,
-                         stale=stale, note=note, datatype=datatype)
+            return Shown(
+                text or format_literal(node),
+                lang=node.language,
+                sources=sources,
+                stale=stale,
+                note=note,
+                datatype=datatype,
+            )
         if isinstance(node, URIRef):
             href = safe_href(str(node), self.urls)
-            return Shown(text or self.d.label(node), href, self.d.label_language(node),
-                         href is not None and not self.urls.is_local(str(node)), sources,
-                         stale, note, iri=str(node))
+            return Shown(
+                text or self.d.label(node),
+                href,
+                self.d.label_language(node),
+                href is not None and not self.urls.is_local(str(node)),
+                sources,
+                stale,
+                note,
+                iri=str(node),
+            )
         return Shown(text or self.d.label(node), sources=sources, stale=stale, note=note)
 
-    def built(self, text: str, node: Node, note: str | None = None,
-              lang: str | None = None) -> Shown:
+    def built(
+        self, text: str, node: Node, note: str | None = None, lang: str | None = None
+    ) -> Shown:
         """A sentence built from a node's facts, sourced from the node's graphs."""
         sources = self.sources(self.node_graphs(node))
         stale = bool(sources) and all(s.stale for s in sources)
@@ -157,16 +186,25 @@ class ResourcePage(PageBase):
     comment: str | None = None
 
 
-def property_rows(d: Description, sh: Shower, subject: Node | None = None,
-                  skip: Iterable[URIRef] = ()) -> list[PropertyRow]:
+def property_rows(
+    d: Description, sh: Shower, subject: Node | None = None, skip: Iterable[URIRef] = ()
+) -> list[PropertyRow]:
     skip = set(skip)
     rows = []
     for st in d.statements(subject):
         if st.predicate in skip:
             continue
         values = tuple(sh.value(v) for v in st.values)
-        rows.append(PropertyRow(d.label(st.predicate), safe_href(str(st.predicate), sh.urls),
-                                str(st.predicate), values, st.conflict, st.stated_differently))
+        rows.append(
+            PropertyRow(
+                d.label(st.predicate),
+                safe_href(str(st.predicate), sh.urls),
+                str(st.predicate),
+                values,
+                st.conflict,
+                st.stated_differently,
+            )
+        )
     return rows
 
 
@@ -174,9 +212,15 @@ def inverse_rows(d: Description, sh: Shower) -> list[PropertyRow]:
     rows = []
     for group in d.inverse():
         values = tuple(sh.value(v) for v in group.subjects)
-        rows.append(PropertyRow(d.label(group.predicate),
-                                safe_href(str(group.predicate), sh.urls), str(group.predicate),
-                                values, count=group.count))
+        rows.append(
+            PropertyRow(
+                d.label(group.predicate),
+                safe_href(str(group.predicate), sh.urls),
+                str(group.predicate),
+                values,
+                count=group.count,
+            )
+        )
     return rows
 
 
@@ -189,9 +233,14 @@ def resource_page(d: Description, urls: Urls, alts: Sequence[Any]) -> ResourcePa
     sh = Shower(d, urls)
     own = [r for r in property_rows(d, sh) if r.iri != str(RDF.type)]
     return ResourcePage(
-        title=d.title, alternates=alts, lang=d.languages[0] if d.languages else "en",
-        iri=str(d.iri), types=tuple(sh.node(t) for t in d.types), rows=tuple(own),
-        inverse=tuple(inverse_rows(d, sh)), sources=used_sources(d),
+        title=d.title,
+        alternates=alts,
+        lang=d.languages[0] if d.languages else "en",
+        iri=str(d.iri),
+        types=tuple(sh.node(t) for t in d.types),
+        rows=tuple(own),
+        inverse=tuple(inverse_rows(d, sh)),
+        sources=used_sources(d),
         comment=d.comment(d.iri),
     )
 
@@ -199,25 +248,37 @@ def resource_page(d: Description, urls: Urls, alts: Sequence[Any]) -> ResourcePa
 GRAPH_SUBJECTS_SHOWN = 200
 
 
-def render_graph(iri: URIRef, g: Graph, urls: Urls, alts: Sequence[Any],
-                 languages: Sequence[str], store: Any) -> str:
+def render_graph(
+    iri: URIRef, g: Graph, urls: Urls, alts: Sequence[Any], languages: Sequence[str], store: Any
+) -> str:
     """resource.html for a named graph that is only a graph name: what it holds."""
     subjects = sorted({s for s in g.subjects() if isinstance(s, URIRef)}, key=str)
     names = labels(store, subjects[:GRAPH_SUBJECTS_SHOWN], languages)
-    shown = tuple(Shown(names.get(s) or fallback_label(str(s)), safe_href(str(s), urls),
-                        iri=str(s)) for s in subjects[:GRAPH_SUBJECTS_SHOWN])
+    shown = tuple(
+        Shown(names.get(s) or fallback_label(str(s)), safe_href(str(s), urls), iri=str(s))
+        for s in subjects[:GRAPH_SUBJECTS_SHOWN]
+    )
     name = {"graph/ontology": "The ontology", "graph/vocabularies": "The vocabularies"}.get(
-        str(iri).rsplit("/", 2)[-2] + "/" + str(iri).rsplit("/", 1)[-1], fallback_label(str(iri)))
+        str(iri).rsplit("/", 2)[-2] + "/" + str(iri).rsplit("/", 1)[-1], fallback_label(str(iri))
+    )
     rows = (
         PropertyRow("Statements in this graph", None, "", (Shown(f"{len(g):,}"),)),
         PropertyRow("Resources it describes", None, "", shown, count=len(subjects)),
     )
-    page = ResourcePage(title=f"{name} (named graph)", alternates=alts,
-                        lang=languages[0] if languages else "en", iri=str(iri),
-                        types=(Shown("Named graph"),), rows=rows,
-                        comment=("This graph of the published dataset holds the ontology; "
-                                 "its documentation is at /ontology."
-                                 if str(iri).endswith("graph/ontology") else None))
+    page = ResourcePage(
+        title=f"{name} (named graph)",
+        alternates=alts,
+        lang=languages[0] if languages else "en",
+        iri=str(iri),
+        types=(Shown("Named graph"),),
+        rows=rows,
+        comment=(
+            "This graph of the published dataset holds the ontology; "
+            "its documentation is at /ontology."
+            if str(iri).endswith("graph/ontology")
+            else None
+        ),
+    )
     return render_template("resource.html", page=page)
 
 
@@ -340,15 +401,17 @@ def _str(d: Description, node: Node, p: URIRef) -> str | None:
     return str(v.node) if v is not None else None
 
 
-def _key_fact(d: Description, sh: Shower, label: str, subject: Node, p: URIRef,
-              text: Any = None) -> KeyFact | None:
+def _key_fact(
+    d: Description, sh: Shower, label: str, subject: Node, p: URIRef, text: Any = None
+) -> KeyFact | None:
     values = d.texts(subject, p) if p in DESCRIPTION_PROPERTIES else d.facts.values(subject, p)
     if not values:
         return None
     shown = tuple(sh.value(v, text=text(v.node) if text else None) for v in values)
     conflict = d.conflict(subject, p)
-    return KeyFact(label, shown, conflict,
-                   not conflict and len(values) > 1 and p in d.single_valued)
+    return KeyFact(
+        label, shown, conflict, not conflict and len(values) > 1 and p in d.single_valued
+    )
 
 
 def _money(d: Description, fee: Node) -> str | None:
@@ -399,12 +462,17 @@ def _deadlines(d: Description, sh: Shower, today: date) -> tuple[KeyFact | None,
     if not every:
         return None, []
     upcoming = sorted((w, s) for w, s in every if w is not None and w >= today)
-    chosen = [upcoming[0][1]] if upcoming else [s for _w, s in sorted(
-        every, key=lambda ws: ws[0] or date.min, reverse=True)[:1]]
+    chosen = (
+        [upcoming[0][1]]
+        if upcoming
+        else [s for _w, s in sorted(every, key=lambda ws: ws[0] or date.min, reverse=True)[:1]]
+    )
     label = "Next application deadline" if upcoming else "Application deadline"
     conflict = len({s.text for _w, s in every}) > 1 and any(
-        d.conflict(dl, PRO.date) for o in _offerings(d)
-        for dl in d.facts.nodes(o, PRO.applicationDeadline))
+        d.conflict(dl, PRO.date)
+        for o in _offerings(d)
+        for dl in d.facts.nodes(o, PRO.applicationDeadline)
+    )
     return KeyFact(label, tuple(chosen), conflict), [s for _w, s in every]
 
 
@@ -434,8 +502,14 @@ def _fees(d: Description, sh: Shower) -> KeyFact | None:
             text = _money(d, fee)
             if text is None:
                 continue
-            notes = [n for n in (_group_text(d, fee) and f"for {_group_text(d, fee)}",
-                                 "expected" if _estimate(d, fee) else None) if n]
+            notes = [
+                n
+                for n in (
+                    _group_text(d, fee) and f"for {_group_text(d, fee)}",
+                    "expected" if _estimate(d, fee) else None,
+                )
+                if n
+            ]
             shown.append(sh.built(text, fee, note=", ".join(notes) or None))
     return KeyFact("Tuition fee", tuple(shown)) if shown else None
 
@@ -473,13 +547,20 @@ def _degree(d: Description, sh: Shower) -> tuple[KeyFact | None, KeyFact | None]
         text = (f"{title} ({abbr})" if abbr else title) if title else (abbr or d.label(q))
         degrees.append(sh.built(text, q))
         for lv in d.facts.values(q, ELM.EQFLevel):
-            levels.append(sh.value(lv, text=f"EQF {d.label(lv.node)}"
-                                   if not d.label(lv.node).upper().startswith("EQF")
-                                   else d.label(lv.node)))
+            levels.append(
+                sh.value(
+                    lv,
+                    text=f"EQF {d.label(lv.node)}"
+                    if not d.label(lv.node).upper().startswith("EQF")
+                    else d.label(lv.node),
+                )
+            )
         for lv in d.facts.values(q, PRO.studyLevelText):
             levels.append(sh.value(lv))
-    return (KeyFact("Degree", tuple(degrees)) if degrees else None,
-            KeyFact("Level", tuple(levels)) if levels else None)
+    return (
+        KeyFact("Degree", tuple(degrees)) if degrees else None,
+        KeyFact("Level", tuple(levels)) if levels else None,
+    )
 
 
 def _steps(d: Description, sh: Shower) -> list[Step]:
@@ -497,15 +578,27 @@ def _steps(d: Description, sh: Shower) -> list[Step]:
             od = d.text(opt, DCTERMS.description)
             oh = d.facts.value(opt, PRO.hostedBy)
             kind = d.facts.value(opt, DCTERMS.type)
-            options.append(Track(_component_title(d, sh, opt, None),
-                                 sh.value(od) if od else None,
-                                 sh.value(oh) if oh else None,
-                                 d.label(kind.node) if kind else None,
-                                 safe_href(str(opt), sh.urls) if isinstance(opt, URIRef)
-                                 else None))
-        steps.append(Step(idx, title, host, country, sh.value(desc_v) if desc_v else None,
-                          tuple(options), _ints(d, comp, PRO.optionsToChoose),
-                          safe_href(str(comp), sh.urls) if isinstance(comp, URIRef) else None))
+            options.append(
+                Track(
+                    _component_title(d, sh, opt, None),
+                    sh.value(od) if od else None,
+                    sh.value(oh) if oh else None,
+                    d.label(kind.node) if kind else None,
+                    safe_href(str(opt), sh.urls) if isinstance(opt, URIRef) else None,
+                )
+            )
+        steps.append(
+            Step(
+                idx,
+                title,
+                host,
+                country,
+                sh.value(desc_v) if desc_v else None,
+                tuple(options),
+                _ints(d, comp, PRO.optionsToChoose),
+                safe_href(str(comp), sh.urls) if isinstance(comp, URIRef) else None,
+            )
+        )
     return sorted(steps, key=lambda s: (s.index is None, s.index or 0, s.title.text))
 
 
@@ -580,11 +673,13 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
             for us in d.facts.nodes(req, PRO.unattributedScore):
                 scores = [n for n in d.facts.nodes(us, RDF.value) if isinstance(n, Literal)]
                 text = _str(d, us, PRO.sourceText) or (
-                    format_literal(scores[0]) if scores else "score")
+                    format_literal(scores[0]) if scores else "score"
+                )
                 details.append(sh.built(f"Score {text} (the page does not name the test)", us))
             for ex in d.facts.nodes(req, PRO.exemption):
-                countries = ", ".join(sorted(d.label(c) for c in
-                                             d.facts.nodes(ex, PRO.exemptCountry)))
+                countries = ", ".join(
+                    sorted(d.label(c) for c in d.facts.nodes(ex, PRO.exemptCountry))
+                )
                 condition = _str(d, ex, PRO.condition)
                 text = "Exempt: applicants from " + countries if countries else "Exempt"
                 if condition:
@@ -596,7 +691,8 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
                 label = d.text(deg, SKOS.prefLabel)
                 campuses = sorted(str(c) for c in d.facts.nodes(deg, PRO.campus))
                 text = (str(label.node) if label else d.label(deg)) + (
-                    f" ({', '.join(campuses)})" if campuses else "")
+                    f" ({', '.join(campuses)})" if campuses else ""
+                )
                 lang = label.node.language if label and isinstance(label.node, Literal) else None
                 long_list.append(sh.built(text, deg, lang=lang))
         elif PRO.ExperienceRequirement in types:
@@ -607,8 +703,12 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
             details.append(sh.node(req))
         groups[group].append(RequirementRow(kind, tuple(details), tuple(long_list)))
     order = sorted(groups, key=lambda g: (g != "All applicants", g))
-    return [ApplicantGroup(g, tuple(sorted(groups[g], key=lambda r: r.kind)),
-                           tuple(exemptions.get(g, ()))) for g in order]
+    return [
+        ApplicantGroup(
+            g, tuple(sorted(groups[g], key=lambda r: r.kind)), tuple(exemptions.get(g, ()))
+        )
+        for g in order
+    ]
 
 
 PARTNER_ROLES: tuple[tuple[URIRef, str], ...] = (
@@ -637,10 +737,18 @@ def _partners(d: Description, sh: Shower, steps: Sequence[Step]) -> list[Partner
             what = f"semester {step.index}" if step.index else step.title.text
             roles[node].append(f"hosts {what}")
             graphs[node].update(s.iri for s in step.host.sources)
-    partners = [Partner(sh.node(n, graphs=graphs[n]), tuple(dict.fromkeys(r)), _country(d, n),
-                        _ror(d, n)) for n, r in roles.items()]
-    return sorted(partners, key=lambda p: ("coordinator" not in p.roles,
-                                           "provider" not in p.roles, p.organisation.text))
+    partners = [
+        Partner(sh.node(n, graphs=graphs[n]), tuple(dict.fromkeys(r)), _country(d, n), _ror(d, n))
+        for n, r in roles.items()
+    ]
+    return sorted(
+        partners,
+        key=lambda p: (
+            "coordinator" not in p.roles,
+            "provider" not in p.roles,
+            p.organisation.text,
+        ),
+    )
 
 
 def _careers(d: Description, sh: Shower) -> list[Career]:
@@ -649,8 +757,13 @@ def _careers(d: Description, sh: Shower) -> list[Career]:
         title = d.text(c, SKOS.prefLabel) or d.text(c, DCTERMS.title)
         desc = d.text(c, DCTERMS.description)
         occ = d.facts.value(c, PRO.occupation)
-        careers.append(Career(sh.value(title) if title else sh.node(c),
-                              sh.value(desc) if desc else None, sh.value(occ) if occ else None))
+        careers.append(
+            Career(
+                sh.value(title) if title else sh.node(c),
+                sh.value(desc) if desc else None,
+                sh.value(occ) if occ else None,
+            )
+        )
     return sorted(careers, key=lambda c: c.title.text)
 
 
@@ -660,9 +773,13 @@ def _funding(d: Description, sh: Shower) -> list[Grant]:
         title = d.text(g, DCTERMS.title)
         desc = d.text(g, DCTERMS.description)
         funder = d.facts.value(g, PRO.funder)
-        grants.append(Grant(sh.value(title) if title else sh.node(g),
-                            sh.value(desc) if desc else None,
-                            sh.value(funder) if funder else None))
+        grants.append(
+            Grant(
+                sh.value(title) if title else sh.node(g),
+                sh.value(desc) if desc else None,
+                sh.value(funder) if funder else None,
+            )
+        )
     return grants
 
 
@@ -711,20 +828,25 @@ def _title_choice(d: Description, sh: Shower) -> tuple[str, tuple[Shown, ...]]:
     return best.text, shown
 
 
-def programme_page(d: Description, urls: Urls, alts: Sequence[Any], today: date,
-                   page_url: str | None = None) -> ProgrammePage:
+def programme_page(
+    d: Description, urls: Urls, alts: Sequence[Any], today: date, page_url: str | None = None
+) -> ProgrammePage:
     sh = Shower(d, urls)
     title, titles = _title_choice(d, sh)
     degree, level = _degree(d, sh)
     next_deadline, _all_deadlines = _deadlines(d, sh, today)
     steps = _steps(d, sh)
     facts = [
-        degree, level, _credits(d, sh),
+        degree,
+        level,
+        _credits(d, sh),
         _key_fact(d, sh, "Duration", d.iri, ELM.duration),
         _modes(d, sh),
         _key_fact(d, sh, "Schedule", d.iri, ELM.learningSchedule),
         _key_fact(d, sh, "Language of instruction", d.iri, ELM.defaultLanguage),
-        _starts(d, sh), next_deadline, _fees(d, sh),
+        _starts(d, sh),
+        next_deadline,
+        _fees(d, sh),
     ]
     other = [
         _key_fact(d, sh, "Kind of programme", d.iri, PRO.programmeKind),
@@ -745,22 +867,33 @@ def programme_page(d: Description, urls: Urls, alts: Sequence[Any], today: date,
     for lo in d.facts.nodes(d.iri, ELM.learningOutcome):
         t = d.text(lo, DCTERMS.title)
         outcomes.append(sh.value(t) if t else sh.node(lo))
-    summaries = sorted(_texts(d, sh, d.iri, DCTERMS.description),
-                       key=lambda v: (v.stale, -_newest(v)))
+    summaries = sorted(
+        _texts(d, sh, d.iri, DCTERMS.description), key=lambda v: (v.stale, -_newest(v))
+    )
     summary, other_summaries = tuple(summaries[:1]), tuple(summaries[1:])
     return ProgrammePage(
-        title=title, alternates=alts, lang=d.languages[0] if d.languages else "en",
-        description=str(summary[0].text)[:300] if summary else None, iri=str(d.iri),
-        acronym=acronym, titles=titles if len(titles) > 1 else (),
+        title=title,
+        alternates=alts,
+        lang=d.languages[0] if d.languages else "en",
+        description=str(summary[0].text)[:300] if summary else None,
+        iri=str(d.iri),
+        acronym=acronym,
+        titles=titles if len(titles) > 1 else (),
         subtitle=", ".join(providers) if providers else None,
-        key_facts=tuple(f for f in facts if f is not None), summary=summary,
+        key_facts=tuple(f for f in facts if f is not None),
+        summary=summary,
         other_summaries=other_summaries,
         highlights=_texts(d, sh, d.iri, PRO.highlight),
-        audience=_texts(d, sh, d.iri, PRO.targetAudience), outcomes=tuple(outcomes),
-        steps=tuple(steps), admission=tuple(_admission(d, sh)),
-        careers=tuple(_careers(d, sh)), partners=tuple(_partners(d, sh, steps)),
-        funding=tuple(_funding(d, sh)), other=tuple(f for f in other if f is not None),
-        notes=tuple(_notes(d, sh)), sources=used_sources(d),
+        audience=_texts(d, sh, d.iri, PRO.targetAudience),
+        outcomes=tuple(outcomes),
+        steps=tuple(steps),
+        admission=tuple(_admission(d, sh)),
+        careers=tuple(_careers(d, sh)),
+        partners=tuple(_partners(d, sh, steps)),
+        funding=tuple(_funding(d, sh)),
+        other=tuple(f for f in other if f is not None),
+        notes=tuple(_notes(d, sh)),
+        sources=used_sources(d),
         jsonld=programme_jsonld(d, page_url=page_url, today=today),
         rows=tuple(r for r in property_rows(d, sh) if r.iri != str(RDF.type)),
         inverse=tuple(inverse_rows(d, sh)),
@@ -803,8 +936,12 @@ ORG_ROLES: dict[URIRef, str] = {
 }
 
 
-def organisation_page(d: Description, urls: Urls, alts: Sequence[Any], store: Any,
-                      ) -> OrganisationPage:
+def organisation_page(
+    d: Description,
+    urls: Urls,
+    alts: Sequence[Any],
+    store: Any,
+) -> OrganisationPage:
     sh = Shower(d, urls)
     programmes: dict[Node, list[str]] = defaultdict(list)
     others: dict[Node, list[str]] = defaultdict(list)
@@ -841,6 +978,7 @@ def organisation_page(d: Description, urls: Urls, alts: Sequence[Any], store: An
                 programmes[s].append(role)
             else:
                 others[s].append(role if group.predicate != ORG.hasMember else "member of")
+
     def ordered(roles: list[str]) -> tuple[str, ...]:
         rank = {r: i for i, r in enumerate(ORG_ROLES.values())}
         return tuple(sorted(dict.fromkeys(roles), key=lambda r: (rank.get(r, 50), r)))
@@ -875,23 +1013,42 @@ def organisation_page(d: Description, urls: Urls, alts: Sequence[Any], store: An
         if parts:
             facts.append(KeyFact("Address", (sh.built(", ".join(parts), address),)))
     return OrganisationPage(
-        title=d.title, alternates=alts, lang=d.languages[0] if d.languages else "en",
-        iri=str(d.iri), kinds=tuple(sh.node(t) for t in d.types),
+        title=d.title,
+        alternates=alts,
+        lang=d.languages[0] if d.languages else "en",
+        iri=str(d.iri),
+        kinds=tuple(sh.node(t) for t in d.types),
         facts=tuple(f for f in facts if f is not None),
-        programmes=tuple(sorted((Role(sh.node(p), ordered(r))
-                                 for p, r in programmes.items()), key=lambda r: r.subject.text)),
-        other_roles=tuple(sorted((Role(sh.node(p), ordered(r))
-                                  for p, r in others.items()), key=lambda r: r.subject.text)),
+        programmes=tuple(
+            sorted(
+                (Role(sh.node(p), ordered(r)) for p, r in programmes.items()),
+                key=lambda r: r.subject.text,
+            )
+        ),
+        other_roles=tuple(
+            sorted(
+                (Role(sh.node(p), ordered(r)) for p, r in others.items()),
+                key=lambda r: r.subject.text,
+            )
+        ),
         rows=tuple(r for r in property_rows(d, sh) if r.iri != str(RDF.type)),
-        inverse=tuple(inverse_rows(d, sh)), sources=used_sources(d),
+        inverse=tuple(inverse_rows(d, sh)),
+        sources=used_sources(d),
     )
 
 
 # -- rendering -------------------------------------------------------------------------------
 
 
-def render_resource(kind: str, d: Description, urls: Urls, alts: Sequence[Any], store: Any,
-                    today: date, page_url: str | None = None) -> str:
+def render_resource(
+    kind: str,
+    d: Description,
+    urls: Urls,
+    alts: Sequence[Any],
+    store: Any,
+    today: date,
+    page_url: str | None = None,
+) -> str:
     """The HTML of a resource page, specific template first."""
     if kind == "programme":
         page: PageBase = programme_page(d, urls, alts, today, page_url)
@@ -967,14 +1124,21 @@ class _GraphLabels:
         return str(best) if best is not None else None
 
 
-def _shown_nodes(nodes: Iterable[Node], gl: _GraphLabels, urls: Urls,
-                 anchors: dict[Node, str]) -> tuple[Shown, ...]:
+def _shown_nodes(
+    nodes: Iterable[Node], gl: _GraphLabels, urls: Urls, anchors: dict[Node, str]
+) -> tuple[Shown, ...]:
     shown = []
     for n in sorted(nodes, key=str):
         if isinstance(n, URIRef):
             href = f"#{anchors[n]}" if n in anchors else safe_href(str(n), urls)
-            shown.append(Shown(gl.label(n), href, iri=str(n),
-                               external=href is not None and href.startswith("http")))
+            shown.append(
+                Shown(
+                    gl.label(n),
+                    href,
+                    iri=str(n),
+                    external=href is not None and href.startswith("http"),
+                )
+            )
         elif isinstance(n, BNode):
             members = list(gl.g.objects(n, OWL.unionOf)) or list(gl.g.objects(n, SH["or"]))
             shown.append(Shown(gl.label(n) if not members else "one of a list"))
@@ -983,34 +1147,66 @@ def _shown_nodes(nodes: Iterable[Node], gl: _GraphLabels, urls: Urls,
     return tuple(shown)
 
 
-def render_ontology(g: Graph, ontology_iri: str, alts: Sequence[Any], urls: Urls,
-                    languages: Sequence[str], store: Any) -> str:
+def render_ontology(
+    g: Graph,
+    ontology_iri: str,
+    alts: Sequence[Any],
+    urls: Urls,
+    languages: Sequence[str],
+    store: Any,
+) -> str:
     gl = _GraphLabels(g, languages, store)
     head = URIRef(ontology_iri)
     class_types = (OWL.Class, RDFS.Class)
-    prop_types = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-                  RDF.Property, OWL.SymmetricProperty, OWL.FunctionalProperty)
-    terms = sorted({s for s in g.subjects() if isinstance(s, URIRef) and s != head
-                    and str(s).startswith(ontology_iri + "#")}, key=str)
+    prop_types = (
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDF.Property,
+        OWL.SymmetricProperty,
+        OWL.FunctionalProperty,
+    )
+    terms = sorted(
+        {
+            s
+            for s in g.subjects()
+            if isinstance(s, URIRef) and s != head and str(s).startswith(ontology_iri + "#")
+        },
+        key=str,
+    )
     anchors = {t: local_name(str(t)) for t in terms}
     facts_of = (
-        ("Subclass of", RDFS.subClassOf), ("Subproperty of", RDFS.subPropertyOf),
-        ("Domain", RDFS.domain), ("Range", RDFS.range), ("Equivalent to", OWL.equivalentClass),
-        ("Equivalent property", OWL.equivalentProperty), ("Inverse of", OWL.inverseOf),
-        ("Close match", SKOS.closeMatch), ("Exact match", SKOS.exactMatch),
-        ("See also", RDFS.seeAlso), ("Type", RDF.type),
+        ("Subclass of", RDFS.subClassOf),
+        ("Subproperty of", RDFS.subPropertyOf),
+        ("Domain", RDFS.domain),
+        ("Range", RDFS.range),
+        ("Equivalent to", OWL.equivalentClass),
+        ("Equivalent property", OWL.equivalentProperty),
+        ("Inverse of", OWL.inverseOf),
+        ("Close match", SKOS.closeMatch),
+        ("Exact match", SKOS.exactMatch),
+        ("See also", RDFS.seeAlso),
+        ("Type", RDF.type),
     )
     classes, properties, others = [], [], []
     for t in terms:
         types = set(g.objects(t, RDF.type))
-        facts = tuple((label, _shown_nodes(g.objects(t, p), gl, urls, anchors))
-                      for label, p in facts_of if (t, p, None) in g)
+        facts = tuple(
+            (label, _shown_nodes(g.objects(t, p), gl, urls, anchors))
+            for label, p in facts_of
+            if (t, p, None) in g
+        )
         subclasses = [s for s in g.subjects(RDFS.subClassOf, t)]
         if subclasses:
             facts += (("Superclass of", _shown_nodes(subclasses, gl, urls, anchors)),)
-        term = Term(anchors[t], str(t), gl.label(t),
-                    gl.text(t, RDFS.comment, SKOS.definition, DCTERMS.description), facts,
-                    (t, OWL.deprecated, Literal(True)) in g)
+        term = Term(
+            anchors[t],
+            str(t),
+            gl.label(t),
+            gl.text(t, RDFS.comment, SKOS.definition, DCTERMS.description),
+            facts,
+            (t, OWL.deprecated, Literal(True)) in g,
+        )
         if types & set(class_types):
             classes.append(term)
         elif types & set(prop_types):
@@ -1019,14 +1215,23 @@ def render_ontology(g: Graph, ontology_iri: str, alts: Sequence[Any], urls: Urls
             others.append(term)
     header = tuple(
         (label, _shown_nodes(g.objects(head, p), gl, urls, anchors))
-        for label, p in (("Version", OWL.versionIRI), ("Version info", OWL.versionInfo),
-                         ("Licence", DCTERMS.license), ("Creator", DCTERMS.creator),
-                         ("Modified", DCTERMS.modified), ("Imports", OWL.imports))
-        if (head, p, None) in g)
+        for label, p in (
+            ("Version", OWL.versionIRI),
+            ("Version info", OWL.versionInfo),
+            ("Licence", DCTERMS.license),
+            ("Creator", DCTERMS.creator),
+            ("Modified", DCTERMS.modified),
+            ("Imports", OWL.imports),
+        )
+        if (head, p, None) in g
+    )
     page = OntologyPage(
         title=gl.text(head, DCTERMS.title, RDFS.label) or "Prospectus ontology",
-        alternates=alts, lang=languages[0] if languages else "en", iri=ontology_iri,
-        comment=gl.text(head, DCTERMS.description, RDFS.comment), header=header,
+        alternates=alts,
+        lang=languages[0] if languages else "en",
+        iri=ontology_iri,
+        comment=gl.text(head, DCTERMS.description, RDFS.comment),
+        header=header,
         classes=tuple(sorted(classes, key=lambda t: t.label.lower())),
         properties=tuple(sorted(properties, key=lambda t: t.label.lower())),
         others=tuple(sorted(others, key=lambda t: t.label.lower())),
@@ -1056,9 +1261,17 @@ def _path_text(g: Graph, path: Node, gl: _GraphLabels) -> str:
 
 def _value_text(g: Graph, ps: Node, gl: _GraphLabels) -> str:
     parts = []
-    for p, label in ((SH.datatype, "datatype"), (SH["class"], "class"), (SH.nodeKind, "kind"),
-                     (SH.node, "shape"), (SH.hasValue, "value"), (SH.pattern, "pattern"),
-                     (SH.minInclusive, "≥"), (SH.maxInclusive, "≤"), (SH.languageIn, "languages")):
+    for p, label in (
+        (SH.datatype, "datatype"),
+        (SH["class"], "class"),
+        (SH.nodeKind, "kind"),
+        (SH.node, "shape"),
+        (SH.hasValue, "value"),
+        (SH.pattern, "pattern"),
+        (SH.minInclusive, "≥"),
+        (SH.maxInclusive, "≤"),
+        (SH.languageIn, "languages"),
+    ):
         for o in g.objects(ps, p):
             if (o, RDF.first, None) in g:
                 text = ", ".join(gl.label(i) for i in g.items(o))
@@ -1070,40 +1283,66 @@ def _value_text(g: Graph, ps: Node, gl: _GraphLabels) -> str:
     return "; ".join(parts) or "—"
 
 
-def render_shapes(g: Graph, alts: Sequence[Any], urls: Urls, languages: Sequence[str],
-                  store: Any) -> str:
+def render_shapes(
+    g: Graph, alts: Sequence[Any], urls: Urls, languages: Sequence[str], store: Any
+) -> str:
     gl = _GraphLabels(g, languages, store)
     shapes = []
     node_shapes = sorted({s for s in g.subjects(RDF.type, SH.NodeShape)}, key=str)
     anchors = {s: local_name(str(s)) for s in node_shapes if isinstance(s, URIRef)}
     for s in node_shapes:
-        facts = tuple((label, _shown_nodes(g.objects(s, p), gl, urls, anchors))
-                      for label, p in (("Target class", SH.targetClass),
-                                       ("Target nodes of", SH.targetSubjectsOf),
-                                       ("Target objects of", SH.targetObjectsOf),
-                                       ("Severity", SH.severity), ("Closed", SH.closed))
-                      if (s, p, None) in g)
+        facts = tuple(
+            (label, _shown_nodes(g.objects(s, p), gl, urls, anchors))
+            for label, p in (
+                ("Target class", SH.targetClass),
+                ("Target nodes of", SH.targetSubjectsOf),
+                ("Target objects of", SH.targetObjectsOf),
+                ("Severity", SH.severity),
+                ("Closed", SH.closed),
+            )
+            if (s, p, None) in g
+        )
         props = []
         for ps in g.objects(s, SH.property):
             path = next(iter(g.objects(ps, SH.path)), None)
             severity = next(iter(g.objects(ps, SH.severity)), None)
-            props.append((
-                _path_text(g, path, gl) if path is not None else "—",
-                _cardinality(g, ps), _value_text(g, ps, gl),
-                gl.text(ps, SH.message, SH.description, SH.name) or "",
-                local_name(str(severity)) if severity is not None else "Violation",
-            ))
+            props.append(
+                (
+                    _path_text(g, path, gl) if path is not None else "—",
+                    _cardinality(g, ps),
+                    _value_text(g, ps, gl),
+                    gl.text(ps, SH.message, SH.description, SH.name) or "",
+                    local_name(str(severity)) if severity is not None else "Violation",
+                )
+            )
         for sparql in g.objects(s, SH.sparql):
-            props.append(("(SPARQL constraint)", "", "",
-                          gl.text(sparql, SH.message, RDFS.comment) or "", "Violation"))
-        shapes.append(Term(anchors.get(s, str(s)), str(s), gl.label(s),
-                           gl.text(s, RDFS.comment, SH.message, SH.description), facts,
-                           properties=tuple(sorted(props))))
-    page = ShapesPage(title="Prospectus shapes", alternates=alts,
-                      lang=languages[0] if languages else "en",
-                      iri="https://w3id.org/prospectus/shapes",
-                      description="The SHACL shapes the published graph is validated against.",
-                      shapes=tuple(shapes))
+            props.append(
+                (
+                    "(SPARQL constraint)",
+                    "",
+                    "",
+                    gl.text(sparql, SH.message, RDFS.comment) or "",
+                    "Violation",
+                )
+            )
+        shapes.append(
+            Term(
+                anchors.get(s, str(s)),
+                str(s),
+                gl.label(s),
+                gl.text(s, RDFS.comment, SH.message, SH.description),
+                facts,
+                properties=tuple(sorted(props)),
+            )
+        )
+    page = ShapesPage(
+        title="Prospectus shapes",
+        alternates=alts,
+        lang=languages[0] if languages else "en",
+        iri="https://w3id.org/prospectus/shapes",
+        description="The SHACL shapes the published graph is validated against.",
+        shapes=tuple(shapes),
+    )
     return render_template("shapes.html", page=page)
 
 

@@ -42,15 +42,24 @@ bp = Blueprint("resources", __name__)
 
 HTML = BY_NAME["html"]
 RDF_FORMATS: tuple[Format, ...] = tuple(
-    BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples", "nquads", "trig"))
+    BY_NAME[n] for n in ("turtle", "jsonld", "rdfxml", "ntriples", "nquads", "trig")
+)
 OFFERED: tuple[Format, ...] = (HTML, *RDF_FORMATS)
 # Characters a path may hold to be looked up at all (RFC 3987 iunreserved + sub-delims).
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~\-/:@!$&'()*+,;=]+$")
 
 PROGRAMME_TYPES = frozenset({PRO.StudyProgramme})
-ORGANISATION_TYPES = frozenset({ORG.FormalOrganization, ORG.Organization, ORG.OrganizationalUnit,
-                                PRO.Consortium, PRO.StudyPortal, SCHEMA.CollegeOrUniversity,
-                                FOAF.Organization})
+ORGANISATION_TYPES = frozenset(
+    {
+        ORG.FormalOrganization,
+        ORG.Organization,
+        ORG.OrganizationalUnit,
+        PRO.Consortium,
+        PRO.StudyPortal,
+        SCHEMA.CollegeOrUniversity,
+        FOAF.Organization,
+    }
+)
 
 
 # -- request helpers -------------------------------------------------------------------------
@@ -91,8 +100,11 @@ def _check_path(path: str) -> None:
 
 def _exists(iri: URIRef) -> bool:
     s = store()
-    return any(True for _ in s.quads(iri, None, None, None)) or any(
-        True for _ in s.quads(None, None, iri, None)) or _is_graph(iri)
+    return (
+        any(True for _ in s.quads(iri, None, None, None))
+        or any(True for _ in s.quads(None, None, iri, None))
+        or _is_graph(iri)
+    )
 
 
 def _is_graph(iri: URIRef) -> bool:
@@ -101,8 +113,11 @@ def _is_graph(iri: URIRef) -> bool:
 
 
 def _not_found(iri: str) -> NotFound:
-    return NotFound(f"Nothing in the published graph is called {iri}. Try the search or the "
-                    "list of programmes.", help_url="/search")
+    return NotFound(
+        f"Nothing in the published graph is called {iri}. Try the search or the "
+        "list of programmes.",
+        help_url="/search",
+    )
 
 
 def _choose(explicit: Format | None, offered: Sequence[Format] = OFFERED) -> Format:
@@ -151,8 +166,9 @@ def serialise(ds: Dataset, fmt: Format) -> bytes:
         target.bind(prefix, ns, replace=True)
     if fmt.name == "jsonld":
         context = {k: v for k, v in PREFIXES.items()}
-        return target.serialize(format="json-ld", context=context, auto_compact=True,
-                                encoding="utf-8")
+        return target.serialize(
+            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
+        )
     return target.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
@@ -207,9 +223,20 @@ def vocab_thing(path: str) -> Response:
 def _expand_rule(kind: str, base: str):  # noqa: ANN202
     """Which linked nodes a page of this kind fetches too (see docs/pages.md)."""
     owned_kinds = {"component", "requirement", "fee", "deadline", "outcome", "note", "offering"}
-    follow = {PRO.awards, PRO.funding, PRO.consortium, SCHEMA.address, PRO.qualityNote,
-              PRO.hasOption, PRO.acceptedTest, PRO.exemption, PRO.unattributedScore,
-              PRO.acceptedDegree, PRO.applicationDeadline, PRO.tuitionFee}
+    follow = {
+        PRO.awards,
+        PRO.funding,
+        PRO.consortium,
+        SCHEMA.address,
+        PRO.qualityNote,
+        PRO.hasOption,
+        PRO.acceptedTest,
+        PRO.exemption,
+        PRO.unattributedScore,
+        PRO.acceptedDegree,
+        PRO.applicationDeadline,
+        PRO.tuitionFee,
+    }
 
     def expand(node: URIRef, predicate: URIRef, inverse: bool) -> bool:
         iri = str(node)
@@ -225,7 +252,7 @@ def _expand_rule(kind: str, base: str):  # noqa: ANN202
             if predicate in follow or predicate in (ELM_CREDIT, ELM_FRAMEWORK):
                 return True
             if is_data_iri(iri, base):
-                kind_of = iri[len(base):].split("/", 1)[0]
+                kind_of = iri[len(base) :].split("/", 1)[0]
                 return kind_of in owned_kinds or kind_of == "org"
             return False
         if kind == "organisation":
@@ -252,8 +279,13 @@ def _kind_of(iri: URIRef) -> str:
 
 def load_description(iri: URIRef) -> tuple[str, Description]:
     kind = _kind_of(iri)
-    d = describe(store(), iri, languages=reader_languages(), as_of=today(),
-                 expand=_expand_rule(kind, urls().base_iri))
+    d = describe(
+        store(),
+        iri,
+        languages=reader_languages(),
+        as_of=today(),
+        expand=_expand_rule(kind, urls().base_iri),
+    )
     return kind, d
 
 
@@ -312,8 +344,9 @@ def ontology(ext: str | None = None) -> Response:
     alts = alternates("/ontology")
     if fmt.kind == "graph":
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    html = pages.render_ontology(ds.graph(ONTOLOGY_GRAPH), ONTOLOGY_IRI, alts, urls(),
-                                 reader_languages(), store())
+    html = pages.render_ontology(
+        ds.graph(ONTOLOGY_GRAPH), ONTOLOGY_IRI, alts, urls(), reader_languages(), store()
+    )
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
@@ -322,8 +355,11 @@ def _format_for_ext(ext: str | None) -> Format:
         return _choose(None)
     fmt = BY_EXTENSION.get(ext.lower())
     if fmt is None or fmt not in OFFERED:
-        raise NotFound(f"There is no .{ext[:20]} representation here; try "
-                       + ", ".join(f".{f.extension}" for f in OFFERED) + ".")
+        raise NotFound(
+            f"There is no .{ext[:20]} representation here; try "
+            + ", ".join(f".{f.extension}" for f in OFFERED)
+            + "."
+        )
     return fmt
 
 
@@ -360,4 +396,3 @@ def shapes(ext: str | None = None) -> Response:
         return _finish(rdf_response(ds, fmt), alts, fmt)
     html = pages.render_shapes(g, alts, urls(), reader_languages(), store())
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
-
