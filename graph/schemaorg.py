@@ -6,7 +6,9 @@ graph/iris.py SCHEMA) describing an `EducationalOccupationalProgram`
 (`CollegeOrUniversity`), numberOfCredits, timeToComplete, educationalProgramMode,
 educationalCredentialAwarded (`EducationalOccupationalCredential`), applicationDeadline,
 startDate, offers (tuition as `Offer` + `UnitPriceSpecification`), occupationalCategory,
-financialAidEligible. Only facts in the graph are used; nothing is inferred.
+financialAidEligible, programPrerequisites (the accepted prior degrees, or the level and
+field a degree requirement asks for, as `EducationalOccupationalCredential`). Only facts in
+the graph are used; nothing is inferred.
 """
 
 from __future__ import annotations
@@ -137,6 +139,46 @@ def _offers(d: Description) -> list[dict[str, Any]]:
     return offers
 
 
+def _first(nodes: list[Node]) -> Node | None:
+    return nodes[0] if nodes else None
+
+
+def _credential(level: Node | None) -> dict[str, Any]:
+    credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential"}
+    if level is not None:
+        credential["educationalLevel"] = str(level)
+        category = CREDENTIAL_CATEGORY.get(local_name(str(level)))
+        if category:
+            credential["credentialCategory"] = category
+    return credential
+
+
+def _prerequisites(d: Description) -> list[dict[str, Any]]:
+    """programPrerequisites: each accepted prior degree by name, or, for a degree requirement
+    that names none, the level and field it asks for."""
+    found: list[dict[str, Any]] = []
+    seen: set[Node] = set()
+    for requirement in d.facts.nodes(d.iri, PRO.admissionRequirement):
+        if PRO.DegreeRequirement not in d.facts.nodes(requirement, RDF.type):
+            continue
+        degrees = d.facts.nodes(requirement, PRO.acceptedDegree)
+        for degree in degrees:
+            if degree in seen:
+                continue
+            seen.add(degree)
+            credential = _credential(_first(d.facts.nodes(degree, PRO.degreeLevel)))
+            credential["name"] = _text(d, degree, SKOS.prefLabel) or d.label(degree)
+            found.append(credential)
+        if not degrees:
+            credential = _credential(_first(d.facts.nodes(requirement, PRO.requiredDegreeLevel)))
+            field = _text(d, requirement, PRO.requiredField)
+            if field:
+                credential["competencyRequired"] = field
+            if len(credential) > 1:
+                found.append(credential)
+    return found
+
+
 def programme_jsonld(
     d: Description, *, page_url: str | None = None, today: date | None = None
 ) -> dict[str, Any]:
@@ -213,6 +255,9 @@ def programme_jsonld(
             careers.append(label)
     if careers:
         data["occupationalCategory"] = sorted(careers)
+    prerequisites = _prerequisites(d)
+    if prerequisites:
+        data["programPrerequisites"] = prerequisites
     grants = [_text(d, g, DCTERMS.title) or d.label(g) for g in d.facts.nodes(iri, PRO.funding)]
     if grants:
         data["financialAidEligible"] = grants[0] if len(grants) == 1 else grants

@@ -97,3 +97,18 @@ def test_bundled_programmes(live_server: LiveServer) -> None:
         assert str(g.value(programme, SCHEMA.applicationDeadline)) == deadline
         if "pioneer" in path:
             assert g.value(programme, SCHEMA.numberOfCredits).toPython() == 120
+        prerequisites = list(g.objects(programme, SCHEMA.programPrerequisites))
+        assert prerequisites and all(
+            (c, RDF.type, SCHEMA.EducationalOccupationalCredential) in g for c in prerequisites
+        )
+        names = {str(g.value(c, SCHEMA.name)) for c in prerequisites if g.value(c, SCHEMA.name)}
+        fields = {str(v) for c in prerequisites for v in g.objects(c, SCHEMA.competencyRequired)}
+        if "pioneer" in path:  # accepted Flemish bachelor's and master's degrees, as written
+            assert {"Bachelor handelsingenieur", "Master handelsingenieur"} <= names
+            for c in prerequisites:
+                kind = str(g.value(c, SCHEMA.name)).split()[0]  # "Bachelor" or "Master"
+                category = {"Bachelor": "Bachelor's degree", "Master": "Master's degree"}[kind]
+                assert str(g.value(c, SCHEMA.credentialCategory)) == category
+        else:  # BA/BSc for US applicants; the field for international applicants
+            assert {"BA", "BSc"} <= names
+            assert fields == {"Computer Science or a closely related subject"}
