@@ -218,7 +218,8 @@ class ExecutorPool:
         self._changed = threading.Condition(self._lock)  # an executor became idle or left
         self._idle: list[_Executor] = []
         self._busy: set[_Executor] = set()
-        self._alive = 0  # idle + busy + warming: never more than `size`
+        self._warming: set[_Executor] = set()
+        self._alive = 0  # idle + busy + starting or warming: never more than `size`
         self._closed = False
         ours, theirs = socket.socketpair()
         pid = os.fork()
@@ -247,7 +248,7 @@ class ExecutorPool:
 
         Called in a freshly forked child, so it takes no lock (another thread of the parent
         may have held it at the fork)."""
-        executors = [*self._idle, *self._busy]
+        executors = [*self._idle, *self._busy, *self._warming]
         fds = [e.conn.fileno() for e in executors if not e.conn.closed]
         if not self._closed:
             fds.append(self._control.fileno())
@@ -274,12 +275,15 @@ class ExecutorPool:
         executor = None
         try:
             executor = self._spawn()
+            with self._lock:
+                self._warming.add(executor)
             if executor.conn.recv_bytes() != READY:
                 raise OSError("an unexpected first message")
         except (StoreError, EOFError, OSError) as exc:
-            if executor is not None:
-                executor.kill()
             with self._changed:
+                if executor is not None:
+                    executor.kill()
+                    self._warming.discard(executor)
                 self._alive -= 1
                 self._changed.notify_all()
             if not self._closed:
@@ -347,6 +351,7 @@ class ExecutorPool:
     def _give_back(self, executor: _Executor) -> None:
         with self._changed:
             self._busy.discard(executor)
+            self._warming.discard(executor)
             if not self._closed:
                 self._idle.append(executor)
                 self._changed.notify_all()
