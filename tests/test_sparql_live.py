@@ -529,6 +529,9 @@ def test_row_cap_on_the_query_page(capped_server: LiveServer) -> None:
     assert len(soup.select(".results tbody tr")) == 2
 
 
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
+
+
 def _many_triples(path: Path, n: int) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
@@ -580,6 +583,33 @@ def test_timeout_stops_the_query_and_others_are_served(
     assert again.status_code == 503
     after = requests.get(url, params={"query": 'ASK { ?s ?p "7" }'}, timeout=30)
     assert after.status_code == 200
+
+
+def test_query_processes_are_bounded_and_a_waiting_query_is_answered(
+    servers: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    # One query process: a query sent while it runs a runaway waits for it (no fresh, cold
+    # process is forked for it), and is answered once the runaway is stopped and the
+    # replacement has warmed, within its own query_timeout. (When the wait outlasts the
+    # timeout, the 503 names query_processes: test_sparql_protocol, the pool tests.)
+    data = _many_triples(tmp_path / "many.nt", 3000)
+    server = servers(
+        data_files=(data,),
+        settings={"query_timeout": "2", "workers": "1", "threads": "4", "query_processes": "1"},
+    )
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    url = endpoint(server)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = time.monotonic()
+        slow = pool.submit(
+            requests.get, url, params={"query": runaway}, headers=JSON_ACCEPT, timeout=60
+        )
+        time.sleep(0.5)
+        waiting = requests.get(url, params={"query": "ASK {}"}, headers=JSON_ACCEPT, timeout=60)
+        answered_after = time.monotonic() - started
+        assert slow.result().status_code == 503  # the runaway, stopped at its deadline
+    assert waiting.status_code == 200 and waiting.json()["boolean"] is True
+    assert 1.8 < answered_after < 2.5 + 1.0  # after the runaway's stop, before its own deadline
 
 
 # -- service description, query page, CORS --------------------------------------------------
