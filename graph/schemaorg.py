@@ -139,12 +139,16 @@ def _offers(d: Description) -> list[dict[str, Any]]:
     return offers
 
 
-def _first(nodes: list[Node]) -> Node | None:
-    return nodes[0] if nodes else None
+def _node(d: Description, s: Node, p: URIRef) -> Node | None:
+    value = d.facts.value(s, p)
+    return value.node if value is not None else None
 
 
-def _credential(level: Node | None) -> dict[str, Any]:
+def _credential(name: str | None, level: Node | None) -> dict[str, Any]:
+    """An EducationalOccupationalCredential: its name, EQF level and category, when known."""
     credential: dict[str, Any] = {"@type": "EducationalOccupationalCredential"}
+    if name:
+        credential["name"] = name
     if level is not None:
         credential["educationalLevel"] = str(level)
         category = CREDENTIAL_CATEGORY.get(local_name(str(level)))
@@ -166,11 +170,10 @@ def _prerequisites(d: Description) -> list[dict[str, Any]]:
             if degree in seen:
                 continue
             seen.add(degree)
-            credential = _credential(_first(d.facts.nodes(degree, PRO.degreeLevel)))
-            credential["name"] = _text(d, degree, SKOS.prefLabel) or d.label(degree)
-            found.append(credential)
+            name = _text(d, degree, SKOS.prefLabel) or d.label(degree)
+            found.append(_credential(name, _node(d, degree, PRO.degreeLevel)))
         if not degrees:
-            credential = _credential(_first(d.facts.nodes(requirement, PRO.requiredDegreeLevel)))
+            credential = _credential(None, _node(d, requirement, PRO.requiredDegreeLevel))
             field = _text(d, requirement, PRO.requiredField)
             if field:
                 credential["competencyRequired"] = field
@@ -226,16 +229,8 @@ def programme_jsonld(
     if modes:
         data["educationalProgramMode"] = modes[0] if len(modes) == 1 else modes
     for q in d.facts.nodes(iri, PRO.awards):
-        credential: dict[str, Any] = {
-            "@type": "EducationalOccupationalCredential",
-            "name": _text(d, q, DCTERMS.title) or d.label(q),
-        }
-        for level in d.facts.nodes(q, ELM.EQFLevel):
-            credential["educationalLevel"] = str(level)
-            category = CREDENTIAL_CATEGORY.get(local_name(str(level)))
-            if category:
-                credential["credentialCategory"] = category
-        data["educationalCredentialAwarded"] = credential
+        name = _text(d, q, DCTERMS.title) or d.label(q)
+        data["educationalCredentialAwarded"] = _credential(name, _node(d, q, ELM.EQFLevel))
         break
     deadline = _deadline(d, today)
     if deadline:
