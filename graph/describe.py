@@ -591,7 +591,8 @@ def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
 
 # -- literals --------------------------------------------------------------------------------
 
-_MONTHS = (
+# English month names: dates spelled out on the pages and in the ELM export (graph/elm.py).
+MONTHS = (
     "January",
     "February",
     "March",
@@ -625,15 +626,15 @@ def format_literal(lit: Literal) -> str:
     if dt == XSD.date:
         m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
         if m and 1 <= int(m.group(2)) <= 12:
-            return f"{int(m.group(3))} {_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+            return f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
     if dt == XSD.gYearMonth:
         m = re.match(r"^(\d{4})-(\d{2})", text)
         if m and 1 <= int(m.group(2)) <= 12:
-            return f"{_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+            return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
     if dt == XSD.gMonth:
         m = re.match(r"^--(\d{2})", text)
         if m and 1 <= int(m.group(1)) <= 12:
-            return _MONTHS[int(m.group(1)) - 1]
+            return MONTHS[int(m.group(1)) - 1]
     if dt == XSD.duration:
         return format_duration(text)
     if dt in (XSD.decimal, XSD.double, XSD.float):

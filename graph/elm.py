@@ -48,6 +48,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from . import dump, iris, paths
+from .describe import MONTHS
 from .errors import PublishError
 from .iris import ADMS, ELM, EU_COUNTRY, PRO, SCHEMA
 from .validate import Report
@@ -133,22 +134,6 @@ def _start_of(value: Literal) -> str | None:
     except ValueError:
         return None
     return None
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class _Builder:
