@@ -1147,6 +1147,22 @@ def _shown_nodes(
     return tuple(shown)
 
 
+def _shown_facts(
+    g: Graph,
+    subject: Node,
+    labelled: Iterable[tuple[str, URIRef]],
+    gl: _GraphLabels,
+    urls: Urls,
+    anchors: dict[Node, str],
+) -> tuple[tuple[str, tuple[Shown, ...]], ...]:
+    """(label, shown values) for each labelled property `subject` has in `g`."""
+    return tuple(
+        (label, _shown_nodes(g.objects(subject, p), gl, urls, anchors))
+        for label, p in labelled
+        if (subject, p, None) in g
+    )
+
+
 def render_ontology(
     g: Graph,
     ontology_iri: str,
@@ -1191,11 +1207,7 @@ def render_ontology(
     classes, properties, others = [], [], []
     for t in terms:
         types = set(g.objects(t, RDF.type))
-        facts = tuple(
-            (label, _shown_nodes(g.objects(t, p), gl, urls, anchors))
-            for label, p in facts_of
-            if (t, p, None) in g
-        )
+        facts = _shown_facts(g, t, facts_of, gl, urls, anchors)
         subclasses = [s for s in g.subjects(RDFS.subClassOf, t)]
         if subclasses:
             facts += (("Superclass of", _shown_nodes(subclasses, gl, urls, anchors)),)
@@ -1213,17 +1225,20 @@ def render_ontology(
             properties.append(term)
         else:
             others.append(term)
-    header = tuple(
-        (label, _shown_nodes(g.objects(head, p), gl, urls, anchors))
-        for label, p in (
+    header = _shown_facts(
+        g,
+        head,
+        (
             ("Version", OWL.versionIRI),
             ("Version info", OWL.versionInfo),
             ("Licence", DCTERMS.license),
             ("Creator", DCTERMS.creator),
             ("Modified", DCTERMS.modified),
             ("Imports", OWL.imports),
-        )
-        if (head, p, None) in g
+        ),
+        gl,
+        urls,
+        anchors,
     )
     page = OntologyPage(
         title=gl.text(head, DCTERMS.title, RDFS.label) or "Prospectus ontology",
@@ -1291,16 +1306,19 @@ def render_shapes(
     node_shapes = sorted({s for s in g.subjects(RDF.type, SH.NodeShape)}, key=str)
     anchors = {s: local_name(str(s)) for s in node_shapes if isinstance(s, URIRef)}
     for s in node_shapes:
-        facts = tuple(
-            (label, _shown_nodes(g.objects(s, p), gl, urls, anchors))
-            for label, p in (
+        facts = _shown_facts(
+            g,
+            s,
+            (
                 ("Target class", SH.targetClass),
                 ("Target nodes of", SH.targetSubjectsOf),
                 ("Target objects of", SH.targetObjectsOf),
                 ("Severity", SH.severity),
                 ("Closed", SH.closed),
-            )
-            if (s, p, None) in g
+            ),
+            gl,
+            urls,
+            anchors,
         )
         props = []
         for ps in g.objects(s, SH.property):
