@@ -410,15 +410,17 @@ def describe(
     iri: URIRef,
     *,
     languages: Sequence[str] = (FALLBACK_LANGUAGE,),
-    as_of: date | None = None,
+    as_of: date,
     expand: Expand | None = None,
     max_depth: int = 5,
 ) -> Description:
-    """Describe `iri`: its facts (expanded by `expand`), labels and sources."""
+    """Describe `iri`: its facts (expanded by `expand`), labels and sources. `as_of` is the
+    day the description is read on (a graph.clock.Clock's today): sources older than two
+    years by then are stale."""
     facts = Facts()
     for quad in store.describe(iri):
         facts.add(quad)
-    description = Description(iri, tuple(languages), as_of or date.today(), facts)
+    description = Description(iri, tuple(languages), as_of, facts)
     if not facts.quads:
         return description
     _expand(store, facts, iri, expand, max_depth)

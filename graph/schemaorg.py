@@ -182,11 +182,9 @@ def _prerequisites(d: Description) -> list[dict[str, Any]]:
     return found
 
 
-def programme_jsonld(
-    d: Description, *, page_url: str | None = None, today: date | None = None
-) -> dict[str, Any]:
-    """The schema.org JSON-LD object of the programme `d` describes."""
-    today = today or date.today()
+def programme_jsonld(d: Description, *, today: date, page_url: str | None = None) -> dict[str, Any]:
+    """The schema.org JSON-LD object of the programme `d` describes; its application
+    deadline is the next one on `today` (else the latest)."""
     iri = d.iri
     data: dict[str, Any] = {
         "@context": CONTEXT,

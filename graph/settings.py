@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", str, "var", "Folder where the build publishes versions (store, dumps)."),
     Setting("base_iri", str, DATA_BASE, "Base of the data IRIs; /id/... paths map onto it."),
     Setting("public_url", str, "", "Public root URL of the site; empty means the request's own."),
+    Setting(
+        "today",
+        date,
+        None,
+        "The day pages are rendered as of (YYYY-MM-DD): passed deadlines, the next deadline, "
+        "out-of-date sources. Unset: the machine's date.",
+    ),
     Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
     Setting(
         "store_in_memory",
@@ -76,6 +85,10 @@ class SettingsError(ProspectusError):
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    if setting.default is None and value in (None, ""):
+        return None  # an optional setting left unset
+    if setting.type is date:
+        return _date(setting, value, origin)
     if setting.type is bool and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -96,6 +109,20 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             f"{origin}: setting {setting.name!r} must be {setting.type.__name__}, got {value!r}"
         )
     return value
+
+
+def _date(setting: Setting, value: Any, origin: str) -> date:
+    """A day: a TOML date, or text in the form YYYY-MM-DD."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise SettingsError(
+        f"{origin}: setting {setting.name!r} must be a date (YYYY-MM-DD), got {value!r}"
+    )
 
 
 class Settings(Mapping[str, Any]):
@@ -158,7 +185,7 @@ def load(
             parsed: Any = json.loads(raw)
         except ValueError:
             parsed = raw
-        if setting.type is str:
+        if setting.type in (str, date):
             parsed = raw
         values[setting.name] = _coerce(setting, parsed, PREFIX + setting.name.upper())
     for name, value in (overrides or {}).items():

@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from graph import clock as clock_module
 from graph import settings as settings_module
+from graph.clock import Clock
 from graph.settings import Settings
 
 from . import caching, errors
@@ -20,11 +22,17 @@ def create_app(
     *,
     overrides: Mapping[str, Any] | None = None,
     data_files: Sequence[Path] = (),
+    clock: Clock | None = None,
 ) -> Flask:
-    """Settings -> publication (store) -> blueprints -> error handlers."""
+    """Settings -> publication (store) -> blueprints -> error handlers.
+
+    `clock` decides which day the pages are rendered as of (graph/clock.py); by default the
+    `today` setting, or the machine's date when it is unset.
+    """
     settings = settings or settings_module.load(overrides)
     app = Flask(__name__)
     app.config["PROSPECTUS_SETTINGS"] = settings
+    app.extensions["prospectus.clock"] = clock or clock_module.from_settings(settings)
     app.extensions["prospectus"] = Publication(settings, data_files)
     from .views import BLUEPRINTS
 
@@ -37,3 +45,7 @@ def create_app(
 
 def publication(app: Flask) -> Publication:
     return app.extensions["prospectus"]
+
+
+def clock(app: Flask) -> Clock:
+    return app.extensions["prospectus.clock"]

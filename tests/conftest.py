@@ -3,6 +3,9 @@
 `live_server(...)` starts `prospectus serve` (gunicorn, a real socket) in a subprocess and
 waits until it answers; tests then talk to it with SPARQLWrapper, rdflib, requests or a
 browser. Everything binds 127.0.0.1 only.
+
+Every live server renders its pages as of the same fixed day (`TODAY`, the `today` setting)
+unless a test gives it another, so that no test depends on the date it runs on.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ SHARED = ROOT.parent / "shared"
 REF = SHARED / "ref"
 SEEDS = SHARED / "seeds"
 PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
+# The day live servers take as today: after the 1 July 2026 deadline of the page fixtures
+# and more than two years after their 2020 source.
+TODAY = "2026-09-01"
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +73,7 @@ def start_server(
     port = free_port()
     log = tmp / f"server-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTUS_")}
-    for name, value in (settings or {}).items():
+    for name, value in {"today": TODAY, **(settings or {})}.items():
         env["PROSPECTUS_" + name.upper()] = value
     cmd = [PROSPECTUS, "serve", "--host", "127.0.0.1", "--port", str(port)]
     for path in data_files:

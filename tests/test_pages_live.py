@@ -14,7 +14,7 @@ import requests
 
 from graph.iris import DATA_BASE
 
-from .conftest import LiveServer
+from .conftest import TODAY, LiveServer
 from .test_crawler import PageParser, parse_page
 
 pytestmark = pytest.mark.live
@@ -26,6 +26,14 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture(scope="module")
 def fixture_server(live_server_factory) -> LiveServer:  # noqa: ANN001
     return live_server_factory(data_files=(PAGES / "programme.trig",))
+
+
+@pytest.fixture(scope="module")
+def before_deadline_server(live_server_factory) -> LiveServer:  # noqa: ANN001
+    """The fixture page rendered as of the day before its 1 July 2026 deadline."""
+    return live_server_factory(
+        data_files=(PAGES / "programme.trig",), settings={"today": "2026-06-30"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +84,18 @@ def test_programme_key_facts(fixture_server: LiveServer) -> None:
     assert facts["Language of instruction"] == "English"
     assert facts["Start"] == "September"
     assert facts["Tuition fee"] == "€4,000 per year (for international applicants)"
-    assert facts["Application deadline"].startswith("1 July 2026")  # passed by now
+    assert TODAY > "2026-07-01", "the live servers' day is after the deadline"
+    assert facts["Application deadline"] == "1 July 2026 (passed)"
+    assert "Next application deadline" not in facts
     assert page.title.startswith("Erasmus Mundus Master of Science in Public Sector Innovation")
     assert page.html_lang == "en"
+
+
+def test_next_deadline_before_it_passes(before_deadline_server: LiveServer) -> None:
+    html, _page = get_page(before_deadline_server, "/doc/programme/ku-leuven/pioneer")
+    facts = key_facts(html)
+    assert facts["Next application deadline"] == "1 July 2026"
+    assert "Application deadline" not in facts
 
 
 def test_programme_sections(fixture_server: LiveServer) -> None:

@@ -81,7 +81,8 @@ def reader_languages() -> tuple[str, ...]:
 
 
 def today() -> date:
-    return date.today()
+    """The day pages are rendered as of: the app's clock (graph/clock.py)."""
+    return current_app.extensions["prospectus.clock"].today()
 
 
 def _split_extension(path: str) -> tuple[str, Format | None]:
