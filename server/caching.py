@@ -7,8 +7,11 @@ body in memory:
   newest `--data` file) and a strong `ETag` built from the version id and a digest of the
   representation, so every negotiated variant (format, language) has its own tag;
 - answers `304 Not Modified` to `If-None-Match` / `If-Modified-Since` that still match;
-- gzips the body when the client accepts gzip and the type is textual (`Vary:
-  Accept-Encoding`; the compressed variant gets its own ETag).
+- gzips the body when the client accepts gzip at least as much as no coding and the type is
+  textual (`Vary: Accept-Encoding`; the compressed variant gets its own ETag). Qualities
+  follow RFC 9110 §12.5.3: a coding's own entry wins over `*` (`gzip;q=0, *` refuses gzip),
+  identity is acceptable unless `identity;q=0` or `*;q=0` excludes it; when only gzip is
+  acceptable any body is gzipped, and when neither is the answer is 406.
 
 Responses that manage this themselves (files sent with send_file, streams) are left alone.
 """
@@ -20,6 +23,8 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, request
+
+from .errors import render_error
 
 MIN_COMPRESS_BYTES = 512
 COMPRESSIBLE = (
@@ -56,21 +61,43 @@ def dataset_stamp() -> tuple[str, datetime]:
     return f"files-{int(when.timestamp())}-{ident}", when
 
 
-def _accepts_gzip() -> bool:
-    for value, quality in request.accept_encodings:
-        if value.lower() in ("gzip", "*") and quality > 0:
-            return True
-    return False
+# Names of the gzip coding (RFC 9110 §8.4.1.3: "x-gzip" is the same coding).
+GZIP_NAMES = frozenset({"gzip", "x-gzip"})
+IDENTITY_NAMES = frozenset({"identity"})
+
+
+def coding_quality(names: frozenset[str], default: float) -> float:
+    """The quality the request's Accept-Encoding gives a coding named by `names`: its own
+    entry (the lowest, if repeated), else the `*` entry, else `default`. Read from
+    werkzeug's parsed header (RFC 9110 §12.5.3)."""
+    parsed = [(value.lower(), quality) for value, quality in request.accept_encodings]
+    own = [quality for value, quality in parsed if value in names]
+    if own:
+        return min(own)
+    star = [quality for value, quality in parsed if value == "*"]
+    return min(star) if star else default
+
+
+def accepted_codings() -> tuple[float, float]:
+    """(quality of gzip, quality of identity) for this request. Without an Accept-Encoding
+    header the client has no preference: identity only. Identity is acceptable unless
+    excluded (`identity;q=0`, or `*;q=0` without an identity entry)."""
+    if "Accept-Encoding" not in request.headers:
+        return 0.0, 1.0
+    return coding_quality(GZIP_NAMES, 0.0), coding_quality(IDENTITY_NAMES, 1.0)
 
 
 def _compressible(response: Response) -> bool:
     mimetype = response.mimetype or ""
     return (
-        "Content-Encoding" not in response.headers
+        _encodable(response)
         and mimetype.startswith(COMPRESSIBLE)
-        and response.content_length is not None
-        and response.content_length >= MIN_COMPRESS_BYTES
+        and response.content_length >= MIN_COMPRESS_BYTES  # type: ignore[operator]
     )
+
+
+def _encodable(response: Response) -> bool:
+    return "Content-Encoding" not in response.headers and response.content_length is not None
 
 
 def after_request(response: Response) -> Response:
@@ -79,7 +106,15 @@ def after_request(response: Response) -> Response:
     if response.direct_passthrough or response.is_streamed:
         return response
     body = response.get_data()
-    gzipped = _accepts_gzip() and _compressible(response)
+    gzip_q, identity_q = accepted_codings()
+    if gzip_q == 0 and identity_q == 0 and _encodable(response):
+        return _not_acceptable()
+    # Gzip when preferred (or tied); small or binary bodies only when identity is refused.
+    gzipped = (
+        gzip_q > 0
+        and gzip_q >= identity_q
+        and (_compressible(response) or (identity_q == 0 and _encodable(response)))
+    )
     if not response.headers.get("ETag"):
         version_id, when = dataset_stamp()
         digest = hashlib.sha256(body).hexdigest()[:16]
@@ -88,7 +123,7 @@ def after_request(response: Response) -> Response:
         if response.last_modified is None:
             response.last_modified = when
     response.headers.setdefault("Cache-Control", DEFAULT_CACHE_CONTROL)
-    if _compressible(response):
+    if gzipped or _compressible(response):
         response.vary.add("Accept-Encoding")
     response.make_conditional(request)
     if response.status_code == 304:
@@ -97,6 +132,19 @@ def after_request(response: Response) -> Response:
         response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _not_acceptable() -> Response:
+    """406 for a request that refuses both gzip and an uncoded body (`identity;q=0` or
+    `*;q=0` without a gzip entry), rendered by the one error renderer."""
+    answer = render_error(
+        406,
+        "Not acceptable",
+        "Accept-Encoding refuses every coding this answer is available in: gzip and "
+        "identity (no coding).",
+    )
+    answer.vary.add("Accept-Encoding")
+    return answer
 
 
 def install(app: Flask) -> None:
