@@ -34,13 +34,12 @@ def test_bundled_sources_conform() -> None:
     ("name", "line"),
     [("broken.ttl", 3), ("broken.jsonld", 4), ("broken.trig", 4)],
 )
-def test_unreadable_input_exits_2_naming_file_and_line(name: str, line: int | None) -> None:
+def test_unreadable_input_exits_2_naming_file_and_line(name: str, line: int) -> None:
     result = validate(DATA / name)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert name in result.stderr and "syntax error" in result.stderr
-    if line is not None:
-        assert f"{name}:{line}:" in result.stderr
+    assert f"{name}:{line}:" in result.stderr
 
 
 def test_missing_file_exits_2() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,14 @@ def publish_fixture(
     dataset: Dataset | None = None,
     writers: Sequence[publish.Writer] | None = None,
     retain: int = 5,
+    now: datetime | None = None,
 ) -> publish.Version:
     version, _new = publish.publish(
         data_dir,
         nquads(dataset if dataset is not None else fixture_dataset()),
         writers=DESCRIBED if writers is None else writers,
         retain=retain,
+        now=now,
     )
     return version
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,16 @@ DATASET = URIRef(BASE + "dataset/prospectus")
 ADDRESS = URIRef(BASE + "org/example-university/address")
 
 
+FIRST_PUBLISHED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+SECOND_PUBLISHED = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
+
+
 @pytest.fixture
 def published(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
+    # Published at two different times, so that what comes from which version shows.
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir)
-    second = publish_fixture(data_dir, without_address())
+    first = publish_fixture(data_dir, now=FIRST_PUBLISHED)
+    second = publish_fixture(data_dir, without_address(), now=SECOND_PUBLISHED)
     return data_dir, first, second
 
 
@@ -254,8 +260,9 @@ def test_sitemap_lists_resource_pages_with_last_modification(published) -> None:
     programme = "https://p.example.org/doc/programme/example/msc-example"
     university = "https://p.example.org/doc/org/example-university"
     # The university's description changed (its address went), the programme's did not.
-    assert entries[programme].startswith(first.created.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert entries[university].startswith(second.created.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert first.created == FIRST_PUBLISHED and second.created == SECOND_PUBLISHED
+    assert entries[programme] == "2026-03-01T09:00:00+00:00"
+    assert entries[university] == "2026-03-02T17:30:00+00:00"
     assert "https://p.example.org/doc/org/example-university/address" not in entries
 
 

@@ -47,10 +47,7 @@ def shapes() -> Graph:
 @cache
 def ontology() -> Graph:
     graph = Graph()
-    if paths.ONTOLOGY_FILE.exists():
-        graph.parse(paths.ONTOLOGY_FILE, format="turtle")
-    else:
-        graph.parse(data=STAND_IN_ONTOLOGY, format="turtle")
+    graph.parse(paths.ONTOLOGY_FILE, format="turtle")
     return graph
 
 
@@ -58,121 +55,10 @@ def ontology() -> Graph:
 def vocabularies() -> Graph:
     graph = Graph()
     files = sorted(paths.VOCAB_DIR.glob("*.ttl"))
+    assert files, f"no vocabularies in {paths.VOCAB_DIR}"
     for path in files:
         graph.parse(path, format="turtle")
-    if not files:
-        graph.parse(data=STAND_IN_VOCABULARIES, format="turtle")
     return graph
-
-
-# Until ontology/ and ontology/vocab/ are written, the axioms and concepts of docs/model.md
-# that the shapes rely on stand in for them. Once the files exist they are used instead.
-_PREFIXES = """
-@prefix pro: <https://w3id.org/prospectus/ontology#> .
-@prefix vocab: <https://w3id.org/prospectus/vocab/> .
-@prefix elm: <http://data.europa.eu/snb/model/elm/> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix eu: <http://publications.europa.eu/resource/authority/> .
-@prefix authority: <http://publications.europa.eu/resource/authority/> .
-@prefix snb: <http://data.europa.eu/snb/> .
-"""
-STAND_IN_ONTOLOGY = (
-    _PREFIXES
-    + """
-pro:DegreeRequirement rdfs:subClassOf pro:AdmissionRequirement .
-pro:ExperienceRequirement rdfs:subClassOf pro:AdmissionRequirement .
-pro:LanguageRequirement rdfs:subClassOf pro:AdmissionRequirement .
-pro:ThesisTrack rdfs:subClassOf pro:ProgrammeComponent .
-pro:Consortium rdfs:subClassOf org:Organization .
-pro:StudyPortal rdfs:subClassOf org:Organization .
-"""
-)
-STAND_IN_VOCABULARIES = (
-    _PREFIXES
-    + r"""
-vocab:language-test a skos:ConceptScheme .
-vocab:score-scale a skos:ConceptScheme .
-vocab:applicant-group a skos:ConceptScheme .
-vocab:jurisdiction a skos:ConceptScheme .
-vocab:teaching-method a skos:ConceptScheme .
-vocab:quality-flag a skos:ConceptScheme .
-vocab:programme-kind a skos:ConceptScheme .
-vocab:subject-area\/topuniversities a skos:ConceptScheme .
-vocab:language-test\/ielts a skos:Concept ; skos:inScheme vocab:language-test ;
-    skos:prefLabel "IELTS Academic"@en ; pro:scoreScale vocab:score-scale\/ielts-band .
-vocab:language-test\/toefl-ibt a skos:Concept ; skos:inScheme vocab:language-test ;
-    skos:prefLabel "TOEFL iBT"@en ; pro:scoreScale vocab:score-scale\/toefl-ibt-total ;
-    pro:componentScoreScale vocab:score-scale\/toefl-ibt-section .
-vocab:language-test\/cambridge-c1-advanced a skos:Concept ; skos:inScheme vocab:language-test ;
-    skos:prefLabel "Cambridge C1 Advanced"@en ;
-    pro:scoreScale vocab:score-scale\/cambridge-english-scale .
-vocab:language-test\/cambridge-c2-proficiency a skos:Concept ;
-    skos:inScheme vocab:language-test ; skos:prefLabel "Cambridge C2 Proficiency"@en ;
-    pro:scoreScale vocab:score-scale\/cambridge-english-scale .
-vocab:score-scale\/ielts-band a skos:Concept ; skos:inScheme vocab:score-scale ;
-    skos:prefLabel "IELTS band score"@en ;
-    pro:scaleMinimum 0.0 ; pro:scaleMaximum 9.0 ; pro:scaleStep 0.5 .
-vocab:score-scale\/toefl-ibt-total a skos:Concept ; skos:inScheme vocab:score-scale ;
-    skos:prefLabel "TOEFL iBT total score"@en ;
-    pro:scaleMinimum 0 ; pro:scaleMaximum 120 ; pro:scaleStep 1 .
-vocab:score-scale\/toefl-ibt-section a skos:Concept ; skos:inScheme vocab:score-scale ;
-    skos:prefLabel "TOEFL iBT section score"@en ;
-    pro:scaleMinimum 0 ; pro:scaleMaximum 30 ; pro:scaleStep 1 .
-vocab:score-scale\/cambridge-english-scale a skos:Concept ; skos:inScheme vocab:score-scale ;
-    skos:prefLabel "Cambridge English Scale"@en ;
-    pro:scaleMinimum 80 ; pro:scaleMaximum 230 ; pro:scaleStep 1 .
-vocab:applicant-group\/international a skos:Concept ; skos:inScheme vocab:applicant-group ;
-    skos:prefLabel "international students"@en .
-vocab:applicant-group\/united-states a skos:Concept ; skos:inScheme vocab:applicant-group ;
-    skos:prefLabel "students from the United States"@en .
-vocab:applicant-group\/flemish-community-degree a skos:Concept ;
-    skos:inScheme vocab:applicant-group ;
-    skos:prefLabel "holders of a degree from a Flemish Community institution"@en .
-vocab:jurisdiction\/flemish-community a skos:Concept ; skos:inScheme vocab:jurisdiction ;
-    skos:prefLabel "Flemish Community"@en .
-vocab:teaching-method\/case-studies a skos:Concept ;
-    skos:inScheme vocab:teaching-method ; skos:prefLabel "case studies"@en .
-vocab:quality-flag\/page-slip a skos:Concept ; skos:inScheme vocab:quality-flag ;
-    skos:prefLabel "slip on the page"@en .
-vocab:quality-flag\/stale-text a skos:Concept ; skos:inScheme vocab:quality-flag ;
-    skos:prefLabel "stale text"@en .
-vocab:programme-kind\/joint-master a skos:Concept ; skos:inScheme vocab:programme-kind ;
-    skos:prefLabel "joint master"@en .
-vocab:programme-kind\/master-specialisation a skos:Concept ;
-    skos:inScheme vocab:programme-kind ; skos:prefLabel "master specialisation"@en .
-vocab:subject-area\/topuniversities\/public-policy a skos:Concept ;
-    skos:inScheme vocab:subject-area\/topuniversities ; skos:prefLabel "Public Policy"@en .
-snb:eqf\/6 a skos:Concept ; skos:inScheme snb:eqf\/25831c2 ; skos:prefLabel "Level 6"@en .
-snb:eqf\/7 a skos:Concept ; skos:inScheme snb:eqf\/25831c2 ; skos:prefLabel "Level 7"@en .
-snb:isced-f\/0688 a skos:Concept ; skos:inScheme snb:isced-f\/25831c2 ;
-    skos:prefLabel "Inter-disciplinary programmes and qualifications involving ICTs"@en .
-snb:isced-f\/0413 a skos:Concept ; skos:inScheme snb:isced-f\/25831c2 ;
-    skos:prefLabel "Management and administration"@en .
-snb:education-credit\/6fcec5c5af a skos:Concept ;
-    skos:inScheme snb:education-credit\/25831c2 ; skos:prefLabel "ECTS"@en .
-snb:learning-assessment\/9191af2ed9 a skos:Concept ;
-    skos:inScheme snb:learning-assessment\/25831c2 ; skos:prefLabel "Presential"@en .
-snb:learning-schedule\/72a0ab92fa a skos:Concept ;
-    skos:inScheme snb:learning-schedule\/25831c2 ; skos:prefLabel "Full time"@en .
-snb:learning-opportunity\/0f7dac46ca a skos:Concept ;
-    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Programme module"@en .
-snb:learning-opportunity\/b2434ca358 a skos:Concept ;
-    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Thesis"@en .
-snb:learning-opportunity\/77b99de990 a skos:Concept ;
-    skos:inScheme snb:learning-opportunity\/25831c2 ; skos:prefLabel "Internship"@en .
-eu:language\/ENG a skos:Concept ; skos:inScheme authority:language ;
-    skos:prefLabel "English"@en .
-eu:currency\/EUR a skos:Concept ; skos:inScheme authority:currency ;
-    skos:prefLabel "Euro"@en .
-"""
-)
-_COUNTRIES = ("BEL", "DEU", "EST", "NLD", "AUS", "CAN", "IRL", "NZL", "GBR", "USA")
-STAND_IN_VOCABULARIES += "".join(
-    f"eu:country\\/{c} a skos:Concept ; skos:inScheme authority:country .\n" for c in _COUNTRIES
-)
 
 
 @dataclass(frozen=True)
