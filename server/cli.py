@@ -93,18 +93,26 @@ def _print_report(report) -> None:  # noqa: ANN001
     "--sources",
     "sources_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Read the source files from this folder instead of graph/sources/.",
+    help="Read the source files from this folder instead of graph/sources/ "
+    "(*.ttl, *.trig, *.nq; anything else is refused).",
 )
 @reference_shapes_option
 @click.pass_context
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
-    """Parse, validate and publish the bundled graph."""
+    """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
+    from graph import paths
     from graph.build import build as run_build
-    from graph.load import source_paths
+    from graph.load import scan_sources
 
-    files = source_paths(sources_dir) if sources_dir else None
-    result = run_build(_settings(ctx), source_files=files)
+    folder = scan_sources(sources_dir if sources_dir is not None else paths.SOURCES_DIR)
+    not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"
+    click.echo(
+        f"sources: {len(folder.files)} file(s) in {folder.path}"
+        + (not_read if folder.not_read else ""),
+        err=True,
+    )
+    result = run_build(_settings(ctx), source_files=folder.files)
     _print_report(result.report)
     if result.published:
         click.echo(f"ELM export: {_checked_note(_settings(ctx), 'ELM')}", err=True)
