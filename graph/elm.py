@@ -696,13 +696,17 @@ def serialize(graph: Graph, base_iri: str, fmt: str = "turtle") -> bytes:
 
 
 def read_union(version_dir: Path) -> Graph:
-    """The union of a version's graphs as one rdflib graph."""
+    """The union of a version's graphs as one rdflib graph, literals as the sources wrote
+    them (rdflib would otherwise rewrite "P24M"^^xsd:duration as "P2Y" while parsing)."""
     import pyoxigraph as ox
+
+    from .load import literals_as_written
 
     dataset = dump.read_version(version_dir)
     graph = Graph()
     text = ox.serialize(dump.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES)
-    graph.parse(data=text.decode("utf-8"), format="nt")
+    with literals_as_written():
+        graph.parse(data=text.decode("utf-8"), format="nt")
     return graph
 
 

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from graph import elm, publish
-from graph.iris import ELM, SCHEMA
+from graph.iris import ELM, PRO, SCHEMA
 from tests.conftest import PROSPECTUS, REF, ROOT
 from tests.test_dumps import publish_fixture
 
@@ -313,3 +313,31 @@ def test_a_reference_folder_lacking_files_is_named(built_data_dir: Path, tmp_pat
     assert "reference_shapes_dir" in result.stderr
     assert "elm/LOQ-constraints-mdr.ttl" in result.stderr and "elm/ELM.ttl" in result.stderr
     assert "elm/LOQ-constraints.ttl," not in result.stderr, "only the missing files are named"
+
+
+# --- the export carries the sources' literals as written ---------------------------------------
+
+
+def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir: Path) -> None:
+    from graph.build import read_release
+    from graph.load import literals_as_written
+    from graph.validate import union
+    from tests.test_dumps import term
+
+    with literals_as_written():
+        sources = union(read_release().dataset)
+        export = Graph().parse(
+            publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE, format="turtle"
+        )
+    copied = 0
+    for s, p, o in export:
+        if isinstance(o, Literal) and isinstance(s, URIRef) and (s, p, None) in sources:
+            assert term(o) in {term(v) for v in sources.objects(s, p)}, (s, p, o)
+            copied += 1
+    assert copied > 20
+    durations = {term(o) for o in export.objects(PIONEER, ELM.duration)}
+    assert durations <= {term(o) for o in sources.objects(PIONEER, ELM.duration)}
+    assert all(t[1] in ("P24M", "P2Y") for t in durations)
+    fee = export.value(export.value(LEIDEN, ELM.priceDetail), ELM.amount)
+    stated = {term(o) for o in sources.objects(None, PRO.amount)}
+    assert term(export.value(fee, RDF.value)) in stated, "the fee as the page gave it"
