@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
-from . import load, order, paths, publish
+from . import load, order, paths, publish, reference
 from .iris import DATA_BASE
 from .settings import Settings
 from .store.oxigraph import create_on_disk
@@ -107,11 +107,17 @@ def nquads_lines(dataset: Dataset) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def default_writers() -> list[publish.Writer]:
-    """What a version holds besides its store: dumps, dataset description, change record."""
+def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
+    """What a version holds besides its store: dumps, dataset description, change record,
+    ELM export (checked against the official shapes in `reference_dir` when given)."""
     from . import changes, dump, elm, metadata
 
-    return [dump.write_dumps, metadata.write_statistics, changes.write_changes, elm.write_elm]
+    return [
+        dump.write_dumps,
+        metadata.write_statistics,
+        changes.write_changes,
+        elm.elm_writer(reference_dir),
+    ]
 
 
 def build(
@@ -127,7 +133,11 @@ def build(
     version, published = publish.publish(
         settings.data_path,
         nquads_lines(dataset),
-        writers=default_writers() if writers is None else writers,
+        writers=(
+            default_writers(reference.folder(settings.reference_shapes_dir))
+            if writers is None
+            else writers
+        ),
         store_loader=create_on_disk,
         retain=settings.retain_versions,
     )

@@ -6,7 +6,9 @@ Turtle https://www.w3.org/TR/turtle/ and JSON-LD https://www.w3.org/TR/json-ld11
 (named graphs kept).
 
 How the bytes are fixed:
-- literals are those the default store (Oxigraph) serves, so dumps and SPARQL agree;
+- every term is the one the sources wrote: literals keep their lexical form ("P24M" stays
+  "P24M", "120.0" stays "120.0"), never the canonical form a store would give them
+  (docs/sparql.md lists the forms the SPARQL endpoint returns);
 - blank nodes are relabelled with RDF Dataset Canonicalization (RDFC-1.0,
   https://www.w3.org/TR/rdf-canon/), so a re-parsed graph gets the same labels;
 - lines (N-Triples, N-Quads) and statements (Turtle, JSON-LD) are sorted by code point;
@@ -85,18 +87,16 @@ def _gzip(data: bytes) -> bytes:
 
 
 def canonical_dataset(nquads: bytes) -> ox.Dataset:
-    """Parse N-Quads as the default store serves them, and relabel blank nodes (RDFC-1.0).
+    """Parse a version's N-Quads and relabel blank nodes (RDFC-1.0), terms as written.
 
-    The quads pass through an Oxigraph store, which writes literals of XSD numeric, boolean
-    and date types in canonical form ("120.0"^^xsd:decimal -> "120"): the dumps then hold
-    the very terms the SPARQL endpoint returns.
+    The quads are parsed into an in-memory `pyoxigraph.Dataset`, never a `Store`: a store
+    keeps literals of XSD numeric, boolean, date and duration types as values and gives them
+    back in canonical form ("P24M"^^xsd:duration -> "P2Y"), which is not what the sources say.
     """
-    store = ox.Store()
     try:
-        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        dataset = ox.Dataset(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     except SyntaxError as exc:
         raise PublishError(f"the version's N-Quads do not parse: {exc}") from None
-    dataset = ox.Dataset(store.quads_for_pattern(None, None, None, None))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return dataset
 

@@ -2,7 +2,9 @@
 
 ELM: http://data.europa.eu/snb/model/elm/ ; profile checked: Learning Opportunities and
 Qualifications (LOQ 1.1, the shapes of the Qualification Dataset Register) and the European
-Digital Credentials generic shapes (EDC), all from ../shared/ref/elm/ (see its SOURCE.md).
+Digital Credentials generic shapes (EDC), read from the folder the `reference_shapes_dir`
+setting names (graph/reference.py); without it the export is written unchecked and the
+commands say so. The tests check every export against the official files.
 
 The projection is generated from the canonical graph and holds ELM triples only (the LOQ
 shapes are closed). The mapping, per programme P (a pro:StudyProgramme):
@@ -47,14 +49,13 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from . import dump, iris, paths
+from . import dump, iris, reference
 from .describe import MONTHS
 from .errors import PublishError
 from .iris import ADMS, ELM, EU_COUNTRY, PRO, SCHEMA
 from .validate import Report
 
 ROV = Namespace("http://www.w3.org/ns/regorg#")
-ELM_DIR = paths.REF_DIR / "elm"
 ELM_FILE = "elm.ttl"
 LANGUAGE_SCHEME = URIRef("http://publications.europa.eu/resource/authority/language")
 
@@ -613,22 +614,13 @@ def _patch_patterns(shapes: Graph) -> int:
     return changed
 
 
-@lru_cache(maxsize=8)
-def _read(name: str) -> Graph:
-    """A file of ../shared/ref/elm/, parsed once (callers must not modify it)."""
-    from .load import parse_into
-
-    graph = Graph()
-    parse_into(graph, ELM_DIR / name)
-    return graph
-
-
-@lru_cache(maxsize=1)
-def loq_shapes() -> Graph:
-    """LOQ-constraints.ttl + LOQ-constraints-mdr.ttl, patched to load in pySHACL."""
+@lru_cache(maxsize=4)
+def loq_shapes(root: Path) -> Graph:
+    """LOQ-constraints.ttl + LOQ-constraints-mdr.ttl of the reference folder `root`, patched
+    to load in pySHACL."""
     shapes = Graph()
-    shapes += _read("LOQ-constraints.ttl")
-    shapes += _read("LOQ-constraints-mdr.ttl")
+    shapes += reference.read(root, "elm/LOQ-constraints.ttl")
+    shapes += reference.read(root, "elm/LOQ-constraints-mdr.ttl")
     _patch_patterns(shapes)
     return shapes
 
@@ -651,20 +643,21 @@ def _align_amount_value(shapes: Graph) -> int:
     return changed
 
 
-@lru_cache(maxsize=1)
-def edc_shapes() -> Graph:
+@lru_cache(maxsize=4)
+def edc_shapes(root: Path) -> Graph:
     """EDC-generic-full.ttl (controlled vocabularies) + EDC-generic-no-cv.ttl (structure),
     which the full file owl:imports; pySHACL does not follow imports, so both are read."""
     shapes = Graph()
-    shapes += _read("EDC-generic-no-cv.ttl")
-    shapes += _read("EDC-generic-full.ttl")
+    shapes += reference.read(root, "elm/EDC-generic-no-cv.ttl")
+    shapes += reference.read(root, "elm/EDC-generic-full.ttl")
     _patch_patterns(shapes)
     _align_amount_value(shapes)
     return shapes
 
 
-def check(graph: Graph) -> Report:
-    """Validate an ELM projection against LOQ (+ its vocabulary constraints) and EDC.
+def check(graph: Graph, root: Path) -> Report:
+    """Validate an ELM projection against LOQ (+ its vocabulary constraints) and EDC, read
+    from the reference folder `root` (graph/reference.py).
 
     LOQ runs without an ontology: with ELM.ttl as ont_graph its rdfs:subClassOf triples make
     the closed super-class shapes (Agent, LearningAchievementSpecification) reject their
@@ -673,9 +666,12 @@ def check(graph: Graph) -> Report:
     """
     from .metadata import run_shapes
 
+    reference.require(root, reference.ELM_FILES)
     report = Report()
-    report.results.extend(run_shapes(graph, loq_shapes()).results)
-    report.results.extend(run_shapes(graph, edc_shapes(), _read("ELM.ttl")).results)
+    report.results.extend(run_shapes(graph, loq_shapes(root)).results)
+    report.results.extend(
+        run_shapes(graph, edc_shapes(root), reference.read(root, "elm/ELM.ttl")).results
+    )
     return report
 
 
@@ -700,48 +696,64 @@ def serialize(graph: Graph, base_iri: str, fmt: str = "turtle") -> bytes:
 
 
 def read_union(version_dir: Path) -> Graph:
-    """The union of a version's graphs as one rdflib graph."""
+    """The union of a version's graphs as one rdflib graph, literals as the sources wrote
+    them (rdflib would otherwise rewrite "P24M"^^xsd:duration as "P2Y" while parsing)."""
     import pyoxigraph as ox
+
+    from .load import literals_as_written
 
     dataset = dump.read_version(version_dir)
     graph = Graph()
     text = ox.serialize(dump.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES)
-    graph.parse(data=text.decode("utf-8"), format="nt")
+    with literals_as_written():
+        graph.parse(data=text.decode("utf-8"), format="nt")
     return graph
 
 
-def write_elm(staging: Path, manifest: dict[str, Any], previous: Any = None) -> None:
-    """Writer: dumps/elm.ttl, validated; a projection that does not conform stops the build."""
-    base_iri = manifest.get("base_iri") or iris.DATA_BASE
-    data = read_union(staging)
-    projection = project(data, page_url(default_site_url(base_iri), base_iri))
-    report = check(projection.graph)
-    if report.violations:
-        first = "\n\n".join(v.render() for v in report.violations[:5])
-        raise PublishError(
-            f"the ELM export does not conform to the ELM shapes "
-            f"({len(report.violations)} violations):\n{first}"
+def elm_writer(root: Path | None) -> Callable[[Path, dict[str, Any], Any], None]:
+    """A writer (graph.publish.Writer) of dumps/elm.ttl. With a reference folder `root`
+    (graph/reference.py) the projection is checked against the official ELM shapes and one
+    that does not conform stops the build; without one it is written unchecked, and the
+    manifest says which (`elm.checked`)."""
+
+    def write_elm(staging: Path, manifest: dict[str, Any], previous: Any = None) -> None:
+        base_iri = manifest.get("base_iri") or iris.DATA_BASE
+        data = read_union(staging)
+        projection = project(data, page_url(default_site_url(base_iri), base_iri))
+        if root is not None:
+            report = check(projection.graph, root)
+            if report.violations:
+                first = "\n\n".join(v.render() for v in report.violations[:5])
+                raise PublishError(
+                    f"the ELM export does not conform to the ELM shapes "
+                    f"({len(report.violations)} violations):\n{first}"
+                )
+        out = staging / dump.DUMP_DIR
+        out.mkdir(exist_ok=True)
+        (out / ELM_FILE).write_bytes(serialize(projection.graph, base_iri))
+        dump.add_dump(
+            staging,
+            manifest,
+            {
+                "file": ELM_FILE,
+                "format": "turtle",
+                "media_type": "text/turtle",
+                "compression": None,
+                "dataset": "elm",
+                "label": "European Learning Model 3 (Turtle)",
+                "statements": len(projection.graph),
+            },
         )
-    out = staging / dump.DUMP_DIR
-    out.mkdir(exist_ok=True)
-    (out / ELM_FILE).write_bytes(serialize(projection.graph, base_iri))
-    dump.add_dump(
-        staging,
-        manifest,
-        {
-            "file": ELM_FILE,
-            "format": "turtle",
-            "media_type": "text/turtle",
-            "compression": None,
-            "dataset": "elm",
-            "label": "European Learning Model 3 (Turtle)",
-            "statements": len(projection.graph),
-        },
-    )
-    manifest["elm"] = {
-        "programmes": [str(p) for p in projection.programmes],
-        "skipped": {str(p): why for p, why in projection.skipped.items()},
-    }
+        manifest["elm"] = {
+            "programmes": [str(p) for p in projection.programmes],
+            "skipped": {str(p): why for p, why in projection.skipped.items()},
+            "checked": root is not None,
+        }
+
+    return write_elm
+
+
+write_elm = elm_writer(None)  # the export without the official shapes' check
 
 
 # --- `prospectus export elm` -----------------------------------------------------------------
@@ -753,14 +765,16 @@ EXPORT_FORMATS = ("turtle", "jsonld", "ntriples")
 class Export:
     data: bytes
     projection: Projection
-    report: Report | None
+    report: Report | None  # None: not checked against the official shapes
     source: str  # what was projected: a version id, or "sources"
 
 
 def export(
     settings: Any, *, fmt: str = "turtle", from_sources: bool = False, validate: bool = True
 ) -> Export:
-    """The ELM export of the published version (or, if none / asked, of the bundled sources).
+    """The ELM export of the published version (or, if none / asked, of the bundled sources),
+    checked against the official shapes when `validate` and the `reference_shapes_dir`
+    setting names them (`report` is None when it was not checked).
 
     Homepages are resource pages under the `public_url` setting, or, when it is empty, under
     the site the `base_iri` setting implies ('…/id/' -> '…').
@@ -782,5 +796,6 @@ def export(
         source = "sources"
     site_url = settings.public_url or default_site_url(base_iri)
     projection = project(data, page_url(site_url, base_iri))
-    report = check(projection.graph) if validate else None
+    root = reference.folder(settings.reference_shapes_dir) if validate else None
+    report = check(projection.graph, root) if root is not None else None
     return Export(serialize(projection.graph, base_iri, fmt), projection, report, source)

@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from . import dump, iris, paths
+from . import dump, iris, reference
 from .iris import (
     ADMS,
     DCAT,
@@ -627,12 +627,13 @@ def describe(current: Version, versions: list[Version], site: Site) -> Graph:
 
 # --- DCAT-AP 3 validation -------------------------------------------------------------------
 
-DCAT_AP_FILES = ("dcat-ap-SHACL.ttl", "shapes.ttl", "range.ttl", "mdr-vocabularies.shape.ttl")
+DCAT_AP_FILES = tuple(f for f in reference.DCAT_AP_FILES if f.startswith("dcat-ap/"))
 
 
-@lru_cache(maxsize=1)
-def dcat_ap_shapes() -> tuple[Graph, ...]:
-    """The official DCAT-AP 3.0.1 shapes of ../shared/ref/dcat-ap/, one graph per file.
+@lru_cache(maxsize=4)
+def dcat_ap_shapes(root: Path) -> tuple[Graph, ...]:
+    """The official DCAT-AP 3.0.1 shapes of the reference folder `root` (graph/reference.py),
+    one graph per file.
 
     The files are run one by one: merged, their blank-node and template shapes collide.
     Patch, in memory: dcat-ap-SHACL.ttl lists two property shapes of DataServiceShape
@@ -643,12 +644,10 @@ def dcat_ap_shapes() -> tuple[Graph, ...]:
     """
     from rdflib.namespace import SH
 
-    from .load import parse_into
-
     graphs = []
     for name in DCAT_AP_FILES:
         shapes = Graph()
-        parse_into(shapes, paths.REF_DIR / "dcat-ap" / name)
+        shapes += reference.read(root, name)
         for shape, prop in list(shapes.subject_objects(SH.property)):
             if (prop, SH.path, None) not in shapes:
                 shapes.remove((shape, SH.property, prop))
@@ -692,18 +691,46 @@ def run_shapes(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Rep
     return Report(results)
 
 
-@lru_cache(maxsize=1)
-def dcat_ontology() -> Graph:
-    from .load import parse_into
-
-    dcat = Graph()
-    parse_into(dcat, paths.REF_DIR / "dcat" / "dcat3.ttl")
-    return dcat
-
-
-def check_dcat_ap(description: Graph) -> Report:
-    """Validate a description against every DCAT-AP 3 shapes file (DCAT 3 as ontology)."""
+def check_dcat_ap(description: Graph, root: Path) -> Report:
+    """Validate a description against every DCAT-AP 3 shapes file of the reference folder
+    `root`, with its DCAT 3 ontology (dcat/dcat3.ttl)."""
+    reference.require(root, reference.DCAT_AP_FILES)
+    ontology = reference.read(root, "dcat/dcat3.ttl")
     report = Report()
-    for shapes in dcat_ap_shapes():
-        report.results.extend(run_shapes(description, shapes, dcat_ontology()).results)
+    for shapes in dcat_ap_shapes(root):
+        report.results.extend(run_shapes(description, shapes, ontology).results)
     return report
+
+
+# --- `prospectus export dataset` ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DescriptionExport:
+    data: bytes
+    version: str
+    report: Report | None  # None: not checked against the official DCAT-AP shapes
+
+
+def export_description(settings: Any, *, fmt: str = "turtle") -> DescriptionExport:
+    """The description of the published versions, as /.well-known/void serves it for the
+    site at `public_url` (or, when it is empty, the site `base_iri` implies), checked
+    against DCAT-AP 3 when the `reference_shapes_dir` setting names the official shapes."""
+    from . import formats, publish
+    from .elm import default_site_url
+    from .errors import ProspectusError
+
+    serializer = formats.BY_NAME[fmt].rdflib if fmt in formats.BY_NAME else None
+    if serializer is None:
+        raise ProspectusError(f"the dataset description cannot be written as {fmt!r}")
+    current = publish.current(settings.data_path)
+    if current is None:
+        raise ProspectusError(
+            f"nothing is published in {settings.data_path} yet: run `prospectus build`"
+        )
+    site = Site(settings.base_iri, (settings.public_url or default_site_url(settings.base_iri)))
+    graph = describe(current, publish.versions(settings.data_path), site)
+    root = reference.folder(settings.reference_shapes_dir)
+    report = check_dcat_ap(graph, root) if root is not None else None
+    data = graph.serialize(format=serializer, encoding="utf-8")
+    return DescriptionExport(data, current.id, report)

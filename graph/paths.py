@@ -1,4 +1,9 @@
-"""Where the project's data files live, relative to the checkout."""
+"""Where the project's data files live, relative to the checkout.
+
+Everything the product reads at run time is inside the checkout. The reference material of
+the project's workspace (official shapes, captured pages) is not: the tests read it, and a
+user may point the `reference_shapes_dir` setting at official shapes (graph/reference.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,3 @@ VOCAB_DIR = ONTOLOGY_DIR / "vocab"
 SHAPES_DIR = ROOT / "shapes"
 SHAPES_FILE = SHAPES_DIR / "prospectus-shapes.ttl"
 SOURCES_DIR = ROOT / "graph" / "sources"
-# The shared reference material (official shapes, seeds) sits beside the checkout.
-SHARED_DIR = ROOT.parent / "shared"
-SEEDS_DIR = SHARED_DIR / "seeds"
-REF_DIR = SHARED_DIR / "ref"

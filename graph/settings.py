@@ -66,6 +66,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Endpoints that SERVICE and FROM may reach; empty means none (no outbound requests).",
     ),
     Setting("retain_versions", int, 5, "Published versions kept on disk (older dumps removed)."),
+    Setting(
+        "reference_shapes_dir",
+        str,
+        "",
+        "Folder of the official ELM (LOQ, EDC) and DCAT-AP shapes; when set, the build and "
+        "the exports are checked against them. Empty: those checks are skipped and said so.",
+    ),
     Setting("workers", int, 2, "WSGI worker processes started by `prospectus serve`."),
     Setting("threads", int, 4, "Threads per WSGI worker."),
     Setting(

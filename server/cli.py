@@ -56,6 +56,30 @@ def cli(ctx: click.Context, pairs: tuple[str, ...]) -> None:
     ctx.obj = {"settings": settings_module.load(overrides)}
 
 
+def _use_reference_shapes(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.obj["settings"] = ctx.obj["settings"].replace(reference_shapes_dir=str(value))
+
+
+reference_shapes_option = click.option(
+    "--reference-shapes",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    expose_value=False,
+    callback=_use_reference_shapes,
+    help="Folder of the official ELM and DCAT-AP shapes to check against "
+    "(the reference_shapes_dir setting; docs/harvesting.md).",
+)
+
+
+def _checked_note(settings, what: str) -> str:  # noqa: ANN001
+    from graph import reference
+
+    root = reference.folder(settings.reference_shapes_dir)
+    if root is None:
+        return reference.not_checked(what)
+    return f"conforms to the official {what} shapes in {root}"
+
+
 def _print_report(report) -> None:  # noqa: ANN001
     for result in report.warnings:
         click.echo(result.render(), err=True)
@@ -69,18 +93,29 @@ def _print_report(report) -> None:  # noqa: ANN001
     "--sources",
     "sources_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Read the source files from this folder instead of graph/sources/.",
+    help="Read the source files from this folder instead of graph/sources/ "
+    "(*.ttl, *.trig, *.nq; anything else is refused).",
 )
+@reference_shapes_option
 @click.pass_context
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
-    """Parse, validate and publish the bundled graph."""
+    """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
+    from graph import paths
     from graph.build import build as run_build
-    from graph.load import source_paths
+    from graph.load import scan_sources
 
-    files = source_paths(sources_dir) if sources_dir else None
-    result = run_build(_settings(ctx), source_files=files)
+    folder = scan_sources(sources_dir if sources_dir is not None else paths.SOURCES_DIR)
+    not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"
+    click.echo(
+        f"sources: {len(folder.files)} file(s) in {folder.path}"
+        + (not_read if folder.not_read else ""),
+        err=True,
+    )
+    result = run_build(_settings(ctx), source_files=folder.files)
     _print_report(result.report)
+    if result.published:
+        click.echo(f"ELM export: {_checked_note(_settings(ctx), 'ELM')}", err=True)
     what = "published" if result.published else "unchanged, still serving"
     click.echo(
         f"{what}: version {result.version.id} ({result.version.manifest['quads']} quads)"
@@ -166,7 +201,7 @@ def generate(programmes: int, seed: int, output: Path) -> None:
 
 @cli.group()
 def export() -> None:
-    """Write the graph in other models (European Learning Model)."""
+    """Write the graph in other models (European Learning Model) and its description."""
 
 
 @export.command("elm")
@@ -191,13 +226,14 @@ def export() -> None:
     help="Project the bundled sources instead of the published version.",
 )
 @click.option("--no-validate", is_flag=True, help="Skip the check against the ELM shapes.")
+@reference_shapes_option
 @click.pass_context
 @reports_errors
 def export_elm(
     ctx: click.Context, output: Path, fmt: str, from_sources: bool, no_validate: bool
 ) -> None:
     """Programmes as ELM 3 learning opportunities and qualifications, checked against the
-    LOQ and EDC shapes (exit 1 on a violation, nothing written)."""
+    official LOQ and EDC shapes when given (exit 1 on a violation, nothing written)."""
     from graph.elm import export as run_export
     from graph.errors import ValidationFailed
 
@@ -212,9 +248,52 @@ def export_elm(
         click.echo(result.data.decode("utf-8"), nl=False)
     else:
         output.write_bytes(result.data)
+    note = "not validated (--no-validate)" if no_validate else _checked_note(_settings(ctx), "ELM")
     click.echo(
         f"ELM export of {result.source}: {len(result.projection.programmes)} programme(s)"
         + ("" if str(output) == "-" else f" -> {output}")
-        + ("" if no_validate else ", conforms to the LOQ and EDC shapes"),
+        + f"; {note}",
+        err=True,
+    )
+
+
+@export.command("dataset")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="File to write; '-' is standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    default="turtle",
+    show_default=True,
+)
+@reference_shapes_option
+@click.pass_context
+@reports_errors
+def export_dataset(ctx: click.Context, output: Path, fmt: str) -> None:
+    """The VoID + DCAT-AP description of the published versions (what /.well-known/void
+    serves), checked against the official DCAT-AP 3 shapes when given (exit 1 on a
+    violation, nothing written)."""
+    from graph.errors import ValidationFailed
+    from graph.metadata import export_description
+
+    settings = _settings(ctx)
+    result = export_description(settings, fmt=fmt)
+    if result.report is not None and result.report.violations:
+        raise ValidationFailed(result.report.results)
+    if str(output) == "-":
+        click.echo(result.data.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(result.data)
+    click.echo(
+        f"dataset description of version {result.version}"
+        + ("" if str(output) == "-" else f" -> {output}")
+        + f"; {_checked_note(settings, 'DCAT-AP')}",
         err=True,
     )

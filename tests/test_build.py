@@ -6,6 +6,7 @@ fail, and picks up the next good build.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -13,16 +14,19 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from graph import publish
-from graph.iris import PRO
+from graph.iris import DATA_BASE, DCAT, PRO
 
 from .conftest import PROSPECTUS, ROOT
 
 LEIDEN = URIRef("https://w3id.org/prospectus/id/programme/leiden/ict-in-the-public-sector")
+DATASET = URIRef(DATA_BASE + "dataset/prospectus")
 TITLES = f"SELECT ?t WHERE {{ <{LEIDEN}> <{DCTERMS.title}> ?t }}"
 
 
@@ -157,3 +161,90 @@ def test_good_rebuild_is_served_without_restart(workspace) -> None:  # noqa: ANN
             time.sleep(0.3)
     finally:
         target.write_text(original, encoding="utf-8")
+
+
+# --- a sources folder with nothing to build ----------------------------------------------------
+
+
+def served_state(url: str) -> tuple[str, Graph]:
+    """The version the server says it serves, and the Leiden programme's document."""
+    void = requests.get(url + "/.well-known/void", headers={"Accept": "text/turtle"}, timeout=30)
+    assert void.status_code == 200
+    description = Graph().parse(data=void.text, format="turtle")
+    version = description.value(DATASET, DCAT.version)
+    assert version is not None
+    document = requests.get(
+        url + "/doc/" + str(LEIDEN)[len(DATA_BASE) :],
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
+    assert document.status_code == 200
+    return str(version), Graph().parse(data=document.text, format="nt")
+
+
+def nothing_to_build(folder: Path) -> None:
+    folder.mkdir()
+
+
+def only_documentation(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "README.md").write_text("# notes\n", encoding="utf-8")
+
+
+def only_a_compressed_dump(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "sources.nq.gz").write_bytes(gzip.compress(b""))
+
+
+def sources_beside_jsonld(folder: Path) -> None:
+    shutil.copytree(ROOT / "graph" / "sources", folder)
+    (folder / "extra.jsonld").write_text("{}", encoding="utf-8")
+
+
+def quads_outside_named_graphs(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "loose.nq").write_text(f'<{LEIDEN}> <{DCTERMS.title}> "ICT"@en .\n', encoding="utf-8")
+
+
+EMPTY_CASES = [
+    # (how the folder is made, fragments the message must hold besides the folder's name)
+    (nothing_to_build, ["no source file", "found: nothing", "*.ttl", "*.trig", "*.nq"]),
+    (only_documentation, ["no source file", "README.md"]),
+    (only_a_compressed_dump, ["sources.nq.gz", "not a source file kind"]),
+    (sources_beside_jsonld, ["extra.jsonld", "JSON-LD", "not a source file kind"]),
+    (quads_outside_named_graphs, ["loose.nq", "outside a named graph"]),
+    (None, ["does not exist"]),
+]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("make", "fragments"),
+    EMPTY_CASES,
+    ids=["empty", "readme-only", "nq-gz-only", "jsonld-beside", "default-graph-nq", "missing"],
+)
+def test_nothing_to_build_publishes_nothing_and_the_server_keeps_its_data(
+    workspace,  # noqa: ANN001
+    tmp_path: Path,
+    make,  # noqa: ANN001
+    fragments: list[str],
+) -> None:
+    _sources, data_dir, server = workspace
+    before = publish.current(data_dir)
+    published = [v.id for v in publish.versions(data_dir)]
+    served_before = served_state(server.url)
+    assert served_before[0] == before.id
+    folder = tmp_path / "bad-sources"
+    if make is not None:
+        make(folder)
+    result = run_build(data_dir, folder)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "bad-sources" in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+    assert publish.current(data_dir).id == before.id
+    assert [v.id for v in publish.versions(data_dir)] == published
+    version, document = served_state(server.url)
+    assert version == before.id, "the server still serves the previous version"
+    assert len(document) > 100 and isomorphic(document, served_before[1]), "and its data"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from graph import metadata, publish
 from graph.build import default_writers
 from graph.iris import DCAT, SPDX
+from tests.conftest import PROSPECTUS, REF, ROOT
 from tests.test_dumps import fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
@@ -30,7 +33,7 @@ def fixture_description(tmp_path_factory: pytest.TempPathFactory) -> Graph:
 
 
 def violations(graph: Graph) -> list[str]:
-    return [v.render() for v in metadata.check_dcat_ap(graph).violations]
+    return [v.render() for v in metadata.check_dcat_ap(graph, REF).violations]
 
 
 def test_description_conforms(fixture_description: Graph) -> None:
@@ -38,7 +41,7 @@ def test_description_conforms(fixture_description: Graph) -> None:
 
 
 def test_every_shapes_file_is_used() -> None:
-    shapes = metadata.dcat_ap_shapes()
+    shapes = metadata.dcat_ap_shapes(REF)
     assert len(shapes) == len(metadata.DCAT_AP_FILES) == 4
     sh = "http://www.w3.org/ns/shacl#"
     targets = set().union(*(set(g.objects(None, URIRef(sh + "targetClass"))) for g in shapes))
@@ -87,3 +90,40 @@ def test_bundled_description_conforms(built_data_dir: Path) -> None:
     graph = Graph().parse(data=response.data, format="turtle")
     assert (DATASET, RDF.type, DCAT.Dataset) in graph
     assert violations(graph) == []
+
+
+def export_dataset(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PROSPECTUS, "export", "dataset", *args],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_cli_export_checks_the_description_when_given_the_official_shapes(
+    built_data_dir: Path,
+) -> None:
+    result = export_dataset(built_data_dir, "--reference-shapes", str(REF))
+    assert result.returncode == 0, result.stderr
+    assert f"conforms to the official DCAT-AP shapes in {REF.resolve()}" in result.stderr
+    graph = Graph().parse(data=result.stdout, format="turtle")
+    assert (DATASET, RDF.type, DCAT.Dataset) in graph
+    assert violations(graph) == []
+
+
+def test_cli_export_without_the_official_shapes_says_it_did_not_check(
+    built_data_dir: Path,
+) -> None:
+    result = export_dataset(built_data_dir, "--format", "jsonld")
+    assert result.returncode == 0, result.stderr
+    assert "not checked against the official DCAT-AP shapes" in result.stderr
+    graph = Graph().parse(data=result.stdout, format="json-ld")
+    assert (DATASET, RDF.type, DCAT.Dataset) in graph
+
+
+def test_cli_export_with_nothing_published_exits_2(tmp_path: Path) -> None:
+    result = export_dataset(tmp_path / "empty")
+    assert result.returncode == 2
+    assert "nothing is published" in result.stderr and "Traceback" not in result.stderr

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Dataset, Graph, URIRef
-from rdflib.compare import isomorphic
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic, to_canonical_graph
+from rdflib.namespace import XSD
 
 from graph import changes, dump, metadata, publish, settings
+from graph.build import check, read_release
 from graph.errors import PublishError
+from graph.load import literals_as_written
 from server import create_app
 
 DATA = Path(__file__).parent / "data" / "dumps"
@@ -281,3 +284,72 @@ def test_unknown_files_are_404(two_versions, client_for, path: str) -> None:
     )
     assert response.status_code == 404
     assert response.get_json()["ok"] is False
+
+
+# --- terms as the sources wrote them ----------------------------------------------------------
+
+Term = tuple[str, ...]
+
+
+def term(node: object) -> Term:
+    """A term as written: a literal is its lexical form, datatype and language, not its value."""
+    if isinstance(node, Literal):
+        return ("literal", str(node), str(node.datatype or ""), node.language or "")
+    if isinstance(node, BNode):
+        return ("blank", str(node))
+    return ("iri", str(node))
+
+
+def as_written(triples: Graph) -> set[tuple[Term, Term, Term]]:
+    """The triples with blank nodes relabelled canonically, as tuples of terms as written."""
+    with literals_as_written():
+        canonical = to_canonical_graph(triples)
+    return {(term(s), term(p), term(o)) for s, p, o in canonical}
+
+
+def parse_as_written(data: bytes, fmt: str) -> Dataset:
+    dataset = Dataset()
+    with literals_as_written():
+        dataset.parse(data=data, format=fmt)
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def sources_as_written() -> Dataset:
+    """The validated release of the bundled sources: what the build publishes."""
+    release = read_release()
+    assert check(release).conforms
+    return release.dataset
+
+
+@pytest.mark.parametrize("file", ["dataset.nq", *(s.file for s in dump.DUMPS)])
+def test_dump_holds_the_sources_terms_as_written(
+    built_data_dir: Path, sources_as_written: Dataset, file: str
+) -> None:
+    version = publish.current(built_data_dir)
+    assert version is not None
+    data = (version.path / file).read_bytes() if file == "dataset.nq" else b""
+    spec = dump.spec_for(file)
+    if spec is not None:
+        data = (version.path / "dumps" / file).read_bytes()
+        data = gzip.decompress(data) if spec.gzip else data
+    parsed = parse_as_written(data, spec.format.rdflib if spec else "nquads")
+    if spec is None or spec.quads:
+        want, got = graphs_of(sources_as_written), graphs_of(parsed)
+        assert set(got) == set(want), "every named graph is kept"
+        for name in want:
+            assert as_written(got[name]) == as_written(want[name]), name
+    else:
+        assert as_written(union(parsed)) == as_written(union(sources_as_written))
+
+
+def test_the_pioneer_duration_is_dumped_as_stated(built_data_dir: Path) -> None:
+    """PIONEER's "24 months" is "P24M" in every dump, not the store's canonical "P2Y"."""
+    version = publish.current(built_data_dir)
+    pioneer = URIRef("https://w3id.org/prospectus/id/programme/kuleuven/pioneer")
+    duration = URIRef("http://data.europa.eu/snb/model/elm/duration")
+    for spec in dump.DUMPS:
+        data = (version.path / "dumps" / spec.file).read_bytes()
+        parsed = parse_as_written(gzip.decompress(data) if spec.gzip else data, spec.format.rdflib)
+        stated = {term(o) for _s, _p, o, _g in parsed.quads((pioneer, duration, None, None))}
+        assert ("literal", "P24M", str(XSD.duration), "") in stated, spec.file

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +15,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from graph import elm, publish
-from graph.iris import ELM, SCHEMA
-from tests.conftest import PROSPECTUS, ROOT
+from graph.iris import ELM, PRO, SCHEMA
+from tests.conftest import PROSPECTUS, REF, ROOT
 from tests.test_dumps import publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
@@ -43,7 +44,7 @@ def copy(graph: Graph) -> Graph:
 def test_every_programme_is_exported_and_conforms(projection: elm.Projection) -> None:
     assert set(projection.programmes) == {PIONEER, LEIDEN}
     assert projection.skipped == {}
-    report = elm.check(projection.graph)
+    report = elm.check(projection.graph, REF)
     assert [v.render() for v in report.violations] == []
 
 
@@ -131,11 +132,11 @@ def test_the_shapes_catch_a_broken_export(projection: elm.Projection, breakage: 
     else:
         homepage = g.value(PIONEER, FOAF.homepage)
         g.set((homepage, ELM.contentUrl, Literal("not a url", datatype=XSD.anyURI)))
-    assert elm.check(g).violations
+    assert elm.check(g, REF).violations
 
 
 def test_loq_shapes_are_patched_to_load() -> None:
-    shapes = elm.loq_shapes()
+    shapes = elm.loq_shapes(REF)
     patterns = [str(o) for o in shapes.objects(None, URIRef(SH + "pattern"))]
     assert patterns
     for pattern in patterns:
@@ -155,21 +156,21 @@ def test_published_version_holds_the_elm_dump(built_data_dir: Path) -> None:
     assert record["bytes"] == len(data)
     assert record["sha256"] == hashlib.sha256(data).hexdigest()
     graph = Graph().parse(data=data, format="turtle")
-    assert elm.check(graph).violations == []
+    assert elm.check(graph, REF).violations == []
     assert set(version.manifest["elm"]["programmes"]) == {str(PIONEER), str(LEIDEN)}
 
 
 def test_cli_export_matches_the_published_dump(built_data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "elm.ttl"
     result = subprocess.run(
-        [PROSPECTUS, "export", "elm", "--output", str(out)],
+        [PROSPECTUS, "export", "elm", "--output", str(out), "--reference-shapes", str(REF)],
         env={**os.environ, "PROSPECTUS_DATA_DIR": str(built_data_dir)},
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    assert "conforms" in result.stderr
+    assert f"conforms to the official ELM shapes in {REF.resolve()}" in result.stderr
     published = publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE
     assert out.read_bytes() == published.read_bytes()
 
@@ -210,3 +211,133 @@ def test_programmes_ELM_cannot_describe_are_left_out_and_said(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert "left out https://w3id.org/prospectus/id/programme/example/msc-example" in result.stderr
+
+
+# --- the official shapes are optional ----------------------------------------------------------
+
+STRICTER_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix elm: <http://data.europa.eu/snb/model/elm/> .
+<urn:test:stricter> a sh:NodeShape ;
+    sh:targetClass elm:LearningOpportunity ;
+    sh:property [ sh:path elm:isPartialQualification ; sh:minCount 1 ;
+                  sh:message "a stricter profile asks for this" ] .
+"""
+
+
+def stricter_reference(tmp_path: Path) -> Path:
+    """The official files, with one more constraint every programme fails."""
+    root = tmp_path / "reference"
+    shutil.copytree(REF / "elm", root / "elm")
+    with (root / "elm" / "LOQ-constraints-mdr.ttl").open("a", encoding="utf-8") as fh:
+        fh.write(STRICTER_SHAPE)
+    return root
+
+
+def test_build_checks_the_elm_export_only_when_given_the_official_shapes(tmp_path: Path) -> None:
+    from graph.build import default_writers
+
+    unchecked = publish_fixture(tmp_path / "plain", writers=default_writers())
+    assert unchecked.manifest["elm"]["checked"] is False
+    checked = publish_fixture(tmp_path / "checked", writers=default_writers(REF))
+    assert checked.manifest["elm"]["checked"] is True
+
+
+def test_an_elm_export_the_official_shapes_refuse_stops_the_build(tmp_path: Path) -> None:
+    from graph import settings
+    from graph.build import build, default_writers
+    from graph.errors import PublishError
+
+    data_dir = tmp_path / "data"
+    first = publish_fixture(data_dir, writers=default_writers())
+    strict = settings.load(
+        {"data_dir": str(data_dir), "reference_shapes_dir": str(stricter_reference(tmp_path))},
+        environ={},
+    )
+    with pytest.raises(PublishError, match="a stricter profile asks for this"):
+        build(strict)
+    assert publish.current(data_dir).id == first.id
+    assert [v.id for v in publish.versions(data_dir)] == [first.id]
+
+
+def test_export_without_the_official_shapes_says_it_did_not_check(built_data_dir: Path) -> None:
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm"],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(built_data_dir)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not checked against the official ELM shapes" in result.stderr
+    assert "reference_shapes_dir" in result.stderr
+    assert (PIONEER, RDF.type, ELM.LearningOpportunity) in Graph().parse(
+        data=result.stdout, format="turtle"
+    )
+
+
+def test_export_refused_by_the_official_shapes_exits_1(
+    built_data_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "elm.ttl"
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm", "-o", str(out)],
+        env={
+            **os.environ,
+            "PROSPECTUS_DATA_DIR": str(built_data_dir),
+            "PROSPECTUS_REFERENCE_SHAPES_DIR": str(stricter_reference(tmp_path)),
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "a stricter profile asks for this" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists(), "nothing is written"
+
+
+def test_a_reference_folder_lacking_files_is_named(built_data_dir: Path, tmp_path: Path) -> None:
+    incomplete = tmp_path / "reference"
+    (incomplete / "elm").mkdir(parents=True)
+    shutil.copy(REF / "elm" / "LOQ-constraints.ttl", incomplete / "elm")
+    result = subprocess.run(
+        [PROSPECTUS, "export", "elm", "--reference-shapes", str(incomplete)],
+        env={**os.environ, "PROSPECTUS_DATA_DIR": str(built_data_dir)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "reference_shapes_dir" in result.stderr
+    assert "elm/LOQ-constraints-mdr.ttl" in result.stderr and "elm/ELM.ttl" in result.stderr
+    assert "elm/LOQ-constraints.ttl," not in result.stderr, "only the missing files are named"
+
+
+# --- the export carries the sources' literals as written ---------------------------------------
+
+
+def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir: Path) -> None:
+    from graph.build import read_release
+    from graph.load import literals_as_written
+    from graph.validate import union
+    from tests.test_dumps import term
+
+    with literals_as_written():
+        sources = union(read_release().dataset)
+        export = Graph().parse(
+            publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE, format="turtle"
+        )
+    copied = 0
+    for s, p, o in export:
+        if isinstance(o, Literal) and isinstance(s, URIRef) and (s, p, None) in sources:
+            assert term(o) in {term(v) for v in sources.objects(s, p)}, (s, p, o)
+            copied += 1
+    assert copied > 20
+    durations = {term(o) for o in export.objects(PIONEER, ELM.duration)}
+    assert durations <= {term(o) for o in sources.objects(PIONEER, ELM.duration)}
+    assert all(t[1] in ("P24M", "P2Y") for t in durations)
+    fee = export.value(export.value(LEIDEN, ELM.priceDetail), ELM.amount)
+    stated = {term(o) for o in sources.objects(None, PRO.amount)}
+    assert term(export.value(fee, RDF.value)) in stated, "the fee as the page gave it"

@@ -18,6 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from graph import paths
 from graph.iris import ONTOLOGY_IRI, PRO, VOCAB, vocab
+from tests.conftest import REF
 
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 VANN_URI = URIRef("http://purl.org/vocab/vann/preferredNamespaceUri")
@@ -161,7 +162,7 @@ def test_alignments_of_the_contract(ontology: Graph) -> None:
 
 def test_reused_elm_terms_exist(ontology: Graph) -> None:
     """Every elm: term the ontology points to is defined in the ELM 3.1 ontology."""
-    elm_file = paths.REF_DIR / "elm" / "ELM.ttl"
+    elm_file = REF / "elm" / "ELM.ttl"
     elm = _parse(elm_file)
     used = {
         node
@@ -264,7 +265,7 @@ def test_vocabulary_concepts_the_sources_use_are_shipped(vocabularies: Graph) ->
 
 def test_elm_scheme_iris_match_the_elm_shapes(vocabularies: Graph) -> None:
     """The schemes the ELM MDR shapes test with skos:inScheme are the ones our concepts use."""
-    shapes = _parse(paths.REF_DIR / "elm" / "LOQ-constraints-mdr.ttl")
+    shapes = _parse(REF / "elm" / "LOQ-constraints-mdr.ttl")
     sh_has_value = URIRef("http://www.w3.org/ns/shacl#hasValue")
     expected = set(shapes.objects(None, sh_has_value))
     used = set(vocabularies.objects(None, SKOS.inScheme))
