@@ -13,6 +13,7 @@ from graph.settings import Settings
 
 from . import caching, errors
 from .publication import Publication
+from .urls import Urls, safe_href
 
 
 def create_app(
@@ -26,6 +27,9 @@ def create_app(
     app = Flask(__name__)
     app.config["PROSPECTUS_SETTINGS"] = settings
     app.extensions["prospectus"] = Publication(settings, data_files)
+    urls = Urls(settings.base_iri)
+    app.extensions["prospectus.urls"] = urls
+    app.add_template_global(lambda iri: safe_href(str(iri), urls), "safe_href")
     from .views import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:

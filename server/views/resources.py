@@ -180,12 +180,6 @@ def rdf_response(ds: Dataset, fmt: Format) -> Response:
     return response
 
 
-@bp.app_template_global("source_href")
-def source_href(iri: str) -> str | None:
-    """Templates: a checked link for an IRI (our page when local, http(s) otherwise)."""
-    return pages.safe_href(str(iri), urls())
-
-
 # -- things ----------------------------------------------------------------------------------
 
 

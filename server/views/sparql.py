@@ -26,7 +26,7 @@ from graph.store.results import NTRIPLES, convert_graph, results_format
 from ..conneg import negotiate
 from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
-from ..urls import Urls
+from ..urls import Urls, safe_href
 
 bp = Blueprint("sparql", __name__)
 
@@ -341,7 +341,7 @@ def _cell(term: Any, urls: Urls) -> Cell | None:
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
-        return Cell(term.value, urls.link(term.value), "iri")
+        return Cell(term.value, safe_href(term.value, urls), "iri")
     if isinstance(term, ox.BlankNode):
         return Cell("_:" + term.value, None, "bnode")
     if isinstance(term, ox.Literal):
