@@ -27,13 +27,13 @@ from graph.settings import Settings
 
 from ..conneg import negotiate
 from ..errors import NotFound, ServiceUnavailable
+from ..representations import rdf_response
 from ..urls import Urls
 
 bp = Blueprint("meta", __name__)
 
 DESCRIPTION_FORMATS = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples", "rdfxml"))
 RECORD_FORMATS = tuple(BY_NAME[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
-JSONLD_CONTEXT = {k: str(v) for k, v in metadata.DESCRIPTION_PREFIXES.items()}
 SITEMAP_LIMIT = 50000  # URLs per sitemap file (sitemaps.org)
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 8
@@ -91,18 +91,8 @@ def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, 
     return graph, retained
 
 
-def _serialize(graph: Graph, fmt: Format) -> bytes:
-    if fmt.name == "jsonld":
-        return graph.serialize(
-            format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, encoding="utf-8"
-        )
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
-
-
 def _rdf_response(graph: Graph, fmt: Format) -> Response:
-    response = Response(_serialize(graph, fmt), mimetype=fmt.media_type)
-    response.vary.add("Accept")
-    return response
+    return rdf_response(graph, fmt, metadata.DESCRIPTION_PREFIXES)
 
 
 def _alternates(path: str) -> list[dict[str, Any]]:

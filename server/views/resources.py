@@ -30,11 +30,12 @@ from graph.describe import (
     language_preferences,
 )
 from graph.formats import BY_EXTENSION, BY_NAME, Format
-from graph.iris import ONTOLOGY_IRI, ORG, PREFIXES, PRO, SCHEMA, VOCAB, is_data_iri
+from graph.iris import ONTOLOGY_IRI, ORG, PRO, SCHEMA, VOCAB, is_data_iri
 from graph.load import ONTOLOGY_GRAPH
 
 from ..conneg import negotiate
 from ..errors import NotFound
+from ..representations import rdf_response
 from ..urls import Urls
 from . import pages
 
@@ -151,32 +152,6 @@ def _finish(response: Response, alts: Sequence[Alternate], fmt: Format) -> Respo
     response.vary.add("Accept")
     if fmt == HTML:
         response.vary.add("Accept-Language")
-    return response
-
-
-def serialise(ds: Dataset, fmt: Format) -> bytes:
-    """A dataset in one RDF format; triple formats get the union of its graphs."""
-    if fmt.quads:
-        target: Graph | Dataset = ds
-    else:
-        target = Graph()
-        for s, p, o, _g in ds.quads((None, None, None, None)):
-            target.add((s, p, o))
-    for prefix, ns in PREFIXES.items():
-        target.bind(prefix, ns, replace=True)
-    if fmt.name == "jsonld":
-        context = {k: v for k, v in PREFIXES.items()}
-        return target.serialize(
-            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
-        )
-    return target.serialize(format=fmt.rdflib, encoding="utf-8")
-
-
-def rdf_response(ds: Dataset, fmt: Format) -> Response:
-    mimetype = fmt.media_type
-    response = Response(serialise(ds, fmt), mimetype=mimetype)
-    if mimetype.startswith("text/") or fmt.name in ("ntriples", "nquads"):
-        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
     return response
 
 

@@ -14,17 +14,18 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 from werkzeug.datastructures import MIMEAccept
 
 from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
 from graph.store import QueryRefused, QuerySyntaxError, QueryTimedOut, UpstreamError
-from graph.store.results import NTRIPLES, convert_graph, results_format
+from graph.store.results import results_format
 
 from ..conneg import negotiate
 from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
+from ..representations import rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
 from ..urls import Urls, safe_href
 
@@ -50,6 +51,7 @@ FORMAT_IRIS = {
     "nquads": "N-Quads",
 }
 MAX_LISTED_GRAPHS = 1000
+SD_PREFIXES = {"sd": str(SD), "void": str(VOID), "rdfs": str(RDFS), "xsd": str(XSD)}
 
 
 @dataclass(frozen=True)
@@ -426,7 +428,7 @@ def service_description(endpoint: str, store: Any, settings: Settings) -> Graph:
     g.add(
         (
             service,
-            URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+            RDFS.comment,
             Literal(
                 f"Read-only. Queries are stopped after {settings.query_timeout:g} s "
                 f"(query_timeout), results are cut at {settings.max_rows} rows or triples "
@@ -463,11 +465,7 @@ def _service_page() -> Response:
         page = _page()
         return Response(render_template("sparql.html", page=page), mimetype="text/html")
     graph = service_description(_endpoint_url(), _store(), _settings())
-    if fmt.name in ("turtle", "jsonld"):
-        body = graph.serialize(format=fmt.rdflib or "turtle", encoding="utf-8")
-    else:
-        body = convert_graph(graph.serialize(format="nt", encoding="utf-8"), NTRIPLES, fmt)
-    return Response(body, mimetype=_mimetype(fmt))
+    return rdf_response(graph, fmt, SD_PREFIXES)
 
 
 __all__ = ["bp", "service_description", "SPEC"]
