@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", str, "var", "Folder where the build publishes versions (store, dumps)."),
     Setting("base_iri", str, DATA_BASE, "Base of the data IRIs; /id/... paths map onto it."),
     Setting("public_url", str, "", "Public root URL of the site; empty means the request's own."),
+    Setting(
+        "cors_origins",
+        list,
+        ["*"],
+        "Origins whose scripts may read the site's answers (CORS); `*` means any.",
+    ),
     Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
     Setting(
         "store_in_memory",

@@ -11,7 +11,7 @@ from flask import Flask
 from graph import settings as settings_module
 from graph.settings import Settings
 
-from . import caching, errors
+from . import caching, cors, errors, headers
 from .publication import Publication
 from .urls import Urls, safe_href
 
@@ -22,7 +22,11 @@ def create_app(
     overrides: Mapping[str, Any] | None = None,
     data_files: Sequence[Path] = (),
 ) -> Flask:
-    """Settings -> publication (store) -> blueprints -> error handlers."""
+    """Settings -> publication (store) -> blueprints -> error handlers -> response headers.
+
+    Response hooks run in reverse order of installation: caching (ETag, 304/412, gzip), then
+    CORS, and the security headers last, so that every answer, whichever hook or handler
+    made it, leaves with them."""
     settings = settings or settings_module.load(overrides)
     app = Flask(__name__)
     app.config["PROSPECTUS_SETTINGS"] = settings
@@ -35,6 +39,8 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
+    headers.install(app)
+    cors.install(app)
     caching.install(app)
     return app
 

@@ -7,7 +7,7 @@
 - /sitemap.xml (https://www.sitemaps.org/protocol.html): every resource page with the time
   its description last changed; /robots.txt points to it.
 
-Every HTML response also carries `Link: </dataset>; rel="describedby"`.
+Every HTML response also carries `Link: </dataset>; rel="describedby"` (server/headers.py).
 """
 
 from __future__ import annotations
@@ -216,11 +216,3 @@ def robots() -> Response:
         f"Sitemap: {where.url}/sitemap.xml\n"
     )
     return Response(text, mimetype="text/plain")
-
-
-@bp.after_app_request
-def link_description(response: Response) -> Response:
-    """Every HTML page points to the dataset description (RFC 8288 describedby)."""
-    if response.mimetype == "text/html" and request.path != "/dataset":
-        response.headers.add("Link", '</dataset>; rel="describedby"')
-    return response

@@ -181,17 +181,9 @@ def _endpoint_url() -> str:
     return (public + "/sparql") if public else request.base_url
 
 
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
-    response.vary.add("Accept")
-    return response
-
-
 @bp.after_request
-def _after(response: Response) -> Response:
-    if request.path == "/sparql":
-        _cors(response)
+def _vary(response: Response) -> Response:
+    response.vary.add("Accept")
     return response
 
 
@@ -212,18 +204,15 @@ def _read_body(max_query_length: int) -> bytes:
     return data
 
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    if request.method == "OPTIONS":
-        response = Response(status=204)
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "86400"
-        return response
+    """GET (and HEAD, which is a GET whose body is dropped: the query runs, under the same
+    limits, so the headers are those GET would send) or POST. CORS preflights are answered
+    by server/cors.py."""
     settings = _settings()
     body = _read_body(settings.max_query_length) if request.method == "POST" else b""
     query = parse_request(
-        request.method,
+        "GET" if request.method == "HEAD" else request.method,
         request.headers.get("Content-Type"),
         list(request.args.items(multi=True)),
         body,
