@@ -11,7 +11,7 @@ from flask import Flask
 from graph import settings as settings_module
 from graph.settings import Settings
 
-from . import caching, cors, errors, headers
+from . import caching, cors, errors, headers, hosts
 from .publication import Publication
 from .urls import Urls, safe_href
 
@@ -25,8 +25,8 @@ def create_app(
     """Settings -> publication (store) -> blueprints -> error handlers -> response headers.
 
     Response hooks run in reverse order of installation: caching (ETag, 304/412, gzip), then
-    CORS, and the security headers last, so that every answer, whichever hook or handler
-    made it, leaves with them."""
+    hosts (Vary: Host, relative redirects), CORS, and the security headers last, so that
+    every answer, whichever hook or handler made it, leaves with them."""
     settings = settings or settings_module.load(overrides)
     app = Flask(__name__)
     app.config["PROSPECTUS_SETTINGS"] = settings
@@ -41,6 +41,7 @@ def create_app(
     errors.register(app)
     headers.install(app)
     cors.install(app)
+    hosts.install(app)
     caching.install(app)
     return app
 

@@ -27,6 +27,7 @@ from graph.settings import Settings
 
 from ..conneg import negotiate
 from ..errors import NotFound, ServiceUnavailable
+from ..hosts import site_url
 from ..representations import rdf_response
 from ..urls import Urls
 
@@ -60,9 +61,7 @@ def _settings() -> Settings:
 
 
 def site() -> metadata.Site:
-    settings = _settings()
-    root = (settings.public_url or request.url_root).rstrip("/")
-    return metadata.Site(settings.base_iri, root)
+    return metadata.Site(_settings().base_iri, site_url())
 
 
 def _current() -> publish.Version:

@@ -35,6 +35,7 @@ from graph.load import ONTOLOGY_GRAPH
 
 from ..conneg import negotiate
 from ..errors import NotFound
+from ..hosts import site_url
 from ..representations import rdf_response
 from ..urls import Urls
 from . import pages
@@ -274,7 +275,7 @@ def document(path: str) -> Response:
     alts = alternates(doc_path)
     if fmt.kind == "graph":
         return _finish(rdf_response(d.dataset(), fmt), alts, fmt)
-    page_url = request.url_root.rstrip("/") + doc_path
+    page_url = site_url() + doc_path
     html = pages.render_resource(kind, d, urls(), alts, store(), today(), page_url)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 

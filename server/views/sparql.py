@@ -25,6 +25,7 @@ from graph.store.results import results_format
 
 from ..conneg import negotiate
 from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
+from ..hosts import site_url
 from ..representations import rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
 from ..urls import Urls, safe_href
@@ -177,8 +178,7 @@ def _store() -> Any:  # the Store protocol
 
 
 def _endpoint_url() -> str:
-    public = _settings().public_url.rstrip("/")
-    return (public + "/sparql") if public else request.base_url
+    return site_url() + "/sparql"
 
 
 @bp.after_request
