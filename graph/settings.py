@@ -35,13 +35,33 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", str, "var", "Folder where the build publishes versions (store, dumps)."),
     Setting("base_iri", str, DATA_BASE, "Base of the data IRIs; /id/... paths map onto it."),
-    Setting("public_url", str, "", "Public root URL of the site; empty means the request's own."),
+    Setting(
+        "public_url",
+        str,
+        "",
+        "Public root URL of the site, used in every absolute URL it writes; empty means the "
+        "request's own root (its Host checked against allowed_hosts).",
+    ),
     Setting(
         "today",
         date,
         None,
         "The day pages are rendered as of (YYYY-MM-DD): passed deadlines, the next deadline, "
         "out-of-date sources. Unset: the machine's date.",
+    ),
+    Setting(
+        "allowed_hosts",
+        list,
+        [],
+        "Host names the site answers for (`.example.org` includes subdomains); others get "
+        "400. Empty: any name when public_url is set, else only loopback names and the "
+        "address `serve --host` binds.",
+    ),
+    Setting(
+        "cors_origins",
+        list,
+        ["*"],
+        "Origins whose scripts may read the site's answers (CORS); `*` means any.",
     ),
     Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
     Setting(

@@ -13,8 +13,9 @@ from graph import settings as settings_module
 from graph.clock import Clock
 from graph.settings import Settings
 
-from . import caching, errors
+from . import caching, cors, errors, headers, hosts
 from .publication import Publication
+from .urls import Urls, safe_href
 
 
 def create_app(
@@ -24,21 +25,30 @@ def create_app(
     data_files: Sequence[Path] = (),
     clock: Clock | None = None,
 ) -> Flask:
-    """Settings -> publication (store) -> blueprints -> error handlers.
+    """Settings -> publication (store) -> blueprints -> error handlers -> response headers.
 
     `clock` decides which day the pages are rendered as of (graph/clock.py); by default the
     `today` setting, or the machine's date when it is unset.
-    """
+
+    Response hooks run in reverse order of installation: caching (ETag, 304/412, gzip), then
+    hosts (Vary: Host, relative redirects), CORS, and the security headers last, so that
+    every answer, whichever hook or handler made it, leaves with them."""
     settings = settings or settings_module.load(overrides)
     app = Flask(__name__)
     app.config["PROSPECTUS_SETTINGS"] = settings
     app.extensions["prospectus.clock"] = clock or clock_module.from_settings(settings)
     app.extensions["prospectus"] = Publication(settings, data_files)
+    urls = Urls(settings.base_iri)
+    app.extensions["prospectus.urls"] = urls
+    app.add_template_global(lambda iri: safe_href(str(iri), urls), "safe_href")
     from .views import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
+    headers.install(app)
+    cors.install(app)
+    hosts.install(app)
     caching.install(app)
     return app
 

@@ -6,7 +6,10 @@ body in memory:
 - sets `Last-Modified` to the creation time of the published dataset version (or of the
   newest `--data` file) and a strong `ETag` built from the version id and a digest of the
   representation, so every negotiated variant (format, language) has its own tag;
-- answers `304 Not Modified` to `If-None-Match` / `If-Modified-Since` that still match;
+- evaluates the request's preconditions in the order of RFC 9110 §13.2.2
+  (`precondition_status`, also used by the dumps): `If-Match` that names no current tag, or
+  an `If-Unmodified-Since` before the last modification, answer `412 Precondition Failed`;
+  `If-None-Match` / `If-Modified-Since` that still match answer `304 Not Modified`;
 - gzips the body when the client accepts gzip at least as much as no coding and the type is
   textual (`Vary: Accept-Encoding`; the compressed variant gets its own ETag). Qualities
   follow RFC 9110 §12.5.3: a coding's own entry wins over `*` (`gzip;q=0, *` refuses gzip),
@@ -23,6 +26,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, request
+from werkzeug.http import parse_date, parse_etags
 
 from .errors import render_error
 
@@ -100,6 +104,41 @@ def _encodable(response: Response) -> bool:
     return "Content-Encoding" not in response.headers and response.content_length is not None
 
 
+def precondition_status(etag: str | None, last_modified: datetime | None) -> int | None:
+    """412, 304 or None (carry on) for the current request against a representation with
+    this strong `etag` (unquoted) and `last_modified`, in the order of RFC 9110 §13.2.2."""
+    stamp = last_modified.replace(microsecond=0) if last_modified is not None else None
+    if_match = request.headers.get("If-Match")
+    if if_match is not None:
+        tags = parse_etags(if_match)
+        if not (tags.star_tag or (etag is not None and tags.is_strong(etag))):
+            return 412
+    else:
+        since = parse_date(request.headers.get("If-Unmodified-Since"))
+        if since is not None and stamp is not None and stamp > since:
+            return 412
+    safe = request.method in ("GET", "HEAD")
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        if tags.star_tag or (etag is not None and tags.contains_weak(etag)):
+            return 304 if safe else 412
+    elif safe:
+        since = parse_date(request.headers.get("If-Modified-Since"))
+        if since is not None and stamp is not None and stamp <= since:
+            return 304
+    return None
+
+
+def precondition_failed() -> Response:
+    return render_error(
+        412,
+        "Precondition failed",
+        "The representation has changed: its current ETag or Last-Modified no longer "
+        "satisfies the request's If-Match or If-Unmodified-Since. Fetch it again.",
+    )
+
+
 def after_request(response: Response) -> Response:
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
@@ -125,8 +164,12 @@ def after_request(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", DEFAULT_CACHE_CONTROL)
     if gzipped or _compressible(response):
         response.vary.add("Accept-Encoding")
-    response.make_conditional(request)
-    if response.status_code == 304:
+    etag, _weak = response.get_etag()
+    status = precondition_status(etag, response.last_modified)
+    if status == 412:
+        return precondition_failed()
+    if status == 304:
+        response.status_code = 304  # Werkzeug drops the body and its entity headers
         return response
     if gzipped:
         response.set_data(gzip.compress(body, compresslevel=6, mtime=0))

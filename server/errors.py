@@ -99,7 +99,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return render_error(exc.code or 500, exc.name, exc.description or exc.name)
+        response = render_error(exc.code or 500, exc.name, exc.description or exc.name)
+        # Headers the status needs: Allow on a 405, Content-Range on a 416, ….
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

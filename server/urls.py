@@ -1,12 +1,14 @@
-"""The one mapping between data IRIs and this site's URLs.
+"""The one mapping between data IRIs and this site's URLs, and the one safe-link function.
 
 A data IRI `{base_iri}{kind}/{path}` is served at `/id/{kind}/{path}` (303 to the document)
 and described at `/doc/{kind}/{path}` (plus `.ttl`, `.jsonld`, … extension URLs). Ontology
-terms are documented at `/ontology`. Any other IRI is shown as an external link.
+terms are documented at `/ontology`. Any other IRI is linked only when it is a plain
+http(s) URL (`safe_href`); everything else is shown as text.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from graph.formats import Format
@@ -52,6 +54,27 @@ class Urls:
             return str(VOCAB) + path[len("vocab/") :]
         return self.base_iri + path
 
-    def link(self, iri: str) -> str:
-        """Where a link to `iri` should point: our page when local, else the IRI itself."""
-        return self.doc(iri) or iri
+
+SAFE_SCHEMES = frozenset({"http", "https"})
+# Whitespace, controls (C0, DEL, C1) and characters that have no business in a URL and could
+# end or confuse an attribute: a value holding one is shown as text.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\`{}|^]")
+
+
+def safe_href(iri: str, urls: Urls) -> str | None:
+    """Where a link to a data value `iri` may point, or None to show it as text.
+
+    Every page, list and result table links data values only through this function.
+    Local IRIs become this site's paths (percent-encoded); any other IRI is linked as it is
+    only when its scheme is http or https (in any case), it has an authority (`//host`), and
+    it holds no whitespace, control character, quote, angle bracket or backslash. So
+    `javascript:`, `data:`, `vbscript:`, `JaVaScRiPt:`, ` javascript:` and the like are
+    never links."""
+    if urls.is_local(iri):
+        return urls.doc(iri)
+    scheme, colon, rest = iri.partition(":")
+    if not colon or scheme.lower() not in SAFE_SCHEMES:
+        return None
+    if not rest.startswith("//") or len(rest) < 3 or _UNSAFE.search(iri):
+        return None
+    return iri

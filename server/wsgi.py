@@ -29,10 +29,11 @@ def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] 
     """Serve with gunicorn. The app, and the store it publishes, are loaded once in the master
     (`preload_app`), so the workers share the loaded store's memory; each worker then starts
     its own query processes and takes requests once they are warm (graph/store/limits.py)."""
-    from . import create_app, publication
+    from . import create_app, hosts, publication
 
     def factory() -> Any:
         app = create_app(settings, data_files=data_files)
+        app.config[hosts.BOUND_HOST] = host  # answered by default, like the loopback names
         publication(app).open()
         return app
 

@@ -2,9 +2,14 @@
 
 Files are the ones a version's manifest lists (graph/dump.py), plus its SHA256SUMS. They
 are sent with the HTTP machinery harvesters rely on (RFC 9110): a strong ETag equal to the
-file's SHA-256, Last-Modified (the version's creation time), 304 on conditional GET, and
-byte ranges (206, If-Range) so that an interrupted download resumes. A versioned URL never
-changes its bytes (Cache-Control immutable); /dumps/latest/ follows the current version.
+file's SHA-256, Last-Modified (the version's creation time), preconditions in the order of
+§13.2.2 (412 for an If-Match naming another tag or an If-Unmodified-Since before the
+version, 304 for If-None-Match / If-Modified-Since), and one byte range (206, If-Range) so
+that an interrupted download resumes. A Range header that is not one valid byte range
+(`bytes=5-1`, `bytes=abc`, `items=0-5`, or several ranges) is ignored as §14.2 allows: the
+whole file is sent with 200. A valid range past the end answers 416 with
+`Content-Range: bytes */{size}`. A versioned URL never changes its bytes (Cache-Control
+immutable); /dumps/latest/ follows the current version.
 Gzip dumps are served as application/gzip, never with Content-Encoding, so the bytes
 received are the bytes whose size and checksum the description states.
 """
@@ -13,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, redirect, request, send_file
-from werkzeug.http import is_resource_modified
+from flask import Blueprint, Response, current_app, redirect, request
+from werkzeug.http import parse_range_header
+from werkzeug.utils import send_file
 
 from graph import dump, publish
 
+from ..caching import precondition_failed, precondition_status
 from ..errors import NotFound, ServiceUnavailable
 
 bp = Blueprint("dumps", __name__)
@@ -56,6 +64,27 @@ def index() -> Response:
     return redirect("/dataset", code=303)
 
 
+_PRECONDITIONS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+def _range_environ() -> dict[str, Any]:
+    """The request's environ for send_file: preconditions already evaluated, and a Range
+    that is not exactly one valid byte range removed (so the whole file is sent)."""
+    environ = {k: v for k, v in request.environ.items() if k not in _PRECONDITIONS}
+    raw = environ.get("HTTP_RANGE")
+    if raw is not None:
+        parsed = parse_range_header(raw)
+        if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+            environ.pop("HTTP_RANGE")
+            environ.pop("HTTP_IF_RANGE", None)
+    return environ
+
+
 @bp.get("/dumps/<version_id>/<filename>")
 def download(version_id: str, filename: str) -> Response:
     version = _version(version_id)
@@ -78,15 +107,19 @@ def download(version_id: str, filename: str) -> Response:
             help_url="/dataset",
         )
     cache_control = REVALIDATE if version_id == LATEST else IMMUTABLE
-    if not is_resource_modified(request.environ, etag=etag, last_modified=version.created):
-        # Answered before the file is opened (send_file would open it, then drop it).
+    # Preconditions are answered before the file is opened.
+    status = precondition_status(etag, version.created)
+    if status == 412:
+        return precondition_failed()
+    if status == 304:
         response = Response(status=304)
         response.set_etag(etag)
         response.last_modified = version.created
         response.headers["Cache-Control"] = cache_control
         return response
-    response = send_file(
+    sent = send_file(
         path,
+        _range_environ(),
         mimetype=mimetype,
         as_attachment=False,
         download_name=filename,
@@ -94,7 +127,9 @@ def download(version_id: str, filename: str) -> Response:
         etag=etag,
         last_modified=version.created,
         max_age=None,
+        response_class=current_app.response_class,
     )
+    response = cast(Response, sent)  # an instance of the app's response class
     response.headers["Cache-Control"] = cache_control
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers.add("Link", '</dataset>; rel="describedby"')

@@ -26,8 +26,8 @@ from graph.describe import (
 )
 from graph.iris import ELM, PRO, SCHEMA
 
-from ..urls import Urls
-from .pages import PageBase, safe_href
+from ..urls import Urls, safe_href
+from .pages import PageBase
 
 bp = Blueprint("home", __name__)
 
@@ -86,7 +86,7 @@ class Facet:
 class ProgrammeCard:
     """One programme in a list."""
 
-    href: str
+    href: str | None  # None when the programme's IRI is not safe to link (shown as text)
     title: str
     acronym: str | None
     institutions: tuple[str, ...]
@@ -184,7 +184,7 @@ def _cards(
         durations = sorted({_value_key(v) for v in f.get("duration", set())})
         cards.append(
             ProgrammeCard(
-                href=urls.link(str(p)),
+                href=safe_href(str(p), urls),
                 title=str(title) if title is not None else fallback_label(str(p)),
                 acronym=str(acronym) if acronym is not None else None,
                 institutions=tuple(

@@ -7,7 +7,7 @@
 - /sitemap.xml (https://www.sitemaps.org/protocol.html): every resource page with the time
   its description last changed; /robots.txt points to it.
 
-Every HTML response also carries `Link: </dataset>; rel="describedby"`.
+Every HTML response also carries `Link: </dataset>; rel="describedby"` (server/headers.py).
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from graph.settings import Settings
 
 from ..conneg import negotiate
 from ..errors import NotFound, ServiceUnavailable
+from ..hosts import site_url
+from ..representations import rdf_response
 from ..urls import Urls
 
 bp = Blueprint("meta", __name__)
 
 DESCRIPTION_FORMATS = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples", "rdfxml"))
 RECORD_FORMATS = tuple(BY_NAME[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
-JSONLD_CONTEXT = {k: str(v) for k, v in metadata.DESCRIPTION_PREFIXES.items()}
 SITEMAP_LIMIT = 50000  # URLs per sitemap file (sitemaps.org)
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 8
@@ -60,9 +61,7 @@ def _settings() -> Settings:
 
 
 def site() -> metadata.Site:
-    settings = _settings()
-    root = (settings.public_url or request.url_root).rstrip("/")
-    return metadata.Site(settings.base_iri, root)
+    return metadata.Site(_settings().base_iri, site_url())
 
 
 def _current() -> publish.Version:
@@ -91,18 +90,8 @@ def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, 
     return graph, retained
 
 
-def _serialize(graph: Graph, fmt: Format) -> bytes:
-    if fmt.name == "jsonld":
-        return graph.serialize(
-            format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, encoding="utf-8"
-        )
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
-
-
 def _rdf_response(graph: Graph, fmt: Format) -> Response:
-    response = Response(_serialize(graph, fmt), mimetype=fmt.media_type)
-    response.vary.add("Accept")
-    return response
+    return rdf_response(graph, fmt, metadata.DESCRIPTION_PREFIXES)
 
 
 def _alternates(path: str) -> list[dict[str, Any]]:
@@ -226,11 +215,3 @@ def robots() -> Response:
         f"Sitemap: {where.url}/sitemap.xml\n"
     )
     return Response(text, mimetype="text/plain")
-
-
-@bp.after_app_request
-def link_description(response: Response) -> Response:
-    """Every HTML page points to the dataset description (RFC 8288 describedby)."""
-    if response.mimetype == "text/html" and request.path != "/dataset":
-        response.headers.add("Link", '</dataset>; rel="describedby"')
-    return response

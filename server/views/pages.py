@@ -38,20 +38,9 @@ from graph.describe import (
 from graph.iris import ELM, ORG, PRO, SCHEMA
 from graph.schemaorg import programme_jsonld
 
-from ..urls import Urls
+from ..urls import Urls, safe_href
 
 # -- shown values ----------------------------------------------------------------------------
-
-SAFE_SCHEMES = ("http://", "https://")
-
-
-def safe_href(iri: str, urls: Urls) -> str | None:
-    """Where a link to `iri` may point: our page when local, http(s) IRIs as they are."""
-    if urls.is_local(iri):
-        return urls.link(iri)
-    if iri.lower().startswith(SAFE_SCHEMES) and not any(c in iri for c in " <>\"'`\\"):
-        return iri
-    return None
 
 
 @dataclass(frozen=True)
@@ -622,10 +611,10 @@ def _country(d: Description, org: Node) -> str | None:
     return None
 
 
-def _ror(d: Description, org: Node) -> str | None:
+def _ror(d: Description, org: Node, urls: Urls) -> str | None:
     for n in d.facts.nodes(org, PRO.ror):
-        if str(n).startswith("https://ror.org/"):
-            return str(n)
+        if isinstance(n, URIRef) and str(n).startswith("https://ror.org/"):
+            return safe_href(str(n), urls)
     return None
 
 
@@ -738,7 +727,12 @@ def _partners(d: Description, sh: Shower, steps: Sequence[Step]) -> list[Partner
             roles[node].append(f"hosts {what}")
             graphs[node].update(s.iri for s in step.host.sources)
     partners = [
-        Partner(sh.node(n, graphs=graphs[n]), tuple(dict.fromkeys(r)), _country(d, n), _ror(d, n))
+        Partner(
+            sh.node(n, graphs=graphs[n]),
+            tuple(dict.fromkeys(r)),
+            _country(d, n),
+            _ror(d, n, sh.urls),
+        )
         for n, r in roles.items()
     ]
     return sorted(

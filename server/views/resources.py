@@ -30,11 +30,13 @@ from graph.describe import (
     language_preferences,
 )
 from graph.formats import BY_EXTENSION, BY_NAME, Format
-from graph.iris import ONTOLOGY_IRI, ORG, PREFIXES, PRO, SCHEMA, VOCAB, is_data_iri
+from graph.iris import ONTOLOGY_IRI, ORG, PRO, SCHEMA, VOCAB, is_data_iri
 from graph.load import ONTOLOGY_GRAPH
 
 from ..conneg import negotiate
 from ..errors import NotFound
+from ..hosts import site_url
+from ..representations import rdf_response
 from ..urls import Urls
 from . import pages
 
@@ -153,38 +155,6 @@ def _finish(response: Response, alts: Sequence[Alternate], fmt: Format) -> Respo
     if fmt == HTML:
         response.vary.add("Accept-Language")
     return response
-
-
-def serialise(ds: Dataset, fmt: Format) -> bytes:
-    """A dataset in one RDF format; triple formats get the union of its graphs."""
-    if fmt.quads:
-        target: Graph | Dataset = ds
-    else:
-        target = Graph()
-        for s, p, o, _g in ds.quads((None, None, None, None)):
-            target.add((s, p, o))
-    for prefix, ns in PREFIXES.items():
-        target.bind(prefix, ns, replace=True)
-    if fmt.name == "jsonld":
-        context = {k: v for k, v in PREFIXES.items()}
-        return target.serialize(
-            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
-        )
-    return target.serialize(format=fmt.rdflib, encoding="utf-8")
-
-
-def rdf_response(ds: Dataset, fmt: Format) -> Response:
-    mimetype = fmt.media_type
-    response = Response(serialise(ds, fmt), mimetype=mimetype)
-    if mimetype.startswith("text/") or fmt.name in ("ntriples", "nquads"):
-        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    return response
-
-
-@bp.app_template_global("source_href")
-def source_href(iri: str) -> str | None:
-    """Templates: a checked link for an IRI (our page when local, http(s) otherwise)."""
-    return pages.safe_href(str(iri), urls())
 
 
 # -- things ----------------------------------------------------------------------------------
@@ -306,7 +276,7 @@ def document(path: str) -> Response:
     alts = alternates(doc_path)
     if fmt.kind == "graph":
         return _finish(rdf_response(d.dataset(), fmt), alts, fmt)
-    page_url = request.url_root.rstrip("/") + doc_path
+    page_url = site_url() + doc_path
     html = pages.render_resource(kind, d, urls(), alts, store(), today(), page_url)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 

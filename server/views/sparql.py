@@ -14,19 +14,21 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 from werkzeug.datastructures import MIMEAccept
 
 from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
 from graph.store import QueryRefused, QuerySyntaxError, QueryTimedOut, UpstreamError
-from graph.store.results import NTRIPLES, convert_graph, results_format
+from graph.store.results import results_format
 
 from ..conneg import negotiate
 from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
+from ..hosts import site_url
+from ..representations import rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
-from ..urls import Urls
+from ..urls import Urls, safe_href
 
 bp = Blueprint("sparql", __name__)
 
@@ -50,6 +52,7 @@ FORMAT_IRIS = {
     "nquads": "N-Quads",
 }
 MAX_LISTED_GRAPHS = 1000
+SD_PREFIXES = {"sd": str(SD), "void": str(VOID), "rdfs": str(RDFS), "xsd": str(XSD)}
 
 
 @dataclass(frozen=True)
@@ -175,21 +178,12 @@ def _store() -> Any:  # the Store protocol
 
 
 def _endpoint_url() -> str:
-    public = _settings().public_url.rstrip("/")
-    return (public + "/sparql") if public else request.base_url
-
-
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
-    response.vary.add("Accept")
-    return response
+    return site_url() + "/sparql"
 
 
 @bp.after_request
-def _after(response: Response) -> Response:
-    if request.path == "/sparql":
-        _cors(response)
+def _vary(response: Response) -> Response:
+    response.vary.add("Accept")
     return response
 
 
@@ -210,18 +204,15 @@ def _read_body(max_query_length: int) -> bytes:
     return data
 
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    if request.method == "OPTIONS":
-        response = Response(status=204)
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "86400"
-        return response
+    """GET (and HEAD, which is a GET whose body is dropped: the query runs, under the same
+    limits, so the headers are those GET would send) or POST. CORS preflights are answered
+    by server/cors.py."""
     settings = _settings()
     body = _read_body(settings.max_query_length) if request.method == "POST" else b""
     query = parse_request(
-        request.method,
+        "GET" if request.method == "HEAD" else request.method,
         request.headers.get("Content-Type"),
         list(request.args.items(multi=True)),
         body,
@@ -341,7 +332,7 @@ def _cell(term: Any, urls: Urls) -> Cell | None:
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
-        return Cell(term.value, urls.link(term.value), "iri")
+        return Cell(term.value, safe_href(term.value, urls), "iri")
     if isinstance(term, ox.BlankNode):
         return Cell("_:" + term.value, None, "bnode")
     if isinstance(term, ox.Literal):
@@ -426,7 +417,7 @@ def service_description(endpoint: str, store: Any, settings: Settings) -> Graph:
     g.add(
         (
             service,
-            URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+            RDFS.comment,
             Literal(
                 f"Read-only. Queries are stopped after {settings.query_timeout:g} s "
                 f"(query_timeout), results are cut at {settings.max_rows} rows or triples "
@@ -463,11 +454,7 @@ def _service_page() -> Response:
         page = _page()
         return Response(render_template("sparql.html", page=page), mimetype="text/html")
     graph = service_description(_endpoint_url(), _store(), _settings())
-    if fmt.name in ("turtle", "jsonld"):
-        body = graph.serialize(format=fmt.rdflib or "turtle", encoding="utf-8")
-    else:
-        body = convert_graph(graph.serialize(format="nt", encoding="utf-8"), NTRIPLES, fmt)
-    return Response(body, mimetype=_mimetype(fmt))
+    return rdf_response(graph, fmt, SD_PREFIXES)
 
 
 __all__ = ["bp", "service_description", "SPEC"]
