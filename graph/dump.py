@@ -2,8 +2,7 @@
 
 Formats (W3C): N-Triples https://www.w3.org/TR/n-triples/ (canonical form, gzip),
 N-Quads https://www.w3.org/TR/n-quads/ (gzip, source graphs kept),
-Turtle https://www.w3.org/TR/turtle/ and JSON-LD https://www.w3.org/TR/json-ld11/
-(named graphs kept).
+Turtle https://www.w3.org/TR/turtle/ and JSON-LD https://www.w3.org/TR/json-ld11/.
 
 How the bytes are fixed:
 - every term is the one the sources wrote: literals keep their lexical form ("P24M" stays
@@ -15,7 +14,8 @@ How the bytes are fixed:
 - gzip members carry mtime 0 and no file name; the compression level is fixed.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
-holds); N-Quads and JSON-LD keep every triple in its named graph.
+holds), and so does JSON-LD, so that a reader without dataset support gets the same
+statements from every triple format; N-Quads keeps every triple in its named graph.
 
 Each dump is recorded in the version's manifest under "dumps" with its size and SHA-256;
 `dumps/SHA256SUMS` lists the same digests in `sha256sum -c` form.
@@ -46,20 +46,18 @@ GZIP_MEDIA_TYPE = "application/gzip"
 
 @dataclass(frozen=True)
 class DumpSpec:
-    """One dump file of a version: its name, format and whether it is gzipped."""
+    """One dump file of a version: its name, format, whether it is gzipped and whether it
+    keeps the named graphs (`quads`) or holds their union."""
 
     file: str
     format_name: str
     gzip: bool
     label: str
+    quads: bool = False
 
     @property
     def format(self) -> formats.Format:
         return formats.BY_NAME[self.format_name]
-
-    @property
-    def quads(self) -> bool:
-        return self.format.quads
 
     @property
     def content_type(self) -> str:
@@ -69,9 +67,11 @@ class DumpSpec:
 
 DUMPS: tuple[DumpSpec, ...] = (
     DumpSpec("dataset.nt.gz", "ntriples", True, "N-Triples, gzip (union of all graphs)"),
-    DumpSpec("dataset.nq.gz", "nquads", True, "N-Quads, gzip (one named graph per source)"),
+    DumpSpec(
+        "dataset.nq.gz", "nquads", True, "N-Quads, gzip (one named graph per source)", quads=True
+    ),
     DumpSpec("dataset.ttl", "turtle", False, "Turtle (union of all graphs)"),
-    DumpSpec("dataset.jsonld", "jsonld", False, "JSON-LD (one named graph per source)"),
+    DumpSpec("dataset.jsonld", "jsonld", False, "JSON-LD (union of all graphs)"),
 )
 CANONICAL = "dataset.nq.gz"  # the dump the other writers read back
 
@@ -112,10 +112,6 @@ def read_version(version_dir: Path) -> ox.Dataset:
 def sorted_lines(data: bytes) -> bytes:
     lines = sorted(set(line for line in data.split(b"\n") if line.strip()))
     return b"".join(line + b"\n" for line in lines)
-
-
-def quad_key(quad: ox.Quad) -> tuple[str, str, str, str]:
-    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
 
 
 def union_triples(dataset: ox.Dataset) -> list[ox.Triple]:
@@ -165,9 +161,10 @@ def serialize(spec: DumpSpec, dataset: ox.Dataset, base_iri: str) -> bytes:
     elif spec.format_name == "turtle":
         data = turtle(union_triples(dataset), base_iri)
     elif spec.format_name == "jsonld":
-        quads = sorted(dataset, key=quad_key)
-        raw = ox.serialize(quads, format=ox.RdfFormat.JSON_LD)
-        # Re-indent for people; key order and list order stay as written (sorted quads).
+        # Plain triples, like every triple format: a JSON-LD reader without dataset support
+        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
+        raw = ox.serialize(union_triples(dataset), format=ox.RdfFormat.JSON_LD)
+        # Re-indent for people; key order and list order stay as written (sorted triples).
         data = (json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n").encode()
     else:
         raise PublishError(f"no dump serialiser for format {spec.format_name!r}")

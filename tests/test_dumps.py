@@ -112,6 +112,24 @@ def test_dump_holds_the_dataset(version: publish.Version, spec: dump.DumpSpec) -
         assert isomorphic(union(parsed), union(expected))
 
 
+def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Version) -> None:
+    """A reader without dataset support (rdflib.Graph) gets the same statements from every
+    dump but the N-Quads one: JSON-LD holds plain triples, not named graphs."""
+    parsed = {}
+    for spec in dump.DUMPS:
+        if spec.quads:
+            continue
+        data = (version.path / "dumps" / spec.file).read_bytes()
+        graph = Graph().parse(
+            data=gzip.decompress(data) if spec.gzip else data, format=spec.format.rdflib
+        )
+        parsed[spec.file] = graph
+    expected = union(fixture_dataset())
+    assert len(expected) > 0
+    for file, graph in parsed.items():
+        assert isomorphic(graph, expected), file
+
+
 def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:
     # Two parses of the same TriG get different blank-node labels; the dumps must not.
     first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dump.write_dumps])
