@@ -38,6 +38,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from . import dump, iris
 from .iris import CHANGESET as CS
 from .iris import PROV
+from .load import literals_as_written
 from .publish import Version
 
 CHANGES_FILE = "changes.ttl"
@@ -53,11 +54,12 @@ def _by_graph(dataset: ox.Dataset) -> dict[str, list[ox.Quad]]:
 
 
 def _graph(quads: list[ox.Quad]) -> Graph:
-    """An rdflib graph of the triples of `quads` (parsed, so terms are rdflib's own)."""
+    """An rdflib graph of the triples of `quads`, literals as written ("P24M" stays "P24M")."""
     graph = Graph()
     if quads:
         text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
-        graph.parse(data=text.decode("utf-8"), format="nt")
+        with literals_as_written():
+            graph.parse(data=text.decode("utf-8"), format="nt")
     return graph
 
 
@@ -192,7 +194,9 @@ def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | N
         changes,
         base_iri,
     )
-    (staging / CHANGES_FILE).write_bytes(g.serialize(format="turtle", encoding="utf-8"))
+    # Written by pyoxigraph: rdflib's Turtle writer turns "80"^^xsd:decimal into 80.0.
+    triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    (staging / CHANGES_FILE).write_bytes(dump.turtle(list(triples), base_iri))
     manifest["changes"] = {
         "previous": previous.id if previous else None,
         "added": sum(len(a) for a, _r in changes.values()),
@@ -207,5 +211,6 @@ def read_record(version: Version) -> Graph:
     g = Graph()
     path = version.path / CHANGES_FILE
     if path.is_file():
-        g.parse(path, format="turtle")
+        with literals_as_written():
+            g.parse(path, format="turtle")
     return g

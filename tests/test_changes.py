@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
 from graph import changes, publish
@@ -59,6 +59,26 @@ def test_one_changed_literal_is_exactly_one_addition_and_one_removal(tmp_path: P
     changeset = next(record.objects(activity, URIRef("http://purl.org/dc/terms/hasPart")))
     assert (changeset, RDF.type, CHANGESET.ChangeSet) in record
     assert (changeset, CHANGESET.subjectOfChange, URIRef(PORTAL)) in record
+
+
+def test_changed_literals_are_recorded_as_written(tmp_path: Path) -> None:
+    """The record holds the source's terms: a duration of 24 months stays "P24M" (not the
+    canonical "P2Y") and a decimal "120" stays "120" (not "120.0")."""
+    first = publish_fixture(tmp_path)
+    dataset = fixture_dataset()
+    graph = dataset.graph(URIRef(PORTAL))
+    duration = (PROGRAMME, URIRef("http://data.europa.eu/snb/model/elm/duration"))
+    credits = (PROGRAMME, URIRef("https://w3id.org/prospectus/ontology#creditsStated"))
+    graph.add((*duration, Literal("P24M", datatype=XSD.duration, normalize=False)))
+    graph.add((*credits, Literal("120", datatype=XSD.decimal, normalize=False)))
+    second = publish_fixture(tmp_path, dataset)
+    assert second.previous == first.id
+    added, _removed = recorded(second)[PORTAL]
+    written = {(p, str(o), o.datatype) for _s, p, o in added if isinstance(o, Literal)}
+    assert written == {
+        (duration[1], "P24M", XSD.duration),
+        (credits[1], "120", XSD.decimal),
+    }
 
 
 def test_graphs_that_appear_or_disappear(tmp_path: Path) -> None:
