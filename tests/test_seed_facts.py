@@ -594,7 +594,10 @@ FACTS: list[Fact] = [
         "tu-group",
         "in an international student group",
         TU,
-        f"{PIONEER} pro:groupSizeNote ?g . " + contains("?g", "international student group"),
+        # A highlight, not a note on group size: it says nothing about how large groups are.
+        f"{PIONEER} pro:highlight ?h . "
+        + contains("?h", "international student group")
+        + f" FILTER NOT EXISTS {{ {PIONEER} pro:groupSizeNote ?g }}",
     ),
     Fact(
         "tu-listed-programmes",
