@@ -20,7 +20,10 @@ shapes are closed). The mapping, per programme P (a pro:StudyProgramme):
   outcomes, language, mode, formal learning setting, entry requirements.
 
 Choices where ELM asks for something the sources do not state in ELM's shape (each is
-documented in docs/harvesting.md):
+documented in docs/harvesting.md, and recorded in the export itself, below):
+- ELM allows one title and description per language: the one stated by the newest source
+  (the page's own last-updated date, else its capture date, else the day it was read; the
+  statement's source is read from its pro:Citation); among equals, code-point order;
 - ELM allows one duration, schedule and teaching language: the first in code-point order;
   with no stated teaching language, the language of the programme's language requirement;
 - deadlines are xsd:dateTime in ELM: a date becomes 23:59:59 that day, a month its last day;
@@ -31,7 +34,18 @@ documented in docs/harvesting.md):
   its description is its specification's learning outcome (the programme's outcomes when it
   has no description).
 A programme lacking what ELM requires (a qualification, EQF level, field, provider
-country, learning outcome, language) is left out and reported in `Projection.skipped`.
+country, learning outcome, language) is left out and reported in `Projection.skipped`. A part
+the editors concluded (a pro:hasComponent named by an inferred note) is left out: ELM does not
+require it and the export cannot mark it there.
+
+What the export chose or derived is recorded in the export itself, outside the ELM nodes (the
+LOQ shapes are closed, but only for ELM classes): the node {base}dataset/prospectus-elm (a
+prov:Entity, prov:wasDerivedFrom every source graph) has one pro:QualityNote per such value
+(pro:qualityNote), naming the statement (rdf:subject, rdf:predicate, rdf:object), the rule
+(pro:rule) and what it was made from (prov:wasDerivedFrom); its dct:type says selected (title,
+description, duration), derived (language, date-times, NQF levels, generated titles, parts'
+outcomes, fields on the qualification) or inferred (a value the editors concluded, such as the
+EQF level). Each programme also carries an elm:additionalNote saying the same in words.
 """
 
 from __future__ import annotations
@@ -46,13 +60,13 @@ from typing import Any
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from . import dump, iris, reference
-from .describe import MONTHS
+from .describe import MONTHS, format_literal, literal_date
 from .errors import PublishError
-from .iris import ADMS, ELM, EU_COUNTRY, PRO, SCHEMA
+from .iris import ADMS, ELM, EU_COUNTRY, PRO, PROV, SCHEMA, vocab
 from .validate import Report
 
 ROV = Namespace("http://www.w3.org/ns/regorg#")
@@ -74,6 +88,51 @@ ROR_PREFIX = "https://ror.org/"
 
 PageUrl = Callable[[URIRef], str]
 
+INFERRED = vocab("quality-flag", "inferred")
+DERIVED = vocab("quality-flag", "derived")
+SELECTED = vocab("quality-flag", "selected")
+# The rules the export applies, as recorded with each value it chose or derived.
+RULE_NEWEST = (
+    "One {what} per language: the one stated by the newest source (the page's own "
+    "last-updated date, else its capture date, else the day it was read); among equals, "
+    "the first in code-point order."
+)
+RULE_FIRST = "One {what}: the first in code-point order of those the sources state."
+RULE_LANGUAGE = (
+    "No teaching language is stated: the language of the programme's language requirement."
+)
+RULE_PART_LANGUAGE = "A part is given the teaching language of its programme."
+RULE_DEADLINE = (
+    "ELM needs a date-time: a deadline stated as a day becomes 23:59:59 that day, a month "
+    "23:59:59 on its last day (no time zone is stated)."
+)
+RULE_START = (
+    "ELM needs a date-time: a start stated as a day or a month becomes 00:00:00 on its first day."
+)
+RULE_NQF = (
+    "The national qualification framework level of the qualification's EQF level in the "
+    "country of a provider."
+)
+RULE_TITLE_FROM_ABBREVIATION = "The qualification has no stated title: its degree abbreviation."
+RULE_PART_TITLE = "A part has no title in the sources: it is named from its type, order and host."
+RULE_PART_OUTCOME = "A part states no learning outcome: its description is used as one."
+RULE_FIELD = (
+    "ELM puts the field of education on the qualification: the programme's ISCED-F fields, "
+    "as the editors classified them (curation graph)."
+)
+# How the summary note (elm:additionalNote) names the values derived by each rule.
+RULE_WORDS = {
+    RULE_LANGUAGE: "the teaching language (the language requirement's)",
+    RULE_PART_LANGUAGE: "the parts' teaching language (the programme's)",
+    RULE_DEADLINE: "application deadlines as date-times (23:59:59)",
+    RULE_START: "the start as a date-time",
+    RULE_NQF: "NQF levels (from the EQF level and the providers' countries)",
+    RULE_TITLE_FROM_ABBREVIATION: "the qualification's title (its abbreviation)",
+    RULE_PART_TITLE: "the parts' titles",
+    RULE_PART_OUTCOME: "the parts' learning outcomes (their descriptions)",
+    RULE_FIELD: "the fields of education on the qualification",
+}
+
 
 @dataclass
 class Projection:
@@ -82,16 +141,22 @@ class Projection:
     skipped: dict[URIRef, str] = field(default_factory=dict)  # programme -> why
 
 
-def page_url(site_url: str, base_iri: str) -> PageUrl:
+@dataclass(frozen=True)
+class PageUrls:
     """The resource page of a data IRI (mirrors server/urls.py: /doc/{local path})."""
 
-    def url(iri: URIRef) -> str:
-        local = iris.local_path(str(iri), base_iri)
+    site_url: str
+    base_iri: str
+
+    def __call__(self, iri: URIRef) -> str:
+        local = iris.local_path(str(iri), self.base_iri)
         if local is None:
             return str(iri)
-        return f"{site_url.rstrip('/')}/doc/{quote(local)}"
+        return f"{self.site_url.rstrip('/')}/doc/{quote(local)}"
 
-    return url
+
+def page_url(site_url: str, base_iri: str) -> PageUrls:
+    return PageUrls(site_url, base_iri)
 
 
 def default_site_url(base_iri: str) -> str:
@@ -146,7 +211,11 @@ class _Builder:
             self.out.bind(prefix, iris.PREFIXES[prefix])
         self.out.bind("adms", ADMS)
         self.out.bind("rov", ROV)
+        self.out.bind("pro", PRO)
+        self.out.bind("prov", PROV)
         self.concepts: set[URIRef] = set()
+        self.export = iris.dataset("prospectus-elm", base=getattr(url, "base_iri", iris.DATA_BASE))
+        self.records: list[BNode] = []
 
     # helpers -----------------------------------------------------------------------------
     def add(self, s: Node, p: URIRef, o: Node) -> None:
@@ -193,6 +262,122 @@ class _Builder:
         self.add(node, RDF.type, ELM.Note)
         self.add(node, ELM.noteLiteral, Literal(text, lang="en"))
         return node
+
+    # what the export chose and derived -------------------------------------------------------
+    def record(
+        self,
+        flag: URIRef,
+        statement: tuple[Node, URIRef, Node],
+        rule: str,
+        made_from: Iterable[Node] = (),
+        comment: str | None = None,
+    ) -> None:
+        """A quality note on one statement of the export (outside the ELM classes)."""
+        note = BNode()
+        s, p, o = statement
+        self.add(self.export, PRO.qualityNote, note)
+        self.add(note, RDF.type, PRO.QualityNote)
+        self.add(note, DCTERMS.type, flag)
+        self.add(note, RDF.subject, s)
+        self.add(note, RDF.predicate, p)
+        self.add(note, RDF.object, o)
+        self.add(note, PRO.rule, Literal(rule, lang="en"))
+        for source in _sorted(made_from):
+            self.add(note, PROV.wasDerivedFrom, source)
+        if comment:
+            self.add(note, RDFS.comment, Literal(comment, lang="en"))
+        self.records.append(note)
+
+    def inferred_note(self, s: Node, p: URIRef, o: Node) -> Node | None:
+        """The editors' inferred note on a statement of the canonical graph, if any."""
+        for note in _sorted(self.data.subjects(RDF.object, o)):
+            if (
+                (note, RDF.subject, s) in self.data
+                and (note, RDF.predicate, p) in self.data
+                and (note, DCTERMS.type, INFERRED) in self.data
+            ):
+                return note
+        return None
+
+    def carry_inferred(self, source: tuple[Node, URIRef, Node], exported: tuple) -> None:
+        """An exported statement the editors concluded keeps their note (rule, evidence)."""
+        note = self.inferred_note(*source)
+        if note is not None:
+            rule = str(_first(self.data.objects(note, PRO.rule)) or "")
+            made = [*self.data.objects(note, PROV.wasDerivedFrom), *self.curation()]
+            self.record(INFERRED, exported, rule, made)
+
+    def curation(self) -> list[URIRef]:
+        """The graphs of the editors' decisions: curation records attributed to an agent (the
+        catalogue order the build computes is a curation record too, but nobody's decision,
+        and the export does not use it)."""
+        return _sorted(
+            r
+            for r in self.data.subjects(RDF.type, PRO.CurationRecord)
+            if (r, PROV.wasAttributedTo, None) in self.data
+        )
+
+    def sources_of(self, s: Node, p: URIRef, o: Node) -> list[URIRef]:
+        """The page segments a statement is read from (its citations)."""
+        return _sorted(
+            segment
+            for citation in self.data.subjects(RDF.object, o)
+            if (citation, RDF.subject, s) in self.data and (citation, RDF.predicate, p) in self.data
+            for segment in self.data.objects(citation, PROV.wasDerivedFrom)
+        )
+
+    def dated(self, segment: Node) -> tuple[str, str]:
+        """(a sortable ISO date, how the segment is dated) of a page segment."""
+        modified = _first(self.data.objects(segment, DCTERMS.modified))
+        if isinstance(modified, Literal) and (day := literal_date(modified)) is not None:
+            return day.isoformat(), f"last updated {format_literal(modified)}"
+        capture = _first(self.data.objects(segment, PROV.wasDerivedFrom))
+        for prop in (PROV.generatedAtTime, DCTERMS.created):
+            when = _first(self.data.objects(capture, prop)) if capture is not None else None
+            if isinstance(when, Literal):
+                return str(when)[:10], f"captured {str(when)[:10]}"
+        activity = _first(self.data.objects(segment, PROV.wasGeneratedBy))
+        read = _first(self.data.objects(activity, PROV.endedAtTime)) if activity else None
+        if isinstance(read, Literal):
+            return str(read)[:10], f"no date stated, read {str(read)[:10]}"
+        return "", "no date stated"
+
+    def source_label(self, segment: Node) -> str:
+        return str(_first(self.data.objects(segment, RDFS.label)) or segment)
+
+    def newest(self, subject: URIRef, prop: URIRef, what: str) -> list[Literal]:
+        """One literal per language, from the newest source, recorded as selected."""
+        by_language: dict[str, list[tuple[str, Literal, list[URIRef]]]] = {}
+        for literal in self.langs(subject, prop):
+            segments = self.sources_of(subject, prop, literal)
+            when = max((self.dated(seg)[0] for seg in segments), default="")
+            by_language.setdefault(str(literal.language), []).append((when, literal, segments))
+        chosen = []
+        for language in sorted(by_language):
+            candidates = by_language[language]
+            newest_date = max(c[0] for c in candidates)
+            _when, literal, segments = min(
+                (c for c in candidates if c[0] == newest_date), key=lambda c: str(c[1])
+            )
+            chosen.append(literal)
+            if segments:
+                used = "; ".join(
+                    f"{self.source_label(seg)} ({self.dated(seg)[1]})" for seg in segments
+                )
+                others = sorted(
+                    {self.source_label(seg) for c in candidates if c[1] != literal for seg in c[2]}
+                )
+                comment = f"Stated by {used}" + (
+                    f"; also given differently by {', '.join(others)}." if others else "."
+                )
+                self.record(
+                    SELECTED,
+                    (subject, prop, literal),
+                    RULE_NEWEST.format(what=what),
+                    segments,
+                    comment,
+                )
+        return chosen
 
     def homepage(self, subject: Node, iri: URIRef) -> None:
         page = BNode()
@@ -307,13 +492,15 @@ class _Builder:
 
     def programme(self, programme: URIRef) -> None:
         data, add = self.data, self.add
+        first_record = len(self.records)
         qualification = _first(data.objects(programme, PRO.awards))
         language = self.language(programme)
+        assert language is not None  # missing() said so
         offerings = self.offerings(programme)
         add(programme, RDF.type, ELM.LearningOpportunity)
-        for title in self.one_per_language(programme, DCTERMS.title):
+        for title in self.newest(programme, DCTERMS.title, "title"):
             add(programme, DCTERMS.title, title)
-        for text in self.one_per_language(programme, DCTERMS.description):
+        for text in self.newest(programme, DCTERMS.description, "description"):
             add(programme, DCTERMS.description, text)
         add(programme, DCTERMS.type, self.concept(LO_PROGRAMME))
         self.homepage(programme, programme)
@@ -321,11 +508,28 @@ class _Builder:
             self.organisation(org)
             add(programme, ELM.providedBy, org)
         add(programme, ELM.defaultLanguage, self.concept(language))
+        if _first(data.objects(programme, ELM.defaultLanguage)) is None:
+            requirements_of = [
+                r
+                for r in data.objects(programme, PRO.admissionRequirement)
+                if (r, PRO.proficiencyLanguage, language) in data
+            ]
+            self.record(
+                DERIVED, (programme, ELM.defaultLanguage, language), RULE_LANGUAGE, requirements_of
+            )
         add(programme, ELM.learningAchievementSpecification, qualification)
         sources = [programme, *offerings]
-        duration = _first(d for s in sources for d in data.objects(s, ELM.duration))
-        if duration is not None:
-            add(programme, ELM.duration, duration)
+        durations = _sorted(d for s in sources for d in data.objects(s, ELM.duration))
+        if durations:
+            add(programme, ELM.duration, durations[0])
+            if len({str(d) for d in durations}) > 1:
+                self.record(
+                    SELECTED,
+                    (programme, ELM.duration, durations[0]),
+                    RULE_FIRST.format(what="duration"),
+                    [s for s in sources if (s, ELM.duration, durations[0]) in data],
+                    "The sources state the duration as " + ", ".join(str(d) for d in durations),
+                )
         modes = _sorted(m for s in sources for m in data.objects(s, ELM.mode))
         for mode in modes:
             add(programme, ELM.mode, self.concept(mode))
@@ -347,8 +551,41 @@ class _Builder:
         if procedures:
             add(programme, ELM.admissionProcedure, self.note("\n".join(procedures)))
         for component in _sorted(data.objects(programme, PRO.hasComponent)):
-            self.component(programme, component, language)
+            if self.inferred_note(programme, PRO.hasComponent, component) is None:
+                self.component(programme, component, language)
         self.qualification(programme, qualification, language, modes, requirements)
+        self.summary(programme, self.records[first_record:])
+
+    def summary(self, programme: URIRef, records: list[BNode]) -> None:
+        """An elm:additionalNote saying in words what the export chose and derived."""
+        parts = []
+        for prop, what in ((DCTERMS.title, "Title"), (DCTERMS.description, "Description")):
+            chosen = [o for o in self.out.objects(programme, prop) if isinstance(o, Literal)]
+            segments = _sorted(s for o in chosen for s in self.sources_of(programme, prop, o))
+            if not segments:
+                continue
+            stating = {
+                s for o in self.langs(programme, prop) for s in self.sources_of(programme, prop, o)
+            }
+            used = "; ".join(f"{self.source_label(s)} ({self.dated(s)[1]})" for s in segments)
+            newest = f", the newest of the {len(stating)} sources that give one"
+            parts.append(f"{what} as stated by {used}{newest if len(stating) > 1 else ''}.")
+        derived = sorted(
+            {
+                RULE_WORDS[str(rule)]
+                for n in records
+                if (n, DCTERMS.type, DERIVED) in self.out
+                for rule in self.out.objects(n, PRO.rule)
+                if str(rule) in RULE_WORDS
+            }
+        )
+        if derived:
+            parts.append(
+                "Derived by this export, not stated by a source (the rule and the source of "
+                f"each are in the export's quality notes): {'; '.join(derived)}."
+            )
+        if parts:
+            self.add(programme, ELM.additionalNote, self.note(" ".join(parts)))
 
     def intake(self, programme: URIRef, offerings: list[URIRef]) -> None:
         data = self.data
@@ -362,7 +599,15 @@ class _Builder:
             period = BNode()
             self.add(programme, DCTERMS.temporal, period)
             self.add(period, RDF.type, DCTERMS.PeriodOfTime)
-            self.add(period, ELM.startDate, Literal(starts[0], datatype=XSD.dateTime))
+            start = Literal(starts[0], datatype=XSD.dateTime)
+            self.add(period, ELM.startDate, start)
+            stated = [
+                o
+                for o in offerings
+                for v in data.objects(o, PRO.startDate)
+                if isinstance(v, Literal) and _start_of(v) == starts[0]
+            ]
+            self.record(DERIVED, (period, ELM.startDate, start), RULE_START, stated)
         notes = []
         for offering in offerings:
             estimate = (offering, PRO.isEstimate, Literal(True)) in data
@@ -379,14 +624,18 @@ class _Builder:
                 notes.append(str(note))
         if notes:
             self.add(programme, ELM.scheduleInformation, self.note(" ".join(sorted(set(notes)))))
-        deadlines = set()
+        deadlines: dict[str, set[Node]] = {}
         for offering in offerings:
             for deadline in data.objects(offering, PRO.applicationDeadline):
                 for value in data.objects(deadline, PRO.date):
                     if isinstance(value, Literal) and (end := _end_of(value)):
-                        deadlines.add(end)
+                        deadlines.setdefault(end, set()).add(deadline)
         for end in sorted(deadlines):
-            self.add(programme, ELM.applicationDeadline, Literal(end, datatype=XSD.dateTime))
+            value = Literal(end, datatype=XSD.dateTime)
+            self.add(programme, ELM.applicationDeadline, value)
+            self.record(
+                DERIVED, (programme, ELM.applicationDeadline, value), RULE_DEADLINE, deadlines[end]
+            )
         for offering in offerings:
             for fee in _sorted(data.objects(offering, PRO.tuitionFee)):
                 self.fee(programme, fee)
@@ -436,6 +685,14 @@ class _Builder:
         add(parent or programme, ELM.hasPart, component)
         add(component, RDF.type, ELM.LearningOpportunity)
         add(component, DCTERMS.title, Literal(title, lang="en"))
+        if not self.langs(component, DCTERMS.title):
+            made = [n for n in (kind, order, host) if isinstance(n, URIRef)] or [component]
+            self.record(
+                DERIVED,
+                (component, DCTERMS.title, Literal(title, lang="en")),
+                RULE_PART_TITLE,
+                made,
+            )
         descriptions = self.one_per_language(component, DCTERMS.description)
         for text in descriptions:
             add(component, DCTERMS.description, text)
@@ -449,6 +706,9 @@ class _Builder:
             self.organisation(org)
             add(component, ELM.providedBy, org)
         add(component, ELM.defaultLanguage, self.concept(language))
+        self.record(
+            DERIVED, (component, ELM.defaultLanguage, language), RULE_PART_LANGUAGE, [programme]
+        )
         spec = BNode()
         add(component, ELM.learningAchievementSpecification, spec)
         add(spec, RDF.type, ELM.LearningAchievementSpecification)
@@ -464,6 +724,7 @@ class _Builder:
                 add(spec, ELM.learningOutcome, outcome)
                 add(outcome, RDF.type, ELM.LearningOutcome)
                 add(outcome, DCTERMS.title, text)
+                self.record(DERIVED, (outcome, DCTERMS.title, text), RULE_PART_OUTCOME, [component])
         else:
             for outcome in _sorted(data.objects(programme, ELM.learningOutcome)):
                 self.outcome(outcome)
@@ -491,6 +752,13 @@ class _Builder:
         add(qualification, RDF.type, ELM.Qualification)
         for title in self.titles(qualification):
             add(qualification, DCTERMS.title, title)
+            if (qualification, DCTERMS.title, title) not in data:
+                self.record(
+                    DERIVED,
+                    (qualification, DCTERMS.title, title),
+                    RULE_TITLE_FROM_ABBREVIATION,
+                    [qualification],
+                )
         for abbreviation in _sorted(data.objects(qualification, PRO.degreeAbbreviation)):
             if (
                 qualification,
@@ -500,10 +768,25 @@ class _Builder:
                 add(qualification, SKOS.altLabel, Literal(str(abbreviation), lang="en"))
         eqf = _first(data.objects(qualification, ELM.EQFLevel))
         add(qualification, ELM.EQFLevel, self.concept(eqf))
+        self.carry_inferred((qualification, ELM.EQFLevel, eqf), (qualification, ELM.EQFLevel, eqf))
         for level in self.nqf_levels(programme, qualification):
             add(qualification, ELM.NQFLevel, self.concept(level))
+            countries = {
+                org
+                for org in self.providers(programme)
+                if NQF_LEVELS.get((eqf, str(self.country(org)).rsplit("/", 1)[-1])) == level
+            }
+            self.record(
+                DERIVED, (qualification, ELM.NQFLevel, level), RULE_NQF, [qualification, *countries]
+            )
         for isced in _sorted(data.objects(programme, PRO.fieldOfEducation)):
             add(qualification, ELM.ISCEDFCode, self.concept(isced))
+            self.record(
+                DERIVED,
+                (qualification, ELM.ISCEDFCode, isced),
+                RULE_FIELD,
+                [programme, *self.curation()],
+            )
         for subject in _sorted(data.objects(programme, PRO.sourceSubjectArea)):
             add(qualification, ELM.educationSubject, self.concept(subject))
         add(qualification, DCTERMS.language, self.concept(language))
@@ -572,6 +855,11 @@ def project(data: Graph, url: PageUrl) -> Projection:
         builder.programme(programme)
         projection.programmes.append(programme)
     builder.describe_concepts()
+    if projection.programmes:
+        builder.add(builder.export, RDF.type, PROV.Entity)
+        sources = [*data.subjects(RDF.type, PRO.SourceSegment), *builder.curation()]
+        for source in _sorted(sources):
+            builder.add(builder.export, PROV.wasDerivedFrom, source)
     return projection
 
 

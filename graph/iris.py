@@ -75,6 +75,7 @@ KINDS = (
     "deadline",
     "outcome",
     "note",
+    "citation",
     "graph",
     "dataset",
 )

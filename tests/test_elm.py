@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+from rdflib.term import Node
 
 from graph import elm, publish
 from graph.iris import ELM, PRO, SCHEMA
@@ -341,3 +342,96 @@ def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir
     fee = export.value(export.value(LEIDEN, ELM.priceDetail), ELM.amount)
     stated = {term(o) for o in sources.objects(None, PRO.amount)}
     assert term(export.value(fee, RDF.value)) in stated, "the fee as the page gave it"
+
+
+# -- what the export chose and derived, recorded in the export --------------------------------
+
+
+PROV = "http://www.w3.org/ns/prov#"
+QFLAG = "https://w3id.org/prospectus/vocab/quality-flag/"
+EXPORT = URIRef(BASE + "dataset/prospectus-elm")
+
+
+def notes(graph: Graph, flag: str) -> list[tuple[Node, Node, Node, str, set[Node]]]:
+    """(subject, predicate, object, rule, made from) of the export's notes of one type."""
+    found = []
+    for note in graph.objects(EXPORT, PRO.qualityNote):
+        if (note, DCTERMS.type, URIRef(QFLAG + flag)) not in graph:
+            continue
+        s, p, o = (graph.value(note, RDF[n]) for n in ("subject", "predicate", "object"))
+        rule = graph.value(note, PRO.rule)
+        made = set(graph.objects(note, URIRef(PROV + "wasDerivedFrom")))
+        found.append((s, p, o, str(rule), made))
+    return found
+
+
+def test_title_and_description_come_from_the_newest_source(projection: elm.Projection) -> None:
+    g = projection.graph
+    # The 2020 page's title and description are stale; TopUniversities (undated, read in
+    # 2026) is the newest source that gives them.
+    assert list(g.objects(PIONEER, DCTERMS.title)) == [
+        Literal(
+            "Erasmus Mundus Master of Science in Public Sector Innovation and eGovernance",
+            lang="en",
+        )
+    ]
+    (description,) = g.objects(PIONEER, DCTERMS.description)
+    assert "unique, interuniversity and interdisciplinary programme" in str(description)
+    chosen = {(s, p): (o, made) for s, p, o, _rule, made in notes(g, "selected")}
+    topuniversities = URIRef(BASE + "source/pioneer-topuniversities")
+    for prop, value in ((DCTERMS.title, None), (DCTERMS.description, description)):
+        o, made = chosen[(PIONEER, prop)]
+        assert made == {topuniversities}
+        assert value is None or o == value
+    # Said in words, in ELM itself.
+    words = " ".join(
+        str(g.value(n, ELM.noteLiteral)) for n in g.objects(PIONEER, ELM.additionalNote)
+    )
+    assert "Title as stated by PIONEER on TopUniversities" in words
+    assert "the newest of the 2 sources" in words
+
+
+def test_derived_values_are_recorded_in_the_export(projection: elm.Projection) -> None:
+    g = projection.graph
+    derived = notes(g, "derived")
+    for s, p, o, rule, made in derived + notes(g, "selected") + notes(g, "inferred"):
+        assert (s, p, o) in g, f"a note names {s} {p} {o}, which the export does not state"
+        assert rule and made, (s, p, o)
+    by_property: dict[Node, list] = {}
+    for s, p, o, rule, made in derived:
+        by_property.setdefault(p, []).append((s, o, rule, made))
+    # Deadlines as 23:59:59, from the deadline nodes.
+    deadline = Literal("2026-07-01T23:59:59", datatype=XSD.dateTime)
+    (s, o, rule, made) = next(d for d in by_property[ELM.applicationDeadline] if d[1] == deadline)
+    assert s == PIONEER and "23:59:59" in rule
+    assert URIRef(BASE + "deadline/pioneer-topuniversities/headline") in made
+    # Leiden's teaching language, from its language requirements.
+    language = [d for d in by_property[ELM.defaultLanguage] if d[0] == LEIDEN]
+    assert language and all("language requirement" in d[2] for d in language)
+    assert {URIRef(BASE + "requirement/leiden-ict-portal/international-english")} <= language[0][3]
+    # NQF levels, from the EQF level and the providers' countries.
+    spec = g.value(PIONEER, ELM.learningAchievementSpecification)
+    nqf = {o for s, o, _rule, _made in by_property[ELM.NQFLevel] if s == spec}
+    assert nqf == set(g.objects(spec, ELM.NQFLevel))
+    # The start date-time of Leiden's intake.
+    period = g.value(LEIDEN, DCTERMS.temporal)
+    assert any(s == period for s, *_rest in by_property[ELM.startDate])
+    # The EQF level is the editors' conclusion: their note travels with it.
+    inferred = notes(g, "inferred")
+    assert (spec, ELM.EQFLevel, URIRef("http://data.europa.eu/snb/eqf/7")) in {
+        (s, p, o) for s, p, o, *_rest in inferred
+    }
+    # The export says which graphs it was made from.
+    sources = set(g.objects(EXPORT, URIRef(PROV + "wasDerivedFrom")))
+    assert {str(s).rsplit("/", 1)[-1] for s in sources} == {
+        "pioneer-portal-2020",
+        "pioneer-topuniversities",
+        "leiden-ict-portal",
+        "curation",
+    }
+
+
+def test_parts_the_editors_concluded_are_left_out(projection: elm.Projection) -> None:
+    internship = URIRef(BASE + "component/leiden-ict-portal/in-company-research-thesis-internship")
+    assert (internship, None, None) not in projection.graph
+    assert not list(projection.graph.objects(LEIDEN, ELM.hasPart))

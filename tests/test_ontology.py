@@ -127,8 +127,8 @@ def test_header(ontology: Graph) -> None:
     assert (ONTOLOGY, RDF.type, OWL.Ontology) in ontology
     for prop in (DCTERMS.title, DCTERMS.description):
         assert any(_english(o) for o in ontology.objects(ONTOLOGY, prop)), prop
-    assert ontology.value(ONTOLOGY, OWL.versionIRI) == URIRef(ONTOLOGY_IRI + "/0.1.0")
-    assert str(ontology.value(ONTOLOGY, OWL.versionInfo)) == "0.1.0"
+    assert ontology.value(ONTOLOGY, OWL.versionIRI) == URIRef(ONTOLOGY_IRI + "/0.2.0")
+    assert str(ontology.value(ONTOLOGY, OWL.versionInfo)) == "0.2.0"
     assert ontology.value(ONTOLOGY, DCTERMS.license) == URIRef(
         "https://creativecommons.org/licenses/by/4.0/"
     )

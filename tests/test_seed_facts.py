@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from graph import publish
 from graph.iris import DATA_BASE, ELM, ORG, PRO, PROV, SCHEMA, is_data_iri
@@ -50,6 +50,7 @@ PREFIX schema: <{SCHEMA}>
 PREFIX rdf: <{RDF}>
 PREFIX rdfs: <{RDFS}>
 PREFIX xsd: <{XSD}>
+PREFIX owl: <{OWL}>
 PREFIX qflag: <https://w3id.org/prospectus/vocab/quality-flag/>
 PREFIX kind: <https://w3id.org/prospectus/vocab/programme-kind/>
 PREFIX method: <https://w3id.org/prospectus/vocab/teaching-method/>
@@ -182,10 +183,10 @@ FACTS: list[Fact] = [
         f"{PIONEER} pro:highlight ?h . " + contains("?h", "Learn from experts"),
     ),
     Fact(
-        "p20-highlight-own-profile",
-        "studying abroad (Erasmus), doing a work placement",
+        "p20-ku-leuven-advice",
+        "Start your career, during your studies: During your bachelor's and master's program",
         P20,
-        f"{PIONEER} pro:highlight ?h . " + contains("?h", "studying abroad (Erasmus)"),
+        "<org/ku-leuven> dct:description ?d . " + contains("?d", "studying abroad (Erasmus)"),
     ),
     Fact(
         "p20-audience-specialize",
@@ -477,10 +478,12 @@ FACTS: list[Fact] = [
         '"Master of Science in Public Sector Innovation and eGovernance"@en .',
     ),
     Fact(
-        "tu-coordinator",
+        "tu-by-ku-leuven",
         "By KU Leuven",
         TU,
-        f"{PIONEER} pro:coordinatedBy <org/ku-leuven> ; elm:providedBy <org/ku-leuven> .",
+        f"{PIONEER} elm:providedBy <org/ku-leuven> . ?c a pro:Citation ; rdf:subject {PIONEER} ;"
+        ' rdf:predicate elm:providedBy ; rdf:object <org/ku-leuven> ; pro:sourceText "By KU Leuven"'
+        " ; pro:sourceLine 1 .",
     ),
     Fact(
         "tu-joint",
@@ -591,13 +594,18 @@ FACTS: list[Fact] = [
         "tu-group",
         "in an international student group",
         TU,
-        f"{PIONEER} pro:groupSizeNote ?g . " + contains("?g", "international student group"),
+        # A highlight, not a note on group size: it says nothing about how large groups are.
+        f"{PIONEER} pro:highlight ?h . "
+        + contains("?h", "international student group")
+        + f" FILTER NOT EXISTS {{ {PIONEER} pro:groupSizeNote ?g }}",
     ),
     Fact(
         "tu-listed-programmes",
         "Postgrad Programmes 105",
         TU,
-        '<org/ku-leuven> pro:listedProgrammeCount "105"^^xsd:integer .',
+        "<org/ku-leuven> pro:programmeListing ?l . ?l a pro:ProgrammeListing ; "
+        'pro:programmeCount "105"^^xsd:integer ; pro:studyLevelText "Postgrad" ; '
+        'pro:sourceText "Postgrad Programmes 105" .',
     ),
     Fact(
         "tu-intake-start",
@@ -626,8 +634,17 @@ FACTS: list[Fact] = [
         "outside the Flemish Community: 01 Jul 2026",
         TU,
         f'{PIONEER_2026} pro:applicationDeadline ?d . ?d pro:date "2026-07-01"^^xsd:date ; '
-        'pro:sourceText "01 Jul 2026" ; '
-        "pro:appliesToApplicantGroup group:non-flemish-community-degree .",
+        'pro:sourceText "01 Jul 2026" ; pro:sourceLine 145 . '
+        # The group is the editors' reading of the layout: only in the curation graph.
+        "FILTER NOT EXISTS { ?d pro:appliesToApplicantGroup ?g }",
+    ),
+    Fact(
+        "tu-empty-non-flemish-section",
+        "Students with a degree obtained at an institution outside the Flemish Community:",
+        TU,
+        f"{PIONEER} pro:qualityNote ?n . ?n dct:type qflag:empty-section ; pro:sourceLine 143 ; "
+        'pro:sourceText "Students with a degree obtained at an institution outside the Flemish '
+        'Community:" .',
     ),
     Fact(
         "tu-flemish-group",
@@ -672,7 +689,10 @@ FACTS: list[Fact] = [
         "experience in the field of study is demonstrated",
         TU,
         f"{PIONEER} pro:admissionRequirement ?r . ?r a pro:ExperienceRequirement ; "
-        "dct:description ?d . " + contains("?d", "professional experience in the field"),
+        "dct:description ?d . "
+        + contains("?d", "professional experience in the field")
+        # Its group is read from the layout: only in the curation graph.
+        + " FILTER NOT EXISTS { ?r pro:appliesToApplicantGroup ?g }",
     ),
     Fact(
         "tu-english-requirement",
@@ -708,8 +728,9 @@ FACTS: list[Fact] = [
         "tu-exempt-canada",
         "English-speaking Canada",
         TU,
-        "?r pro:exemption ?e . ?e pro:exemptCountry country:CAN ; "
-        'pro:sourceText "English-speaking Canada" .',
+        "?r pro:exemption ?e . ?e pro:exemptRegion "
+        "<https://w3id.org/prospectus/vocab/region/english-speaking-canada> ; "
+        'pro:sourceText "English-speaking Canada" . FILTER NOT EXISTS { ?e pro:exemptCountry ?c }',
     ),
     Fact(
         "tu-exempt-ireland",
@@ -741,20 +762,30 @@ FACTS: list[Fact] = [
         "tu-score-84",
         "84+",
         TU,
-        "?r pro:unattributedScore ?s . ?s a pro:UnattributedScore ; rdf:value 84.0 ; "
-        'pro:sourceText "84+" .',
+        f"{PIONEER} pro:unattributedScore ?s . ?s a pro:UnattributedScore ; rdf:value 84.0 ; "
+        'pro:sourceText "84+" ; pro:sourceLine 84 .',
     ),
     Fact(
         "tu-score-7",
         "7+",
         TU,
-        '?r pro:unattributedScore ?s . ?s rdf:value 7.0 ; pro:sourceText "7+" .',
+        f'{PIONEER} pro:unattributedScore ?s . ?s rdf:value 7.0 ; pro:sourceText "7+" ; '
+        "pro:sourceLine 85 .",
     ),
     Fact(
         "tu-score-100",
         "100+",
         TU,
-        '?r pro:unattributedScore ?s . ?s rdf:value 100.0 ; pro:sourceText "100+" .',
+        f'{PIONEER} pro:unattributedScore ?s . ?s rdf:value 100.0 ; pro:sourceText "100+" ; '
+        "pro:sourceLine 86 .",
+    ),
+    Fact(
+        "tu-scores-unlabelled",
+        "84+ 7+ 100+ (no test named)",
+        TU,
+        f"{PIONEER} pro:unattributedScore ?a, ?b, ?c . "
+        "?a rdf:value 84.0 ; pro:qualityNote ?n . ?b rdf:value 7.0 ; pro:qualityNote ?n . "
+        "?c rdf:value 100.0 ; pro:qualityNote ?n . ?n dct:type qflag:unlabelled-value .",
     ),
     # ------------------------------------------------------------- seed 002: Leiden portal
     Fact(
@@ -830,8 +861,7 @@ FACTS: list[Fact] = [
         "le-thesis-internships",
         "good in-company research thesis internships",
         LE,
-        f"{ICT} pro:hasComponent ?c . ?c dct:type lotype:77b99de990 ; dct:description ?d . "
-        + contains("?d", "in-company research thesis internships"),
+        f"{ICT} pro:highlight ?h . " + contains("?h", "in-company research thesis internships"),
     ),
     Fact(
         "le-interface",
@@ -1001,8 +1031,7 @@ FACTS: list[Fact] = [
         "le-career-cio",
         "a career path leading to Chief Information Officer in a governmental organisation",
         LE,
-        f"{ICT} pro:careerOutcome ?c . ?c pro:occupation "
-        "esco:82f90e87-de92-4678-adae-61d3e5f7e1e4 ; skos:prefLabel ?l . "
+        f"{ICT} pro:careerOutcome ?c . ?c skos:prefLabel ?l . "
         + contains("?l", "Chief Information Officer"),
     ),
     Fact(
@@ -1036,7 +1065,7 @@ FACTS: list[Fact] = [
         "For students from United States: Applicants need a BA or BSc degree (or equivalent)",
         LE,
         f"{ICT} pro:admissionRequirement ?r . ?r a pro:DegreeRequirement"
-        " ; pro:appliesToApplicantGroup group:united-states ; pro:requiredDegreeLevel eqf:6 ; "
+        " ; pro:appliesToApplicantGroup group:united-states ; "
         'pro:acceptedDegree ?a, ?b . ?a skos:prefLabel "BA"@en . ?b skos:prefLabel "BSc"@en .',
     ),
     Fact(
@@ -1074,7 +1103,7 @@ FACTS: list[Fact] = [
         LE,
         f"{ICT} pro:admissionRequirement ?r . "
         "?r a pro:DegreeRequirement ; pro:appliesToApplicantGroup group:international ; "
-        "pro:requiredDegreeLevel eqf:6 ; pro:requiredField "
+        "pro:requiredField "
         '"Computer Science or a closely related subject"@en .',
     ),
     Fact(
@@ -1277,21 +1306,112 @@ FLEMISH_DEGREES: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def _degree_fact(index: int, label: str, lang: str, campuses: tuple[str, ...]) -> Fact:
-    level = "6" if label.startswith("Bachelor") else "7"
     campus_list = ", ".join(f'"{c}"' for c in campuses)
-    # Exactly these campuses: the node has no campus outside the stated list.
+    # Exactly these campuses: the node has no campus outside the stated list. The line is the
+    # index-th of the list (lines 94-132). The EQF level is not stated: see INFERRED.
     pattern = (
         f"{PIONEER} pro:admissionRequirement ?r . "
         "?r pro:appliesToApplicantGroup group:flemish-community-degree ; pro:acceptedDegree ?a . "
         f'?a a pro:AcceptedDegree ; skos:prefLabel "{label}"@{lang} ; pro:campus {campus_list} ;'
-        f" pro:degreeLevel eqf:{level} ; pro:awardedInJurisdiction jurisdiction:flemish-community ."
+        f" pro:awardedInJurisdiction jurisdiction:flemish-community ; pro:sourceLine {93 + index} ."
         f" FILTER NOT EXISTS {{ ?a pro:campus ?other FILTER(?other NOT IN ({campus_list})) }}"
+        " FILTER NOT EXISTS { ?a pro:degreeLevel ?level }"
     )
     page_text = f"{label} ({',  '.join(campuses)})"
     return Fact(f"tu-degree-{index:02d}", page_text, TU, pattern)
 
 
 FACTS += [_degree_fact(i, *d) for i, d in enumerate(FLEMISH_DEGREES, start=1)]
+
+
+# ------------------------------------------------------------------ what the editors concluded
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """A statement no page makes: the editors concluded it from the words of one segment."""
+
+    id: str
+    page_text: str  # the words it is concluded from (part of the note's pro:sourceText)
+    evidence: str  # slug of the segment those words are on
+    subject: str  # SPARQL terms of the statement; ?s is bound by `find` in the evidence graph
+    predicate: str
+    object: str
+    find: str = ""
+
+
+ESCO_CIO = "esco:82f90e87-de92-4678-adae-61d3e5f7e1e4"
+INFERRED: list[Inferred] = [
+    Inferred("coordinator", "By KU Leuven", TU, PIONEER, "pro:coordinatedBy", "<org/ku-leuven>"),
+    Inferred(
+        "pioneer-award-eqf", "MSc", TU, "<programme/kuleuven/pioneer/qualification>",
+        "elm:EQFLevel", "eqf:7",
+    ),
+    Inferred(
+        "leiden-award-eqf", "MSc programme", LE,
+        "<programme/leiden/ict-in-the-public-sector/qualification>", "elm:EQFLevel", "eqf:7",
+    ),
+    Inferred(
+        "esco-occupation", "Chief Information Officer", LE,
+        "<outcome/leiden-ict-portal/career-chief-information-officer>", "pro:occupation", ESCO_CIO,
+    ),
+    Inferred(
+        "deadline-scope", "Students with a degree obtained at an institution outside", TU,
+        "<deadline/pioneer-topuniversities/non-flemish-community-degree>",
+        "pro:appliesToApplicantGroup", "group:non-flemish-community-degree",
+    ),
+    Inferred(
+        "experience-scope", "Students with a degree obtained at an institution of the Flemish", TU,
+        "<requirement/pioneer-topuniversities/professional-experience>",
+        "pro:appliesToApplicantGroup", "group:flemish-community-degree",
+    ),
+    Inferred("intake-year", "Sep", TU, PIONEER_2026, "pro:intakeYear", '"2026"^^xsd:gYear'),
+    Inferred(
+        "internship-component", "in-company research thesis internships", LE, ICT,
+        "pro:hasComponent", "<component/leiden-ict-portal/in-company-research-thesis-internship>",
+    ),
+    Inferred(
+        "us-required-level", "a BA or BSc degree", LE,
+        "<requirement/leiden-ict-portal/united-states-degree>", "pro:requiredDegreeLevel", "eqf:6",
+    ),
+    Inferred(
+        "international-required-level", "a bachelor’s degree", LE,
+        "<requirement/leiden-ict-portal/international-degree>", "pro:requiredDegreeLevel", "eqf:6",
+    ),
+    Inferred(
+        "ba-level", "BA", LE, "<requirement/leiden-ict-portal/united-states-degree/ba>",
+        "pro:degreeLevel", "eqf:6",
+    ),
+    Inferred(
+        "bsc-level", "BSc", LE, "<requirement/leiden-ict-portal/united-states-degree/bsc>",
+        "pro:degreeLevel", "eqf:6",
+    ),
+]  # fmt: skip
+INFERRED += [
+    Inferred(
+        f"degree-level-{i:02d}",
+        label,
+        TU,
+        "?s",
+        "pro:degreeLevel",
+        "eqf:6" if label.startswith("Bachelor") else "eqf:7",
+        f"?s a pro:AcceptedDegree ; pro:sourceLine {93 + i} .",
+    )
+    for i, (label, _lang, _campuses) in enumerate(FLEMISH_DEGREES, start=1)
+]
+
+# Properties no seed page states in words: only the curation graph may hold them.
+CONCLUDED_ONLY = (
+    PRO.coordinatedBy,
+    PRO.degreeLevel,
+    PRO.requiredDegreeLevel,
+    PRO.occupation,
+    PRO.intakeYear,
+    ELM.EQFLevel,
+    PRO.fieldOfEducation,
+    PRO.primaryFieldOfEducation,
+    PRO.ror,
+)
 
 # Nodes that several sources describe (the programme, its award, organisations, the editors);
 # every other node is stated by exactly one source file.
@@ -1400,6 +1520,7 @@ ALLOWED_NAMESPACES = (
     "http://publications.europa.eu/resource/authority/",
     "http://data.europa.eu/esco/occupation/",
     "https://ror.org/",
+    str(OWL),  # owl:deprecated on retired data IRIs (curation)
 )
 
 
@@ -1466,15 +1587,33 @@ def test_curation_is_attributed(dataset: Dataset) -> None:
 
 
 def test_every_fact_bearing_node_comes_from_one_source_file(dataset: Dataset) -> None:
+    """One page file states each node; the curation file may add what the editors concluded
+    about it, and then only statements named by an inferred note (and the link to the note)."""
     shared = {
         s for s, _, o, _ in dataset.quads((None, RDF.type, None, None)) if o in SHARED_CLASSES
     }
+    curation = dataset.graph(source_iri(CU))
     seen: dict[URIRef, set[URIRef]] = {}
     for name in source_graphs(dataset):
+        if name == source_iri(CU):
+            continue
         for subject in set(dataset.graph(name).subjects()):
             seen.setdefault(subject, set()).add(name)
     twice = {s: g for s, g in seen.items() if s not in shared and len(g) != 1}
     assert not twice, f"nodes stated by several source files: {twice}"
+    inferred = {
+        (
+            curation.value(n, RDF.subject),
+            curation.value(n, RDF.predicate),
+            curation.value(n, RDF.object),
+        )
+        for n in curation.subjects(RDF.subject, None)
+    }
+    for node in set(seen) - shared:
+        for s, p, o in curation.triples((node, None, None)):
+            assert (s, p, o) in inferred or p == PRO.qualityNote, (
+                f"curation.ttl says {p} {o!r} of {s}, a node of a page, without an inferred note"
+            )
 
 
 def source_graphs(dataset: Dataset) -> list[URIRef]:
@@ -1527,3 +1666,184 @@ def test_verbatim_texts_are_on_their_page(dataset: Dataset) -> None:
                     assert _normalise(part) in page, f"{row.file}: {prop} of {subject}: {part!r}"
                     checked += 1
     assert checked > 150
+
+
+# ------------------------------------------------------------ stated and concluded, told apart
+
+
+@pytest.mark.parametrize("row", INFERRED, ids=[r.id for r in INFERRED])
+def test_each_inferred_value_is_marked_as_inferred(dataset: Dataset, row: Inferred) -> None:
+    """The statement is the editors': in the curation graph and in no page's graph, named by a
+    note of type inferred that gives the rule and the segment, lines and words it is drawn
+    from, and hangs on the statement's subject."""
+    s, p, o = row.subject, row.predicate, row.object
+    evidence = source_iri(row.evidence)
+    find = row.find or f"<{evidence}> a pro:SourceSegment ."
+    query = f"""{PROLOGUE} ASK {{
+        GRAPH <{evidence}> {{ {find} }}
+        GRAPH <{source_iri(CU)}> {{
+            {s} {p} {o} ; pro:qualityNote ?note .
+            ?note a pro:QualityNote ; dct:type qflag:inferred ;
+                rdf:subject {s} ; rdf:predicate {p} ; rdf:object {o} ;
+                pro:rule ?rule ; rdfs:comment ?comment ; prov:wasDerivedFrom <{evidence}> ;
+                pro:sourceLine ?line ; pro:sourceText ?text .
+            FILTER (LANG(?rule) = "en" && CONTAINS(STR(?text), "{row.page_text}"))
+        }}
+        FILTER NOT EXISTS {{ GRAPH ?page {{ {s} {p} {o} }} FILTER (?page != <{source_iri(CU)}>) }}
+    }}"""
+    assert dataset.query(query).askAnswer, f"{row.id}: {s} {p} {o} is not marked as inferred"
+
+
+def test_every_inferred_note_is_in_the_table(dataset: Dataset) -> None:
+    """No inferred note goes unchecked, and all of them sit in the curation graph."""
+    rows = list(
+        dataset.query(f"""{PROLOGUE} SELECT DISTINCT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{
+            ?n dct:type qflag:inferred ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }} }}""")
+    )
+    assert {URIRef(r.g) for r in rows} == {source_iri(CU)}
+    assert len({(r.s, r.p, r.o) for r in rows}) == len(INFERRED)
+
+
+def test_pages_never_state_what_only_the_editors_conclude(dataset: Dataset) -> None:
+    for name in source_graphs(dataset):
+        if name == source_iri(CU):
+            continue
+        for prop in CONCLUDED_ONLY:
+            found = list(dataset.graph(name).triples((None, prop, None)))
+            assert not found, f"<{name}> states {prop}: {found[:1]}"
+
+
+def test_misattributed_and_over_broad_values_are_gone(dataset: Dataset) -> None:
+    gone = {
+        "KU Leuven's advice to all its students as a PIONEER highlight": f"{PIONEER} "
+        'pro:highlight ?h FILTER(CONTAINS(STR(?h), "During your bachelor"))',
+        "all of Canada exempt where the page says English-speaking Canada": "?e "
+        "pro:exemptCountry country:CAN",
+        "a count of KU Leuven's programmes that dropped its Postgrad": "?o "
+        "pro:listedProgrammeCount ?n",
+        "the unnamed scores attached to the English requirement": "?r a pro:LanguageRequirement"
+        " ; pro:unattributedScore ?s",
+    }
+    for what, pattern in gone.items():
+        query = f"{PROLOGUE} ASK {{ GRAPH ?g {{ {pattern} }} }}"
+        assert not dataset.query(query).askAnswer, f"still there: {what}"
+    assert ask(
+        dataset,
+        P20,
+        '<org/ku-leuven> dct:description ?d FILTER(CONTAINS(STR(?d), "During your bachelor"))',
+    )
+    region = "<https://w3id.org/prospectus/vocab/region/english-speaking-canada>"
+    query = f"""{PROLOGUE} ASK {{ GRAPH ?v {{ {region} skos:broadMatch country:CAN ;
+        skos:prefLabel "English-speaking Canada"@en }} }}"""
+    assert dataset.query(query).askAnswer
+    # The flag for values without their label is used, for the three scores.
+    query = (
+        f"{PROLOGUE} ASK {{ GRAPH ?g {{ ?s pro:qualityNote/dct:type qflag:unlabelled-value }} }}"
+    )
+    assert dataset.query(query).askAnswer
+
+
+def test_retired_iris_point_to_their_successors(dataset: Dataset) -> None:
+    for score in ("84", "7", "100"):
+        old = f"<requirement/pioneer-topuniversities/english/score-{score}>"
+        new = f"<requirement/pioneer-topuniversities/score-{score}>"
+        assert ask(dataset, CU, f"{old} owl:deprecated true ; dct:isReplacedBy {new} .")
+        assert ask(dataset, TU, f"{new} a pro:UnattributedScore .")
+        query = f"{PROLOGUE} ASK {{ GRAPH ?g {{ {old} a ?type }} }}"
+        assert not dataset.query(query).askAnswer, f"{old} is retired but still described"
+
+
+# ------------------------------------------------------------------ where each fact comes from
+
+PROVENANCE_CLASSES = (PRO.SourceSegment, PRO.PageCapture, FOAF.Document, PROV.Activity)
+
+
+@dataclass(frozen=True)
+class Segment:
+    iri: URIRef
+    start: int
+    end: int
+    lines: list[str]  # the seed file's lines
+
+
+def segments(dataset: Dataset) -> dict[URIRef, Segment]:
+    rows = dataset.query(f"""{PROLOGUE}
+        SELECT ?g ?start ?end ?file WHERE {{ GRAPH ?g {{
+            ?g a pro:SourceSegment ; pro:lineStart ?start ; pro:lineEnd ?end ;
+                prov:wasDerivedFrom/pro:seedFile ?file }} }}""")
+    return {
+        URIRef(r.g): Segment(
+            URIRef(r.g),
+            int(r.start),
+            int(r.end),
+            (SEEDS_DIR / str(r.file)).read_text(encoding="utf-8").splitlines(),
+        )
+        for r in rows
+    }
+
+
+def shared_nodes(dataset: Dataset) -> set[URIRef]:
+    return {s for s, _, o, _ in dataset.quads((None, RDF.type, None, None)) if o in SHARED_CLASSES}
+
+
+def own_nodes(dataset: Dataset, segment: URIRef) -> set:
+    """The nodes of a segment's graph that belong to it alone (not shared, not provenance)."""
+    graph = dataset.graph(segment)
+    provenance = {s for cls in PROVENANCE_CLASSES for s in graph.subjects(RDF.type, cls)}
+    return set(graph.subjects()) - shared_nodes(dataset) - provenance
+
+
+def test_every_node_of_a_segment_says_where_on_its_page_it_comes_from(dataset: Dataset) -> None:
+    found = segments(dataset)
+    assert len(found) == 3
+    for segment in found.values():
+        graph = dataset.graph(segment.iri)
+        for node in own_nodes(dataset, segment.iri):
+            assert (node, PROV.wasDerivedFrom, segment.iri) in graph, f"{node}: no segment"
+            lines = [int(n) for n in graph.objects(node, PRO.sourceLine)]
+            assert lines, f"{node}: no pro:sourceLine"
+            assert all(segment.start <= n <= segment.end for n in lines), (node, lines)
+
+
+def test_every_statement_about_a_shared_node_is_cited(dataset: Dataset) -> None:
+    """The programme, its award and organisations gather facts from several pages: each of
+    their statements in a page's graph has a pro:Citation with its line(s) in that graph."""
+    shared = shared_nodes(dataset)
+    checked = 0
+    for segment in segments(dataset).values():
+        graph = dataset.graph(segment.iri)
+        own = own_nodes(dataset, segment.iri)
+        cited = {
+            (graph.value(c, RDF.subject), graph.value(c, RDF.predicate), graph.value(c, RDF.object))
+            for c in graph.subjects(RDF.type, PRO.Citation)
+            if (c, PROV.wasDerivedFrom, segment.iri) in graph and (c, PRO.sourceLine, None) in graph
+        }
+        for s, p, o in graph:
+            if s in shared and p != RDF.type and o not in own:
+                assert (s, p, o) in cited, f"<{segment.iri}>: no citation of {s} {p} {o!r}"
+                checked += 1
+        assert cited <= set(graph), "a citation names a statement its graph does not make"
+    assert checked > 90
+
+
+def test_quoted_words_are_on_the_lines_given(dataset: Dataset) -> None:
+    """Every verbatim value of a node (or of the statement a citation names) and every
+    pro:sourceText is on the lines the node gives, in the capture of its segment."""
+    found = segments(dataset)
+    checked = 0
+    for name in source_graphs(dataset):
+        graph = dataset.graph(name)
+        for node in set(graph.subjects(PRO.sourceLine)):
+            segment = found[URIRef(graph.value(node, PROV.wasDerivedFrom))]
+            numbers = sorted(int(n) for n in graph.objects(node, PRO.sourceLine))
+            text = _normalise(" ".join(segment.lines[n - 1] for n in numbers))
+            values = [v for prop in VERBATIM for v in graph.objects(node, prop)]
+            if graph.value(node, RDF.predicate) in VERBATIM:
+                values.append(graph.value(node, RDF.object))
+            for value in values:
+                if not isinstance(value, Literal):
+                    continue
+                for part in str(value).split("\n\n"):
+                    assert _normalise(part) in text, f"{node}: {part!r} is not on lines {numbers}"
+                    checked += 1
+    assert checked > 300

@@ -56,6 +56,12 @@ class Shown:
     note: str | None = None  # e.g. "expected", "passed"
     datatype: str | None = None
     iri: str | None = None
+    concluded: bool = False  # only the curation graph states it: the editors' conclusion
+
+
+def _concluded(sources: Sequence[Source]) -> bool:
+    """True when every source of a value is the curation graph (no page states it)."""
+    return bool(sources) and all(s.kind == "curation" for s in sources)
 
 
 class Shower:
@@ -92,6 +98,7 @@ class Shower:
             note,
             shown.datatype,
             shown.iri,
+            _concluded(sources),
         )
 
     def node(
@@ -113,6 +120,7 @@ class Shower:
                 stale=stale,
                 note=note,
                 datatype=datatype,
+                concluded=_concluded(sources),
             )
         if isinstance(node, URIRef):
             href = safe_href(str(node), self.urls)
@@ -125,8 +133,15 @@ class Shower:
                 stale,
                 note,
                 iri=str(node),
+                concluded=_concluded(sources),
             )
-        return Shown(text or self.d.label(node), sources=sources, stale=stale, note=note)
+        return Shown(
+            text or self.d.label(node),
+            sources=sources,
+            stale=stale,
+            note=note,
+            concluded=_concluded(sources),
+        )
 
     def built(
         self, text: str, node: Node, note: str | None = None, lang: str | None = None
@@ -134,7 +149,7 @@ class Shower:
         """A sentence built from a node's facts, sourced from the node's graphs."""
         sources = self.sources(self.node_graphs(node))
         stale = bool(sources) and all(s.stale for s in sources)
-        return Shown(text, None, lang, False, sources, stale, note)
+        return Shown(text, None, lang, False, sources, stale, note, concluded=_concluded(sources))
 
 
 # -- the generic page ------------------------------------------------------------------------
@@ -424,6 +439,16 @@ def _group_text(d: Description, node: Node) -> str | None:
     return ", ".join(groups) if groups else None
 
 
+def _scope_concluded(d: Description, node: Node) -> bool:
+    """The node's applicant group is the editors' reading of the page, not the page's words."""
+    values = d.facts.values(node, PRO.appliesToApplicantGroup)
+    return bool(values) and all(_concluded(_sources_of(d, v)) for v in values)
+
+
+def _sources_of(d: Description, value: Value) -> tuple[Source, ...]:
+    return tuple(d.sources[g] for g in value.sources if g in d.sources)
+
+
 def _estimate(d: Description, node: Node) -> bool:
     return any(str(n).lower() in ("true", "1") for n in d.facts.nodes(node, PRO.isEstimate))
 
@@ -444,7 +469,8 @@ def _deadlines(d: Description, sh: Shower, today: date) -> tuple[KeyFact | None,
                     notes.append("expected")
                 group = _group_text(d, dl)
                 if group:
-                    notes.append(f"for {group}")
+                    scope = " (our reading of the page)" if _scope_concluded(d, dl) else ""
+                    notes.append(f"for {group}{scope}")
                 if when is not None and when < today:
                     notes.append("passed")
                 every.append((when, sh.value(v, note=", ".join(notes) or None)))
@@ -654,20 +680,24 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
                 details.append(sh.value(v))
         for lv in d.facts.values(req, PRO.requiredDegreeLevel):
             details.append(sh.value(lv, text=f"Degree level: {d.label(lv.node)}"))
+        if _scope_concluded(d, req):
+            scope = d.facts.values(req, PRO.appliesToApplicantGroup)[0]
+            details.append(
+                sh.value(scope, text="Listed for this group by where it stands on the page")
+            )
         if PRO.LanguageRequirement in types:
             language = ", ".join(d.label(x) for x in d.facts.nodes(req, PRO.proficiencyLanguage))
             kind = f"Language ({language})" if language else "Language"
             for test in d.facts.nodes(req, PRO.acceptedTest):
                 details.append(sh.built(_test_text(d, test), test))
-            for us in d.facts.nodes(req, PRO.unattributedScore):
-                scores = [n for n in d.facts.nodes(us, RDF.value) if isinstance(n, Literal)]
-                text = _str(d, us, PRO.sourceText) or (
-                    format_literal(scores[0]) if scores else "score"
-                )
-                details.append(sh.built(f"Score {text} (the page does not name the test)", us))
+            details += _scores(d, sh, req)
             for ex in d.facts.nodes(req, PRO.exemption):
                 countries = ", ".join(
-                    sorted(d.label(c) for c in d.facts.nodes(ex, PRO.exemptCountry))
+                    sorted(
+                        d.label(c)
+                        for p in (PRO.exemptCountry, PRO.exemptRegion)
+                        for c in d.facts.nodes(ex, p)
+                    )
                 )
                 condition = _str(d, ex, PRO.condition)
                 text = "Exempt: applicants from " + countries if countries else "Exempt"
@@ -691,6 +721,9 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
         if not details and not long_list:
             details.append(sh.node(req))
         groups[group].append(RequirementRow(kind, tuple(details), tuple(long_list)))
+    scores = _scores(d, sh, d.iri)
+    if scores:
+        groups["All applicants"].append(RequirementRow("Scores (no test named)", tuple(scores)))
     order = sorted(groups, key=lambda g: (g != "All applicants", g))
     return [
         ApplicantGroup(
@@ -698,6 +731,16 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
         )
         for g in order
     ]
+
+
+def _scores(d: Description, sh: Shower, owner: Node) -> list[Shown]:
+    """Scores a page gives without naming their test (on a requirement or the programme)."""
+    shown = []
+    for us in d.facts.nodes(owner, PRO.unattributedScore):
+        scores = [n for n in d.facts.nodes(us, RDF.value) if isinstance(n, Literal)]
+        text = _str(d, us, PRO.sourceText) or (format_literal(scores[0]) if scores else "score")
+        shown.append(sh.built(f"Score {text} (the page does not name the test)", us))
+    return shown
 
 
 PARTNER_ROLES: tuple[tuple[URIRef, str], ...] = (
@@ -715,7 +758,8 @@ def _partners(d: Description, sh: Shower, steps: Sequence[Step]) -> list[Partner
     graphs: dict[Node, set[URIRef]] = defaultdict(set)
     for p, role in PARTNER_ROLES:
         for v in d.facts.values(d.iri, p):
-            roles[v.node].append(role)
+            concluded = _concluded(_sources_of(d, v))
+            roles[v.node].append(f"{role} (our conclusion)" if concluded else role)
             graphs[v.node].update(v.sources)
             for member in d.facts.values(v.node, ORG.hasMember):
                 roles[member.node].append("consortium member")
@@ -783,8 +827,10 @@ def _texts(d: Description, sh: Shower, subject: Node, p: URIRef) -> tuple[Shown,
 
 def _notes(d: Description, sh: Shower) -> list[Shown]:
     subjects: list[Node] = [d.iri, *_offerings(d)]
-    for p in (PRO.hasComponent, PRO.admissionRequirement, PRO.awards):
+    for p in (PRO.hasComponent, PRO.admissionRequirement, PRO.awards, PRO.unattributedScore):
         subjects += d.facts.nodes(d.iri, p)
+    for req in d.facts.nodes(d.iri, PRO.admissionRequirement):
+        subjects += d.facts.nodes(req, PRO.unattributedScore)
     for o in _offerings(d):
         subjects += d.facts.nodes(o, PRO.applicationDeadline)
         subjects += d.facts.nodes(o, PRO.tuitionFee)
@@ -798,7 +844,10 @@ def _notes(d: Description, sh: Shower) -> list[Shown]:
             flag = ", ".join(d.label(t) for t in d.facts.nodes(n, DCTERMS.type))
             comment = _str(d, n, RDFS.comment) or ""
             quoted = _str(d, n, PRO.sourceText)
-            text = comment + (f" (the page says: “{quoted}”)" if quoted else "")
+            rule = _str(d, n, PRO.rule)
+            if quoted:
+                comment += " (the page says: “" + quoted.replace("\n\n", " … ") + "”)"
+            text = comment + (f" Rule: {rule}" if rule else "")
             notes.append(sh.built(text or flag, n, note=flag or None))
     return notes
 
@@ -950,6 +999,8 @@ def organisation_page(
 
     programme_types = {PRO.StudyProgramme}
     for group in d.inverse():
+        if group.predicate in (RDF.subject, RDF.object):
+            continue  # citations and notes naming a statement about it: provenance, not roles
         for v in group.subjects:
             s = v.node
             types = d.facts.types(s) | {o for _s, _p, o, _g in store.quads(s, RDF.type, None, None)}
@@ -968,6 +1019,8 @@ def organisation_page(
                     programmes[prog].append("funds")
                 continue
             role = ORG_ROLES.get(group.predicate, d.label(group.predicate))
+            if _concluded(_sources_of(d, v)):
+                role += " (our conclusion)"
             if types & programme_types:
                 programmes[s].append(role)
             else:
@@ -975,7 +1028,12 @@ def organisation_page(
 
     def ordered(roles: list[str]) -> tuple[str, ...]:
         rank = {r: i for i, r in enumerate(ORG_ROLES.values())}
-        return tuple(sorted(dict.fromkeys(roles), key=lambda r: (rank.get(r, 50), r)))
+        return tuple(
+            sorted(
+                dict.fromkeys(roles),
+                key=lambda r: (rank.get(r.removesuffix(" (our conclusion)"), 50), r),
+            )
+        )
 
     if extra_labels:
         d_labels = label_quads(store, extra_labels)
@@ -1006,6 +1064,15 @@ def organisation_page(
             parts.append(country)
         if parts:
             facts.append(KeyFact("Address", (sh.built(", ".join(parts), address),)))
+    listings = []
+    for listing in d.facts.nodes(d.iri, PRO.programmeListing):
+        count = d.facts.value(listing, PRO.programmeCount)
+        kinds = [str(n) for n in d.facts.nodes(listing, PRO.studyLevelText)]
+        if count is not None:
+            text = f"{count.node} ({', '.join(kinds)} programmes)" if kinds else str(count.node)
+            listings.append(sh.built(text, listing))
+    if listings:
+        facts.append(KeyFact("Programmes listed on the portal", tuple(listings)))
     return OrganisationPage(
         title=d.title,
         alternates=alts,

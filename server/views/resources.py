@@ -229,7 +229,7 @@ def _expand_rule(kind: str, base: str):  # noqa: ANN202
         if kind == "organisation":
             if inverse:
                 return predicate in (PRO.hostedBy, PRO.funder, ORG.hasMember)
-            return predicate in (SCHEMA.address, ORG.unitOf)
+            return predicate in (SCHEMA.address, ORG.unitOf, PRO.programmeListing)
         return False
 
     return expand
