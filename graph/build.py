@@ -114,13 +114,19 @@ def default_writers() -> list[publish.Writer]:
     return [dump.write_dumps, metadata.write_statistics, changes.write_changes, elm.write_elm]
 
 
+def default_sources(settings: Settings) -> list[Path]:
+    """What `prospectus build` publishes without --sources: the bundled sources, then the
+    imported ones (the `import_dir` setting; none when the folder does not exist)."""
+    return [*load.source_paths(), *load.source_paths(settings.import_path)]
+
+
 def build(
     settings: Settings,
     *,
     source_files: Sequence[Path] | None = None,
     writers: Sequence[publish.Writer] | None = None,
 ) -> BuildResult:
-    release = read_release(source_files)
+    release = read_release(default_sources(settings) if source_files is None else source_files)
     report = check(release)
     report.raise_for_violations()
     dataset = rebase(release.dataset, settings.base_iri)

@@ -1,6 +1,7 @@
 """Reading the ontology, vocabularies and source files into one rdflib Dataset.
 
-Each source file (Turtle) describes exactly one `pro:SourceSegment` or `pro:CurationRecord`;
+Each source file (Turtle) describes exactly one `pro:SourceSegment`, `pro:CurationRecord` or
+`pro:ImportedRecord` (written by `prospectus import`, graph/ingest/);
 its triples are loaded into the named graph of that node's IRI. Files given to
 `prospectus validate` may also be TriG (named graphs kept) or JSON-LD.
 """
@@ -25,7 +26,7 @@ from .iris import ONTOLOGY_IRI, PRO, named_graph
 
 ONTOLOGY_GRAPH = named_graph("ontology")
 VOCABULARY_GRAPH = named_graph("vocabularies")
-SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord)
+SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord, PRO.ImportedRecord)
 
 _FORMATS = {
     ".ttl": "turtle",
@@ -97,8 +98,8 @@ def read_source(path: Path) -> SourceFile:
         found = ", ".join(sorted(str(h) for h in heads)) or "none"
         raise SourceStructureError(
             path,
-            "a source file describes exactly one pro:SourceSegment or pro:CurationRecord "
-            f"(the name of its graph); found {found}",
+            "a source file describes exactly one pro:SourceSegment, pro:CurationRecord or "
+            f"pro:ImportedRecord (the name of its graph); found {found}",
         )
     head = heads.pop()
     if isinstance(head, BNode):

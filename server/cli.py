@@ -69,7 +69,8 @@ def _print_report(report) -> None:  # noqa: ANN001
     "--sources",
     "sources_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Read the source files from this folder instead of graph/sources/.",
+    help="Publish exactly the source files of this folder (default: graph/sources/ and the "
+    "import_dir setting's folder).",
 )
 @click.pass_context
 @reports_errors
@@ -90,13 +91,16 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
 @reports_errors
-def validate(files: tuple[Path, ...]) -> None:
-    """Validate the bundled sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build import check, check_files, read_release
+def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Validate the bundled and imported sources, or the given Turtle/TriG/JSON-LD files."""
+    from graph.build import check, check_files, default_sources, read_release
     from graph.errors import ValidationFailed
 
-    report = check_files(list(files)) if files else check(read_release())
+    report = (
+        check_files(list(files)) if files else check(read_release(default_sources(_settings(ctx))))
+    )
     _print_report(report)
     if report.violations:
         raise ValidationFailed(report.results)
@@ -218,3 +222,86 @@ def export_elm(
         + ("" if no_validate else ", conforms to the LOQ and EDC shapes"),
         err=True,
     )
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring records of outside catalogues in as sources (one Turtle file per record).
+
+    Exit 0 when every record was imported, 1 when some were refused (the others are
+    written), 2 when the source could not be read (nothing is written). Nothing is
+    published until `prospectus build`.
+    """
+
+
+def _into_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--into",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder to write the imported sources to (default: the import_dir setting).",
+    )(func)
+
+
+def _finish_import(report) -> None:  # noqa: ANN001
+    from graph.errors import RecordsRefused
+
+    for line in report.lines():
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    if report.exit_code:
+        raise RecordsRefused(f"{len(report.refused)} record(s) refused (named above)")
+
+
+@import_.command("ooapi")
+@click.argument("source")
+@_into_option
+@click.option(
+    "--page-size",
+    type=click.Choice(["10", "20", "50", "100", "250"]),
+    default="100",
+    show_default=True,
+    help="pageSize asked of the endpoint's collections.",
+)
+@click.pass_context
+@reports_errors
+def import_ooapi(ctx: click.Context, source: str, into: Path | None, page_size: str) -> None:
+    """Programs, offerings and organizations of an OOAPI v5 endpoint (its base URL), or of a
+    folder of its JSON documents."""
+    from graph.ingest import ooapi
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    report = ooapi.run(
+        source, into or settings.import_path, client_for(settings), page_size=int(page_size)
+    )
+    _finish_import(report)
+
+
+@import_.command("elm")
+@click.argument("source")
+@_into_option
+@click.pass_context
+@reports_errors
+def import_elm(ctx: click.Context, source: str, into: Path | None) -> None:
+    """ELM 3 learning opportunities and their qualifications (Turtle, JSON-LD, RDF/XML), from a
+    file or a URL."""
+    from graph.ingest import elm
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    _finish_import(elm.run(source, into or settings.import_path, client_for(settings)))
+
+
+@import_.command("schemaorg")
+@click.argument("source")
+@_into_option
+@click.pass_context
+@reports_errors
+def import_schemaorg(ctx: click.Context, source: str, into: Path | None) -> None:
+    """schema.org EducationalOccupationalProgram or Course embedded in a web page (JSON-LD,
+    microdata or RDFa), from a URL or a file."""
+    from graph.ingest import schemaorg
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    _finish_import(schemaorg.run(source, into or settings.import_path, client_for(settings)))
