@@ -2,7 +2,8 @@
 
 The documents are written from the schemas of ../shared/ref/ooapi-v5/v5/ooapi.json
 (Program, ProgramOffering, Organization, Pagination, Cost, Address, LanguageTypedString):
-one institution (a root organization, a faculty, a department), seven programs in English and
+one institution (a root organization, a faculty, a department under it: no program names the
+faculty, so only `?expand=parent` brings it), seven programs in English and
 Dutch, their offerings with prices and enrolment dates. One program lacks its required `name`
 (the importer must refuse it and keep the others).
 
@@ -141,7 +142,7 @@ def programs() -> list[dict[str, Any]]:
             modeOfDelivery=["on campus"],
             duration="P3Y",
             link="https://zuidkust.example/biology",
-            organization=FACULTY,
+            organization=ROOT,
         ),
         program(
             P_DATA,
@@ -205,7 +206,7 @@ def programs() -> list[dict[str, Any]]:
             description=_text("A minor on sustainability."),
             studyLoad={"studyLoadUnit": "ects", "value": 30},
             fieldsOfStudy="0521",
-            organization=FACULTY,
+            organization=ROOT,
         ),
         # Last in name order: it has no name. The importer refuses it (field `name`).
         program(
