@@ -273,3 +273,45 @@ def test_unknown_codes_and_malformed_dates_are_refused_by_field(tmp_path: Path) 
     assert f"/offerings/{ooapi.O_HISTORY_2026}: startDate: not a date" in result.stderr
     # the others are imported
     assert (tmp_path / "imports" / f"ooapi.zuidkust.program.{ooapi.P_DATA}.ttl").is_file()
+
+
+def test_build_publishes_bundled_and_imported_sources(tmp_path: Path) -> None:
+    """Without --sources: graph/sources/ plus the import_dir folder; with it, exactly DIR."""
+    _mirror(Documents(), tmp_path / "dump")
+    into = tmp_path / "imports"
+    assert import_ooapi(str(tmp_path / "dump"), into).returncode == 1
+    env = {"PROSPECTUS_IMPORT_DIR": str(into), "PROSPECTUS_DATA_DIR": str(tmp_path / "all")}
+    built = run("build", env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    dataset = (publish.current(tmp_path / "all").dataset_file).read_text(encoding="utf-8")
+    assert f"<{ID}source/ooapi/zuidkust/program/{ooapi.P_DATA}>" in dataset.split()
+    assert f"<{ID}source/leiden-ict-portal>" in dataset.split()
+    only = build(into, tmp_path / "only")
+    assert only.returncode == 0, only.stderr
+    graphs = {
+        line.split()[-2]
+        for line in (publish.current(tmp_path / "only").dataset_file).read_text().splitlines()
+    }
+    assert f"<{ID}source/leiden-ict-portal>" not in graphs
+    assert f"<{ID}source/ooapi/zuidkust/program/{ooapi.P_DATA}>" in graphs
+
+
+def test_retry_after_is_read_in_seconds_or_as_a_date_and_a_long_wait_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from graph.errors import SourceUnreadable
+    from graph.ingest.client import Client, retry_after
+
+    now = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
+    assert retry_after("7", now) == 7.0
+    assert retry_after("Sun, 29 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert retry_after("soon", now) is None
+    slept: list[float] = []
+    with OoapiServer(faults={("/programs", 1): [429]}) as server:
+        client = Client(rate=0, retries=2, sleep=slept.append)
+        monkeypatch.setattr(ooapi, "RETRY_AFTER", 3600)
+        with pytest.raises(SourceUnreadable, match="retry after 3600 s"):
+            client.get(server.url + "/programs?pageNumber=1")
+    assert slept == []  # not slept through
