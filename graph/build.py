@@ -120,13 +120,22 @@ def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
     ]
 
 
+def default_sources(settings: Settings) -> list[Path]:
+    """What `prospectus build` publishes without --sources: the bundled sources, then the
+    imported ones (the `import_dir` setting). A missing or empty import folder adds nothing;
+    one holding files the build does not read is refused like any sources folder."""
+    imports = settings.import_path
+    has_imports = imports.is_dir() and any(imports.iterdir())
+    return [*load.source_paths(), *(load.source_paths(imports) if has_imports else [])]
+
+
 def build(
     settings: Settings,
     *,
     source_files: Sequence[Path] | None = None,
     writers: Sequence[publish.Writer] | None = None,
 ) -> BuildResult:
-    release = read_release(source_files)
+    release = read_release(default_sources(settings) if source_files is None else source_files)
     report = check(release)
     report.raise_for_violations()
     dataset = rebase(release.dataset, settings.base_iri)

@@ -91,3 +91,29 @@ class PublishError(ProspectusError):
 
     def __str__(self) -> str:
         return f"publish failed: {self.message} (the previously published version still serves)"
+
+
+@dataclass
+class SourceUnreadable(ProspectusError):
+    """An import source (an endpoint, a file, a page) that could not be read at all (exit 2).
+
+    Nothing is written when it is raised: the import folder stays as it was.
+    """
+
+    url: str
+    message: str
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return f"{self.url}: cannot be read: {self.message} (nothing was imported or retired)"
+
+
+@dataclass
+class RecordsRefused(ProspectusError):
+    """An import that wrote the records it could map and refused others (exit 1)."""
+
+    summary: str
+    exit_code = 1
+
+    def __str__(self) -> str:
+        return self.summary

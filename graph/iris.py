@@ -212,3 +212,51 @@ def version_slug(version_id: str) -> str:
 def dataset(*parts: str, base: str = DATA_BASE) -> URIRef:
     """Catalogue-level resources: dataset/catalog, dataset/prospectus/{version}/…"""
     return mint("dataset", *(slugify(p) for p in parts), base=base)
+
+
+# Imported records (graph/ingest/): one source graph per record of an outside catalogue.
+
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+_LONG_SLUG = 60
+
+
+def record_slug(text: str) -> str:
+    """A slug for an outside identifier or name, stable across imports.
+
+    Short slugs are the slugified text ('Leiden University' -> 'leiden-university', a UUID
+    stays itself); long or unslugifiable ones keep a readable head and a hash of the text.
+    """
+    import hashlib
+
+    slug = slugify(text)
+    if slug and len(slug) <= _LONG_SLUG:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    head = slug[: _LONG_SLUG - 11].strip("-")
+    return f"{head}-{digest}" if head else f"x-{digest}"
+
+
+def child(iri: URIRef, *slugs: str) -> URIRef:
+    """A node owned by `iri`: `{iri}/{slug}/…` (an address, an identifier, a credit point)."""
+    for slug in slugs:
+        if not _SLUG.match(slug):
+            raise IriError(f"{slug!r} is not a lower-case slug (a-z, 0-9, single hyphens)")
+    return URIRef("/".join((str(iri), *slugs)))
+
+
+def imported_record(fmt: str, scope: str, *parts: str) -> URIRef:
+    """The source graph of one imported record: source/{format}/{scope}/{kind}/{id}."""
+    return mint("source", fmt, scope, *parts)
+
+
+def record_capture(fmt: str, scope: str, *parts: str) -> URIRef:
+    """The bytes of one imported record as fetched."""
+    return mint("capture", fmt, scope, *parts)
+
+
+def import_activity(fmt: str, scope: str, *parts: str) -> URIRef:
+    """The import of one record (activity/import/{format}/{scope}/…)."""
+    return mint("activity", "import", fmt, scope, *parts)
+
+
+IMPORTER_AGENT = "prospectus-importer"

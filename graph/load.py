@@ -2,10 +2,11 @@
 
 A sources folder (graph/sources/, or `prospectus build --sources DIR`) holds, flat:
 
-- Turtle files (`*.ttl`): each describes exactly one `pro:SourceSegment` or
-  `pro:CurationRecord`, and its triples are loaded into the named graph of that node's IRI;
+- Turtle files (`*.ttl`): each describes exactly one `pro:SourceSegment`,
+  `pro:CurationRecord` or `pro:ImportedRecord` (written by `prospectus import`,
+  graph/ingest/), and its triples are loaded into the named graph of that node's IRI;
 - TriG and N-Quads files (`*.trig`, `*.nq`): one source per named graph, each graph named
-  by the one `pro:SourceSegment` or `pro:CurationRecord` it describes; no triple outside a
+  by the one source node it describes; no triple outside a
   named graph.
 
 Documentation (`*.md`, `*.txt`) and hidden files are not read, and the build names them.
@@ -36,7 +37,7 @@ from .order import ORDER_GRAPH
 
 ONTOLOGY_GRAPH = named_graph("ontology")
 VOCABULARY_GRAPH = named_graph("vocabularies")
-SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord)
+SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord, PRO.ImportedRecord)
 
 _FORMATS = {
     ".ttl": "turtle",
@@ -125,8 +126,8 @@ def _head(graph: Graph, path: Path, what: str) -> URIRef:
         found = ", ".join(sorted(str(h) for h in heads)) or "none"
         raise SourceStructureError(
             path,
-            f"{what} describes exactly one pro:SourceSegment or pro:CurationRecord "
-            f"(the name of its graph); found {found}",
+            f"{what} describes exactly one pro:SourceSegment, pro:CurationRecord or "
+            f"pro:ImportedRecord (the name of its graph); found {found}",
         )
     head = heads.pop()
     if isinstance(head, BNode):

@@ -102,6 +102,26 @@ SETTINGS: tuple[Setting, ...] = (
         "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
         "of most of an in-memory store (bench/README.md), so size it to the memory.",
     ),
+    Setting(
+        "import_dir",
+        str,
+        "imports",
+        "Folder the importers write their sources to (one Turtle file per record); "
+        "`prospectus build` publishes them with the bundled sources.",
+    ),
+    Setting(
+        "import_rate",
+        float,
+        2.0,
+        "Importers: most HTTP requests per second sent to one source.",
+    ),
+    Setting("import_timeout", float, 30.0, "Importers: seconds to wait for an HTTP response."),
+    Setting(
+        "import_retries",
+        int,
+        4,
+        "Importers: retries of a request answered 429 or 5xx (or not at all), with backoff.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -184,6 +204,10 @@ class Settings(Mapping[str, Any]):
     @property
     def data_path(self) -> Path:
         return Path(self._values["data_dir"]).resolve()
+
+    @property
+    def import_path(self) -> Path:
+        return Path(self._values["import_dir"]).resolve()
 
 
 def load(

@@ -93,8 +93,8 @@ def _print_report(report) -> None:  # noqa: ANN001
     "--sources",
     "sources_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Read the source files from this folder instead of graph/sources/ "
-    "(*.ttl, *.trig, *.nq; anything else is refused).",
+    help="Publish exactly the source files of this folder (*.ttl, *.trig, *.nq; anything "
+    "else is refused) instead of graph/sources/ and the import_dir setting's folder.",
 )
 @reference_shapes_option
 @click.pass_context
@@ -125,13 +125,16 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
 @reports_errors
-def validate(files: tuple[Path, ...]) -> None:
-    """Validate the bundled sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build import check, check_files, read_release
+def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Validate the bundled and imported sources, or the given Turtle/TriG/JSON-LD files."""
+    from graph.build import check, check_files, default_sources, read_release
     from graph.errors import ValidationFailed
 
-    report = check_files(list(files)) if files else check(read_release())
+    report = (
+        check_files(list(files)) if files else check(read_release(default_sources(_settings(ctx))))
+    )
     _print_report(report)
     if report.violations:
         raise ValidationFailed(report.results)
@@ -297,3 +300,86 @@ def export_dataset(ctx: click.Context, output: Path, fmt: str) -> None:
         + f"; {_checked_note(settings, 'DCAT-AP')}",
         err=True,
     )
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring records of outside catalogues in as sources (one Turtle file per record).
+
+    Exit 0 when every record was imported, 1 when some were refused (the others are
+    written), 2 when the source could not be read (nothing is written). Nothing is
+    published until `prospectus build`.
+    """
+
+
+def _into_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--into",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder to write the imported sources to (default: the import_dir setting).",
+    )(func)
+
+
+def _finish_import(report) -> None:  # noqa: ANN001
+    from graph.errors import RecordsRefused
+
+    for line in report.lines():
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    if report.exit_code:
+        raise RecordsRefused(f"{len(report.refused)} record(s) refused (named above)")
+
+
+@import_.command("ooapi")
+@click.argument("source")
+@_into_option
+@click.option(
+    "--page-size",
+    type=click.Choice(["10", "20", "50", "100", "250"]),
+    default="100",
+    show_default=True,
+    help="pageSize asked of the endpoint's collections.",
+)
+@click.pass_context
+@reports_errors
+def import_ooapi(ctx: click.Context, source: str, into: Path | None, page_size: str) -> None:
+    """Programs, offerings and organizations of an OOAPI v5 endpoint (its base URL), or of a
+    folder of its JSON documents."""
+    from graph.ingest import ooapi
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    report = ooapi.run(
+        source, into or settings.import_path, client_for(settings), page_size=int(page_size)
+    )
+    _finish_import(report)
+
+
+@import_.command("elm")
+@click.argument("source")
+@_into_option
+@click.pass_context
+@reports_errors
+def import_elm(ctx: click.Context, source: str, into: Path | None) -> None:
+    """ELM 3 learning opportunities and their qualifications (Turtle, JSON-LD, RDF/XML), from a
+    file or a URL."""
+    from graph.ingest import elm
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    _finish_import(elm.run(source, into or settings.import_path, client_for(settings)))
+
+
+@import_.command("schemaorg")
+@click.argument("source")
+@_into_option
+@click.pass_context
+@reports_errors
+def import_schemaorg(ctx: click.Context, source: str, into: Path | None) -> None:
+    """schema.org EducationalOccupationalProgram or Course embedded in a web page (JSON-LD,
+    microdata or RDFa), from a URL or a file."""
+    from graph.ingest import schemaorg
+    from graph.ingest.client import client_for
+
+    settings = _settings(ctx)
+    _finish_import(schemaorg.run(source, into or settings.import_path, client_for(settings)))
