@@ -196,7 +196,7 @@ def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | N
     )
     # Written by pyoxigraph: rdflib's Turtle writer turns "80"^^xsd:decimal into 80.0.
     triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    (staging / CHANGES_FILE).write_bytes(dump.turtle(list(triples), base_iri))
+    (staging / CHANGES_FILE).write_bytes(dump.turtle(list(triples)))
     manifest["changes"] = {
         "previous": previous.id if previous else None,
         "added": sum(len(a) for a, _r in changes.values()),

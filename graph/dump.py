@@ -120,21 +120,20 @@ def union_triples(dataset: ox.Dataset) -> list[ox.Triple]:
     return sorted(unique, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def turtle(
-    triples: list[ox.Triple], base_iri: str, extra_prefixes: dict[str, str] | None = None
-) -> bytes:
-    """Turtle with the project prefixes (in a fixed order) and data IRIs relative to the base."""
+def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = None) -> bytes:
+    """Turtle with the project prefixes (in a fixed order) and absolute IRIs.
+
+    No @base: pyoxigraph relativises every IRI against a base, including other hosts'
+    (`<//ror.org/…>`) and other paths (`</other/x>`), and even the prefix declarations;
+    such references are valid but easy to misread, so data IRIs are written whole (their
+    slashes would have to be escaped in prefixed names)."""
     table = {k: v for k, v in PREFIXES.items() if k != "id"}
     table.update(extra_prefixes or {})
-    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=table, base_iri=base_iri)
+    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=table)
     # The serialiser writes its own header in hash order; ours is sorted.
     lines = body.split(b"\n")
-    start = next(
-        (i for i, line in enumerate(lines) if not line.startswith((b"@prefix", b"@base"))),
-        len(lines),
-    )
-    header = [f"@base <{base_iri}> .".encode()]
-    header += [f"@prefix {k}: <{v}> .".encode() for k, v in sorted(table.items())]
+    start = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
+    header = [f"@prefix {k}: <{v}> .".encode() for k, v in sorted(table.items())]
     return b"\n".join([*header, *lines[start:]])
 
 
@@ -152,14 +151,14 @@ def base_of(dataset: ox.Dataset) -> str:
     return DATA_BASE
 
 
-def serialize(spec: DumpSpec, dataset: ox.Dataset, base_iri: str) -> bytes:
+def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     """The bytes of one dump (before gzip)."""
     if spec.format_name == "nquads":
         data = sorted_lines(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS))
     elif spec.format_name == "ntriples":
         data = sorted_lines(ox.serialize(union_triples(dataset), format=ox.RdfFormat.N_TRIPLES))
     elif spec.format_name == "turtle":
-        data = turtle(union_triples(dataset), base_iri)
+        data = turtle(union_triples(dataset))
     elif spec.format_name == "jsonld":
         # Plain triples, like every triple format: a JSON-LD reader without dataset support
         # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
@@ -186,7 +185,7 @@ def write_dumps(staging: Path, manifest: dict[str, Any], previous: Any = None) -
     records = []
     for spec in DUMPS:
         path = out / spec.file
-        path.write_bytes(serialize(spec, dataset, base_iri))
+        path.write_bytes(serialize(spec, dataset))
         record = {
             "file": spec.file,
             "format": spec.format_name,

@@ -966,7 +966,7 @@ def check(graph: Graph, root: Path) -> Report:
 # --- files -------------------------------------------------------------------------------------
 
 
-def serialize(graph: Graph, base_iri: str, fmt: str = "turtle") -> bytes:
+def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     """Deterministic bytes: blank nodes canonicalised (RDFC-1.0), statements sorted."""
     import pyoxigraph as ox
 
@@ -974,13 +974,11 @@ def serialize(graph: Graph, base_iri: str, fmt: str = "turtle") -> bytes:
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     if fmt == "turtle":
-        return dump.turtle(
-            dump.union_triples(dataset), base_iri, {"adms": str(ADMS), "rov": str(ROV)}
-        )
+        return dump.turtle(dump.union_triples(dataset), {"adms": str(ADMS), "rov": str(ROV)})
     spec = next((s for s in dump.DUMPS if s.format_name == fmt), None)
     if spec is None:
         raise PublishError(f"the ELM export cannot be written as {fmt!r}")
-    return dump.serialize(dump.DumpSpec("elm", fmt, False, ""), dataset, base_iri)
+    return dump.serialize(dump.DumpSpec("elm", fmt, False, ""), dataset)
 
 
 def read_union(version_dir: Path) -> Graph:
@@ -1018,7 +1016,7 @@ def elm_writer(root: Path | None) -> Callable[[Path, dict[str, Any], Any], None]
                 )
         out = staging / dump.DUMP_DIR
         out.mkdir(exist_ok=True)
-        (out / ELM_FILE).write_bytes(serialize(projection.graph, base_iri))
+        (out / ELM_FILE).write_bytes(serialize(projection.graph))
         dump.add_dump(
             staging,
             manifest,
@@ -1086,4 +1084,4 @@ def export(
     projection = project(data, page_url(site_url, base_iri))
     root = reference.folder(settings.reference_shapes_dir) if validate else None
     report = check(projection.graph, root) if root is not None else None
-    return Export(serialize(projection.graph, base_iri, fmt), projection, report, source)
+    return Export(serialize(projection.graph, fmt), projection, report, source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -128,6 +129,16 @@ def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Vers
     assert len(expected) > 0
     for file, graph in parsed.items():
         assert isomorphic(graph, expected), file
+
+
+def test_turtle_dump_writes_every_iri_whole(version: publish.Version) -> None:
+    """No relative references: pyoxigraph relativises against a base even other hosts'
+    IRIs (`<//ror.org/…>`), which readers easily misread."""
+    text = (version.path / "dumps" / "dataset.ttl").read_text(encoding="utf-8")
+    references = re.findall(r"<([^<>\s]*)>", text)
+    assert references, "the dump writes some IRIs in angle brackets"
+    relative = [r for r in references if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", r)]
+    assert relative == []
 
 
 def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from .. import dump, iris
-from ..iris import DATA_BASE, PRO, PROV
+from ..iris import PRO, PROV
 from ..validate import Report
 from .report import ImportReport, Refusal
 
@@ -156,7 +156,7 @@ def render(record: Record, fetched: datetime) -> bytes:
         f"# Imported by `prospectus import {record.fmt}` from {record.url}\n"
         "# Written by the importer: a re-import replaces it; do not edit.\n"
     )
-    return head.encode("utf-8") + dump.turtle(triples, DATA_BASE) + b"\n"
+    return head.encode("utf-8") + dump.turtle(triples) + b"\n"
 
 
 def fetched_time(path: Path) -> datetime | None:
