@@ -120,13 +120,23 @@ def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
     ]
 
 
-def default_sources(settings: Settings) -> list[Path]:
-    """What `prospectus build` publishes without --sources: the bundled sources, then the
-    imported ones (the `import_dir` setting). A missing or empty import folder adds nothing;
-    one holding files the build does not read is refused like any sources folder."""
+def source_folders(settings: Settings, sources_dir: Path | None = None) -> list[load.SourceFolder]:
+    """The folders a build reads, scanned (load.scan_sources refuses a folder with nothing to
+    build or with files it will not read): exactly `sources_dir` when given, else the bundled
+    sources and the imported ones (the `import_dir` setting; a missing or empty import folder
+    adds nothing)."""
+    if sources_dir is not None:
+        return [load.scan_sources(sources_dir)]
+    folders = [load.scan_sources(paths.SOURCES_DIR)]
     imports = settings.import_path
-    has_imports = imports.is_dir() and any(imports.iterdir())
-    return [*load.source_paths(), *(load.source_paths(imports) if has_imports else [])]
+    if imports.is_dir() and any(imports.iterdir()):
+        folders.append(load.scan_sources(imports))
+    return folders
+
+
+def default_sources(settings: Settings) -> list[Path]:
+    """What `prospectus build` publishes without --sources (see source_folders)."""
+    return [path for folder in source_folders(settings) for path in folder.files]
 
 
 def build(

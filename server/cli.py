@@ -101,18 +101,19 @@ def _print_report(report) -> None:  # noqa: ANN001
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
-    from graph import paths
     from graph.build import build as run_build
-    from graph.load import scan_sources
+    from graph.build import source_folders
 
-    folder = scan_sources(sources_dir if sources_dir is not None else paths.SOURCES_DIR)
-    not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"
-    click.echo(
-        f"sources: {len(folder.files)} file(s) in {folder.path}"
-        + (not_read if folder.not_read else ""),
-        err=True,
-    )
-    result = run_build(_settings(ctx), source_files=folder.files)
+    folders = source_folders(_settings(ctx), sources_dir)
+    for folder in folders:
+        not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"
+        click.echo(
+            f"sources: {len(folder.files)} file(s) in {folder.path}"
+            + (not_read if folder.not_read else ""),
+            err=True,
+        )
+    files = [path for folder in folders for path in folder.files]
+    result = run_build(_settings(ctx), source_files=files)
     _print_report(result.report)
     if result.published:
         click.echo(f"ELM export: {_checked_note(_settings(ctx), 'ELM')}", err=True)
