@@ -46,7 +46,8 @@ def table_rows(text: str, header: str) -> list[list[str]]:
     for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
-        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))  # `\|` is a pipe in a cell
+        rows.append([cell.strip().replace("\\|", "|") for cell in cells])
     assert rows, f"no rows under {header!r}"
     return rows
 

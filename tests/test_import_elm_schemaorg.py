@@ -165,6 +165,7 @@ def _facts(folder: Path, pattern: str) -> Graph:
     for path in folder.glob(pattern):
         g.parse(path)
     for record in set(g.subjects(RDF.type, URIRef(PRO + "ImportedRecord"))):
+        g.remove((None, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), record))
         for node in [record, *g.objects(record, None)]:
             for triple in list(g.triples((node, None, None))):
                 g.remove(triple)

@@ -143,6 +143,8 @@ def test_import_build_serve_reimport_and_change(tmp_path: Path, live_server_fact
 
         built = build(into, data_dir)
         assert built.returncode == 0, built.stdout + built.stderr
+        # every node an importer writes says where it comes from: its record
+        assert "FactSaysWhere" not in built.stderr, built.stderr
         first_version = publish.current(data_dir)
         assert first_version is not None
 

@@ -138,8 +138,14 @@ def provenance(record: Record, fetched: datetime) -> Graph:
 
 
 def graph_of(record: Record, fetched: datetime | None = None) -> Graph:
+    """The record's facts, each node they describe derived from the record (its per-fact
+    provenance: a record has no lines, the record is where the facts come from), plus the
+    record's own provenance."""
     g = Graph()
     g += record.facts
+    for node in set(record.facts.subjects()):
+        if isinstance(node, URIRef) and iris.is_data_iri(str(node)):
+            g.add((node, PROV.wasDerivedFrom, record.source))
     g += provenance(record, fetched or record.fetched)
     return g
 
