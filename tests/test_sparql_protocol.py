@@ -198,6 +198,50 @@ def test_service_detection(query: str, found: bool) -> None:
     assert query_text.has_service(query) is found
 
 
+ORDER_BY_SHAPES = [
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o",
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(?o) ASC(?s) LIMIT 5 OFFSET 2",
+    "SELECT ?o WHERE { ?s ?p ?o } order by (str(?o)) LCASE(STR(?s)) $p",
+    "PREFIX x: <http://www.w3.org/2001/XMLSchema#>\n"
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY x:string(?o) <http://www.w3.org/2001/XMLSchema#string>(?s)",
+    "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(COUNT(*)) ?s",
+    "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(?n)",
+    "SELECT * { { SELECT ?o { ?s ?p ?o } ORDER BY ?o LIMIT 3 } } ORDER BY DESC(?o)",
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o VALUES ?o { 1 2 }",
+    "SELECT ?o WHERE { ?s ?p ?o } ORDER BY DESC(\n  ?o # the value\n  ) ?s",
+    "SELECT ?s WHERE { ?s ?p ?o } ORDER BY NOT EXISTS { ?s ?p 1 } EXISTS { ?o ?p ?s }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?o LIMIT 2",
+]
+
+
+@pytest.mark.parametrize("query", ORDER_BY_SHAPES)
+def test_order_by_rewrite_parses_everywhere(query: str) -> None:
+    from rdflib.plugins.sparql import prepareQuery
+
+    from graph.store import ordering
+
+    rewritten = ordering.total_order(query)
+    conditions = [c for clause in ordering.order_conditions(query) for c in clause]
+    assert conditions and rewritten != query
+    assert rewritten.count("\n") == query.count("\n") - sum(
+        query[c.start : c.end].count("\n") for c in conditions
+    )  # every condition ends up on the line where it started
+    ox.Store().query(rewritten)  # parses (raises SyntaxError otherwise)
+    prepareQuery(rewritten)
+
+
+def test_order_by_rewrite_leaves_other_text_alone() -> None:
+    from graph.store import ordering
+
+    for query in (
+        "SELECT * { ?s <http://x/order> ?o }",
+        'SELECT * { ?s ?p "ORDER BY ?o" } # ORDER BY ?o',
+        "SELECT ?order ?by { ?order ?by ?o }",
+        "SELECT * WHERE { ?s ?p ?o } ORDER BY",  # malformed: left for the parser to report
+    ):
+        assert ordering.total_order(query) == query
+
+
 def test_federation_policy() -> None:
     allowed = ("http://allowed.example/sparql",)
     check("SELECT * { ?s ?p ?o }", ())

@@ -76,6 +76,20 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
+def raw_tokens(text: str) -> list[Token]:
+    """The significant tokens of a query as written (escapes not applied), with offsets into
+    `text`: for rewriting the text itself."""
+    out: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "punct"
+        if kind in ("space", "comment"):
+            continue
+        if kind == "long_string":
+            kind = "string"
+        out.append(Token(kind, match.group(), match.start()))
+    return out
+
+
 def _prologue_end(toks: list[Token]) -> int:
     """Index of the first token after the BASE/PREFIX declarations."""
     i = 0

@@ -20,11 +20,12 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLResult
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import IdentifiedNode, Node
 
 from ..formats import Format
-from . import federation, results
+from . import federation, ordering, results
 from .base import Quad, QuerySyntaxError, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
@@ -72,15 +73,30 @@ class RdflibEngine:
                 graph.add(triple)
         return chosen
 
-    def run(self, job: Job) -> results.Answer:
+    @staticmethod
+    def _parse(sparql: str, base_iri: str | None) -> Query:
         try:
-            query = translateQuery(parseQuery(job.sparql), base=job.base_iri)
+            return translateQuery(parseQuery(sparql), base=base_iri)
         except ParseException as exc:
             raise QuerySyntaxError(
                 f"{exc.msg} at {exc.lineno}:{exc.col}: {exc.line.strip()}", exc.lineno, exc.col
             ) from None
         except Exception as exc:  # noqa: BLE001 - rdflib reports some syntax errors this way
             raise QuerySyntaxError(f"{type(exc).__name__}: {exc}") from None
+
+    def _prepare(self, sparql: str, base_iri: str | None) -> Query:
+        """The query with ORDER BY made total (graph/store/ordering.py); one the rewrite
+        cannot parse is prepared as written, so its syntax error keeps its position."""
+        rewritten = ordering.total_order(sparql)
+        if rewritten != sparql:
+            try:
+                return self._parse(rewritten, base_iri)
+            except QuerySyntaxError:
+                pass
+        return self._parse(sparql, base_iri)
+
+    def run(self, job: Job) -> results.Answer:
+        query = self._prepare(job.sparql, job.base_iri)
         clause = query.algebra.get("datasetClause") or []
         default, named = job.default_graph_uris, job.named_graph_uris
         fetch: list[str] = []

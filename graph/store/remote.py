@@ -11,6 +11,7 @@ through SPARQLWrapper; the app itself stays stateless.
   connection is dropped and QueryTimedOut raised. The remote may keep working until its own
   limit: configure one there too.
 * The row cap is applied here: a longer result is parsed and cut (pyoxigraph), and says so.
+* ORDER BY is rewritten into a total order before it is sent (graph/store/ordering.py).
 * Lookups (`quads`, `describe`) are SELECT queries over `GRAPH ?g`.
 """
 
@@ -30,7 +31,7 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from ..formats import BY_NAME, Format, by_media_type
-from . import federation, query_text, results
+from . import federation, ordering, query_text, results
 from .base import Quad, QuerySyntaxError, QueryTimedOut, StoreError
 from .limits import Limits
 from .terms import dataset_of, term_from_json
@@ -112,6 +113,25 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> results.Answer:
         federation.check(sparql, self.limits.service_allowlist)
+        args = (default_graph_uris, named_graph_uris, timeout, max_rows, fmt, base_iri)
+        rewritten = ordering.total_order(sparql)
+        if rewritten != sparql:
+            try:
+                return self._query(rewritten, *args)
+            except QuerySyntaxError:
+                pass  # the remote's own message, for the query as written, below
+        return self._query(sparql, *args)
+
+    def _query(
+        self,
+        sparql: str,
+        default_graph_uris: Sequence[str],
+        named_graph_uris: Sequence[str],
+        timeout: float | None,
+        max_rows: int | None,
+        fmt: Format | None,
+        base_iri: str | None,
+    ) -> results.Answer:
         form = query_text.query_form(sparql)
         cap = self.limits.max_rows if max_rows is None else max_rows
         limit = self.limits.timeout if timeout is None else timeout
