@@ -51,6 +51,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_query_length", int, 20000, "Longest SPARQL query accepted, in characters."),
     Setting(
+        "max_query_depth",
+        int,
+        100,
+        "Deepest nesting of { } ( ) [ ] (and ! in a row) a SPARQL query may have; deeper "
+        "queries get 400 before any parser sees them. 0 turns the check off.",
+    ),
+    Setting(
         "service_allowlist",
         list,
         [],

@@ -39,8 +39,16 @@ def parse(
     args: list[tuple[str, str]] | None = None,
     body: bytes = b"",
     max_query_length: int = 1000,
+    max_query_depth: int = 10,
 ) -> QueryRequest | None:
-    return parse_request(method, content_type, args or [], body, max_query_length=max_query_length)
+    return parse_request(
+        method,
+        content_type,
+        args or [],
+        body,
+        max_query_length=max_query_length,
+        max_query_depth=max_query_depth,
+    )
 
 
 # -- server/sparql.py --------------------------------------------------------------------------
@@ -134,6 +142,17 @@ def test_get_without_query_is_the_service_description() -> None:
         ({"args": [("update", "CLEAR ALL")]}, ReadOnly, "read-only"),
         ({"args": [("query", "PREFIX a: <a:> DELETE WHERE { ?s ?p ?o }")]}, ReadOnly, "read-only"),
         ({"args": [("query", "SELECT * {} # " + "x" * 2000)]}, QueryTooLarge, "max_query_length"),
+        (
+            {"args": [("query", "SELECT * WHERE " + "{" * 11 + "}" * 11)]},
+            ProtocolError,
+            "max_query_depth",
+        ),
+        (
+            {"args": [("query", "ASK {\n  FILTER(" + "(" * 9 + "?x" + ")" * 9 + ")\n}")]},
+            ProtocolError,
+            "level 11 is reached at line 2, column 18",
+        ),
+        ({"args": [("query", "ASK { FILTER(" + "!" * 10 + "true) }")]}, ProtocolError, "level 11"),
     ],
 )
 def test_bad_requests(kwargs: dict, error: type[Exception], words: str) -> None:
@@ -163,6 +182,26 @@ def test_format_parameter(values: tuple[str, ...], kind: str, expected: str) -> 
 
 
 # -- the lexical pre-pass and the federation policy -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE " + "{" * 10 + "}" * 10,  # exactly the limit
+        'ASK { ?s ?p "((((((((((((" }  # ((((((((((((',  # strings and comments do not count
+        "ASK { ?s ?p <http://x/((((((((((((> }",
+        "ASK { FILTER(?a != ?b && ?c != ?d && ?e != ?f && ?g != ?h && ?i != ?j && ?k != ?l) }",
+        "ASK { " + " . ".join(["{ ?s ?p ?o }"] * 50) + " }",  # wide is not deep
+    ],
+)
+def test_nesting_within_the_limit_is_accepted(query: str) -> None:
+    assert parse(args=[("query", query)], max_query_depth=10) is not None
+    assert query_text.too_deep(query, 10) is None
+
+
+def test_nesting_limit_zero_turns_the_check_off() -> None:
+    deep = "SELECT * WHERE " + "{" * 500 + "}" * 500
+    assert parse(args=[("query", deep)], max_query_depth=0, max_query_length=5000) is not None
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,17 @@ class QueryQueueTimedOut(QueryTimedOut):
         )
 
 
+class QueryTooDeep(StoreError):
+    """The query is nested more deeply than the store's parser can follow."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class QueryRefused(StoreError):
     """The query asks for something this service does not do (SERVICE, an update)."""
 

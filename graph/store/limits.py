@@ -52,6 +52,7 @@ from .base import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimedOut,
+    QueryTooDeep,
     StoreError,
     UpstreamError,
 )
@@ -154,6 +155,10 @@ def _serve_jobs(conn: Connection, engine: Engine) -> None:
             reply: tuple[str, Any] = ("ok", engine.run(job))
         except QuerySyntaxError as exc:
             reply = ("syntax", (exc.message, exc.line, exc.column))
+        except QueryTooDeep as exc:
+            reply = ("too_deep", exc.message)
+        except RecursionError:
+            reply = ("too_deep", "the query is nested too deeply for the store's evaluator")
         except QueryRefused as exc:
             reply = ("refused", exc.message)
         except UpstreamError as exc:
@@ -384,6 +389,8 @@ class ExecutorPool:
             return value
         if status == "syntax":
             raise QuerySyntaxError(*value)
+        if status == "too_deep":
+            raise QueryTooDeep(value)
         if status == "refused":
             raise QueryRefused(value)
         if status == "upstream":

@@ -9,6 +9,7 @@ rdflib's serializers; SELECT results are converted to TSV by pyoxigraph.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -26,9 +27,11 @@ from rdflib.term import IdentifiedNode, Node
 
 from ..formats import Format
 from . import federation, ordering, results
-from .base import Quad, QuerySyntaxError, StoreError
+from .base import Quad, QuerySyntaxError, QueryTooDeep, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
+
+RECURSION_LIMIT = 50_000
 
 
 def _context_id(node: Node | Graph | None) -> Node | None:
@@ -46,6 +49,10 @@ class RdflibEngine:
 
     def after_fork(self) -> None:
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # FROM never reaches the network
+        # pyparsing recurses about 40 frames per nested group: the default limit of 1000
+        # stops at 24 nested parentheses. Python 3.11 calls between Python functions use
+        # little of the C stack, so a far higher limit is safe (measured: 1,000 levels).
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
     def warm(self) -> None:
         for _quad in self.dataset.quads((None, None, None, None)):  # copy-on-write, now
@@ -80,6 +87,11 @@ class RdflibEngine:
         except ParseException as exc:
             raise QuerySyntaxError(
                 f"{exc.msg} at {exc.lineno}:{exc.col}: {exc.line.strip()}", exc.lineno, exc.col
+            ) from None
+        except RecursionError:
+            raise QueryTooDeep(
+                "the query is nested too deeply for the rdflib store's parser; nest fewer "
+                "groups, parentheses or brackets inside each other"
             ) from None
         except Exception as exc:  # noqa: BLE001 - rdflib reports some syntax errors this way
             raise QuerySyntaxError(f"{type(exc).__name__}: {exc}") from None

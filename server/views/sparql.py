@@ -20,7 +20,13 @@ from werkzeug.datastructures import MIMEAccept
 from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
-from graph.store import QueryRefused, QuerySyntaxError, QueryTimedOut, UpstreamError
+from graph.store import (
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimedOut,
+    QueryTooDeep,
+    UpstreamError,
+)
 from graph.store.results import NTRIPLES, convert_graph, results_format
 
 from ..conneg import negotiate
@@ -226,6 +232,7 @@ def endpoint() -> Response:
         list(request.args.items(multi=True)),
         body,
         max_query_length=settings.max_query_length,
+        max_query_depth=settings.max_query_depth,
     )
     if query is None:
         return _service_page()
@@ -281,6 +288,10 @@ def _answer(query: QueryRequest) -> Response:
         ) from None
     except QueryTimedOut as exc:
         raise QueryTimeout(str(exc)) from None
+    except QueryTooDeep as exc:
+        raise ProtocolError(
+            exc.message, help_url="https://www.w3.org/TR/sparql11-query/#grammar"
+        ) from None
     except QueryRefused as exc:
         raise QueryForbidden(
             exc.message, help_url="https://www.w3.org/TR/sparql11-federated-query/"
