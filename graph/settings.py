@@ -73,6 +73,27 @@ SETTINGS: tuple[Setting, ...] = (
         "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
         "of most of an in-memory store (bench/README.md), so size it to the memory.",
     ),
+    Setting(
+        "query_memory_limit",
+        int,
+        1024,
+        "MB of memory one SPARQL query may add to its query process (RLIMIT_AS); a query "
+        "that needs more gets 503. 0 means no limit.",
+    ),
+    Setting(
+        "query_queue",
+        int,
+        2,
+        "Heavy SPARQL queries that may wait for a query process, per worker; one more gets "
+        "503 with Retry-After at once (never more than leaves one thread free for pages).",
+    ),
+    Setting(
+        "cheap_query_budget",
+        float,
+        1.0,
+        "Seconds a query classified cheap may run in the query process kept for cheap "
+        "queries before it is treated as heavy.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl
 
 from graph.formats import by_media_type
 from graph.store import query_text
+from graph.store.stats import stats
 
 from .errors import ProtocolError, QueryTooLarge
 
@@ -210,6 +211,7 @@ def parse_request(
         raise ProtocolError("the 'query' parameter is empty", help_url=QUERY_OPERATION)
     deep = query_text.too_deep(query, max_query_depth)
     if deep is not None:
+        stats().add("refused_depth")
         raise ProtocolError(
             f"the query nests more than {max_query_depth} levels deep (groups {{ }}, "
             "parentheses, brackets or ! in a row): level "

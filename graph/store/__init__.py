@@ -6,6 +6,9 @@ with `prospectus serve --data`.
 """
 
 from .base import (
+    QueryCrashed,
+    QueryMemoryExceeded,
+    QueryQueueFull,
     QueryRefused,
     QueryResult,
     QuerySyntaxError,
@@ -17,6 +20,9 @@ from .base import (
 )
 
 __all__ = [
+    "QueryCrashed",
+    "QueryMemoryExceeded",
+    "QueryQueueFull",
     "QueryRefused",
     "QueryResult",
     "QuerySyntaxError",

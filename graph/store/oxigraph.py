@@ -151,7 +151,7 @@ class OxigraphStore(PooledQueries):
         self._store = store
         self.limits = limits
         engine = OxigraphEngine(store, disk_path, limits.service_allowlist)
-        self._pool = LazyPool(engine, limits.processes)
+        self._pool = LazyPool(engine, limits)
 
     @classmethod
     def open_published(

@@ -176,7 +176,7 @@ class RdflibStore(PooledQueries):
         dataset.default_union = True
         self.dataset = dataset
         self.limits = limits
-        self._pool = LazyPool(RdflibEngine(dataset, limits.service_allowlist), limits.processes)
+        self._pool = LazyPool(RdflibEngine(dataset, limits.service_allowlist), limits)
 
     @classmethod
     def open_published(cls, version_dir: Path, *, limits: Limits) -> RdflibStore:

@@ -8,6 +8,7 @@ https://www.w3.org/TR/sparql11-service-description/) or, for browsers, the query
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +22,9 @@ from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
 from graph.store import (
+    QueryCrashed,
+    QueryMemoryExceeded,
+    QueryQueueFull,
     QueryRefused,
     QuerySyntaxError,
     QueryTimedOut,
@@ -28,9 +32,16 @@ from graph.store import (
     UpstreamError,
 )
 from graph.store.results import NTRIPLES, convert_graph, results_format
+from graph.store.stats import stats
 
 from ..conneg import negotiate
-from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
+from ..errors import (
+    ProtocolError,
+    PublisherError,
+    QueryTimeout,
+    QueryTooLarge,
+    ServiceUnavailable,
+)
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
 from ..urls import Urls
 
@@ -165,6 +176,27 @@ class BadGateway(PublisherError):
     title = "Bad gateway"
 
 
+class QueryProcessCrashed(PublisherError):
+    """Decided once: a query process that died during a query answers 500 with the cause
+    (a defect of the engine, not a temporary condition); pool.CrashLog has logged it."""
+
+    status = 500
+    title = "Query process crashed"
+    logged = True
+
+
+class QueryMemoryLimit(ServiceUnavailable):
+    """A query stopped by the `query_memory_limit` setting answers 503, like a timeout."""
+
+    title = "Query memory limit"
+
+
+class Busy(ServiceUnavailable):
+    """Too many heavy queries for this worker: 503 at once, with Retry-After."""
+
+    title = "Busy"
+
+
 class QueryForbidden(PublisherError):
     """A query this service refuses to run (SERVICE to an endpoint not allowlisted)."""
 
@@ -239,6 +271,18 @@ def endpoint() -> Response:
     return _answer(query)
 
 
+@bp.route("/sparql/stats")
+def query_stats() -> Response:
+    """What the query processes did, as JSON (graph/store/stats.py): counts since the server
+    started, summed over its workers, and the queries running and waiting now."""
+    _store()  # opens the store, which creates the shared counters, on a fresh app
+    response = Response(
+        json.dumps({"ok": True, "stats": stats().snapshot()}), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _accept(graph_result: bool) -> MIMEAccept:
     """The Accept header; for graph results `application/json` means JSON-LD (JSON-LD is
     JSON, and SPARQLWrapper asks for it that way)."""
@@ -288,6 +332,12 @@ def _answer(query: QueryRequest) -> Response:
         ) from None
     except QueryTimedOut as exc:
         raise QueryTimeout(str(exc)) from None
+    except QueryQueueFull as exc:
+        raise Busy(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+    except QueryMemoryExceeded as exc:
+        raise QueryMemoryLimit(str(exc)) from None
+    except QueryCrashed as exc:
+        raise QueryProcessCrashed(str(exc)) from None
     except QueryTooDeep as exc:
         raise ProtocolError(
             exc.message, help_url="https://www.w3.org/TR/sparql11-query/#grammar"
