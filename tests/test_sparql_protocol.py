@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 from graph.formats import BY_NAME
 from graph.store import (
     QueryCrashed,
+    QueryFailed,
     QueryMemoryExceeded,
     QueryQueueFull,
     QueryRefused,
@@ -394,12 +395,15 @@ def _job(seconds: float) -> Job:
 
 
 def _gone(pid: int) -> bool:
-    """True once `pid` has ended (gone, or a zombie its parent has not reaped yet)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state == "Z"
+    """True once every thread of `pid` has ended (the process is gone, or a zombie its
+    parent has not reaped yet): only then are its sockets closed."""
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return False
+        except (OSError, IndexError):
+            continue
+    return True
 
 
 def _until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -521,6 +525,46 @@ def test_a_cheap_query_past_its_budget_carries_on_as_heavy() -> None:
         pool.close()
 
 
+class NamedSleepEngine(SleepEngine):
+    """`sparql` is a word and a number of seconds: queries of one shape, different costs."""
+
+    def run(self, job: Job) -> int:
+        time.sleep(float(job.sparql.split()[-1]))
+        return os.getpid()
+
+
+def test_a_heavy_shape_seen_to_be_fast_runs_in_the_cheap_lane() -> None:
+    pool = ExecutorPool(NamedSleepEngine(), 2, heavy_slots=1, queue=1, cheap_budget=0.5)
+    try:
+        assert pool.wait_ready(30)
+        pool.run(Job("page 0", (), (), None, None), timeout=10)  # heavy by its words, fast
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            runaway = threads.submit(pool.run, Job("runaway 3", (), (), None, None), 10)
+            _until(lambda: pool.status()["running"]["heavy"] == 1)
+            before = stats().get("heavy_learned_cheap")
+            # the heavy lane is full, but this shape was fast: the cheap lane answers it
+            pool.run(Job("page 0.01", (), (), None, None), timeout=10)  # no wait, no refusal
+            assert not runaway.done()
+            assert stats().get("heavy_learned_cheap") == before + 1
+            runaway.result()
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            running = threads.submit(pool.run, Job("runaway 2", (), (), None, None), 10)
+            _until(lambda: pool.status()["running"]["heavy"] == 1)
+            # the same shape, now slow: past the budget it is stopped and queued as heavy,
+            # and the shape is forgotten
+            slow_page = pool.run(Job("page 0.8", (), (), None, None), timeout=10)
+            assert running.done() and isinstance(slow_page, int)
+        with ThreadPoolExecutor(max_workers=2) as threads:
+            threads.submit(pool.run, Job("runaway 2", (), (), None, None), 10)
+            _until(lambda: pool.status()["running"]["heavy"] == 1)
+            threads.submit(pool.run, Job("queued 0", (), (), None, None), 10)
+            _until(lambda: pool.status()["waiting"]["heavy"] == 1)
+            with pytest.raises(QueryQueueFull):  # heavy again: the queue is full
+                pool.run(Job("page 0", (), (), None, None), timeout=10)
+    finally:
+        pool.close()
+
+
 class CrashEngine(SleepEngine):
     """`sparql` names a way to die: a Rust panic (pyoxigraph's ORDER BY comparator, with the
     rewrite bypassed), a segfault, an abort, a failed allocation."""
@@ -559,6 +603,23 @@ def test_a_crash_is_diagnosed_counted_and_survived(
         assert words in str(raised.value)
         assert stats().get(counter) == before + 1
         assert isinstance(pool.run(_job(0), timeout=30), int)  # a fresh executor answers
+    finally:
+        pool.close()
+
+
+def test_an_engine_error_is_a_named_failure_and_the_executor_stays() -> None:
+    class FailingEngine(SleepEngine):
+        def run(self, job: Job) -> int:
+            if job.sparql == "fail":
+                raise ValueError("no such thing")
+            return os.getpid()
+
+    pool = ExecutorPool(FailingEngine(), 1)
+    try:
+        pid = pool.run(_job_named("ok"), timeout=30)
+        with pytest.raises(QueryFailed, match="ValueError: no such thing"):
+            pool.run(_job_named("fail"), timeout=30)
+        assert pool.run(_job_named("ok"), timeout=30) == pid  # not a crash: kept
     finally:
         pool.close()
 

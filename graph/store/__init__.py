@@ -7,6 +7,7 @@ with `prospectus serve --data`.
 
 from .base import (
     QueryCrashed,
+    QueryFailed,
     QueryMemoryExceeded,
     QueryQueueFull,
     QueryRefused,
@@ -21,6 +22,7 @@ from .base import (
 
 __all__ = [
     "QueryCrashed",
+    "QueryFailed",
     "QueryMemoryExceeded",
     "QueryQueueFull",
     "QueryRefused",

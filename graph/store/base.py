@@ -143,6 +143,20 @@ class QueryCrashed(StoreError):
         )
 
 
+class QueryFailed(StoreError):
+    """The store's engine raised an error evaluating a well-formed query (its defect)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return (
+            f"the store could not evaluate this query: {self.message}. The query parsed, so "
+            "this is a defect of the store's engine; it has been logged."
+        )
+
+
 class QueryTooDeep(StoreError):
     """The query is nested more deeply than the store's parser can follow."""
 

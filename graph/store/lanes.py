@@ -19,15 +19,23 @@ The classification can be wrong (a LIMIT-ed pattern whose FILTER rejects every s
 scans everything). A cheap query gets `cheap_query_budget` seconds in its lane; past that
 it carries on as a heavy query if the heavy lane has room, else it is stopped and started
 again in the heavy lane, within its own `query_timeout` either way.
+
+It is also often too careful: a keyset page sorted with ORDER BY, or a GROUP BY over a
+hundred programmes, is heavy by its words and answers in milliseconds. So each worker learns:
+a heavy query that ran in less than half the budget marks its `shape` (the text with strings
+and numbers blanked) as fast, and later queries of that shape go to the cheap lane, under the
+same budget; one that overruns it unmarks the shape.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from . import query_text
 
 Lane = Literal["cheap", "heavy"]
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 CHEAP_LIMIT = 1000
 
 HEAVY_WORDS = frozenset(
@@ -75,6 +83,20 @@ def _anchored(toks: list[query_text.Token]) -> bool:
         if tok.kind == "word" and ":" in tok.text and tok.text.lower() not in _PATTERN_KEYWORDS:
             return True
     return False
+
+
+def shape(text: str) -> str:
+    """The query with its strings and numbers blanked: queries of one shape (an application's
+    query with different parameters) usually cost alike (see `ExecutorPool` learning)."""
+    out = []
+    for tok in query_text.tokens(text):
+        if tok.kind == "string":
+            out.append('""')
+        elif tok.kind == "word" and _NUMBER.fullmatch(tok.text):
+            out.append("0")
+        else:
+            out.append(tok.text)
+    return " ".join(out)
 
 
 def classify(text: str) -> Lane:

@@ -51,11 +51,14 @@ import struct
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from multiprocessing.connection import Connection
 from typing import Any
 
+from . import lanes
 from .base import (
     QueryCrashed,
+    QueryFailed,
     QueryMemoryExceeded,
     QueryQueueFull,
     QueryQueueTimedOut,
@@ -74,8 +77,10 @@ from .stats import stats
 log = logging.getLogger(__name__)
 
 STDERR_TAIL = 16 * 1024
+FAST_SHAPES = 1024  # query shapes each worker remembers as fast (lanes.shape)
 
 _POOLS: weakref.WeakSet[ExecutorPool] = weakref.WeakSet()
+_RESTART = object()  # a cheap job stopped at its budget, to run again as heavy
 
 
 def _close_other_pools() -> None:
@@ -156,6 +161,7 @@ class ExecutorPool:
         self._running = {"cheap": 0, "heavy": 0}
         self._waiting = {"cheap": 0, "heavy": 0}
         self._closed = False
+        self._fast: OrderedDict[str, None] = OrderedDict()  # shapes seen to be fast
         self._stats = stats()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
@@ -381,35 +387,64 @@ class ExecutorPool:
         """Run `job` in an executor of `lane`; kill it and raise at the deadline."""
         limit = timeout if timeout and timeout > 0 else None
         deadline = None if limit is None else time.monotonic() + limit
+        lanes_apply = bool(self.cheap_budget) and self.heavy_slots < self.size
+        shape = lanes.shape(job.sparql) if lanes_apply else ""
+        if lane == "heavy" and lanes_apply and self._known_fast(shape):
+            lane = "cheap"
+            self._stats.add("heavy_learned_cheap")
         self._stats.add(f"queries_{lane}")
-        if lane == "cheap" and self.cheap_budget and self.heavy_slots < self.size:
-            answer = self._run_cheap(job, deadline, limit)
-            if answer is not None:
+        if lane == "cheap" and lanes_apply:
+            answer, overran = self._run_cheap(job, deadline, limit)
+            if overran:
+                self._learn(shape, fast=False)
+            if answer is not _RESTART:
                 return answer
             lane = "heavy"  # stopped at the budget: start again in the heavy lane
         executor = self._take(deadline, limit or 0.0, lane)
-        return self._finish(executor, job, deadline, limit)
+        started = time.monotonic()
+        answer = self._finish(executor, job, deadline, limit)
+        if lanes_apply and time.monotonic() - started < (self.cheap_budget or 0.0) / 2:
+            self._learn(shape, fast=True)
+        return answer
 
-    def _run_cheap(self, job: Job, deadline: float | None, limit: float | None) -> Any:
-        """Run a cheap job within the budget; None when it was stopped to run as heavy."""
+    def _known_fast(self, shape: str) -> bool:
+        with self._lock:
+            if shape in self._fast:
+                self._fast.move_to_end(shape)
+                return True
+            return False
+
+    def _learn(self, shape: str, *, fast: bool) -> None:
+        with self._lock:
+            if not fast:
+                self._fast.pop(shape, None)
+                return
+            self._fast[shape] = None
+            self._fast.move_to_end(shape)
+            while len(self._fast) > FAST_SHAPES:
+                self._fast.popitem(last=False)
+
+    def _run_cheap(self, job: Job, deadline: float | None, limit: float | None) -> tuple[Any, bool]:
+        """Run a cheap job within the budget: (answer, whether it overran the budget); the
+        answer is _RESTART when it was stopped to run again as heavy."""
         executor = self._take(deadline, limit or 0.0, "cheap")
         budget_end = time.monotonic() + (self.cheap_budget or 0.0)
         if deadline is not None and deadline <= budget_end:
-            return self._finish(executor, job, deadline, limit)
+            return self._finish(executor, job, deadline, limit), False
         if not self._send(executor, job):
             raise self._died(executor)
         try:
             answered = executor.conn.poll(max(0.0, budget_end - time.monotonic()))
         except (EOFError, OSError):
             answered = True  # let _receive find out what happened
-        if answered or self._move_to_heavy(executor):
-            if answered:
-                return self._receive(executor, deadline, limit)
+        if answered:
+            return self._receive(executor, deadline, limit), False
+        if self._move_to_heavy(executor):
             self._stats.add("cheap_over_budget_moved")
-            return self._receive(executor, deadline, limit)
+            return self._receive(executor, deadline, limit), True
         self._stats.add("cheap_over_budget_restarted")
         self._discard(executor)
-        return None
+        return _RESTART, True
 
     def _send(self, executor: _Executor, job: Job) -> bool:
         try:
@@ -452,7 +487,7 @@ class ExecutorPool:
             raise QueryRefused(value)
         if status == "upstream":
             raise UpstreamError(value)
-        raise StoreError(f"the query failed: {value}")
+        raise QueryFailed(value)
 
     def close(self) -> None:
         """Stop the pool: idle executors now, busy ones when their query ends."""

@@ -17,6 +17,7 @@ from multiprocessing.sharedctypes import RawArray
 COUNTERS = (
     "queries_cheap",  # queries classified cheap (graph/store/lanes.py)
     "queries_heavy",
+    "heavy_learned_cheap",  # heavy by its words, run as cheap: its shape was fast before
     "cheap_over_budget_moved",  # a cheap query past its budget, carried on as heavy
     "cheap_over_budget_restarted",  # … stopped and started again in the heavy lane
     "timeouts",  # stopped at query_timeout

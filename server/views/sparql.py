@@ -23,6 +23,7 @@ from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
 from graph.store import (
     QueryCrashed,
+    QueryFailed,
     QueryMemoryExceeded,
     QueryQueueFull,
     QueryRefused,
@@ -185,6 +186,13 @@ class QueryProcessCrashed(PublisherError):
     logged = True
 
 
+class QueryEngineFailed(PublisherError):
+    """The store's engine raised an error on a query that parsed: 500, logged, named."""
+
+    status = 500
+    title = "Query failed"
+
+
 class QueryMemoryLimit(ServiceUnavailable):
     """A query stopped by the `query_memory_limit` setting answers 503, like a timeout."""
 
@@ -338,6 +346,8 @@ def _answer(query: QueryRequest) -> Response:
         raise QueryMemoryLimit(str(exc)) from None
     except QueryCrashed as exc:
         raise QueryProcessCrashed(str(exc)) from None
+    except QueryFailed as exc:
+        raise QueryEngineFailed(str(exc)) from None
     except QueryTooDeep as exc:
         raise ProtocolError(
             exc.message, help_url="https://www.w3.org/TR/sparql11-query/#grammar"
