@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.fork_copy bench/work/data/synthetic-10000-seed1-*.nq
 
 Loads the file into a pyoxigraph memory store, runs one heavy query in this process, then in
-forked children (as graph/store/limits.py runs every query): cold, after a full scan, and a
+forked children (as graph/store/pool.py runs every query): cold, after a full scan, and a
 second time. Prints milliseconds and minor page faults (each a 4 KiB page copied on write).
 """
 

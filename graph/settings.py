@@ -80,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_query_length", int, 20000, "Longest SPARQL query accepted, in characters."),
     Setting(
+        "max_query_depth",
+        int,
+        100,
+        "Deepest nesting of { } ( ) [ ] (and ! in a row) a SPARQL query may have; deeper "
+        "queries get 400 before any parser sees them. 0 turns the check off.",
+    ),
+    Setting(
         "service_allowlist",
         list,
         [],
@@ -101,6 +108,27 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
         "of most of an in-memory store (bench/README.md), so size it to the memory.",
+    ),
+    Setting(
+        "query_memory_limit",
+        int,
+        1024,
+        "MB of memory one SPARQL query may add to its query process (RLIMIT_AS); a query "
+        "that needs more gets 503. 0 means no limit.",
+    ),
+    Setting(
+        "query_queue",
+        int,
+        2,
+        "Heavy SPARQL queries that may wait for a query process, per worker; one more gets "
+        "503 with Retry-After at once (never more than leaves one thread free for pages).",
+    ),
+    Setting(
+        "cheap_query_budget",
+        float,
+        1.0,
+        "Seconds a query classified cheap may run in the query process kept for cheap "
+        "queries before it is treated as heavy.",
     ),
     Setting(
         "import_dir",

@@ -17,11 +17,20 @@ log = logging.getLogger(__name__)
 class PublisherError(Exception):
     status = 500
     title = "Server error"
+    logged = False  # True when the library already logged it (e.g. rate-limited)
 
-    def __init__(self, message: str, *, help_url: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        help_url: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.help_url = help_url
+        self.headers = dict(headers or {})
         if status is not None:
             self.status = status
 
@@ -93,9 +102,13 @@ def render_error(status: int, title: str, message: str, help_url: str | None = N
 def register(app: Flask) -> None:
     @app.errorhandler(PublisherError)
     def _publisher_error(exc: PublisherError) -> Response:
-        if exc.status >= 500 and not isinstance(exc, QueryTimeout | ServiceUnavailable):
+        if exc.status >= 500 and not (
+            exc.logged or isinstance(exc, QueryTimeout | ServiceUnavailable)
+        ):
             log.error("%s: %s", exc.title, exc.message)
-        return render_error(exc.status, exc.title, exc.message, exc.help_url)
+        response = render_error(exc.status, exc.title, exc.message, exc.help_url)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -17,7 +17,9 @@ Rules applied here, in order:
   query, UTF-8 only, parameters in the URL). Any other Content-Type is 415.
 * exactly one `query`; an `update` (any form, or application/sparql-update) is refused with
   403 because the service is read-only.
-* the query is at most `max_query_length` characters (413 names the setting).
+* the query is at most `max_query_length` characters (413 names the setting) and nests at
+  most `max_query_depth` levels of `{ } ( ) [ ]` (400 names the setting and the position:
+  parsers recurse once per level, and pyoxigraph's crashed at a few thousand).
 * graph IRIs must be absolute IRIs; `format` is an explicit output format (conneg).
 """
 
@@ -30,6 +32,7 @@ from urllib.parse import parse_qsl
 
 from graph.formats import by_media_type
 from graph.store import query_text
+from graph.store.stats import stats
 
 from .errors import ProtocolError, QueryTooLarge
 
@@ -143,10 +146,11 @@ def parse_request(
     body: bytes,
     *,
     max_query_length: int,
+    max_query_depth: int = 0,
 ) -> QueryRequest | None:
     """The query operation in a request, or None for a GET without `query` (the service
     description / query page). Raises ProtocolError (400), UnsupportedMediaType (415),
-    ReadOnly (403) or QueryTooLarge (413)."""
+    ReadOnly (403) or QueryTooLarge (413). `max_query_depth` 0 means no depth limit."""
     method = method.upper()
     media_type, params = _media_type(content_type)
     pairs = list(args)
@@ -205,6 +209,17 @@ def parse_request(
         )
     if not query.strip():
         raise ProtocolError("the 'query' parameter is empty", help_url=QUERY_OPERATION)
+    deep = query_text.too_deep(query, max_query_depth)
+    if deep is not None:
+        stats().add("refused_depth")
+        raise ProtocolError(
+            f"the query nests more than {max_query_depth} levels deep (groups {{ }}, "
+            "parentheses, brackets or ! in a row): level "
+            f"{deep.depth} is reached at line {deep.line}, column {deep.column}; the limit is "
+            "the `max_query_depth` setting. Flatten the query (fewer nested groups or "
+            "parentheses).",
+            help_url="https://www.w3.org/TR/sparql11-query/#grammar",
+        )
     form = query_text.query_form(query)
     if form == "update":
         raise ReadOnly(

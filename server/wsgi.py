@@ -28,7 +28,7 @@ class _Gunicorn(BaseApplication):
 def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] = ()) -> None:
     """Serve with gunicorn. The app, and the store it publishes, are loaded once in the master
     (`preload_app`), so the workers share the loaded store's memory; each worker then starts
-    its own query processes and takes requests once they are warm (graph/store/limits.py)."""
+    its own query processes and takes requests once they are warm (graph/store/pool.py)."""
     from . import create_app, hosts, publication
 
     def factory() -> Any:

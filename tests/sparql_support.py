@@ -8,10 +8,13 @@ read timeout) and always stops what it started, even when the start fails.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -101,3 +104,63 @@ def result_rows(body: bytes, fmt: ox.QueryResultsFormat) -> set[tuple]:
     assert isinstance(solutions, ox.QuerySolutions), "expected SELECT results"
     names = [v.value for v in solutions.variables]
     return {tuple(term(solution[name]) for name in names) for solution in solutions}
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {
+    XSD + name
+    for name in (
+        "integer decimal float double nonPositiveInteger negativeInteger long int short byte "
+        "nonNegativeInteger unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger"
+    ).split()
+}
+
+
+# -- the order SPARQL 1.1 §15.1 asks for, as docs/sparql.md documents it --------------------
+
+
+def _number(cell: dict) -> float | None:
+    try:
+        value = float(Decimal(cell["value"].strip()))
+    except (InvalidOperation, ValueError):
+        try:
+            value = float(cell["value"].strip())
+        except ValueError:
+            return None
+    return value
+
+
+def _instant(lexical: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(lexical.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def order_key(cell: dict | None) -> tuple:
+    """(kind, value) of a SPARQL JSON result cell in the documented total order."""
+    if cell is None:
+        return (0,)
+    if cell["type"] == "bnode":
+        return (1,)
+    if cell["type"] == "uri":
+        return (2, cell["value"])
+    datatype = cell.get("datatype", XSD + "string")
+    if cell.get("xml:lang") or datatype == XSD + "string":
+        return (5, cell["value"])
+    if datatype in NUMERIC:
+        number = _number(cell)
+        if number is not None:
+            return (4,) if math.isnan(number) else (3, number)
+    if datatype == XSD + "boolean" and cell["value"] in ("true", "false", "1", "0"):
+        return (6, cell["value"] in ("true", "1"))
+    if datatype == XSD + "dateTime" and _instant(cell["value"]) is not None:
+        return (7, _instant(cell["value"]))
+    return (8, cell["value"])
+
+
+def assert_in_total_order(rows: list[dict | None]) -> None:
+    keys = [order_key(row) for row in rows]
+    for i in range(1, len(keys)):
+        assert keys[i - 1] <= keys[i], f"out of order at row {i}: {rows[i - 1]} > {rows[i]}"

@@ -6,20 +6,30 @@ with `prospectus serve --data`.
 """
 
 from .base import (
+    QueryCrashed,
+    QueryFailed,
+    QueryMemoryExceeded,
+    QueryQueueFull,
     QueryRefused,
     QueryResult,
     QuerySyntaxError,
     QueryTimedOut,
+    QueryTooDeep,
     Store,
     StoreError,
     UpstreamError,
 )
 
 __all__ = [
+    "QueryCrashed",
+    "QueryFailed",
+    "QueryMemoryExceeded",
+    "QueryQueueFull",
     "QueryRefused",
     "QueryResult",
     "QuerySyntaxError",
     "QueryTimedOut",
+    "QueryTooDeep",
     "Store",
     "StoreError",
     "UpstreamError",

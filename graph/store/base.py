@@ -90,6 +90,84 @@ class QueryQueueTimedOut(QueryTimedOut):
         )
 
 
+class QueryQueueFull(StoreError):
+    """Refused at once: this worker already runs and queues as many heavy queries as it may,
+    so that threads stay free for pages and cheap queries (graph/store/lanes.py)."""
+
+    def __init__(self, running: int, waiting: int, retry_after: int):
+        super().__init__(running, waiting, retry_after)
+        self.running = running
+        self.waiting = waiting
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return (
+            f"the server is busy with other heavy queries ({self.running} running and "
+            f"{self.waiting} waiting in this worker process), so this one was not queued; "
+            "the limits are the `query_processes` and `query_queue` settings. Try again in "
+            f"{self.retry_after} s, or make the query cheaper (a LIMIT, no ORDER BY or "
+            "aggregates) so that it runs in the lane kept free for cheap queries."
+        )
+
+
+class QueryMemoryExceeded(StoreError):
+    """The query process reached the `query_memory_limit` setting and was stopped."""
+
+    def __init__(self, limit_mb: int):
+        super().__init__(limit_mb)
+        self.limit_mb = limit_mb
+
+    def __str__(self) -> str:
+        return (
+            f"the query needed more than {self.limit_mb} MB of memory and was stopped; the "
+            "limit is the `query_memory_limit` setting. Narrow the query (fewer solutions to "
+            "group, sort or concatenate; a LIMIT) or ask the operator to raise "
+            "query_memory_limit."
+        )
+
+
+class QueryCrashed(StoreError):
+    """The query process died while evaluating the query (a defect of the engine)."""
+
+    def __init__(self, cause: str, kind: str):
+        super().__init__(cause, kind)
+        self.cause = cause
+        self.kind = kind  # panic, stack, segfault, abort, killed
+
+    def __str__(self) -> str:
+        return (
+            f"the query process crashed while evaluating this query: {self.cause}. This is a "
+            "defect of the query engine, not of the service: it has been counted and logged, "
+            "and other queries are not affected. The same query will fail the same way; "
+            "rewriting it (fewer nested groups, a simpler ORDER BY or FILTER) may avoid it."
+        )
+
+
+class QueryFailed(StoreError):
+    """The store's engine raised an error evaluating a well-formed query (its defect)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return (
+            f"the store could not evaluate this query: {self.message}. The query parsed, so "
+            "this is a defect of the store's engine; it has been logged."
+        )
+
+
+class QueryTooDeep(StoreError):
+    """The query is nested more deeply than the store's parser can follow."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class QueryRefused(StoreError):
     """The query asks for something this service does not do (SERVICE, an update)."""
 

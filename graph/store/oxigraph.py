@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.term import Node, URIRef
 
-from . import federation, query_text, results
+from . import federation, ordering, query_text, results
 from .base import Quad, QuerySyntaxError, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
@@ -100,6 +100,21 @@ class OxigraphEngine:
         if self.disk_path is None:
             len(self.store)
 
+    @staticmethod
+    def _evaluate(store: ox.Store, sparql: str, options: dict) -> Any:
+        """Evaluate with ORDER BY made total (graph/store/ordering.py); a query the rewrite
+        cannot parse is evaluated as written, so its syntax error keeps its position."""
+        rewritten = ordering.total_order(sparql)
+        if rewritten != sparql:
+            try:
+                return store.query(rewritten, **options)
+            except SyntaxError:
+                pass
+        try:
+            return store.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError.from_message(str(exc)) from None
+
     def run(self, job: Job) -> results.Answer:
         options: dict = {"base_iri": job.base_iri}
         if job.default_graph_uris or job.named_graph_uris:
@@ -108,10 +123,7 @@ class OxigraphEngine:
         elif not query_text.has_dataset_clause(job.sparql):
             options["use_default_graph_as_union"] = True
         store = self._with_fetched_graphs(job) or self.store
-        try:
-            answer = store.query(job.sparql, **options)
-        except SyntaxError as exc:
-            raise QuerySyntaxError.from_message(str(exc)) from None
+        answer = self._evaluate(store, job.sparql, options)
         requested = results.format_named(job.fmt)
         if isinstance(answer, ox.QueryBoolean):
             fmt = requested if requested and requested.kind == "results" else results.JSON
@@ -139,7 +151,7 @@ class OxigraphStore(PooledQueries):
         self._store = store
         self.limits = limits
         engine = OxigraphEngine(store, disk_path, limits.service_allowlist)
-        self._pool = LazyPool(engine, limits.processes)
+        self._pool = LazyPool(engine, limits)
 
     @classmethod
     def open_published(

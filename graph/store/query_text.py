@@ -8,7 +8,10 @@ mistaken for one in the query. Used before any evaluation to
 * tell the query form (SELECT/ASK → result formats; CONSTRUCT/DESCRIBE → graph formats), and
   whether the text is a SPARQL Update instead of a query;
 * find `SERVICE` clauses (https://www.w3.org/TR/sparql11-federated-query/), which the
-  federation policy (graph/store/federation.py) refuses unless allowlisted.
+  federation policy (graph/store/federation.py) refuses unless allowlisted;
+* measure how deeply the query nests (`too_deep`), which the protocol front limits
+  (the `max_query_depth` setting) because parsers recurse once per level and crash past a
+  few thousand (pyoxigraph) or stop at a few dozen (rdflib's pyparsing).
 
 This is a fast pre-pass (microseconds), not a parser: the store's own parser still checks
 the syntax and reports errors with their position.
@@ -74,6 +77,77 @@ def tokens(text: str) -> list[Token]:
             kind = "string"
         out.append(Token(kind, match.group(), match.start()))
     return out
+
+
+def raw_tokens(text: str) -> list[Token]:
+    """The significant tokens of a query as written (escapes not applied), with offsets into
+    `text`: for rewriting the text itself."""
+    out: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "punct"
+        if kind in ("space", "comment"):
+            continue
+        if kind == "long_string":
+            kind = "string"
+        out.append(Token(kind, match.group(), match.start()))
+    return out
+
+
+_CLOSE = {"}": "{", ")": "(", "]": "["}
+
+
+@dataclass(frozen=True)
+class Depth:
+    """Where a query first nests deeper than a limit."""
+
+    depth: int
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+def too_deep(text: str, limit: int) -> Depth | None:
+    """Where the query first nests deeper than `limit`, or None.
+
+    Each `{`, `(` and `[` opens a level and its closing bracket ends it (strings, IRIs and
+    comments skipped); a run of `!` (`!!x`, which pyoxigraph accepts although the grammar
+    does not) counts one level per `!`, since each is parsed as a nested expression."""
+    if limit <= 0:
+        return None
+    expanded = expand_escapes(text)
+    toks = tokens(text)
+    depth = 0
+    run = 0  # `!` in a row just before this token
+    for i, tok in enumerate(toks):
+        if tok.kind != "punct":
+            run = 0
+            continue
+        if tok.text in "{([":
+            depth += 1
+            level = depth + run
+        elif tok.text in "})]":
+            depth = max(0, depth - 1)
+            run = 0
+            continue
+        elif tok.text == "!":
+            following = toks[i + 1] if i + 1 < len(toks) else None
+            if (
+                following is not None
+                and following.text == "="
+                and following.offset == tok.offset + 1
+            ):
+                run = 0
+                continue  # `!=`
+            run += 1
+            level = depth + run
+        else:
+            run = 0
+            continue
+        if level > limit:
+            before = expanded[: tok.offset]
+            line = before.count("\n") + 1
+            column = tok.offset - (before.rfind("\n") + 1) + 1
+            return Depth(level, line, column)
+    return None
 
 
 def _prologue_end(toks: list[Token]) -> int:

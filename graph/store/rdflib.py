@@ -9,6 +9,7 @@ rdflib's serializers; SELECT results are converted to TSV by pyoxigraph.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -20,14 +21,17 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLResult
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import IdentifiedNode, Node
 
 from ..formats import Format
-from . import federation, results
-from .base import Quad, QuerySyntaxError, StoreError
+from . import federation, ordering, results
+from .base import Quad, QuerySyntaxError, QueryTooDeep, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
+
+RECURSION_LIMIT = 50_000
 
 
 def _context_id(node: Node | Graph | None) -> Node | None:
@@ -45,6 +49,10 @@ class RdflibEngine:
 
     def after_fork(self) -> None:
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False  # FROM never reaches the network
+        # pyparsing recurses about 40 frames per nested group: the default limit of 1000
+        # stops at 24 nested parentheses. Python 3.11 calls between Python functions use
+        # little of the C stack, so a far higher limit is safe (measured: 1,000 levels).
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
     def warm(self) -> None:
         for _quad in self.dataset.quads((None, None, None, None)):  # copy-on-write, now
@@ -72,15 +80,35 @@ class RdflibEngine:
                 graph.add(triple)
         return chosen
 
-    def run(self, job: Job) -> results.Answer:
+    @staticmethod
+    def _parse(sparql: str, base_iri: str | None) -> Query:
         try:
-            query = translateQuery(parseQuery(job.sparql), base=job.base_iri)
+            return translateQuery(parseQuery(sparql), base=base_iri)
         except ParseException as exc:
             raise QuerySyntaxError(
                 f"{exc.msg} at {exc.lineno}:{exc.col}: {exc.line.strip()}", exc.lineno, exc.col
             ) from None
+        except RecursionError:
+            raise QueryTooDeep(
+                "the query is nested too deeply for the rdflib store's parser; nest fewer "
+                "groups, parentheses or brackets inside each other"
+            ) from None
         except Exception as exc:  # noqa: BLE001 - rdflib reports some syntax errors this way
             raise QuerySyntaxError(f"{type(exc).__name__}: {exc}") from None
+
+    def _prepare(self, sparql: str, base_iri: str | None) -> Query:
+        """The query with ORDER BY made total (graph/store/ordering.py); one the rewrite
+        cannot parse is prepared as written, so its syntax error keeps its position."""
+        rewritten = ordering.total_order(sparql)
+        if rewritten != sparql:
+            try:
+                return self._parse(rewritten, base_iri)
+            except QuerySyntaxError:
+                pass
+        return self._parse(sparql, base_iri)
+
+    def run(self, job: Job) -> results.Answer:
+        query = self._prepare(job.sparql, job.base_iri)
         clause = query.algebra.get("datasetClause") or []
         default, named = job.default_graph_uris, job.named_graph_uris
         fetch: list[str] = []
@@ -148,7 +176,7 @@ class RdflibStore(PooledQueries):
         dataset.default_union = True
         self.dataset = dataset
         self.limits = limits
-        self._pool = LazyPool(RdflibEngine(dataset, limits.service_allowlist), limits.processes)
+        self._pool = LazyPool(RdflibEngine(dataset, limits.service_allowlist), limits)
 
     @classmethod
     def open_published(cls, version_dir: Path, *, limits: Limits) -> RdflibStore:

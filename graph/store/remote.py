@@ -11,15 +11,19 @@ through SPARQLWrapper; the app itself stays stateless.
   connection is dropped and QueryTimedOut raised. The remote may keep working until its own
   limit: configure one there too.
 * The row cap is applied here: a longer result is parsed and cut (pyoxigraph), and says so.
+* ORDER BY is rewritten into a total order before it is sent (graph/store/ordering.py), and
+  heavy queries (graph/store/lanes.py) hold at most all threads of a worker but one.
 * Lookups (`quads`, `describe`) are SELECT queries over `GRAPH ?g`.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import cast
 
@@ -30,9 +34,10 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from ..formats import BY_NAME, Format, by_media_type
-from . import federation, query_text, results
-from .base import Quad, QuerySyntaxError, QueryTimedOut, StoreError
+from . import federation, lanes, ordering, query_text, results
+from .base import Quad, QueryQueueFull, QuerySyntaxError, QueryTimedOut, StoreError
 from .limits import Limits
+from .stats import stats
 from .terms import dataset_of, term_from_json
 
 CHUNK = 64 * 1024
@@ -49,6 +54,9 @@ class RemoteStore:
             )
         self.endpoint = endpoint
         self.limits = limits
+        self._lock = threading.Lock()
+        self._heavy = 0
+        stats()
 
     # -- the protocol exchange ---------------------------------------------------------------
 
@@ -112,6 +120,47 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> results.Answer:
         federation.check(sparql, self.limits.service_allowlist)
+        args = (default_graph_uris, named_graph_uris, timeout, max_rows, fmt, base_iri)
+        with self._admitted(lanes.classify(sparql)):
+            rewritten = ordering.total_order(sparql)
+            if rewritten != sparql:
+                try:
+                    return self._query(rewritten, *args)
+                except QuerySyntaxError:
+                    pass  # the remote's own message, for the query as written, below
+            return self._query(sparql, *args)
+
+    @contextmanager
+    def _admitted(self, lane: lanes.Lane) -> Iterator[None]:
+        """Heavy queries hold at most all threads of the worker but one, so that pages and
+        cheap queries always find a thread; one more is refused at once."""
+        if lane == "cheap":
+            yield
+            return
+        bound = max(1, self.limits.threads - 1)
+        with self._lock:
+            if self._heavy >= bound:
+                stats().add("refused_busy")
+                raise QueryQueueFull(self._heavy, 0, max(1, int((self.limits.timeout or 10) / 2)))
+            self._heavy += 1
+        stats().add("running_heavy")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._heavy -= 1
+            stats().add("running_heavy", -1)
+
+    def _query(
+        self,
+        sparql: str,
+        default_graph_uris: Sequence[str],
+        named_graph_uris: Sequence[str],
+        timeout: float | None,
+        max_rows: int | None,
+        fmt: Format | None,
+        base_iri: str | None,
+    ) -> results.Answer:
         form = query_text.query_form(sparql)
         cap = self.limits.max_rows if max_rows is None else max_rows
         limit = self.limits.timeout if timeout is None else timeout

@@ -8,6 +8,7 @@ https://www.w3.org/TR/sparql11-service-description/) or, for browsers, the query
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,11 +21,28 @@ from werkzeug.datastructures import MIMEAccept
 from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
-from graph.store import QueryRefused, QuerySyntaxError, QueryTimedOut, UpstreamError
+from graph.store import (
+    QueryCrashed,
+    QueryFailed,
+    QueryMemoryExceeded,
+    QueryQueueFull,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimedOut,
+    QueryTooDeep,
+    UpstreamError,
+)
 from graph.store.results import results_format
+from graph.store.stats import stats
 
 from ..conneg import negotiate
-from ..errors import ProtocolError, PublisherError, QueryTimeout, QueryTooLarge
+from ..errors import (
+    ProtocolError,
+    PublisherError,
+    QueryTimeout,
+    QueryTooLarge,
+    ServiceUnavailable,
+)
 from ..hosts import site_url
 from ..representations import rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
@@ -162,6 +180,34 @@ class BadGateway(PublisherError):
     title = "Bad gateway"
 
 
+class QueryProcessCrashed(PublisherError):
+    """Decided once: a query process that died during a query answers 500 with the cause
+    (a defect of the engine, not a temporary condition); pool.CrashLog has logged it."""
+
+    status = 500
+    title = "Query process crashed"
+    logged = True
+
+
+class QueryEngineFailed(PublisherError):
+    """The store's engine raised an error on a query that parsed: 500, logged, named."""
+
+    status = 500
+    title = "Query failed"
+
+
+class QueryMemoryLimit(ServiceUnavailable):
+    """A query stopped by the `query_memory_limit` setting answers 503, like a timeout."""
+
+    title = "Query memory limit"
+
+
+class Busy(ServiceUnavailable):
+    """Too many heavy queries for this worker: 503 at once, with Retry-After."""
+
+    title = "Busy"
+
+
 class QueryForbidden(PublisherError):
     """A query this service refuses to run (SERVICE to an endpoint not allowlisted)."""
 
@@ -217,10 +263,23 @@ def endpoint() -> Response:
         list(request.args.items(multi=True)),
         body,
         max_query_length=settings.max_query_length,
+        max_query_depth=settings.max_query_depth,
     )
     if query is None:
         return _service_page()
     return _answer(query)
+
+
+@bp.route("/sparql/stats")
+def query_stats() -> Response:
+    """What the query processes did, as JSON (graph/store/stats.py): counts since the server
+    started, summed over its workers, and the queries running and waiting now."""
+    _store()  # opens the store, which creates the shared counters, on a fresh app
+    response = Response(
+        json.dumps({"ok": True, "stats": stats().snapshot()}), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _accept(graph_result: bool) -> MIMEAccept:
@@ -272,6 +331,18 @@ def _answer(query: QueryRequest) -> Response:
         ) from None
     except QueryTimedOut as exc:
         raise QueryTimeout(str(exc)) from None
+    except QueryQueueFull as exc:
+        raise Busy(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+    except QueryMemoryExceeded as exc:
+        raise QueryMemoryLimit(str(exc)) from None
+    except QueryCrashed as exc:
+        raise QueryProcessCrashed(str(exc)) from None
+    except QueryFailed as exc:
+        raise QueryEngineFailed(str(exc)) from None
+    except QueryTooDeep as exc:
+        raise ProtocolError(
+            exc.message, help_url="https://www.w3.org/TR/sparql11-query/#grammar"
+        ) from None
     except QueryRefused as exc:
         raise QueryForbidden(
             exc.message, help_url="https://www.w3.org/TR/sparql11-federated-query/"
