@@ -23,6 +23,7 @@ __all__ = [
     "status_kb",
     "tree",
     "wait_for_stats",
+    "wait_for_tree",
 ]
 
 
@@ -43,3 +44,18 @@ def wait_for_stats(
         if time.monotonic() > deadline:
             raise AssertionError(f"the server never reached the expected state: {current}")
         time.sleep(0.02)
+
+
+def wait_for_tree(
+    server: LiveServer, executors: int, timeout: float = 120.0
+) -> dict[str, list[int]]:
+    """The server's process tree once it runs `executors` query processes (every worker
+    started and warmed its own), polled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = tree(server.process.pid)
+        if len(found["executors"]) == executors:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never ran {executors} query processes: {found}")
+        time.sleep(0.05)

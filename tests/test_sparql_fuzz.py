@@ -17,7 +17,7 @@ import pytest
 from bench import fuzz
 
 from .conftest import SHARED, LiveServer
-from .process_support import intact, stats, tree, wait_for_stats
+from .process_support import intact, stats, wait_for_stats, wait_for_tree
 
 pytestmark = pytest.mark.live
 
@@ -33,14 +33,14 @@ def test_generated_and_mutated_queries_never_get_a_5xx(fuzz_server: LiveServer) 
     server = fuzz_server
     quiet = lambda s: not (s["running_cheap"] or s["running_heavy"])  # noqa: E731
     wait_for_stats(server, quiet)
-    before = tree(server.process.pid)
+    before = wait_for_tree(server, 4)  # 2 workers x 2 query processes
     seeds = fuzz.seed_queries(SHARED / "ref" / "w3c-sparql-protocol" / "sparqles-ftask")
     assert len(seeds) > 40
     started = time.monotonic()
     outcome = fuzz.run(server.url + "/sparql", COUNT, seeds=seeds)
     took = time.monotonic() - started
     wait_for_stats(server, quiet)
-    after = tree(server.process.pid)
+    after = wait_for_tree(server, 4)  # killed ones replaced
     counts = stats(server)
     print(
         f"\n{outcome.sent} generated and mutated queries in {took:.1f} s: "
