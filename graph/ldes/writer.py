@@ -245,7 +245,7 @@ def _member_bytes(quads: Iterable[ox.Quad]) -> bytes:
     star = sorted((q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)), key=str)
     graph = sorted((q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)), key=str)
     return b"".join(
-        ox.serialize(part, format=ox.RdfFormat.N_QUADS) for part in (star, graph) if part
+        ox.serialize(part, format=ox.RdfFormat.N_QUADS) or b"" for part in (star, graph) if part
     )
 
 
