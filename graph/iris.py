@@ -293,3 +293,10 @@ def ldes_member(thing: str, version_id: str, base: str = DATA_BASE) -> URIRef:
     digest = hashlib.sha256(thing.encode("utf-8")).hexdigest()[:16]
     parts = local.split("/") if local else ["external", digest]
     return dataset("prospectus", "ldes", *parts, version_slug(version_id), base=base)
+
+
+def ldes_distribution(base: str = DATA_BASE) -> URIRef:
+    """The stream's distribution in the dataset description (a dcat:Distribution and
+    ldes:EventSource whose download URL is the root node):
+    `{base}dataset/prospectus/ldes/distribution`."""
+    return dataset("prospectus", "ldes", "distribution", base=base)
