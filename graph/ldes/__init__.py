@@ -25,6 +25,7 @@ from .nodes import (
     page_etag,
     page_graph,
     page_is_immutable,
+    page_parts,
     serialize,
     stream_graph,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "page_etag",
     "page_graph",
     "page_is_immutable",
+    "page_parts",
     "serialize",
     "settings_writer",
     "stream_graph",

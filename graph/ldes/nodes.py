@@ -193,8 +193,10 @@ def stream_graph(stream: Stream, urls: StreamUrls) -> list[ox.Quad]:
     return quads
 
 
-def page_graph(stream: Stream, page_id: int, urls: StreamUrls) -> list[ox.Quad]:
-    """One page: its members (read from the version) and the triples naming the page."""
+def page_parts(stream: Stream, page_id: int, urls: StreamUrls) -> tuple[list[ox.Quad], bytes]:
+    """One page in two parts: the triples naming the page (`tree:Node`, `ldes:immutable`
+    when full), and its members as the version stores them (N-Quads bytes, one file read:
+    a view may send them as they are for N-Quads)."""
     page = stream.page(page_id)
     path = log.folder(stream.version_dir) / page.file
     try:
@@ -207,8 +209,13 @@ def page_graph(stream: Stream, page_id: int, urls: StreamUrls) -> list[ox.Quad]:
         quads.append(
             _triple(node, str(LDES.immutable), ox.Literal("true", datatype=_iri(XSD + "boolean")))
         )
-    quads += list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
-    return quads
+    return quads, data
+
+
+def page_graph(stream: Stream, page_id: int, urls: StreamUrls) -> list[ox.Quad]:
+    """One page: its members (read from the version) and the triples naming the page."""
+    naming, data = page_parts(stream, page_id, urls)
+    return naming + list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
 
 
 def page_is_immutable(stream: Stream, page_id: int) -> bool:

@@ -3,10 +3,12 @@ its pages `/ldes/{id}`, in every RDF format the documents are served in.
 
 A thin view: the build stored the stream in the version (`versions/{v}/ldes/`), so a page
 is a file read plus the few triples that name it for this site's URLs
-(graph.ldes.stream_graph / page_graph), serialised by the app's one serialiser
-(server/representations.py). Content negotiation as for documents (`Accept`, `?format=`,
-or an extension: `/ldes.nq`, `/ldes/3.ttl`); the default, and the tie-break, is TriG, a
-quad format, because each member's description is the graph named after the member.
+(graph.ldes.stream_graph / page_parts), serialised by the app's one serialiser
+(server/representations.py); for N-Quads, the format the stored pages are in, a page is the
+triples naming it followed by the stored members as they are. Content negotiation as for
+documents (`Accept`, `?format=`, or an extension: `/ldes.nq`, `/ldes/3.ttl`); the default,
+and the tie-break, is TriG, a quad format, because each member's description is the graph
+named after the member.
 
 Caching (LDES server primer, "Serializations"): a full page never changes, so it is sent
 with `Cache-Control: public, max-age=31536000, immutable` and a strong ETag made of the
@@ -39,10 +41,11 @@ from .resources import RDF_FORMATS, alternates
 bp = Blueprint("ldes", __name__)
 
 DEFAULT = BY_NAME["trig"]
+NQUADS = BY_NAME["nquads"]
 # Quad formats first: a tie in the client's Accept goes to one that keeps the members' graphs.
 OFFERED: tuple[Format, ...] = (
     DEFAULT,
-    BY_NAME["nquads"],
+    NQUADS,
     *(f for f in RDF_FORMATS if f.name not in ("trig", "nquads")),
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -136,13 +139,20 @@ def page(page: str) -> Response:
     stream = _stream()
     page_id = int(number)
     try:
-        quads = ldes.page_graph(stream, page_id, ldes.StreamUrls.served(site_url()))
+        naming, members = ldes.page_parts(stream, page_id, ldes.StreamUrls.served(site_url()))
     except ldes.UnknownPage as exc:
         raise NotFound(f"{exc}; the root node /ldes lists every page", help_url="/ldes") from None
     except ldes.PageGone as exc:
         raise Gone(str(exc), help_url="/ldes") from None
     fmt = _format(extension or None)
-    response = _respond(quads, fmt, f"/ldes/{page_id}")
+    if fmt == NQUADS:
+        # The stored members are N-Quads already: send them as they are after the triples
+        # naming the page (a file read, not a parse and a serialisation of every member).
+        response = _respond(naming, fmt, f"/ldes/{page_id}")
+        response.set_data(response.get_data() + members)
+    else:
+        quads = naming + list(ox.parse(members, format=ox.RdfFormat.N_QUADS))
+        response = _respond(quads, fmt, f"/ldes/{page_id}")
     if ldes.page_is_immutable(stream, page_id):
         gzip_q, identity_q = accepted_codings()
         coding = "-gzip" if gzip_q > 0 and gzip_q >= identity_q else ""
