@@ -195,9 +195,12 @@ def test_the_dataset_description_and_void_link_the_stream(client) -> None:
     assert [v.render() for v in metadata.check_dcat_ap(description, REF).violations] == []
 
 
-def test_the_home_page_links_the_stream(client) -> None:
+def test_the_home_page_and_the_dataset_page_link_the_stream(client) -> None:
     soup = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
     assert soup.find("a", href="/ldes") is not None
+    html = client.get("/dataset", headers={"Accept": "text/html"}).data
+    page = BeautifulSoup(html, "html.parser")
+    assert page.find("a", href=SITE + "/ldes") is not None
 
 
 def test_a_version_built_without_the_stream_says_so(catalogue, tmp_path: Path) -> None:  # noqa: F811
@@ -210,6 +213,9 @@ def test_a_version_built_without_the_stream_says_so(catalogue, tmp_path: Path) -
         assert "without the change stream" in answer.get_json()["message"]
         description = Graph().parse(data=client.get("/dataset.ttl").data, format="turtle")
         assert (None, DCAT.dataset, ldes_stream()) not in description
+        html = client.get("/dataset", headers={"Accept": "text/html"}).data
+        page = BeautifulSoup(html, "html.parser")
+        assert page.find("a", href=SITE + "/ldes") is None
 
 
 # -- the real client against a live server ----------------------------------------------------
