@@ -4,9 +4,11 @@ For each size, on the synthetic graph of bench.run: publish a first version (eve
 programme described: the stream starts), then one with one fee changed (one programme
 owns it), then one with one university renamed (its programmes show the name). For each
 version: the seconds the stream's writer took, how many programmes it described, the
-members it emitted, and the bytes it stored (pages, state). The dumps and the change
-record are written first, as in the build; the store, the statistics and the ELM export
-are left out (the stream does not read them).
+members it emitted, and the bytes it stored (pages, state). Then serving the last version
+(server/views/ldes.py through Flask's test client, no network): the root node and a full
+page in N-Quads (the stored bytes), TriG and Turtle (parsed and serialised), median of 3.
+The dumps and the change record are written first, as in the build; the store, the
+statistics and the ELM export are left out (the stream does not read them).
 
 Results: bench/results/ldes-{date}.json and .md, with the machine (bench.report.machine).
 """
@@ -17,6 +19,7 @@ import argparse
 import json
 import resource
 import shutil
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -123,8 +126,31 @@ def measure(programmes: int, seed: int, work: Path, page_size: int) -> dict[str,
         "quads": len(quads),
         "page_size": page_size,
         "versions": rows,
+        "serving": serving(data_dir),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def serving(data_dir: Path, repeats: int = 3) -> list[dict[str, Any]]:
+    """Seconds (median of `repeats`) and bytes of the root node and of full page 1."""
+    from graph import settings
+    from server import create_app
+
+    app = create_app(settings.load({"data_dir": str(data_dir)}, environ={}))
+    rows = []
+    with app.test_client() as client:
+        client.get("/ldes")  # the first request opens the version
+        for path in ("/ldes.nq", "/ldes/1.nq", "/ldes/1.trig", "/ldes/1.ttl"):
+            times, size = [], 0
+            for _ in range(repeats):
+                began = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - began)
+                assert response.status_code == 200, path
+                size = len(response.data)
+            median = round(statistics.median(times), 3)
+            rows.append({"path": path, "seconds": median, "bytes": size})
+    return rows
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -146,6 +172,19 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{row['ldes_seconds']} | {row['described']:,} | {row['members']:,} | "
                 f"{row['pages']} | {row['pages_bytes'] / 1e6:.1f} | "
                 f"{row['state_bytes'] / 1e6:.2f} | {row['publish_seconds']} |"
+            )
+    lines += [
+        "",
+        "Serving the last version (Flask test client, median of 3):",
+        "",
+        "| programmes | request | seconds | MB |",
+        "| --- | --- | --- | --- |",
+    ]
+    for size in results["sizes"]:
+        for row in size.get("serving", []):
+            lines.append(
+                f"| {size['programmes']:,} | `GET {row['path']}` | {row['seconds']} | "
+                f"{row['bytes'] / 1e6:.2f} |"
             )
     lines += [
         "",
