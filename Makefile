@@ -5,8 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
-# Debian packages the test suite needs (the browser tests drive Debian's chromium).
-TEST_DEBS := chromium
+# Debian packages the test suite needs (the browser tests drive Debian's chromium; the LDES
+# tests drive the npm package ldes-client under Node). A package counts as present when
+# dpkg has it or a command of its name exists (Node from elsewhere brings its own npm).
+TEST_DEBS := chromium nodejs npm
+# Node packages the tests drive, pinned by tests/support/package-lock.json.
+NODE_TEST_DEPS := tests/support/node_modules/.installed
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
@@ -33,7 +37,7 @@ serve: build ## build the bundled graph and serve it on http://$(HOST):$(PORT)/
 	$(BIN)/prospectus serve --host $(HOST) --port $(PORT)
 
 system-test-deps: ## install the Debian packages the tests need
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -51,7 +55,11 @@ lint: venv ## ruff (check and format) and mypy
 	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/mypy
 
-test: venv system-test-deps ## lint and type-check, then every test (live server and browser included)
+$(NODE_TEST_DEPS): tests/support/package.json tests/support/package-lock.json | system-test-deps
+	cd tests/support && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: venv system-test-deps $(NODE_TEST_DEPS) ## lint and type-check, then every test (live server and browser included)
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/mypy

@@ -15,6 +15,7 @@ from rdflib.term import Node
 
 from . import load, order, paths, publish, reference
 from .iris import DATA_BASE
+from .ldes import settings_writer as ldes_writer
 from .settings import Settings
 from .store.oxigraph import create_on_disk
 from .validate import Report, read_shapes, validate
@@ -155,7 +156,10 @@ def build(
         settings.data_path,
         nquads_lines(dataset),
         writers=(
-            default_writers(reference.folder(settings.reference_shapes_dir))
+            [
+                *default_writers(reference.folder(settings.reference_shapes_dir)),
+                ldes_writer(settings),
+            ]
             if writers is None
             else writers
         ),

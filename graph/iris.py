@@ -260,3 +260,43 @@ def import_activity(fmt: str, scope: str, *parts: str) -> URIRef:
 
 
 IMPORTER_AGENT = "prospectus-importer"
+
+
+# The change stream (graph/ldes/): an LDES of programme versions.
+
+LDES = Namespace("https://w3id.org/ldes#")
+TREE = Namespace("https://w3id.org/tree#")
+ACTIVITY_STREAMS = Namespace("https://www.w3.org/ns/activitystreams#")
+
+
+def ldes_stream(base: str = DATA_BASE) -> URIRef:
+    """The ldes:EventStream of programme versions: `{base}dataset/prospectus/ldes`."""
+    return dataset("prospectus", "ldes", base=base)
+
+
+def ldes_retention_policy(base: str = DATA_BASE) -> URIRef:
+    """The stream's ldes:RetentionPolicy: `{base}dataset/prospectus/ldes/retention`."""
+    return dataset("prospectus", "ldes", "retention", base=base)
+
+
+def ldes_member(thing: str, version_id: str, base: str = DATA_BASE) -> URIRef:
+    """One member of the stream: `thing` (a programme) as published in `version_id`.
+
+    `{base}dataset/prospectus/ldes/{thing's local path}/{version}`, e.g.
+    `…/ldes/programme/kuleuven/pioneer/20261123t104054z-f5f6f8a6`; a thing outside the base
+    gets `…/ldes/external/{first 16 hex digits of the IRI's SHA-256}/{version}`. Never
+    reused: one thing has at most one member per version.
+    """
+    import hashlib
+
+    local = local_path(thing, base)
+    digest = hashlib.sha256(thing.encode("utf-8")).hexdigest()[:16]
+    parts = local.split("/") if local else ["external", digest]
+    return dataset("prospectus", "ldes", *parts, version_slug(version_id), base=base)
+
+
+def ldes_distribution(base: str = DATA_BASE) -> URIRef:
+    """The stream's distribution in the dataset description (a dcat:Distribution and
+    ldes:EventSource whose download URL is the root node):
+    `{base}dataset/prospectus/ldes/distribution`."""
+    return dataset("prospectus", "ldes", "distribution", base=base)

@@ -55,6 +55,7 @@ from .iris import (
     VCARD,
     VOID,
 )
+from .ldes.catalog import describe_stream
 from .publish import Version
 from .validate import Report
 
@@ -608,6 +609,22 @@ def describe(current: Version, versions: list[Version], site: Site) -> Graph:
         g.add((elm, PROV.wasDerivedFrom, node))
         _common(g, elm, ids)
         _distributions(g, elm, current, site, ids, "elm")
+
+    if current.manifest.get("ldes"):  # the change stream (graph/ldes/catalog.py)
+        describe_stream(
+            g,
+            current.manifest,
+            base_iri=site.base_iri,
+            catalog=ids.catalog,
+            dataset=node,
+            root_url=site.page("/ldes"),
+            common={
+                DCTERMS.publisher: ids.publisher,
+                DCTERMS.license: LICENCE,
+                DCAT.contactPoint: contact,
+            },
+            media_type=_media_type(g, "application/trig"),
+        )
 
     # The SPARQL endpoint as a data service.
     service = ids.service

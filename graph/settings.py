@@ -150,6 +150,20 @@ SETTINGS: tuple[Setting, ...] = (
         4,
         "Importers: retries of a request answered 429 or 5xx (or not at all), with backoff.",
     ),
+    Setting(
+        "ldes_page_size",
+        int,
+        250,
+        "Change stream: members per page; a page with this many members is full and never "
+        "changes again (served immutable).",
+    ),
+    Setting(
+        "ldes_retention_days",
+        int,
+        0,
+        "Change stream: days of full history kept; older pages are dropped unless they hold "
+        "a programme's latest version. 0 keeps every member.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,52 @@
+"""The change stream: a Linked Data Event Stream (LDES) of study programmes.
+
+https://w3id.org/ldes/specification and https://w3id.org/tree/specification. Each member is
+an immutable version of one programme, emitted when a published version adds, changes or
+retires it (docs/harvesting.md, "The change stream").
+
+- `members`: what a member holds and how changed programmes are found from the change record;
+- `writer`: the build step (`ldes_writer(page_size, retention_days)`) that appends a
+  version's members to the stream stored in the version;
+- `log`: the stream's files in a version (index, pages, the build's state);
+- `nodes`: the root node and the pages as RDF for a site's URLs (`stream_graph`,
+  `page_graph`, `page_is_immutable`), and a static copy (`export_static`).
+
+Pure functions over files: nothing here imports Flask or server.
+"""
+
+from .log import StreamError
+from .nodes import (
+    ExportedFile,
+    PageGone,
+    Stream,
+    StreamUrls,
+    UnknownPage,
+    export_static,
+    page_etag,
+    page_graph,
+    page_is_immutable,
+    page_parts,
+    serialize,
+    stream_graph,
+)
+from .writer import DEFAULT_PAGE_SIZE, ldes_writer, settings_writer, write_stream
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "ExportedFile",
+    "PageGone",
+    "Stream",
+    "StreamError",
+    "StreamUrls",
+    "UnknownPage",
+    "export_static",
+    "ldes_writer",
+    "page_etag",
+    "page_graph",
+    "page_is_immutable",
+    "page_parts",
+    "serialize",
+    "settings_writer",
+    "stream_graph",
+    "write_stream",
+]

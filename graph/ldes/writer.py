@@ -1,0 +1,279 @@
+"""The build step that adds a version's members to the stream (`ldes_writer`).
+
+Run after the dumps and the change record (graph/changes.py) are written: it reads the
+staged version's canonical dataset and change record and the previous version's stream,
+then writes the whole stream into the staged version (graph/ldes/log.py).
+
+1. Programmes that appeared (or came back) are described and get an `as:Create` member;
+   programmes whose last description looked up a term the change record touched are
+   described again and get an `as:Update` member when the description differs; programmes
+   gone from the version get an `as:Delete` tombstone. A version without a previous
+   stream (the first one, or one built before the stream existed) starts the stream: every
+   programme gets a Create member.
+2. Members are appended in stream order (time, then member IRI) to the open page; a page
+   that reaches `page_size` members is full and never changes again; the next member
+   opens a new page.
+3. With `retention_days` > 0, pages whose members are all older than the window (plus a
+   day of safety margin) are dropped, unless they hold the latest version of a programme
+   (a tombstone only while it is in the window): the stream keeps the full log of the
+   window and the latest version of everything (docs/harvesting.md, "Retention").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from .. import changes, dump, iris
+from ..iris import ACTIVITY_STREAMS as AS
+from ..publish import Version, Writer
+from ..store.dataset import DatasetStore
+from . import log, members
+from .log import Entry, Index, Page
+
+DEFAULT_PAGE_SIZE = 250
+XSD_DATE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> Writer:
+    """A build writer (writer(staging, manifest, previous)) for the change stream, with the
+    `ldes_page_size` and `ldes_retention_days` settings."""
+    if page_size < 1:
+        raise log.StreamError(
+            f"ldes_page_size must be at least 1 (members per page), not {page_size}"
+        )
+    if retention_days < 0:
+        raise log.StreamError(
+            f"ldes_retention_days must be 0 (keep everything) or more, not {retention_days}"
+        )
+
+    def write(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
+        write_stream(
+            staging, manifest, previous, page_size=page_size, retention_days=retention_days
+        )
+
+    return write
+
+
+def member_time(created: str, latest: str | None) -> str:
+    """The version's creation time as xsd:dateTime in UTC; never before the stream's latest
+    member (a stream is in time order even if a build machine's clock went back)."""
+    when = datetime.fromisoformat(created).astimezone(UTC).strftime(XSD_DATE_TIME)
+    return max(when, latest) if latest else when
+
+
+def _touched(
+    staging: Path,
+    manifest: dict[str, Any],
+    previous: Version,
+    dataset: ox.Dataset,
+    hidden: set[str],
+) -> members.Touched:
+    """What the version changed, from its change record (or a diff when it has none)."""
+    staged = Version(staging, manifest)
+    if (staging / changes.CHANGES_FILE).is_file():
+        found = changes.read_changes(changes.read_record(staged))
+    else:
+        found = {
+            g: (set(added), set(removed))
+            for g, (added, removed) in changes.diff(
+                dump.read_version(previous.path), dataset
+            ).items()
+        }
+    return members.Touched.of(found, sorted(hidden))
+
+
+def write_stream(
+    staging: Path,
+    manifest: dict[str, Any],
+    previous: Version | None,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    retention_days: int = 0,
+) -> None:
+    dataset = dump.read_version(staging)
+    base = manifest.get("base_iri") or dump.base_of(dataset)
+    hidden = {base + "graph/order"}  # the catalogue order is not part of a description
+    for name in hidden:
+        for quad in list(dataset.quads_for_graph_name(ox.NamedNode(name))):
+            dataset.remove(quad)
+    store = DatasetStore(dataset)
+    old_index = log.read_index(previous.path) if previous is not None else None
+    if old_index is not None and old_index.base_iri != base:
+        old_index = None  # another base is another stream
+    entries = (
+        log.read_state(previous.path) if previous is not None and old_index is not None else {}
+    )
+    time = member_time(manifest["created"], old_index.latest if old_index else None)
+    as_of = datetime.fromisoformat(manifest["created"]).date()
+    stream = iris.ldes_stream(base)
+    activity = changes.record_iri(base, manifest["version"])
+
+    now = members.programmes(store)
+    live_before = {p for p, e in entries.items() if not e.deleted}
+    if old_index is None or previous is None:
+        candidates = now
+    else:
+        touched = _touched(staging, manifest, previous, dataset, hidden)
+        candidates = [
+            p for p in now if str(p) not in live_before or touched.may_change(entries[str(p)].reads)
+        ]
+    retired = sorted(live_before - {str(p) for p in now})
+    # Stream order within a version is the member IRI's: know it before describing, so that
+    # each member goes to its page as soon as it is made (nothing accumulates in memory).
+    plan = sorted(
+        [
+            (str(iris.ldes_member(str(p), manifest["version"], base)), str(p), False)
+            for p in candidates
+        ]
+        + [(str(iris.ldes_member(p, manifest["version"], base)), p, True) for p in retired]
+    )
+
+    index = Index(str(stream), base, page_size, retention_days, [])
+    if old_index is not None:
+        index.pages = [Page(**{**vars(p), "times": list(p.times)}) for p in old_index.pages]
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    pages = PageWriter(staging, index, previous, time)
+    for member, programme, retiring in plan:
+        entry = entries.get(programme)
+        if retiring:
+            quads = members.member_quads(
+                URIRef(member),
+                URIRef(programme),
+                stream=stream,
+                kind=AS.Delete,
+                time=time,
+                payload=None,
+            )
+            entries[programme] = Entry(member, time, True, pages.add(quads))
+            counts["deleted"] += 1
+            continue
+        payload = members.describe_programme(store, URIRef(programme), base=base, as_of=as_of)
+        if entry is not None and not entry.deleted and entry.digest == payload.digest:
+            entry.reads = payload.reads  # the same description, perhaps read differently
+            continue
+        kind = "updated" if entry is not None and not entry.deleted else "created"
+        quads = members.member_quads(
+            URIRef(member),
+            URIRef(programme),
+            stream=stream,
+            kind=AS.Update if kind == "updated" else AS.Create,
+            time=time,
+            payload=payload,
+            activity=activity,
+        )
+        entries[programme] = Entry(
+            member, time, False, pages.add(quads), payload.digest, payload.reads
+        )
+        counts[kind] += 1
+    pages.close()
+    _retain(index, entries, time, retention_days)
+    _link_unchanged(staging, index, previous, pages.written)
+    log.write_index(staging, index)
+    log.write_state(staging, entries)
+    manifest["ldes"] = {
+        "members": sum(counts.values()),
+        **counts,
+        "described": len(candidates),
+        "programmes": len(now),
+        "pages": len(index.live),
+        "gone": len(index.pages) - len(index.live),
+        "open_page": next((p.id for p in index.live if not p.full), None),
+        "started": old_index is None,
+    }
+
+
+class PageWriter:
+    """Appends members to the open page (copied from the previous version) and to new
+    pages, each written to its file as it comes; keeps each page's digest and size."""
+
+    def __init__(self, staging: Path, index: Index, previous: Version | None, time: str):
+        self.staging, self.index, self.previous, self.time = staging, index, previous, time
+        self.written: set[int] = set()
+        self._page: Page | None = None
+        self._file: BinaryIO | None = None
+        self._digest = hashlib.sha256()
+        (log.folder(staging) / log.PAGES).mkdir(parents=True, exist_ok=True)
+
+    def _open(self) -> Page:
+        last = self.index.pages[-1] if self.index.pages else None
+        if last is not None and not last.full and last.id not in self.written:
+            page = last  # the open page: its members so far, then the new ones
+            assert self.previous is not None
+            old = (log.folder(self.previous.path) / page.file).read_bytes()
+        else:
+            page = Page(max((p.id for p in self.index.pages), default=0) + 1, 0, [], False)
+            self.index.pages.append(page)
+            old = b""
+        self._file = open(log.folder(self.staging) / page.file, "wb")  # noqa: SIM115
+        self._digest = hashlib.sha256(old)
+        self._file.write(old)
+        self.written.add(page.id)
+        return page
+
+    def add(self, quads: list[ox.Quad]) -> int:
+        """Write one member; the id of its page."""
+        if self._page is None or self._page.full:
+            self.close()
+            self._page = self._open()
+        page = self._page
+        data = _member_bytes(quads)
+        assert self._file is not None
+        self._file.write(data)
+        self._digest.update(data)
+        page.members += 1
+        if not page.times or page.times[-1] != self.time:
+            page.times.append(self.time)
+        page.full = page.members >= self.index.page_size
+        page.sha256, page.size = self._digest.hexdigest(), page.size + len(data)
+        return page.id
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _member_bytes(quads: Iterable[ox.Quad]) -> bytes:
+    """One member as N-Quads: its star first, then its graph; lines sorted within each."""
+    star = sorted((q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)), key=str)
+    graph = sorted((q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)), key=str)
+    return b"".join(
+        ox.serialize(part, format=ox.RdfFormat.N_QUADS) or b"" for part in (star, graph) if part
+    )
+
+
+def _retain(index: Index, entries: dict[str, Entry], now: str, retention_days: int) -> None:
+    if retention_days <= 0 or not index.pages:
+        return
+    start = datetime.strptime(now, XSD_DATE_TIME).replace(tzinfo=UTC) - timedelta(
+        days=retention_days + 1
+    )
+    window = start.strftime(XSD_DATE_TIME)
+    needed = {p.id for p in index.pages if p.last >= window or not p.full}
+    needed |= {e.page for e in entries.values() if not e.deleted or e.time >= window}
+    for page in index.pages:
+        if page.id not in needed:
+            page.gone = True
+
+
+def _link_unchanged(
+    staging: Path, index: Index, previous: Version | None, written: set[int]
+) -> None:
+    """The pages this version did not write are the previous version's files."""
+    for page in index.pages:
+        if page.gone or page.id in written:
+            continue
+        assert previous is not None
+        log.link_or_copy(log.folder(previous.path) / page.file, log.folder(staging) / page.file)
+
+
+def settings_writer(settings: Any) -> Writer:
+    """The writer with the `ldes_page_size` and `ldes_retention_days` settings."""
+    return ldes_writer(settings.ldes_page_size, settings.ldes_retention_days)

@@ -1,0 +1,490 @@
+"""The change stream (graph/ldes/): members, pages, retention, and the real LDES client.
+
+The catalogue is six synthetic programmes (graph.generate), published version after version
+with the build's writers plus the stream's, at fixed times. The client test serves a static
+copy of the stream on 127.0.0.1 and replicates it with the npm package ldes-client.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
+
+from graph import build, generate, ldes, publish, settings
+from graph.formats import BY_NAME
+from graph.iris import ACTIVITY_STREAMS as AS
+from graph.iris import DATA_BASE, LDES, PRO, PROV, TREE, ldes_member, ldes_stream
+from graph.load import literals_as_written
+from graph.store.dataset import DatasetStore
+from graph.store.oxigraph import create_on_disk
+from server import create_app
+
+from .conftest import ROOT, TODAY
+from .support.ldes_client import Member, latest, normalised, read_members, replicate
+from .support.static_server import StaticServer
+
+T1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PAGE_SIZE = 4
+ORDER_GRAPH = URIRef(DATA_BASE + "graph/order")
+SITE = "http://127.0.0.1:9"  # a site URL for documents no client fetches
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+# -- the catalogue and its versions -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
+    path = tmp_path_factory.mktemp("catalogue") / "catalogue.nq"
+    generate.generate(path, programmes=6, seed=7)
+    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+
+
+def publish_quads(
+    data_dir: Path,
+    quads: Iterable[ox.Quad],
+    when: datetime,
+    *,
+    page_size: int = PAGE_SIZE,
+    retention_days: int = 0,
+) -> publish.Version:
+    lines = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    writers = [*build.default_writers(), ldes.ldes_writer(page_size, retention_days)]
+    version, new = publish.publish(
+        data_dir, lines, writers=writers, store_loader=create_on_disk, now=when
+    )
+    assert new
+    return version
+
+
+def programmes(quads: Iterable[ox.Quad]) -> list[str]:
+    kind, a = ox.NamedNode(str(PRO.StudyProgramme)), ox.NamedNode(str(RDF.type))
+    return sorted({q.subject.value for q in quads if q.predicate == a and q.object == kind})
+
+
+def local(programme: str) -> str:
+    return programme[len(DATA_BASE + "programme/") :]
+
+
+def edit(
+    quads: list[ox.Quad], match: Callable[[ox.Quad], bool], change: Callable[[str], str]
+) -> list[ox.Quad]:
+    """The quads with the literal of every matching quad changed (at least one must match)."""
+    out, hits = [], 0
+    for q in quads:
+        if match(q):
+            assert isinstance(q.object, ox.Literal)
+            literal = ox.Literal(change(q.object.value), datatype=q.object.datatype)
+            if q.object.language:
+                literal = ox.Literal(change(q.object.value), language=q.object.language)
+            q = ox.Quad(q.subject, q.predicate, literal, q.graph_name)
+            hits += 1
+        out.append(q)
+    assert hits
+    return out
+
+
+def change_fee(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
+    """A fee of the programme's offering costs 1000 more (a node the programme owns)."""
+    prefix = DATA_BASE + "fee/" + local(programme) + "/"
+    return edit(
+        quads,
+        lambda q: q.subject.value.startswith(prefix) and q.predicate.value == str(PRO.amount),
+        lambda v: str(float(v) + 1000),
+    )
+
+
+def retitle(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
+    return edit(
+        quads,
+        lambda q: q.subject.value == programme and q.predicate.value == str(DCTERMS.title),
+        lambda v: v + " (renamed)",
+    )
+
+
+def remove(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
+    """The programme is gone: no quad names it any more."""
+    return [q for q in quads if programme not in (q.subject.value, q.object.value)]
+
+
+def added_in(version: publish.Version) -> dict[URIRef, Member]:
+    """The members a version added to the stream."""
+    slug = version.id.lower()
+    return {iri: m for iri, m in stored_members(version).items() if str(iri).endswith(slug)}
+
+
+def stored_members(version: publish.Version) -> dict[URIRef, Member]:
+    stream = ldes.Stream.open(version.path)
+    assert stream is not None
+    data = b"".join((version.path / "ldes" / page.file).read_bytes() for page in stream.index.live)
+    return read_members(data)
+
+
+@pytest.fixture(scope="module")
+def history(
+    catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[publish.Version], list[str]]:
+    """v1: six programmes; v2: one programme's fee changed; v3: one retitled, one removed."""
+    data_dir = tmp_path_factory.mktemp("history")
+    names = programmes(catalogue)
+    v1 = publish_quads(data_dir, catalogue, T1)
+    second = change_fee(catalogue, names[0])
+    v2 = publish_quads(data_dir, second, T1 + timedelta(days=1))
+    third = remove(retitle(second, names[1]), names[2])
+    v3 = publish_quads(data_dir, third, T1 + timedelta(days=2))
+    return data_dir, [v1, v2, v3], names
+
+
+# -- members --------------------------------------------------------------------------------
+
+
+def test_the_first_version_starts_the_stream_with_one_create_per_programme(history) -> None:
+    _data_dir, (v1, _v2, _v3), names = history
+    members = added_in(v1)
+    assert {str(m.version_of) for m in members.values()} == set(names)
+    for m in members.values():
+        assert m.types == {AS.Create}
+        assert m.iri == ldes_member(str(m.version_of), v1.id)
+        assert m.time == "2026-11-02T09:00:00Z"
+        assert str(m.star.value(m.iri, PROV.generatedAtTime)) == m.time
+        assert (m.version_of, RDF.type, PRO.StudyProgramme) in m.payload
+    assert v1.manifest["ldes"] | {"programmes": 6} == {
+        "members": 6,
+        "created": 6,
+        "updated": 0,
+        "deleted": 0,
+        "described": 6,
+        "programmes": 6,
+        "pages": 2,
+        "gone": 0,
+        "open_page": 2,
+        "started": True,
+    }
+
+
+def test_a_change_to_an_owned_node_updates_only_its_programme(history) -> None:
+    """A fee is not the programme's own triple, but its page shows it: one as:Update, and
+    only that programme is described again (its reads hold the fee; the others' do not)."""
+    _data_dir, (_v1, v2, _v3), names = history
+    members = added_in(v2)
+    assert [(str(m.version_of), m.types) for m in members.values()] == [
+        (names[0], frozenset({AS.Update}))
+    ]
+    assert v2.manifest["ldes"]["described"] == 1
+    (member,) = members.values()
+    amounts = {str(o) for o in member.payload.objects(None, PRO.amount)}
+    assert any(float(a) >= 1000 for a in amounts)
+
+
+def test_a_retired_programme_gets_a_tombstone(history) -> None:
+    _data_dir, (_v1, _v2, v3), names = history
+    members = {str(m.version_of): m for m in added_in(v3).values()}
+    assert set(members) == {names[1], names[2]}
+    assert members[names[1]].types == {AS.Update}
+    tombstone = members[names[2]]
+    assert tombstone.types == {AS.Delete}
+    assert set(tombstone.star.predicates()) == {RDF.type, DCTERMS.isVersionOf, PROV.generatedAtTime}
+    assert len(tombstone.payload) == 0
+    assert v3.manifest["ldes"]["described"] == 1  # the removed one needs no description
+
+
+def test_a_label_shared_by_two_programmes_updates_both(catalogue, tmp_path: Path) -> None:
+    """An organisation's name appears in the description of every programme it provides."""
+    v1 = publish_quads(tmp_path, catalogue, T1)
+    provider = URIRef(DATA_BASE + "org/" + local(programmes(catalogue)[0]).split("/")[0])
+    providing = {
+        q.subject.value
+        for q in catalogue
+        if q.object.value == str(provider) and q.subject.value in programmes(catalogue)
+    }
+    assert len(providing) >= 1
+    renamed = edit(
+        catalogue,
+        lambda q: q.subject.value == str(provider) and q.predicate.value == str(SKOS.prefLabel),
+        lambda v: v + " (new name)",
+    )
+    v2 = publish_quads(tmp_path, renamed, T1 + timedelta(hours=1))
+    updated = {str(m.version_of) for m in added_in(v2).values()}
+    shown_in = {
+        str(m.version_of)
+        for m in added_in(v1).values()
+        if (provider, SKOS.prefLabel, None) in m.payload
+    }
+    assert updated == shown_in
+    assert providing <= updated
+    assert v2.manifest["ldes"]["described"] == len(updated)
+
+
+def test_the_catalogue_order_is_not_part_of_a_member(catalogue, tmp_path: Path) -> None:
+    """pro:listPosition moves when a programme is added before it: no member for that."""
+    publish_quads(tmp_path, catalogue, T1)
+    position = ox.NamedNode(str(PRO.listPosition))
+    moved = [
+        ox.Quad(
+            q.subject,
+            q.predicate,
+            ox.Literal(str(int(q.object.value) + 100), datatype=q.object.datatype),
+            q.graph_name,
+        )
+        if q.predicate == position
+        else q
+        for q in catalogue
+    ]
+    v2 = publish_quads(tmp_path, moved, T1 + timedelta(hours=1))
+    assert v2.manifest["changes"]["graphs"] == {str(ORDER_GRAPH): {"added": 6, "removed": 6}}
+    assert added_in(v2) == {}
+    assert v2.manifest["ldes"]["described"] == 0
+    for m in added_in(publish.versions(tmp_path)[0]).values():
+        assert (None, PRO.listPosition, None) not in m.payload
+
+
+def served_description(client, programme: str) -> Graph:
+    """The programme's page as N-Quads, without the catalogue order (not part of a member)."""
+    response = client.get(f"/doc/programme/{local(programme)}.nq")
+    assert response.status_code == 200
+    dataset = Dataset()
+    dataset.parse(data=response.data, format="nquads")
+    return normalised(
+        (s, p, o) for s, p, o, g in dataset.quads() if g != ORDER_GRAPH and s != PRO.listPosition
+    )
+
+
+def test_a_member_holds_what_the_programme_page_serves(history) -> None:
+    """The member's graph is the page's RDF (graph/ldes/members.py copies the page's rule
+    for what a programme's description expands: this keeps the two in step)."""
+    data_dir, (_v1, _v2, v3), _names = history
+    app = create_app(settings.load({"data_dir": str(data_dir), "today": TODAY}, environ={}))
+    with app.test_client() as client:
+        for programme, member in latest(stored_members(v3).values()).items():
+            if AS.Delete in member.types:
+                continue
+            expected = served_description(client, str(programme))
+            assert isomorphic(normalised(member.payload), expected), programme
+
+
+def test_members_keep_literals_as_written(catalogue, tmp_path: Path) -> None:
+    """Like the dumps: a duration stated "P24M" stays "P24M" (a store says "P2Y")."""
+    duration = ox.NamedNode("http://data.europa.eu/snb/model/elm/duration")
+    programme = programmes(catalogue)[0]
+    quads = [q for q in catalogue if not (q.subject.value == programme and q.predicate == duration)]
+    quads.append(
+        ox.Quad(
+            ox.NamedNode(programme),
+            duration,
+            ox.Literal("P24M", datatype=ox.NamedNode(str(XSD.duration))),
+            next(q.graph_name for q in catalogue if q.subject.value == programme),
+        )
+    )
+    version = publish_quads(tmp_path, quads, T1)
+    member = latest(stored_members(version).values())[URIRef(programme)]
+    assert {
+        str(o) for o in member.payload.objects(URIRef(programme), URIRef(str(duration.value)))
+    } == {"P24M"}
+
+
+def test_the_dataset_store_answers_lookups_with_terms_as_written() -> None:
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    decimal = ox.Literal("120.0", datatype=ox.NamedNode(str(XSD.decimal)))
+    store = DatasetStore.of_quads([ox.Quad(s, p, decimal, ox.NamedNode("http://example.org/g"))])
+    with literals_as_written():
+        (quad,) = store.quads(URIRef(s.value), None, None, None)
+        assert str(quad[2]) == "120.0" and quad[3] == URIRef("http://example.org/g")
+        assert list(store.quads(None, None, None, URIRef("http://example.org/other"))) == []
+        assert len(store.describe(URIRef(s.value))) == 1
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def test_the_root_node_describes_the_stream_and_links_every_page_by_time(history) -> None:
+    _data_dir, (v1, v2, v3), _names = history
+    stream = ldes.Stream.open(v3.path)
+    assert stream is not None
+    urls = ldes.StreamUrls.served(SITE)
+    g = Graph()
+    g.parse(
+        data=ldes.serialize(ldes.stream_graph(stream, urls), BY_NAME["turtle"]), format="turtle"
+    )
+    es, root = ldes_stream(), URIRef(SITE + "/ldes")
+    assert (es, RDF.type, LDES.EventStream) in g
+    assert (es, TREE.view, root) in g
+    assert g.value(es, LDES.timestampPath) == PROV.generatedAtTime
+    assert g.value(es, LDES.versionOfPath) == DCTERMS.isVersionOf
+    assert g.value(es, LDES.versionDeleteObject) == AS.Delete
+    assert g.value(es, TREE.shape) == URIRef(SITE + "/shapes")
+    policy = g.value(root, LDES.retentionPolicy)
+    assert isinstance(policy, URIRef)
+    assert g.value(policy, LDES.startingFrom) == Literal(
+        "2026-11-02T09:00:00Z", datatype=XSD.dateTime
+    )
+    bounds: dict[tuple[URIRef, URIRef], datetime] = {}
+    for relation in g.objects(root, TREE.relation):
+        assert g.value(relation, TREE.path) == PROV.generatedAtTime
+        node, kind = g.value(relation, TREE.node), g.value(relation, RDF.type)
+        value = g.value(relation, TREE.value)
+        assert isinstance(value, Literal) and value.datatype == XSD.dateTime
+        bounds[(node, kind)] = value.toPython()
+    times = [T1, T1 + timedelta(days=1), T1 + timedelta(days=2)]
+    ge, lt = TREE.GreaterThanOrEqualToRelation, TREE.LessThanRelation
+    page = lambda n: URIRef(f"{SITE}/ldes/{n}")  # noqa: E731
+    # page 1: four v1 members; page 2: two v1, the v2 update, a v3 member; page 3: the last
+    assert bounds == {
+        (page(1), ge): times[0],
+        (page(1), lt): times[1],
+        (page(2), ge): times[0],
+        (page(3), ge): times[2],
+    }
+    assert [v.manifest["ldes"]["open_page"] for v in (v1, v2, v3)] == [2, 2, 3]
+
+
+def test_full_pages_are_immutable_and_never_change(history) -> None:
+    _data_dir, (v1, _v2, v3), _names = history
+    first, last = ldes.Stream.open(v1.path), ldes.Stream.open(v3.path)
+    assert first is not None and last is not None
+    assert ldes.page_is_immutable(first, 1) and not ldes.page_is_immutable(first, 2)
+    assert ldes.page_is_immutable(last, 2) and not ldes.page_is_immutable(last, 3)
+    assert (v1.path / "ldes/pages/1.nq").read_bytes() == (v3.path / "ldes/pages/1.nq").read_bytes()
+    assert ldes.page_etag(first, 1) == ldes.page_etag(last, 1)
+    urls = ldes.StreamUrls.served(SITE)
+    quads = ldes.page_graph(last, 1, urls)
+    node = ox.NamedNode(SITE + "/ldes/1")
+    assert ox.Quad(node, ox.NamedNode(str(LDES.immutable)), ox.Literal(True)) in quads
+    members = {q.object for q in quads if q.predicate == ox.NamedNode(str(TREE.member))}
+    assert len(members) == PAGE_SIZE
+    with pytest.raises(ldes.UnknownPage):
+        ldes.page_graph(last, 9, urls)
+
+
+@pytest.mark.parametrize("name", ["turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads"])
+def test_a_page_says_the_same_in_every_format(history, name: str) -> None:
+    _data_dir, (_v1, _v2, v3), _names = history
+    stream = ldes.Stream.open(v3.path)
+    assert stream is not None
+    quads = ldes.page_graph(stream, 2, ldes.StreamUrls.served(SITE))
+    fmt = BY_NAME[name]
+    parsed = Dataset()
+    with literals_as_written():
+        parsed.parse(data=ldes.serialize(quads, fmt), format=fmt.rdflib)
+    expected = Dataset()
+    with literals_as_written():
+        expected.parse(data=ldes.serialize(quads, BY_NAME["nquads"]), format="nquads")
+    if fmt.quads:
+        assert {g for _s, _p, _o, g in parsed.quads()} == {g for _s, _p, _o, g in expected.quads()}
+    union = lambda d: normalised((s, p, o) for s, p, o, _g in d.quads())  # noqa: E731
+    assert isomorphic(union(parsed), union(expected))
+
+
+def test_retention_drops_pages_whose_members_are_all_superseded_and_old(
+    catalogue, tmp_path: Path
+) -> None:
+    names = programmes(catalogue)
+    v1 = publish_quads(tmp_path, catalogue, T1, page_size=2, retention_days=3)
+    on_page_1 = sorted(
+        str(m.version_of) for m in read_members((v1.path / "ldes/pages/1.nq").read_bytes()).values()
+    )
+    changed = catalogue
+    for programme in on_page_1:
+        changed = retitle(changed, programme)
+    v2 = publish_quads(tmp_path, changed, T1 + timedelta(days=10), page_size=2, retention_days=3)
+    stream = ldes.Stream.open(v2.path)
+    assert stream is not None
+    assert [p.id for p in stream.index.pages if p.gone] == [1]  # pages 2 and 3 hold latest versions
+    assert v2.manifest["ldes"]["gone"] == 1
+    with pytest.raises(ldes.PageGone):
+        ldes.page_graph(stream, 1, ldes.StreamUrls.served(SITE))
+    g = Graph()
+    g.parse(
+        data=ldes.serialize(
+            ldes.stream_graph(stream, ldes.StreamUrls.served(SITE)), BY_NAME["ntriples"]
+        ),
+        format="nt",
+    )
+    nodes = set(g.objects(None, TREE.node))
+    assert URIRef(SITE + "/ldes/1") not in nodes and URIRef(SITE + "/ldes/4") in nodes
+    policy = g.value(URIRef(SITE + "/ldes"), LDES.retentionPolicy)
+    assert g.value(policy, LDES.fullLogDuration) == Literal("P3D", datatype=XSD.duration)
+    assert g.value(policy, LDES.versionAmount) == Literal(1)
+    assert g.value(policy, LDES.versionDeleteDuration) == Literal("P3D", datatype=XSD.duration)
+    latest_members = latest(stored_members(v2).values())
+    assert set(map(str, latest_members)) == set(names)
+
+
+def test_the_writer_refuses_a_page_size_below_one() -> None:
+    with pytest.raises(ldes.StreamError, match="ldes_page_size"):
+        ldes.ldes_writer(0)
+
+
+def test_a_version_built_without_the_stream_has_none(catalogue, tmp_path: Path) -> None:
+    lines = ox.serialize(catalogue, format=ox.RdfFormat.N_QUADS).decode().splitlines()
+    version, _new = publish.publish(tmp_path, lines, writers=build.default_writers(), now=T1)
+    assert ldes.Stream.open(version.path) is None
+    with pytest.raises(ldes.StreamError, match="no change stream"):
+        ldes.export_static(version.path, tmp_path / "out", SITE, BY_NAME["trig"])
+
+
+# -- the real client ---------------------------------------------------------------------------
+
+
+def test_ldes_client_replicates_then_resumes_with_only_the_new_members(
+    catalogue, tmp_path: Path
+) -> None:
+    """ldes-client (npm) replicates a static copy of the stream on 127.0.0.1, a version
+    with one programme changed and one removed is published, and the resumed client emits
+    exactly that version's members; the replica's latest versions are the programmes'
+    current descriptions, and the removed programme's latest version is a tombstone."""
+    data_dir, site, state = tmp_path / "data", tmp_path / "site", tmp_path / "client-state"
+    replica = tmp_path / "replica.nq"
+    names = programmes(catalogue)
+    site.mkdir()
+    shutil.copyfile(ROOT / "shapes" / "prospectus-shapes.ttl", site / "shapes.ttl")
+    immutable: dict[str, bool] = {}
+
+    def headers(path: str) -> dict[str, str]:
+        return {"Cache-Control": IMMUTABLE if immutable.get(path) else "max-age=60"}
+
+    with StaticServer(site, headers) as server:
+
+        def export(version: publish.Version) -> str:
+            files = ldes.export_static(version.path, site, server.url, BY_NAME["trig"])
+            immutable.clear()
+            immutable.update({"/" + f.path: f.immutable for f in files})
+            return server.url + "/" + files[0].path
+
+        publish_quads(data_dir, catalogue, T1)
+        second = change_fee(catalogue, names[0])
+        v2 = publish_quads(data_dir, second, T1 + timedelta(days=1))
+        first_run = replicate(export(v2), state, replica)
+        assert first_run.members == 7  # six creations, one update
+        before = set(read_members(replica))
+
+        third = remove(retitle(second, names[1]), names[2])
+        v3 = publish_quads(data_dir, third, T1 + timedelta(days=2))
+        second_run = replicate(export(v3), state, replica)
+
+    members = read_members(replica)
+    new = set(members) - before
+    assert second_run.members == 2
+    assert new == set(added_in(v3))
+    assert {(str(members[m].version_of), next(iter(members[m].types))) for m in new} == {
+        (names[1], AS.Update),
+        (names[2], AS.Delete),
+    }
+    current = latest(members.values())
+    assert set(map(str, current)) == set(names)
+    app = create_app(settings.load({"data_dir": str(data_dir), "today": TODAY}, environ={}))
+    with app.test_client() as client:
+        for programme, member in current.items():
+            if str(programme) == names[2]:
+                assert member.types == {AS.Delete} and len(member.payload) == 0
+                assert client.get(f"/doc/programme/{local(str(programme))}.nq").status_code == 404
+                continue
+            expected = served_description(client, str(programme))
+            assert isomorphic(normalised(member.payload), expected), programme
