@@ -8,9 +8,10 @@ an `institute` under it, and a unit's type is the word of its English name that 
 (`Faculty of Science` -> faculty), else `department`.
 
 Which organisations exist is known only from every programme's providers (a scan), so the set
-is computed once per store and kept for INDEX_SECONDS (a published version never changes; a
-remote store may): the index holds each organisation's parent, children, type and sort key,
-a few hundred bytes each. Their other fields are read a page at a time.
+is computed once per store (a published version never changes; a new one is a new store)
+or, for a remote store, whose data may change, at most once per INDEX_SECONDS: the index
+holds each organisation's parent, children, type and sort key, a few hundred bytes each.
+Their other fields are read a page at a time.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ..ingest.ooapi.tables import (
 )
 from ..iris import ELM, PRO, dataset
 from ..store.base import Store
+from ..store.remote import RemoteStore
 from . import ids
 from .context import Context
 from .read import (
@@ -114,12 +116,16 @@ _build_lock = threading.Lock()  # one thread builds; the others wait for its ind
 def _cached(store: Store, ctx: Context) -> OrgIndex | None:
     with _cache_lock:
         cached = _cache.get(store)
-    fresh = cached and time.monotonic() - cached[0] < INDEX_SECONDS and cached[1] == ctx.base_iri
-    return cached[2] if cached and fresh else None
+    if cached is None or cached[1] != ctx.base_iri:
+        return None
+    # A published version never changes (a new one is a new store); a remote store may.
+    stale = isinstance(store, RemoteStore) and time.monotonic() - cached[0] >= INDEX_SECONDS
+    return None if stale else cached[2]
 
 
 def index(store: Store, ctx: Context) -> OrgIndex:
-    """The organisation index of `store`, computed at most once per INDEX_SECONDS."""
+    """The organisation index of `store`, computed once (a remote store's: at most once per
+    INDEX_SECONDS)."""
     try:
         weakref.ref(store)
     except TypeError:  # a store that cannot be weakly referenced: no cache

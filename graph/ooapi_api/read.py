@@ -249,7 +249,8 @@ def linked(
 
 def labels(store: Store, iris: Sequence[URIRef], prop: URIRef) -> dict[URIRef, dict[str, str]]:
     """{iri: {language: label}} (the first in code-point order per language)."""
-    rows = select_values(store, "s", iris, f"SELECT ?s ?o WHERE {{ {{values}} ?s {prop.n3()} ?o }}")
+    query = f"SELECT DISTINCT ?s ?o WHERE {{ {{values}} ?s {prop.n3()} ?o }}"
+    rows = select_values(store, "s", iris, query)
     found: dict[URIRef, dict[str, str]] = {}
     for row in sorted(rows, key=lambda r: str(r.get("o"))):
         s, o = row.get("s"), row.get("o")
