@@ -10,7 +10,7 @@ TEST_DEBS := chromium
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
-.PHONY: help venv serve build validate test lint bench golden clean system-test-deps system-bench-deps
+.PHONY: help venv serve build validate test lint bench soak fuzz golden clean system-test-deps system-bench-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -46,17 +46,25 @@ system-bench-deps: ## install the Debian packages the benchmark needs
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-lint: venv ## ruff
+lint: venv ## ruff (check and format) and mypy
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
+	$(BIN)/mypy
 
-test: venv system-test-deps ## lint, then every test (live server and browser included)
+test: venv system-test-deps ## lint and type-check, then every test (live server and browser included)
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso
 	$(BIN)/python -m bench.run
+
+soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/operations.md)
+	$(BIN)/python -m bench.soak
+
+fuzz: venv ## 10,000 generated and mutated queries against a live server (docs/operations.md)
+	$(BIN)/python -m bench.fuzz --queries 10000
 
 golden: venv ## regenerate the golden files under tests/golden
 	$(BIN)/python -m tests.golden_regen
