@@ -58,10 +58,12 @@ FEE, LANGUAGE, MODE, MAXIMUM = (
 )
 LINK, CODES = F["link"], F["primaryCode"]
 GROUP = PRO.appliesToApplicantGroup
-DIRECT = (PROGRAMME, TITLE, DESCRIPTION, START, PRO.startMonth, PRO.intakeYear, END, OPENS)
+DIRECT: tuple[URIRef, ...] = (PROGRAMME, TITLE, DESCRIPTION, START, PRO.startMonth)
+DIRECT += (PRO.intakeYear, END, OPENS)
 DIRECT += (LANGUAGE, MODE, MAXIMUM, LINK, ELM.duration)
 VIA = (DEADLINE, FEE, CODES)
-NESTED = (PRO.date, GROUP, PRO.amount, PRO.currency, PRO.billingPeriod, PRO.isTotalCost)
+NESTED: tuple[URIRef, ...] = (PRO.date, GROUP, PRO.amount, PRO.currency, PRO.billingPeriod)
+NESTED += (PRO.isTotalCost,)
 NESTED += (SKOS.notation, programs.SCHEME_NAME)
 DURATION_PARTS = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T.*)?$")
 
@@ -116,7 +118,11 @@ class Offerings:
         descriptions = facts.per_language(DESCRIPTION, self.dates) or p.descriptions(programme)
         language = programs.iso639(facts.one(LANGUAGE)) or p.teaching_language(programme)
         modes = sorted(
-            {MODE_OF_DELIVERY_OUT[m] for m in facts.all(MODE) if m in MODE_OF_DELIVERY_OUT}
+            {
+                MODE_OF_DELIVERY_OUT[m]
+                for m in facts.all(MODE)
+                if isinstance(m, URIRef) and m in MODE_OF_DELIVERY_OUT
+            }
         )
         organization = p.organization(programme)
         maximum = facts.one(MAXIMUM)
@@ -148,7 +154,8 @@ class Offerings:
     def _costs(self, fees: dict[Any, Stated]) -> list[dict[str, Any]]:
         found = []
         for _node, fee in sorted(fees.items(), key=lambda item: str(item[0])):
-            value, currency = amount(fee.one(PRO.amount)), fee.one(PRO.currency)
+            stated_amount, currency = fee.one(PRO.amount), fee.one(PRO.currency)
+            value = amount(stated_amount) if stated_amount is not None else None
             code = code_of(currency) if currency is not None else ""
             if value is None or not re.fullmatch(r"[A-Z]{3}", code):
                 continue
@@ -160,7 +167,11 @@ class Offerings:
                 words += f" {PERIOD_WORDS[cost_type]}"
             elif total:
                 words += " in total"
-            groups = [self.group_names.get(g, {}).get("en") for g in fee.all(GROUP)]
+            groups = [
+                self.group_names.get(g, {}).get("en")
+                for g in fee.all(GROUP)
+                if isinstance(g, URIRef)
+            ]
             named = [g for g in groups if g]
             if named:
                 words += f" ({'; '.join(named)})"
@@ -220,8 +231,8 @@ def _end(facts: Stated, start: date | None, duration: str) -> date | None:
     years, months, weeks, days = (int(g or 0) for g in parts.groups())
     total_months = start.month - 1 + months + 12 * years
     year, month = start.year + total_months // 12, total_months % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day) + timedelta(days=7 * weeks + days - 1)
+    day_of_month = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day_of_month) + timedelta(days=7 * weeks + days - 1)
 
 
 def _deadline(deadlines: dict[Any, Stated]) -> str | None:
@@ -236,7 +247,7 @@ def _deadline(deadlines: dict[Any, Stated]) -> str | None:
 
 def of_programme(store: Store, programme: URIRef) -> list[URIRef]:
     rows = select(store, f"SELECT DISTINCT ?o WHERE {{ ?o {PROGRAMME.n3()} {programme.n3()} }}")
-    return sorted(r["o"] for r in rows if isinstance(r.get("o"), URIRef))
+    return sorted(o for r in rows if isinstance(o := r.get("o"), URIRef))
 
 
 def resolve(store: Store, ident: str) -> URIRef | None:
@@ -249,6 +260,7 @@ def resolve(store: Store, ident: str) -> URIRef | None:
         f"SELECT DISTINCT ?o WHERE {{ ?o {PROGRAMME.n3()} ?p {ids.sha1_filter('?o', ident)} }}",
     )
     for row in rows:
-        if isinstance(row.get("o"), URIRef) and ids.matches(row["o"], ident):
-            return row["o"]
+        found = row.get("o")
+        if isinstance(found, URIRef) and ids.matches(found, ident):
+            return found
     return None

@@ -315,7 +315,7 @@ def matching(store: Store, ctx: Context, idx: OrgIndex, text: str) -> set[URIRef
     """The organisations whose name, short name or description contains `text` (any case)."""
     props = (NAME, SKOS.altLabel, SHORT_NAME, DESCRIPTION)
     rows = select(store, f"SELECT DISTINCT ?o WHERE {{ {text_filter('?o', props, text)} }}")
-    found = {r["o"] for r in rows if isinstance(r.get("o"), URIRef) and r["o"] in idx}
+    found = {o for r in rows if isinstance(o := r.get("o"), URIRef) and o in idx}
     needle = text.lower()
     if any(needle in t.lower() for t in (ROOT_NAME, ROOT_SHORT_NAME, ROOT_DESCRIPTION)):
         found.add(idx.root)

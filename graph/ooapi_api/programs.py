@@ -77,7 +77,13 @@ DIRECT = (
     PRO.coordinatedBy,
 )
 VIA = (CREDITS, AWARDS, ADMISSION, OUTCOME, CODES)
-NESTED = (RDF.value, FRAMEWORK, EQF_LEVEL, PRO.degreeAbbreviation, DCTERMS.title)
+NESTED: tuple[URIRef, ...] = (
+    RDF.value,
+    FRAMEWORK,
+    EQF_LEVEL,
+    PRO.degreeAbbreviation,
+    DCTERMS.title,
+)
 NESTED += (DCTERMS.description, PROFICIENCY, SKOS.notation, SCHEME_NAME)
 KIND_CODE = str(VOCAB) + "programme-kind/"
 
@@ -105,7 +111,9 @@ class Programmes:
         first provider in code-point order."""
         facts = self.facts[iri]
         providers = [p for p in facts.all(PROVIDER) if isinstance(p, URIRef)]
-        coordinators = [c for c in facts.all(PRO.coordinatedBy) if c in providers]
+        coordinators = [
+            c for c in facts.all(PRO.coordinatedBy) if isinstance(c, URIRef) and c in providers
+        ]
         return coordinators[0] if coordinators else (providers[0] if providers else None)
 
     def teaching_language(self, iri: URIRef) -> str:
@@ -125,14 +133,16 @@ class Programmes:
 
     def modes_of_delivery(self, iri: URIRef) -> list[str]:
         modes = {
-            MODE_OF_DELIVERY_OUT[m] for m in self.facts[iri].all(MODE) if m in MODE_OF_DELIVERY_OUT
+            MODE_OF_DELIVERY_OUT[m]
+            for m in self.facts[iri].all(MODE)
+            if isinstance(m, URIRef) and m in MODE_OF_DELIVERY_OUT
         }
         return sorted(modes)
 
     def mode_of_study(self, iri: URIRef) -> str | None:
         facts = self.facts[iri]
         for schedule in facts.all(SCHEDULE):
-            if schedule in MODE_OF_STUDY_OUT:
+            if isinstance(schedule, URIRef) and schedule in MODE_OF_STUDY_OUT:
                 return MODE_OF_STUDY_OUT[schedule]
         texts = [str(t) for t in facts.all(PRO.studyModeText) if str(t) in MODES_OF_STUDY]
         return texts[0] if texts else None
@@ -187,13 +197,13 @@ def program_type(kinds: Sequence[Any]) -> str:
 
 
 def _study_load(credits: dict[Any, Stated]) -> dict[str, Any] | None:
-    values = [
+    stated_values = [
         number(value)
         for credit in credits.values()
         if credit.one(FRAMEWORK) in (None, ECTS)
         for value in credit.all(RDF.value)
     ]
-    values = sorted(v for v in values if v is not None and v >= 0)
+    values = sorted(v for v in stated_values if v is not None and v >= 0)
     return {"studyLoadUnit": "ects", "value": values[0]} if values else None
 
 
@@ -296,11 +306,11 @@ def filters(params: Params) -> list[str]:
         groups.append(NOTHING)  # we state no sector
     field = params.text("fieldsOfStudy")
     if field is not None:
-        concept = ISCED_F[field].n3() if re.fullmatch(r"\d{2,4}", field) else None
+        isced = ISCED_F[field].n3() if re.fullmatch(r"\d{2,4}", field) else None
         groups.append(
-            f"{{ ?p {PRO.primaryFieldOfEducation.n3()} {concept} }} UNION "
-            f"{{ ?p {FIELD.n3()} {concept} }}"
-            if concept
+            f"{{ ?p {PRO.primaryFieldOfEducation.n3()} {isced} }} UNION "
+            f"{{ ?p {FIELD.n3()} {isced} }}"
+            if isced
             else NOTHING
         )
     text = params.text("q")
@@ -354,7 +364,7 @@ def page(
             f"SELECT ?p ?pos WHERE {{ {where} }} ORDER BY {order} "
             f"LIMIT {size} OFFSET {(number_ - 1) * size}",
         )
-    found = [r["p"] for r in rows if isinstance(r.get("p"), URIRef)]
+    found = [p for r in rows if isinstance(p := r.get("p"), URIRef)]
     return found, total
 
 
@@ -368,6 +378,7 @@ def resolve(store: Store, ident: str) -> URIRef | None:
         f"SELECT ?p WHERE {{ ?p {PRO.listPosition.n3()} ?pos {ids.sha1_filter('?p', ident)} }}",
     )
     for row in rows:
-        if isinstance(row.get("p"), URIRef) and ids.matches(row["p"], ident):
-            return row["p"]
+        found = row.get("p")
+        if isinstance(found, URIRef) and ids.matches(found, ident):
+            return found
     return None

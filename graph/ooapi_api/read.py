@@ -54,7 +54,7 @@ def select(store: Store, sparql: str) -> list[Row]:
 def select_values(store: Store, variable: str, iris: Sequence[URIRef], template: str) -> list[Row]:
     """`template` (holding `{values}`) run once per chunk of `iris`, bound to `?{variable}`."""
     found: list[Row] = []
-    unique = sorted(set(iris))
+    unique = sorted(set(iris), key=str)
     for start in range(0, len(unique), CHUNK):
         chunk = " ".join(i.n3() for i in unique[start : start + CHUNK])
         found += select(store, template.replace("{values}", f"VALUES ?{variable} {{ {chunk} }}"))
@@ -64,7 +64,7 @@ def select_values(store: Store, variable: str, iris: Sequence[URIRef], template:
 def one_of(variable: str, terms: Iterable[Node]) -> str:
     """`?x IN (…)`: Oxigraph evaluates a FILTER on a bound variable far faster than a VALUES
     block of the same terms, which it joins by scanning the whole pattern (docs/ooapi.md)."""
-    return f"{variable} IN ({', '.join(t.n3() for t in sorted(set(terms)))})"
+    return f"{variable} IN ({', '.join(t.n3() for t in sorted(set(terms), key=str))})"
 
 
 def text_filter(variable: str, props: Iterable[URIRef], text: str) -> str:
