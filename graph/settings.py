@@ -150,6 +150,20 @@ SETTINGS: tuple[Setting, ...] = (
         4,
         "Importers: retries of a request answered 429 or 5xx (or not at all), with backoff.",
     ),
+    Setting(
+        "ooapi_contact_email",
+        str,
+        "",
+        "OOAPI read API: the contact e-mail address GET /ooapi/v5/ names (contactEmail); "
+        "empty: GET /ooapi/v5/ answers 404 (the other endpoints work).",
+    ),
+    Setting(
+        "ooapi_documentation_url",
+        str,
+        "",
+        "OOAPI read API: the documentation URL GET /ooapi/v5/ names; empty: the site's "
+        "/dataset page.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

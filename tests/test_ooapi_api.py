@@ -1,5 +1,7 @@
 """The OOAPI v5 read API (graph/ooapi_api, docs/ooapi.md), served by a tiny WSGI app on
-127.0.0.1 (tests/support/ooapi_api_app.py) until the Flask wiring lands.
+127.0.0.1 (tests/support/ooapi_api_app.py): the module alone, on any store. The Flask
+wiring at /ooapi/v5 is tested against a live server in test_ooapi_http.py, with the
+helpers of this module.
 
 Every answer the tests receive, paged, expanded, filtered or an error, is validated against
 ../shared/ref/ooapi-v5/v5/ooapi.json with openapi-core; then its meaning is checked against
@@ -98,10 +100,10 @@ def validator(spec: dict[str, Any]) -> OpenAPI:
 class Api:
     """A client of the served API whose every answer is validated against ooapi.json."""
 
-    def __init__(self, served: ServedApi):
-        self.url = served.url
+    def __init__(self, url: str, served: ServedApi | None = None):
+        self.url = url  # the API's root: a ServedApi's, or a live server's /ooapi/v5
         self.served = served
-        self.openapi = validator(spec_document(served.url))
+        self.openapi = validator(spec_document(url))
         self.validated = 0
 
     def get(self, path: str, status: int = 200, **params: Any) -> Any:
@@ -127,6 +129,11 @@ class Api:
             if not page["hasNextPage"]:
                 return items
             number += 1
+
+
+def bundled_store(api: Api) -> Store:
+    assert api.served is not None
+    return api.served.app.store
 
 
 def problem_schema() -> OAS30Validator:
@@ -164,13 +171,13 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def bundled_api(bundled: Store) -> Iterator[Api]:
     with ServedApi(bundled, CTX) as served:
-        yield Api(served)
+        yield Api(served.url, served)
 
 
 @pytest.fixture(scope="module")
 def synthetic_api(synthetic: Store) -> Iterator[Api]:
     with ServedApi(synthetic, CTX) as served:
-        yield Api(served)
+        yield Api(served.url, served)
 
 
 def rows(store: Store, sparql: str) -> list[dict[str, Node]]:
@@ -420,9 +427,7 @@ def test_offerings_dates_deadlines_fees_and_since(bundled_api: Api) -> None:
     )
     assert until["items"] == []
     earlier = Context(today=date(2020, 1, 1))
-    shown = answer(
-        bundled_api.served.app.store, "GET", f"/programs/{leiden}/offerings", {}, earlier
-    )
+    shown = answer(bundled_store(bundled_api), "GET", f"/programs/{leiden}/offerings", {}, earlier)
     assert [o["startDate"] for o in shown.document["items"]] == ["2022-09-01"]
 
 
@@ -515,7 +520,7 @@ def test_the_service_answer_names_its_contact_or_says_it_has_none(bundled_api: A
     service = bundled_api.get("/")
     assert service["contactEmail"] == CTX.contact_email
     assert service["specification"].endswith("/v5/ooapi.json")
-    bare = answer(bundled_api.served.app.store, "GET", "/", {}, Context(today=DAY))
+    bare = answer(bundled_store(bundled_api), "GET", "/", {}, Context(today=DAY))
     assert bare.status == 404 and "contact" in bare.document["detail"]
     problem_schema().validate(bare.document)
 
@@ -653,7 +658,7 @@ def test_round_trip_of_a_synthetic_catalogue(tmp_path: Path) -> None:
     store = open_files([path], settings())
     try:
         with ServedApi(store, CTX) as served:
-            api = Api(served)
+            api = Api(served.url, served)
             back = import_and_build(api.url, tmp_path / "work")
             try:
                 assert same_programmes(api, store, back) >= 24
@@ -671,7 +676,7 @@ def test_round_trip_of_a_catalogue_imported_from_ooapi(tmp_path: Path) -> None:
         first = import_and_build(source.url, tmp_path / "first", expect=1)  # one has no name
     try:
         with ServedApi(first, CTX) as served:
-            api = Api(served)
+            api = Api(served.url, served)
             back = import_and_build(api.url, tmp_path / "second")
             try:
                 assert same_programmes(api, first, back) == 3  # the intakes from today on

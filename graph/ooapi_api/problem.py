@@ -18,6 +18,7 @@ TITLES = {
     404: "Resource not found",
     405: "Method not allowed",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
