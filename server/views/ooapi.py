@@ -44,13 +44,18 @@ def _settings() -> Settings:
     return current_app.config["PROSPECTUS_SETTINGS"]
 
 
-def context() -> Context:
+def context(service: bool) -> Context:
+    """The answer's Context; the site's URL (which makes the answer vary by Host) is read
+    only for the service answer (GET /), the one that names the documentation."""
     settings = _settings()
+    documentation = settings.ooapi_documentation_url or None
+    if service and documentation is None:
+        documentation = f"{site_url()}/dataset"
     return Context(
         today=current_app.extensions["prospectus.clock"].today(),
         base_iri=settings.base_iri,
         contact_email=settings.ooapi_contact_email or None,
-        documentation=settings.ooapi_documentation_url or f"{site_url()}/dataset",
+        documentation=documentation,
     )
 
 
@@ -79,7 +84,8 @@ def serve(rest: str) -> Response:
         return _problem(503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     args = {name: request.args.getlist(name) for name in request.args}
     try:
-        result = answer(store, request.method, "/" + rest, args, context())
+        service = not rest.strip("/")
+        result = answer(store, request.method, "/" + rest, args, context(service))
     except QueryQueueFull as exc:
         return _problem(503, str(exc), {"Retry-After": str(exc.retry_after)})
     except QueryTimedOut as exc:
