@@ -164,6 +164,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Change stream: days of full history kept; older pages are dropped unless they hold "
         "a programme's latest version. 0 keeps every member.",
     ),
+    Setting(
+        "ooapi_contact_email",
+        str,
+        "",
+        "OOAPI read API: the contact e-mail address GET /ooapi/v5/ names (contactEmail); "
+        "empty: GET /ooapi/v5/ answers 404 (the other endpoints work).",
+    ),
+    Setting(
+        "ooapi_documentation_url",
+        str,
+        "",
+        "OOAPI read API: the documentation URL GET /ooapi/v5/ names; empty: the site's "
+        "/dataset page.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -41,10 +41,11 @@ def create_app(
     urls = Urls(settings.base_iri)
     app.extensions["prospectus.urls"] = urls
     app.add_template_global(lambda iri: safe_href(str(iri), urls), "safe_href")
-    from .views import BLUEPRINTS
+    from .views import BLUEPRINTS, ooapi
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(ooapi.bp)  # /ooapi/v5 (docs/ooapi.md)
     errors.register(app)
     headers.install(app)
     cors.install(app)

@@ -22,6 +22,7 @@ SAMPLES: dict[tuple[str, str], str | None] = {
     ("/static/<path:filename>", "filename"): "site.css",
     ("/ldes.<extension>", "extension"): "nq",
     ("/ldes/<page>", "page"): "1",
+    ("/ooapi/v5/<path:rest>", "rest"): "programs",
 }
 
 

@@ -1,7 +1,9 @@
 """The OOAPI v5 mapping tables: OOAPI field <-> our property, and OOAPI codes <-> concepts.
 
-Data, read both ways: the importer maps OOAPI into the graph with them, and the OOAPI read
-API of issue 15 can map the graph back. docs/import.md prints them as tables.
+Data, read both ways: the importer (graph/ingest/ooapi/) maps OOAPI into the graph with them,
+and the OOAPI read API (graph/ooapi_api/) maps the graph back with the same field tables and
+the `*_OUT` tables below (graph -> OOAPI). docs/import.md and docs/ooapi.md print them as
+tables.
 """
 
 from __future__ import annotations
@@ -128,3 +130,56 @@ DURATION = re.compile(
     r"^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+[DW])?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$"
 )
 AMOUNT = re.compile(r"^\d+(?:\.\d+)?$")
+
+# -- graph -> OOAPI (the read API, graph/ooapi_api/; docs/ooapi.md) ---------------------------
+
+# elm:mode -> modeOfDelivery (the first OOAPI value of each concept in MODE_OF_DELIVERY)
+MODE_OF_DELIVERY_OUT: dict[URIRef, str] = {
+    concept: mode for mode, concept in reversed(MODE_OF_DELIVERY.items())
+}
+# elm:learningSchedule -> modeOfStudy
+MODE_OF_STUDY_OUT: dict[URIRef, str] = {concept: mode for mode, concept in MODE_OF_STUDY.items()}
+# pro:programmeKind (the code of vocab:programme-kind) -> programType; any other kind (joint
+# master, master, course) and no kind at all is "program"
+PROGRAM_TYPE_OUT: dict[str, str] = {kind: ooapi for ooapi, kind in PROGRAM_TYPE.items()} | {
+    "master-specialisation": "specialization"
+}
+# pro:degreeAbbreviation or the English dct:title of the qualification -> qualificationAwarded
+QUALIFICATION_OUT: dict[str, str] = {code: code for code in QUALIFICATION} | {
+    title.lower(): code for code, (title, _level) in QUALIFICATION.items()
+}
+# elm:EQFLevel (its notation) -> levelOfQualification and level, as the specification pairs them
+LEVEL_OF_QUALIFICATION_OUT: dict[str, str] = {str(n): str(n) for n in range(1, 9)}
+LEVEL_OUT: dict[str, str] = {eqf: level for level, eqf in LEVEL.items()}
+# pro:billingPeriod of a fee -> costType: the specification's costType is an extensible
+# enumeration ("total costs" and "STAP eligible"); a fee per period is none of those
+COST_TYPE_BY_PERIOD: dict[str, str] = {
+    "P1Y": "x-tuition fee per year",
+    "P12M": "x-tuition fee per year",
+    "P6M": "x-tuition fee per semester",
+    "P3M": "x-tuition fee per quarter",
+    "P1M": "x-tuition fee per month",
+}
+COST_TYPE_OTHER = "x-tuition fee"  # a fee with another period, or none stated
+PERIOD_WORDS: dict[str, str] = {
+    "x-tuition fee per year": "per year",
+    "x-tuition fee per semester": "per semester",
+    "x-tuition fee per quarter": "per quarter",
+    "x-tuition fee per month": "per month",
+}
+# The word in an organisational unit's English name that says its organizationType; a unit
+# whose name has none of them is a "department"; a top-level organisation is an "institute"
+# (the endpoint's one `root` is the catalogue itself).
+ORGANIZATION_TYPE_BY_WORD: dict[str, str] = {
+    "faculty": "faculty",
+    "school": "school",
+    "academy": "academy",
+    "institute": "institute",
+    "branch": "branch",
+    "department": "department",
+}
+ORGANIZATION_TYPE_UNIT = "department"
+ORGANIZATION_TYPE_TOP = "institute"
+ADDRESS_TYPE = "visit"  # the kind of a schema:PostalAddress is not stated
+CODE_TYPE_IRI = "x-iri"  # primaryCode: our IRI of the item
+CODE_TYPE_ROR = "x-ror"  # otherCodes: an organisation's pro:ror
