@@ -15,6 +15,7 @@ from rdflib.term import Node
 
 from . import load, order, paths, publish, reference
 from .iris import DATA_BASE
+from .search import write_search_index
 from .settings import Settings
 from .store.oxigraph import create_on_disk
 from .validate import Report, read_shapes, validate
@@ -119,6 +120,7 @@ def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
         metadata.write_statistics,
         changes.write_changes,
         elm.elm_writer(reference_dir),
+        write_search_index,
     ]
 
 

@@ -1,0 +1,213 @@
+"""Full-text search (graph/search): the index a build publishes with each version and the
+query function.
+
+The synthetic catalogue (`prospectus generate`) has English titles only; the fixture adds a
+few programmes of its own (German, Dutch and hostile titles, a title hit and a description hit
+of the same rare word) as extra named graphs of the same N-Quads file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from bs4 import BeautifulSoup
+
+from graph import publish
+from graph.generate import generate
+from graph.search import INDEX_FILE, SearchIndexError, build_index, search, write_search_index
+from graph.search.analysis import match_expression
+
+PROGRAMMES = 2000
+EXTRA = "https://w3id.org/prospectus/id/programme/search-test/"
+GRAPH = "https://w3id.org/prospectus/id/source/search-test"
+PRO = "https://w3id.org/prospectus/ontology#"
+DCT = "http://purl.org/dc/terms/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# slug -> (title, language, description)
+EXTRA_PROGRAMMES = {
+    "fahrzeug": ("Master Fahrzeugtechnik: Elektrische Fahrzeuge", "de", None),
+    "rechten": ("Bachelor in de rechten", "nl", None),
+    "title-hit": ("MSc Xylophonics", "en", "A programme about music."),
+    "description-hit": (
+        "MSc Orchestral Studies",
+        "en",
+        "Students of this programme learn orchestral practice, including xylophonics, "
+        "percussion and conducting in a professional orchestra.",
+    ),
+    "hostile": ('<script>alert("x")</script> Zanzibar Studies', "en", None),
+}
+
+
+def _extra_quads() -> list[ox.Quad]:
+    graph = ox.NamedNode(GRAPH)
+    quads = []
+    for slug, (title, lang, description) in EXTRA_PROGRAMMES.items():
+        s = ox.NamedNode(EXTRA + slug)
+        quads.append(
+            ox.Quad(s, ox.NamedNode(RDF_TYPE), ox.NamedNode(PRO + "StudyProgramme"), graph)
+        )
+        quads.append(
+            ox.Quad(s, ox.NamedNode(DCT + "title"), ox.Literal(title, language=lang), graph)
+        )
+        if description:
+            text = ox.Literal(description, language=lang)
+            quads.append(ox.Quad(s, ox.NamedNode(DCT + "description"), text, graph))
+    return quads
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A version folder: the synthetic catalogue plus the extra programmes as dataset.nq, and
+    its index written by the build writer."""
+    version = tmp_path_factory.mktemp("search-version")
+    generated = version / "generated.nq"
+    generate(generated, PROGRAMMES, seed=5)
+    with open(version / "dataset.nq", "wb") as out:
+        out.write(generated.read_bytes())
+        out.write(ox.serialize(_extra_quads(), format=ox.RdfFormat.N_QUADS) or b"")
+    generated.unlink()
+    manifest: dict = {}
+    write_search_index(version, manifest, None)
+    return version
+
+
+@pytest.fixture(scope="module")
+def index(catalogue: Path) -> Path:
+    return catalogue / INDEX_FILE
+
+
+def _iris(result: object) -> list[str]:
+    return [hit.iri for hit in result.hits]  # type: ignore[attr-defined]
+
+
+def test_every_programme_is_a_document(index: Path) -> None:
+    with sqlite3.connect(index) as db:
+        documents = db.execute("SELECT count(*) FROM docs").fetchone()[0]
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+    assert documents == PROGRAMMES + len(EXTRA_PROGRAMMES)
+    assert {"de", "en", "nl"} <= set(json.loads(meta["languages"]))
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("Fahrzeuge", "fahrzeug"),  # as written
+        ("Fahrzeug", "fahrzeug"),  # another inflection, through the German stemmer
+        ("fahrzeugen", "fahrzeug"),
+        ("rechten", "rechten"),  # as written, Dutch
+        ("recht", "rechten"),  # the Dutch stem
+    ],
+)
+def test_finds_a_non_english_title_by_its_inflected_forms(
+    index: Path, query: str, slug: str
+) -> None:
+    result = search(index, query, limit=5)
+    assert EXTRA + slug in _iris(result)
+    hit = next(h for h in result.hits if h.iri == EXTRA + slug)
+    marked = [m.get_text() for m in BeautifulSoup(hit.title, "html.parser").find_all("mark")]
+    assert marked, hit.title  # the matching word of the title is marked
+    assert all(word.lower().startswith(("fahrzeug", "recht")) for word in marked)
+
+
+def test_a_title_hit_ranks_above_a_description_hit(index: Path) -> None:
+    result = search(index, "xylophonics")
+    assert result.total == 2
+    assert _iris(result) == [EXTRA + "title-hit", EXTRA + "description-hit"]
+    assert result.hits[0].score > result.hits[1].score
+    snippet = BeautifulSoup(result.hits[1].snippet, "html.parser")
+    assert [m.get_text() for m in snippet.find_all("mark")] == ["xylophonics"]
+    assert result.hits[1].snippet_field == "description"
+
+
+def test_markup_in_the_data_comes_back_escaped(index: Path) -> None:
+    result = search(index, "zanzibar script")
+    assert _iris(result) == [EXTRA + "hostile"]
+    soup = BeautifulSoup(result.hits[0].title, "html.parser")
+    assert soup.find("script") is None
+    assert {tag.name for tag in soup.find_all(True)} == {"mark"}
+    assert soup.get_text() == EXTRA_PROGRAMMES["hostile"][0]  # the text itself, as written
+    assert {m.get_text() for m in soup.find_all("mark")} == {"script", "Zanzibar"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"unbalanced',
+        "*",
+        "scien*",
+        "NEAR(quantum science)",
+        "quantum NEAR science",
+        "title: quantum",
+        "{title}: quantum",
+        "quantum AND OR NOT",
+        "^quantum",
+        "-quantum +science",
+        "quantum)(",
+        "'; DROP TABLE docs; --",
+        "\x00\x1f",
+        "",
+        "   ",
+        "x" * 5000,
+    ],
+)
+def test_hostile_query_syntax_is_only_words(index: Path, query: str) -> None:
+    result = search(index, query)  # never raises
+    assert result.total >= len(result.hits)
+    expression = match_expression(query, ["en"])
+    if expression is not None:  # every term quoted: the FTS5 parser accepts it
+        with sqlite3.connect(":memory:") as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(a)")
+            db.execute("SELECT * FROM t WHERE t MATCH ?", [expression]).fetchall()
+
+
+def test_every_query_word_must_match_and_paging_is_stable(index: Path) -> None:
+    both = search(index, "quantum science", limit=1000)
+    quantum = search(index, "quantum", limit=1000)
+    assert 0 < both.total <= quantum.total
+    assert set(_iris(both)) <= set(_iris(quantum))
+    pages = [search(index, "quantum", limit=7, offset=o) for o in range(0, quantum.total, 7)]
+    assert [iri for page in pages for iri in _iris(page)] == _iris(quantum)
+    assert all(page.total == quantum.total for page in pages)
+
+
+def test_facets_count_the_hits_and_filters_narrow_them(index: Path) -> None:
+    result = search(index, "science", limit=1000)
+    assert set(result.facets) == {"institution", "country", "language"}
+    institution, count = next(iter(result.facets["institution"].items()))
+    assert sum(result.facets["institution"].values()) >= result.total
+    narrowed = search(index, "science", limit=1000, filters={"institution": institution})
+    assert narrowed.total == count
+    with pytest.raises(SearchIndexError, match="filters are"):
+        search(index, "science", filters={"colour": "red"})
+
+
+def test_finds_by_institution_and_city(index: Path) -> None:
+    quantum = search(index, "quantum", limit=1)
+    iri = quantum.hits[0].iri
+    institution = iri.split("/programme/")[1].split("/")[0]
+    words = institution.split("-")
+    by_institution = search(index, " ".join(words), limit=1000)
+    assert iri in _iris(by_institution)
+
+
+def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SearchIndexError, match="no search index"):
+        search(tmp_path / INDEX_FILE, "anything")
+    (tmp_path / "dataset.nq").write_text("<a> <b> broken", encoding="utf-8")
+    with pytest.raises(SearchIndexError, match="could not read"):
+        build_index(tmp_path / "dataset.nq", tmp_path / INDEX_FILE)
+
+
+def test_the_bundled_build_publishes_its_index(built_data_dir: Path) -> None:
+    version = publish.current(built_data_dir)
+    assert version is not None
+    index = version.path / INDEX_FILE
+    result = search(index, "Leuven")  # a city of a provider, not in any title
+    assert result.total >= 1
+    assert all("/programme/" in hit.iri for hit in result.hits)
