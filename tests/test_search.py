@@ -1,5 +1,5 @@
-"""Full-text search (graph/search): the index a build publishes with each version and the
-query function.
+"""Full-text search (graph/search, graph/store/text_search.py): the index a build publishes
+with each version, the query function, and the SPARQL functions over the same index.
 
 The synthetic catalogue (`prospectus generate`) has English titles only; the fixture adds a
 few programmes of its own (German, Dutch and hostile titles, a title hit and a description hit
@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 from bs4 import BeautifulSoup
 
 from graph import publish
+from graph.formats import BY_NAME
 from graph.generate import generate
+from graph.iris import TEXT_MATCH, TEXT_SCORE
 from graph.search import INDEX_FILE, SearchIndexError, build_index, search, write_search_index
 from graph.search.analysis import match_expression
+from graph.settings import load
+from graph.store import QueryRefused, Store, open_store
+
+from .conftest import LiveServer
+from .sparql_support import result_rows
 
 PROGRAMMES = 2000
 EXTRA = "https://w3id.org/prospectus/id/programme/search-test/"
@@ -27,6 +36,9 @@ GRAPH = "https://w3id.org/prospectus/id/source/search-test"
 PRO = "https://w3id.org/prospectus/ontology#"
 DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PREFIXES = (
+    f"PREFIX fn: <{TEXT_SCORE[: -len('textScore')]}>\nPREFIX pro: <{PRO}>\nPREFIX dct: <{DCT}>\n"
+)
 
 # slug -> (title, language, description)
 EXTRA_PROGRAMMES = {
@@ -211,3 +223,81 @@ def test_the_bundled_build_publishes_its_index(built_data_dir: Path) -> None:
     result = search(index, "Leuven")  # a city of a provider, not in any title
     assert result.total >= 1
     assert all("/programme/" in hit.iri for hit in result.hits)
+
+
+# --- the SPARQL functions -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def oxigraph(catalogue: Path) -> Iterator[Store]:
+    settings = load({"store": "oxigraph", "store_in_memory": True, "threads": 2}, environ={})
+    store = open_store(settings, catalogue)
+    yield store
+    store.close()
+
+
+def _select(store: Store, sparql: str) -> set[tuple]:
+    fmt = BY_NAME["json"]
+    body = store.query(sparql, fmt=fmt).serialize(fmt)
+    return result_rows(body, ox.QueryResultsFormat.JSON)
+
+
+def test_text_score_answers_in_sparql_in_the_order_of_the_index(
+    oxigraph: Store, index: Path
+) -> None:
+    sparql = PREFIXES + (
+        "SELECT ?p ?score WHERE { ?p a pro:StudyProgramme "
+        'BIND(fn:textScore(?p, "Fahrzeug OR xylophonics") AS ?s) '
+        'BIND(fn:textScore(?p, "xylophonics") AS ?score) FILTER(BOUND(?score)) }'
+    )
+    rows = _select(oxigraph, sparql)
+    scores = {str(p): float(score) for p, score in rows}
+    expected = search(index, "xylophonics")
+    assert scores == pytest.approx({hit.iri: hit.score for hit in expected.hits})
+    assert scores[EXTRA + "title-hit"] > scores[EXTRA + "description-hit"]
+
+
+def test_text_match_filters_literals_through_the_stemmer(oxigraph: Store) -> None:
+    sparql = PREFIXES + (
+        'SELECT ?p WHERE { ?p dct:title ?t FILTER(fn:textMatch(?t, "recht")) '
+        f'FILTER(STRSTARTS(STR(?p), "{EXTRA}")) }}'
+    )
+    assert {str(row[0]) for row in _select(oxigraph, sparql)} == {EXTRA + "rechten"}
+    assert str(TEXT_MATCH).endswith("textMatch")
+
+
+def test_a_store_without_the_index_refuses_the_functions(catalogue: Path, tmp_path: Path) -> None:
+    sparql = PREFIXES + 'SELECT ?p WHERE { ?p a pro:StudyProgramme FILTER(fn:textMatch(?p, "x")) }'
+    rdflib_store = open_store(load({"store": "rdflib", "threads": 2}, environ={}), catalogue)
+    bare = tmp_path / "version"
+    bare.mkdir()
+    (bare / "dataset.nq").write_bytes(ox.serialize(_extra_quads(), format=ox.RdfFormat.N_QUADS))
+    settings = load({"store": "oxigraph", "store_in_memory": True, "threads": 2}, environ={})
+    no_index = open_store(settings, bare)
+    try:
+        for store, name in ((rdflib_store, "the rdflib store"), (no_index, "this store")):
+            with pytest.raises(QueryRefused, match=f"which {name} does not provide"):
+                store.query(sparql)
+            # queries that do not name the functions are answered as before
+            plain = PREFIXES + "SELECT ?p WHERE { ?p a pro:StudyProgramme } LIMIT 1"
+            assert len(_select(store, plain)) == 1
+    finally:
+        rdflib_store.close()
+        no_index.close()
+
+
+def test_sparql_endpoint_answers_with_text_score(live_server: LiveServer) -> None:
+    sparql = PREFIXES + (
+        "SELECT ?p ?score WHERE { ?p a pro:StudyProgramme "
+        'BIND(fn:textScore(?p, "Leuven") AS ?score) FILTER(BOUND(?score)) }'
+    )
+    response = requests.post(
+        live_server.url + "/sparql",
+        data={"query": sparql},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    rows = result_rows(response.content, ox.QueryResultsFormat.JSON)
+    assert rows
+    assert all(float(score) > 0 for _, score in rows)
