@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -78,7 +78,7 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(SNOWBALL[language])
 
 
-@cache
+@lru_cache(maxsize=200_000)  # bounded: query words come from users
 def term(word: str, language: str | None) -> str:
     """The index term of one word of a text in `language` (None: no stemming)."""
     lowered = word.casefold()

@@ -29,7 +29,7 @@ from .base import QueryRefused
 
 NAMESPACE = str(FUNCTIONS)
 __all__ = ["INDEX_FILE", "functions", "names_functions", "query_options", "refuse"]
-_SCORES_CACHED = 32
+_SCORES_CACHED = 4  # each answer can hold every programme (100k entries at 100k)
 
 
 _PREFIX = re.compile(r"PREFIX\s+([^\s:]*):\s*<" + re.escape(NAMESPACE) + ">", re.IGNORECASE)
