@@ -261,7 +261,7 @@ def import_activity(fmt: str, scope: str, *parts: str) -> URIRef:
 
 IMPORTER_AGENT = "prospectus-importer"
 
-# SPARQL extension functions of the search index (graph/search/sparql.py, docs/search.md).
+# SPARQL extension functions of the search index (graph/store/text_search.py, docs/search.md).
 FUNCTIONS = Namespace("https://w3id.org/prospectus/function#")
 TEXT_SCORE = FUNCTIONS.textScore
 TEXT_MATCH = FUNCTIONS.textMatch
