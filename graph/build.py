@@ -16,6 +16,7 @@ from rdflib.term import Node
 from . import load, order, paths, publish, reference
 from .iris import DATA_BASE
 from .ldes import settings_writer as ldes_writer
+from .search import write_search_index
 from .settings import Settings
 from .store.oxigraph import create_on_disk
 from .validate import Report, read_shapes, validate
@@ -120,6 +121,7 @@ def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
         metadata.write_statistics,
         changes.write_changes,
         elm.elm_writer(reference_dir),
+        write_search_index,
     ]
 
 

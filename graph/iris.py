@@ -300,3 +300,9 @@ def ldes_distribution(base: str = DATA_BASE) -> URIRef:
     ldes:EventSource whose download URL is the root node):
     `{base}dataset/prospectus/ldes/distribution`."""
     return dataset("prospectus", "ldes", "distribution", base=base)
+
+
+# SPARQL extension functions of the search index (graph/store/text_search.py, docs/search.md).
+FUNCTIONS = Namespace("https://w3id.org/prospectus/function#")
+TEXT_SCORE = FUNCTIONS.textScore
+TEXT_MATCH = FUNCTIONS.textMatch

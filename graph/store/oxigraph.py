@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.term import Node, URIRef
 
-from . import federation, ordering, query_text, results
+from . import federation, ordering, query_text, results, text_search
 from .base import Quad, QuerySyntaxError, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
@@ -57,11 +57,16 @@ class OxigraphEngine:
     """Evaluates jobs with pyoxigraph; runs inside executor processes."""
 
     def __init__(
-        self, store: ox.Store, disk_path: Path | None = None, allowlist: Sequence[str] = ()
+        self,
+        store: ox.Store,
+        disk_path: Path | None = None,
+        allowlist: Sequence[str] = (),
+        search_index: Path | None = None,
     ):
         self.store = store
         self.disk_path = disk_path
         self.allowlist = tuple(allowlist)
+        self.search_index = search_index  # graph/store/text_search.py
 
     def _with_fetched_graphs(self, job: Job) -> ox.Store | None:
         """A one-query store holding the query's FROM graphs, when an allowlisted one has to
@@ -122,6 +127,7 @@ class OxigraphEngine:
             options["named_graphs"] = [_graph_node(g) for g in job.named_graph_uris]
         elif not query_text.has_dataset_clause(job.sparql):
             options["use_default_graph_as_union"] = True
+        options.update(text_search.query_options(job.sparql, self.search_index, "this store"))
         store = self._with_fetched_graphs(job) or self.store
         answer = self._evaluate(store, job.sparql, options)
         requested = results.format_named(job.fmt)
@@ -147,10 +153,16 @@ class OxigraphEngine:
 class OxigraphStore(PooledQueries):
     """The Store protocol over a pyoxigraph Store (in memory or read-only on disk)."""
 
-    def __init__(self, store: ox.Store, limits: Limits, disk_path: Path | None = None):
+    def __init__(
+        self,
+        store: ox.Store,
+        limits: Limits,
+        disk_path: Path | None = None,
+        search_index: Path | None = None,
+    ):
         self._store = store
         self.limits = limits
-        engine = OxigraphEngine(store, disk_path, limits.service_allowlist)
+        engine = OxigraphEngine(store, disk_path, limits.service_allowlist, search_index)
         self._pool = LazyPool(engine, limits)
 
     @classmethod
@@ -162,7 +174,8 @@ class OxigraphStore(PooledQueries):
         limits: Limits,
     ) -> OxigraphStore:
         store = open_store(version_dir, in_memory=in_memory)
-        return cls(store, limits, None if in_memory else version_dir / "store")
+        disk_path = None if in_memory else version_dir / "store"
+        return cls(store, limits, disk_path, version_dir / text_search.INDEX_FILE)
 
     def quads(
         self,

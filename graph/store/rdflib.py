@@ -26,7 +26,7 @@ from rdflib.query import Result
 from rdflib.term import IdentifiedNode, Node
 
 from ..formats import Format
-from . import federation, ordering, results
+from . import federation, ordering, results, text_search
 from .base import Quad, QuerySyntaxError, QueryTooDeep, StoreError
 from .limits import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
@@ -109,6 +109,7 @@ class RdflibEngine:
 
     def run(self, job: Job) -> results.Answer:
         query = self._prepare(job.sparql, job.base_iri)
+        text_search.refuse(job.sparql, "the rdflib store")
         clause = query.algebra.get("datasetClause") or []
         default, named = job.default_graph_uris, job.named_graph_uris
         fetch: list[str] = []

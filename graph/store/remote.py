@@ -34,7 +34,7 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from ..formats import BY_NAME, Format, by_media_type
-from . import federation, lanes, ordering, query_text, results
+from . import federation, lanes, ordering, query_text, results, text_search
 from .base import Quad, QueryQueueFull, QuerySyntaxError, QueryTimedOut, StoreError
 from .limits import Limits
 from .stats import stats
@@ -120,6 +120,7 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> results.Answer:
         federation.check(sparql, self.limits.service_allowlist)
+        text_search.refuse(sparql, "a remote SPARQL store")
         args = (default_graph_uris, named_graph_uris, timeout, max_rows, fmt, base_iri)
         with self._admitted(lanes.classify(sparql)):
             rewritten = ordering.total_order(sparql)

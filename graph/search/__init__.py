@@ -1,0 +1,23 @@
+"""Full-text search over the programmes of a version (docs/search.md).
+
+- graph/search/analysis.py: words, folding and Snowball stemming per language;
+- graph/search/index.py: the build writer that writes `search.sqlite` (SQLite FTS5);
+- graph/search/query.py: `search()`, ranked hits with highlighted snippets and facet counts.
+
+The SPARQL functions over the same index live with the stores (graph/store/text_search.py).
+"""
+
+from .index import INDEX_FILE, SearchIndexError, build_index, write_search_index
+from .query import Hit, SearchIndex, SearchResult, open_index, search
+
+__all__ = [
+    "INDEX_FILE",
+    "Hit",
+    "SearchIndex",
+    "SearchIndexError",
+    "SearchResult",
+    "build_index",
+    "open_index",
+    "search",
+    "write_search_index",
+]

@@ -1,0 +1,240 @@
+"""The full-text index of a version, built at build time (SQLite FTS5, standard library).
+
+`write_search_index` is a build writer (graph.publish.Writer): it reads the version's N-Quads
+dump once, streaming, and writes `search.sqlite` into the version's folder, so the index is
+published atomically with the version it describes. Nothing is held in memory per programme:
+the quads that matter go into staging tables of the same SQLite file, the documents are then
+assembled by SQL joins sorted on disk, stemmed one programme at a time, and the staging tables
+are dropped.
+
+One document per `pro:StudyProgramme`, with five indexed columns (docs/search.md):
+title (dct:title, schema:name), alt (skos:altLabel, skos:prefLabel, dct:alternative,
+pro:acronym), description (dct:description, schema:description), institution (the names of
+its providers: elm:providedBy, pro:coordinatedBy) and city (the providers' locality, on the
+organisation or its schema:address). Facets: institution, country, language.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..errors import ProspectusError
+from ..iris import ELM, PRO, SCHEMA
+from . import analysis
+
+INDEX_FILE = "search.sqlite"
+FORMAT_VERSION = 1
+COLUMNS = ("title", "alt", "description", "institution", "city")
+# bm25 weights, in COLUMNS order: a word of the title counts ten times one of the description.
+WEIGHTS = (10.0, 6.0, 1.0, 3.0, 3.0)
+FACETS = ("institution", "country", "language")
+
+_DCT = "http://purl.org/dc/terms/"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+TEXT_FIELDS: dict[str, str] = {
+    _DCT + "title": "title",
+    str(SCHEMA.name): "title",
+    _SKOS + "altLabel": "alt",
+    _DCT + "alternative": "alt",
+    str(PRO.acronym): "alt",
+    _SKOS + "prefLabel": "label",
+    _DCT + "description": "description",
+    str(SCHEMA.description): "description",
+    str(SCHEMA.addressLocality): "city",
+}
+LINKS: dict[str, str] = {
+    str(ELM.providedBy): "provider",
+    str(PRO.coordinatedBy): "provider",
+    str(SCHEMA.address): "address",
+    str(SCHEMA.addressCountry): "country",
+    str(ELM.defaultLanguage): "language",
+}
+_PROGRAMME = str(PRO.StudyProgramme)
+_BATCH = 5000
+
+
+class SearchIndexError(ProspectusError):
+    """The search index could not be written or read."""
+
+
+def write_search_index(staging: Path, manifest: dict[str, Any], previous: Any = None) -> None:
+    """Writer (graph.publish.Writer): `search.sqlite` in the version being staged."""
+    build_index(staging / "dataset.nq", staging / INDEX_FILE)
+
+
+def _schema(db: sqlite3.Connection) -> None:
+    columns = ", ".join(COLUMNS)
+    db.executescript(
+        f"""
+        CREATE TABLE s_prog (iri TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE s_text (subject TEXT, field TEXT, lang TEXT, text TEXT);
+        CREATE TABLE s_link (subject TEXT, kind TEXT, object TEXT);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, fields TEXT);
+        CREATE TABLE facets (doc INTEGER, facet TEXT, value TEXT);
+        CREATE VIRTUAL TABLE fts USING fts5({columns}, content='',
+            tokenize='unicode61 remove_diacritics 2');
+        """
+    )
+
+
+def _stage(db: sqlite3.Connection, nquads: Path) -> None:
+    """One streaming pass over the dump: keep the quads the documents are made of."""
+    progs: list[tuple[str]] = []
+    texts: list[tuple[str, str, str, str]] = []
+    links: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        db.executemany("INSERT OR IGNORE INTO s_prog VALUES (?)", progs)
+        db.executemany("INSERT INTO s_text VALUES (?, ?, ?, ?)", texts)
+        db.executemany("INSERT INTO s_link VALUES (?, ?, ?)", links)
+        progs.clear()
+        texts.clear()
+        links.clear()
+
+    try:
+        quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        for quad in quads:
+            subject, predicate, obj = quad.subject, quad.predicate.value, quad.object
+            if not isinstance(subject, ox.NamedNode):
+                continue
+            if isinstance(obj, ox.Literal):
+                field = TEXT_FIELDS.get(predicate)
+                if field is not None:
+                    texts.append((subject.value, field, obj.language or "", obj.value))
+            elif isinstance(obj, ox.NamedNode):
+                if predicate == _RDF_TYPE:
+                    if obj.value == _PROGRAMME:
+                        progs.append((subject.value,))
+                else:
+                    kind = LINKS.get(predicate)
+                    if kind is not None:
+                        links.append((subject.value, kind, obj.value))
+            if len(texts) + len(links) + len(progs) >= _BATCH:
+                flush()
+        flush()
+    except (OSError, SyntaxError) as exc:
+        raise SearchIndexError(f"could not read {nquads} for the search index: {exc}") from exc
+    db.executescript(
+        """
+        CREATE INDEX s_text_subject ON s_text (subject, field);
+        CREATE INDEX s_link_subject ON s_link (subject, kind);
+        """
+    )
+
+
+# (programme, column, lang, text) for every text of every programme, sorted by programme.
+_DOCUMENT_TEXTS = """
+SELECT p.iri, CASE t.field WHEN 'label' THEN 'alt' ELSE t.field END, t.lang, t.text
+  FROM s_prog p JOIN s_text t ON t.subject = p.iri
+ WHERE t.field IN ('title', 'alt', 'label', 'description')
+UNION
+SELECT p.iri, 'institution', t.lang, t.text
+  FROM s_prog p JOIN s_link l ON l.subject = p.iri AND l.kind = 'provider'
+  JOIN s_text t ON t.subject = l.object AND t.field IN ('label', 'alt', 'title')
+UNION
+SELECT p.iri, 'city', t.lang, t.text
+  FROM s_prog p JOIN s_link l ON l.subject = p.iri AND l.kind = 'provider'
+  JOIN s_text t ON t.subject = l.object AND t.field = 'city'
+UNION
+SELECT p.iri, 'city', t.lang, t.text
+  FROM s_prog p JOIN s_link l ON l.subject = p.iri AND l.kind = 'provider'
+  JOIN s_link a ON a.subject = l.object AND a.kind = 'address'
+  JOIN s_text t ON t.subject = a.object AND t.field = 'city'
+ORDER BY 1, 2, 3, 4
+"""
+
+_FACETS = """
+INSERT INTO facets (doc, facet, value)
+SELECT d.id, 'institution', l.object
+  FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
+UNION
+SELECT d.id, 'language', l.object
+  FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'language'
+UNION
+SELECT d.id, 'country', c.object
+  FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
+  JOIN s_link c ON c.subject = l.object AND c.kind = 'country'
+UNION
+SELECT d.id, 'country', c.object
+  FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
+  JOIN s_link a ON a.subject = l.object AND a.kind = 'address'
+  JOIN s_link c ON c.subject = a.object AND c.kind = 'country'
+"""
+
+
+def _documents(
+    db: sqlite3.Connection, languages: set[str]
+) -> Iterator[tuple[str, dict[str, list[list[str]]], tuple[str, ...]]]:
+    """(iri, fields as written, FTS5 column values), one programme at a time."""
+    rows = db.execute(_DOCUMENT_TEXTS)
+    for iri, group in groupby(rows, key=lambda row: row[0]):
+        fields: dict[str, list[list[str]]] = {}
+        indexed: dict[str, list[str]] = {column: [] for column in COLUMNS}
+        for _, column, lang, text in group:
+            language = analysis.language_of(lang)
+            if language is not None:
+                languages.add(language)
+            fields.setdefault(column, []).append([lang, text])
+            indexed[column].append(analysis.terms(text, language))
+        yield iri, fields, tuple(" ".join(indexed[column]) for column in COLUMNS)
+
+
+def build_index(nquads: Path, index_path: Path) -> int:
+    """Write the index of the dataset in `nquads` to `index_path`; returns its documents."""
+    index_path.unlink(missing_ok=True)
+    try:
+        db = sqlite3.connect(index_path)
+    except sqlite3.Error as exc:
+        raise SearchIndexError(f"could not create the search index {index_path}: {exc}") from exc
+    try:
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        _schema(db)
+        _stage(db, nquads)
+        languages: set[str] = set()
+        count = 0
+        writer = db.cursor()
+        for iri, fields, values in _documents(db, languages):
+            count += 1
+            writer.execute(
+                "INSERT INTO docs (id, iri, fields) VALUES (?, ?, ?)",
+                (count, iri, json.dumps(fields, ensure_ascii=False, separators=(",", ":"))),
+            )
+            writer.execute(
+                f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                (count, *values),
+            )
+        db.execute(_FACETS)
+        db.execute("CREATE INDEX facets_value ON facets (facet, value, doc)")
+        db.execute("CREATE INDEX facets_doc ON facets (doc)")
+        meta = {
+            "format": FORMAT_VERSION,
+            "documents": count,
+            "languages": sorted(languages),
+            "columns": list(COLUMNS),
+            "weights": list(WEIGHTS),
+        }
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
+        )
+        db.executescript(
+            """
+            DROP TABLE s_prog; DROP TABLE s_text; DROP TABLE s_link;
+            INSERT INTO fts (fts) VALUES ('optimize');
+            """
+        )
+        db.commit()
+        db.execute("VACUUM")
+        return count
+    except sqlite3.Error as exc:
+        raise SearchIndexError(f"could not write the search index {index_path}: {exc}") from exc
+    finally:
+        db.close()
