@@ -13,7 +13,7 @@ from graph import settings as settings_module
 from graph.clock import Clock
 from graph.settings import Settings
 
-from . import caching, cors, errors, headers, hosts
+from . import caching, cors, errors, headers, hosts, ops
 from .publication import Publication
 from .urls import Urls, safe_href
 
@@ -45,6 +45,7 @@ def create_app(
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    ops.install(app)  # /.well-known/sparql-examples, /healthz, /metrics, the /sparql rate limit
     errors.register(app)
     headers.install(app)
     cors.install(app)

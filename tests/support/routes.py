@@ -20,6 +20,7 @@ SAMPLES: dict[tuple[str, str], str | None] = {
     ("/dumps/<version_id>/<filename>", "version_id"): "latest",
     ("/dumps/<version_id>/<filename>", "filename"): "dataset.nt.gz",
     ("/static/<path:filename>", "filename"): "site.css",
+    ("/.well-known/sparql-examples.<ext>", "ext"): "ttl",
 }
 
 

@@ -1,0 +1,13 @@
+"""What operators and SPARQL clients ask of a public endpoint (issue 15, items 3 and 4),
+installed by create_app() in one call: the example queries as RDF
+(server/views/examples.py), …"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .views import examples
+
+
+def install(app: Flask) -> None:
+    app.register_blueprint(examples.bp)
