@@ -1,15 +1,17 @@
 """What operators and SPARQL clients ask of a public endpoint (issue 15, items 3 and 4),
 installed by create_app() in one call: the example queries as RDF
-(server/views/examples.py) and `/healthz` (server/health.py)."""
+(server/views/examples.py), `/healthz` (server/health.py) and the fair-use limit on
+`/sparql` (server/ratelimit.py)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from . import health
+from . import health, ratelimit
 from .views import examples
 
 
 def install(app: Flask) -> None:
     app.register_blueprint(examples.bp)
     app.register_blueprint(health.bp)
+    ratelimit.install(app)
