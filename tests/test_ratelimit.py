@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import urllib3
+from prometheus_client.parser import text_string_to_metric_families
 
 from server import create_app
 from server.ratelimit import EXTENSION, Buckets
@@ -133,3 +134,10 @@ def test_a_client_past_its_limit_gets_429_and_others_do_not(
         headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"},
     )
     assert preflight.status == 204
+
+    scraped = {
+        s.name: s.value
+        for family in text_string_to_metric_families(_get(other, "/metrics").data.decode())
+        for s in family.samples
+    }
+    assert scraped["prospectus_sparql_rate_limited_total"] == 6  # every 429 counted
