@@ -98,3 +98,21 @@ def test_503_when_the_remote_store_does_not_answer(
     assert response.status_code == 503
     assert response.json()["title"] == "Not ready"
     assert nowhere in response.json()["message"]
+
+
+def test_cors_on_healthz_metrics_and_the_examples(live_server: LiveServer) -> None:
+    """server/cors.py covers the routes of issue 15 items 3-4 like every other route."""
+    origin = {"Origin": "https://app.example"}
+    for path in ("/healthz", "/metrics", "/.well-known/sparql-examples"):
+        preflight = requests.options(
+            live_server.url + path,
+            headers={**origin, "Access-Control-Request-Method": "GET"},
+            timeout=30,
+        )
+        assert preflight.status_code == 204, path
+        assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+        assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+        answer = requests.get(live_server.url + path, headers=origin, timeout=30)
+        assert answer.status_code == 200, path
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Retry-After" in answer.headers["Access-Control-Expose-Headers"]

@@ -122,7 +122,8 @@ def test_a_client_past_its_limit_gets_429_and_others_do_not(
     body = json.loads(refused.data)
     assert (body["ok"], body["status"], body["title"]) == (False, 429, "Too many requests")
     assert "sparql_rate_limit" in body["message"]
-    assert refused.headers["Access-Control-Allow-Origin"] == "*"  # scripts can read it
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"  # scripts can read it,
+    assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]  # and the wait
 
     # Another client (another loopback address) is not affected, nor are other routes.
     assert [_get(other, "/sparql", fields={"query": ASK}).status for _ in range(3)] == [200] * 3
