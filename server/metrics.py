@@ -47,6 +47,7 @@ from prometheus_client.registry import Collector
 
 from graph.store.stats import stats
 
+from . import health
 from .errors import PublisherError
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -152,11 +153,9 @@ class _ServerCollector(Collector):
         yield from families.values()
 
     def _publication(self) -> Iterable[Any]:
-        from .health import status  # the same report as /healthz
-
         ready = GaugeMetricFamily("prospectus_ready", "1 when /healthz answers 200, else 0.")
         try:
-            report = status(self.app)
+            report = health.status(self.app)  # the same report as /healthz
         except PublisherError:
             ready.add_metric([], 0)
             yield ready
