@@ -5,7 +5,7 @@ through prometheus-client, summed over every worker of the server.
   `prospectus_http_request_duration_seconds{route, method}`: every answer, labelled by the
   URL rule that matched (`/doc/<path:path>`, never the raw path, so the number of series
   stays bounded; `(unmatched)` for URLs no rule matches), timed from the first
-  before-request hook to the last after-request hook (a streamed dump's body is not in it);
+  before-request hook until the body has been written (counted then, off the answer's path);
 - `prospectus_sparql_*`: what the query processes did (graph/store/stats.py, already summed
   over workers in shared memory): queries per lane, timeouts, refusals by reason (busy, too
   deep), memory-limit stops, crashes by cause, query processes started; queries running
@@ -23,6 +23,7 @@ server stops, and `GUNICORN_HOOKS` marks a worker dead when gunicorn reaps it. W
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -49,6 +50,8 @@ from graph.store.stats import stats
 
 from . import health
 from .errors import PublisherError
+
+log = logging.getLogger(__name__)
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 EXTENSION = "prospectus.metrics"
@@ -212,14 +215,25 @@ def _started() -> None:
 
 
 def _observe(response: Response) -> Response:
+    """Count the answer once it has been sent (when the WSGI server closes it), so that
+    counting never delays an answer and the time includes writing the body."""
     metrics: Metrics = current_app.extensions[EXTENSION]
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+    method, status = request.method, response.status_code
     started = g.get("prospectus_started")
-    if started is not None:
-        metrics.latency.labels(route, request.method).observe(time.perf_counter() - started)
-    if response.status_code == 429 and request.endpoint == "sparql.endpoint":
-        metrics.rate_limited.inc()
+    limited = status == 429 and request.endpoint == "sparql.endpoint"
+
+    def record() -> None:
+        try:
+            metrics.requests.labels(route, method, str(status)).inc()
+            if started is not None:
+                metrics.latency.labels(route, method).observe(time.perf_counter() - started)
+            if limited:
+                metrics.rate_limited.inc()
+        except Exception:  # noqa: BLE001 - a count is never worth a failed answer
+            log.exception("could not count a request to %s", route)
+
+    response.call_on_close(record)
     return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +48,15 @@ def value(families: dict[str, list], sample: str, **labels: str) -> float:
     return sum(found)
 
 
+def counted(families: dict[str, list]) -> float:
+    """Requests counted, but the scrapes."""
+    return sum(
+        s.value
+        for s in families.get("prospectus_http_requests", [])
+        if s.name == "prospectus_http_requests_total" and s.labels["route"] != "/metrics"
+    )
+
+
 def test_a_scrape_counts_the_requests_made(
     live_server_factory: Callable[..., LiveServer],
     built_data_dir: Path,
@@ -85,7 +95,11 @@ def test_a_scrape_counts_the_requests_made(
     assert made[("/sparql", "GET", "400")] == 2
     assert made[("/sparql", "GET", "503")] == 1
 
+    # Answers are counted once written, just after the client has them: wait for the last.
+    deadline = time.monotonic() + 30
     families = scrape(server.url)
+    while counted(families) < sum(made.values()) and time.monotonic() < deadline:
+        families = scrape(server.url)
     for (route, method, status), count in made.items():
         assert (
             value(
@@ -147,6 +161,9 @@ def test_each_run_has_a_fresh_directory_removed_when_it_stops(
     assert len(ours) == 1
     (directory,) = ours
     requests.get(server.url + "/healthz", timeout=30)
+    deadline = time.monotonic() + 30
+    while not counted(scrape(server.url)) and time.monotonic() < deadline:
+        pass  # counted once written, just after the client has it
     assert value(scrape(server.url), "prospectus_http_requests_total", route="/healthz") == 1
     assert list(directory.glob("*.db"))
     server.stop()
@@ -155,8 +172,8 @@ def test_each_run_has_a_fresh_directory_removed_when_it_stops(
 
 def test_without_gunicorn_each_app_counts_in_its_own_registry(tmp_path: Path) -> None:
     apps = [create_app(overrides={"data_dir": str(tmp_path)}) for _ in range(2)]
-    apps[0].test_client().get("/healthz")
-    apps[0].test_client().get("/healthz")
+    for _ in range(2):
+        apps[0].test_client().get("/healthz").close()  # counted when the server closes it
     first = {
         f.name: f.samples
         for f in text_string_to_metric_families(apps[0].test_client().get("/metrics").text)
