@@ -160,7 +160,8 @@ def discover(url: str) -> Targets:
         for line in sums.text.splitlines()
         if line.strip()
     ]
-    return Targets(programmes, pages, dumps, len(programmes), [e.query for e in EXAMPLES])
+    queries = [e.query for e in EXAMPLES if e.form != "construct"]  # asked for as JSON
+    return Targets(programmes, pages, dumps, len(programmes), queries)
 
 
 @dataclass

@@ -6,11 +6,13 @@ Namespaces of the project (see ../docs/model.md):
 - shapes          https://w3id.org/prospectus/shapes#
 - data            https://w3id.org/prospectus/id/{kind}/{slug}/... (typed first segment)
 - vocabularies    https://w3id.org/prospectus/vocab/{scheme}/{code}
+- example queries https://w3id.org/prospectus/.well-known/sparql-examples/{slug}
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from rdflib import Namespace, URIRef
 
@@ -306,3 +308,24 @@ def ldes_distribution(base: str = DATA_BASE) -> URIRef:
 FUNCTIONS = Namespace("https://w3id.org/prospectus/function#")
 TEXT_SCORE = FUNCTIONS.textScore
 TEXT_MATCH = FUNCTIONS.textMatch
+
+
+# -- the SPARQL endpoint and its published example queries (graph/sparql_examples.py) --------
+SCHEMA_ORG = Namespace("https://schema.org/")  # the namespace the SIB sparql-examples use
+
+
+def site_root(base: str = DATA_BASE) -> str:
+    """The site that serves `/id/…` under `base`: `https://w3id.org/prospectus/`."""
+    return urljoin(base, "../")
+
+
+def sparql_endpoint(base: str = DATA_BASE) -> URIRef:
+    """The SPARQL endpoint of the site of `base` (`…/prospectus/sparql`)."""
+    return URIRef(site_root(base) + "sparql")
+
+
+def sparql_example(slug: str, base: str = DATA_BASE) -> URIRef:
+    """One published example query: `{site}/.well-known/sparql-examples/{slug}`."""
+    if not _SLUG.match(slug):
+        raise IriError(f"{slug!r} is not a lower-case slug (a-z, 0-9, single hyphens)")
+    return URIRef(site_root(base) + ".well-known/sparql-examples/" + slug)

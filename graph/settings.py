@@ -178,6 +178,27 @@ SETTINGS: tuple[Setting, ...] = (
         "OOAPI read API: the documentation URL GET /ooapi/v5/ names; empty: the site's "
         "/dataset page.",
     ),
+    Setting(
+        "sparql_rate_limit",
+        float,
+        0.0,
+        "Requests a second one client may send to /sparql on average (a token bucket shared "
+        "by all workers); more get 429 with Retry-After. 0 turns the limit off.",
+    ),
+    Setting(
+        "sparql_rate_burst",
+        int,
+        20,
+        "Requests one client may send to /sparql at once, above sparql_rate_limit (the size "
+        "of its bucket).",
+    ),
+    Setting(
+        "sparql_rate_client_header",
+        str,
+        "",
+        "Header in which a trusted reverse proxy names the client (X-Forwarded-For: its "
+        "rightmost address counts); empty: the peer address of the connection.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -13,7 +13,7 @@ from graph import settings as settings_module
 from graph.clock import Clock
 from graph.settings import Settings
 
-from . import caching, cors, errors, headers, hosts
+from . import caching, cors, errors, headers, hosts, ops
 from .publication import Publication
 from .urls import Urls, safe_href
 
@@ -46,6 +46,7 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(ooapi.bp)  # /ooapi/v5 (docs/ooapi.md)
+    ops.install(app)  # /.well-known/sparql-examples, /healthz, /metrics, the /sparql rate limit
     errors.register(app)
     headers.install(app)
     cors.install(app)

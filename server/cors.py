@@ -9,7 +9,8 @@ those, echoed back with `Vary: Origin`.
 
 - Every response carries `Access-Control-Allow-Origin` (when the origin is allowed) and
   `Access-Control-Expose-Headers` for the headers a script may need beyond the safelisted
-  ones (ETag, Link, Content-Location, Content-Range, Accept-Ranges, X-Prospectus-Truncated).
+  ones (ETag, Link, Content-Location, Content-Range, Accept-Ranges, Retry-After,
+  X-Prospectus-Truncated).
 - A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) on any route
   answers 204 with `Access-Control-Allow-Methods` (the route's methods),
   `Access-Control-Allow-Headers` (the request headers the site reads) and
@@ -40,6 +41,7 @@ EXPOSE_HEADERS = (
     "Content-Range",
     "ETag",
     "Link",
+    "Retry-After",
     "X-Prospectus-Truncated",
 )
 MAX_AGE_SECONDS = 86400

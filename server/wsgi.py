@@ -29,7 +29,7 @@ def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] 
     """Serve with gunicorn. The app, and the store it publishes, are loaded once in the master
     (`preload_app`), so the workers share the loaded store's memory; each worker then starts
     its own query processes and takes requests once they are warm (graph/store/pool.py)."""
-    from . import create_app, hosts, publication
+    from . import create_app, hosts, metrics, publication
 
     def factory() -> Any:
         app = create_app(settings, data_files=data_files)
@@ -54,4 +54,5 @@ def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] 
         "errorlog": "-",
         "loglevel": "warning",
     }
-    _Gunicorn(factory, options).run()
+    with metrics.multiprocess_dir():  # before the app exists: its metrics count in files
+        _Gunicorn(factory, {**options, **metrics.GUNICORN_HOOKS}).run()

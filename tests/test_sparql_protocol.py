@@ -734,7 +734,7 @@ def test_example_queries_parse() -> None:
 
     store = ox.Store()
     for example in EXAMPLES:
-        assert query_text.query_form(example.query) == "select"
+        assert query_text.query_form(example.query) == example.form
         store.query(example.query)  # raises SyntaxError when malformed
 
 

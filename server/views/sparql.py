@@ -18,6 +18,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from werkzeug.datastructures import MIMEAccept
 
+from graph import sparql_examples
 from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
@@ -73,104 +74,10 @@ MAX_LISTED_GRAPHS = 1000
 SD_PREFIXES = {"sd": str(SD), "void": str(VOID), "rdfs": str(RDFS), "xsd": str(XSD)}
 
 
-@dataclass(frozen=True)
-class Example:
-    title: str
-    query: str
-
-
-_PROLOGUE = """PREFIX pro: <https://w3id.org/prospectus/ontology#>
-PREFIX elm: <http://data.europa.eu/snb/model/elm/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX schema: <http://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-"""
-
-EXAMPLES: tuple[Example, ...] = (
-    Example(
-        "Programmes by country",
-        _PROLOGUE
-        + """
-SELECT ?country (COUNT(DISTINCT ?programme) AS ?programmes)
-       (GROUP_CONCAT(DISTINCT ?title; separator=" | ") AS ?titles)
-WHERE {
-  ?programme a pro:StudyProgramme ;
-             dct:title ?title ;
-             elm:providedBy/schema:address/schema:addressCountry ?c .
-  ?c skos:prefLabel ?country .
-  FILTER (langMatches(lang(?country), "en") && langMatches(lang(?title), "en"))
-}
-GROUP BY ?country
-ORDER BY DESC(?programmes) ?country""",
-    ),
-    Example(
-        "Programmes by credits",
-        _PROLOGUE
-        + """
-SELECT ?programme ?title ?credits ?duration
-WHERE {
-  ?programme a pro:StudyProgramme ;
-             dct:title ?title ;
-             elm:creditPoint/rdf:value ?credits .
-  OPTIONAL { ?programme elm:duration ?duration }
-  FILTER (langMatches(lang(?title), "en"))
-}
-ORDER BY DESC(?credits) ?title""",
-    ),
-    Example(
-        "Language requirements",
-        _PROLOGUE
-        + """
-SELECT ?programme ?test ?minimumScore ?minimumGrade
-WHERE {
-  ?programme a pro:StudyProgramme ;
-             pro:admissionRequirement ?requirement .
-  ?requirement a pro:LanguageRequirement ;
-               pro:acceptedTest ?accepted .
-  ?accepted pro:languageTest/skos:prefLabel ?test .
-  OPTIONAL { ?accepted pro:minimumOverallScore ?minimumScore }
-  OPTIONAL { ?accepted pro:minimumGrade ?minimumGrade }
-}
-ORDER BY ?programme ?test""",
-    ),
-    Example(
-        "Application deadlines",
-        _PROLOGUE
-        + """
-SELECT ?programme ?offering ?deadline ?group ?estimate
-WHERE {
-  ?offering pro:offeringOf ?programme ;
-            pro:applicationDeadline ?d .
-  ?d pro:date ?deadline .
-  OPTIONAL { ?d pro:appliesToApplicantGroup/skos:prefLabel ?group }
-  OPTIONAL { ?d pro:isEstimate ?estimate }
-}
-ORDER BY ?deadline""",
-    ),
-    Example(
-        "Every programme, a page at a time (catalogue order)",
-        _PROLOGUE
-        + """
-# pro:listPosition (1..N, by title) is computed by the build: page by a range on it
-# (keyset pagination) instead of ORDER BY ?title OFFSET, which sorts everything each time.
-SELECT ?position ?programme ?title
-WHERE {
-  ?programme pro:listPosition ?position ;
-             dct:title ?title .
-  FILTER (?position > 0 && ?position <= 50)
-}
-ORDER BY ?position ?title""",
-    ),
-    Example(
-        "Named graphs (sources) and their size",
-        """SELECT ?graph (COUNT(*) AS ?triples)
-WHERE { GRAPH ?graph { ?s ?p ?o } }
-GROUP BY ?graph
-ORDER BY DESC(?triples)
-LIMIT 100""",
-    ),
-)
+# The example queries: the RDF of queries/ (graph/sparql_examples.py), also published at
+# /.well-known/sparql-examples (server/views/examples.py).
+Example = sparql_examples.SparqlExample
+EXAMPLES: tuple[Example, ...] = sparql_examples.examples()
 
 
 class BadGateway(PublisherError):

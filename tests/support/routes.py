@@ -23,6 +23,7 @@ SAMPLES: dict[tuple[str, str], str | None] = {
     ("/ldes.<extension>", "extension"): "nq",
     ("/ldes/<page>", "page"): "1",
     ("/ooapi/v5/<path:rest>", "rest"): "programs",
+    ("/.well-known/sparql-examples.<ext>", "ext"): "ttl",
 }
 
 
