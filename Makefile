@@ -46,13 +46,15 @@ system-bench-deps: ## install the Debian packages the benchmark needs
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-lint: venv ## ruff
+lint: venv ## ruff (check and format) and mypy
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
+	$(BIN)/mypy
 
-test: venv system-test-deps ## lint, then every test (live server and browser included)
+test: venv system-test-deps ## lint and type-check, then every test (live server and browser included)
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from . import load, order, paths, publish, reference
 from .iris import DATA_BASE
@@ -89,16 +90,17 @@ def rebase(dataset: Dataset, base: str) -> Dataset:
     if base == DATA_BASE:
         return dataset
 
-    def move(term):  # noqa: ANN001, ANN202
-        if isinstance(term, URIRef) and str(term).startswith(DATA_BASE):
-            return URIRef(base + str(term)[len(DATA_BASE) :])
-        return term
+    def move_iri(iri: URIRef) -> URIRef:
+        return URIRef(base + str(iri)[len(DATA_BASE) :]) if iri.startswith(DATA_BASE) else iri
+
+    def move(term: Node) -> Node:
+        return move_iri(term) if isinstance(term, URIRef) else term
 
     moved = Dataset()
     for s, p, o, g in dataset.quads():
-        moved.graph(move(g.identifier if hasattr(g, "identifier") else g)).add(
-            (move(s), move(p), move(o))
-        )
+        name = g.identifier if isinstance(g, Graph) else g
+        target = moved.graph(move_iri(name) if isinstance(name, URIRef) else name)
+        target.add((move(s), move(p), move(o)))
     return moved
 
 

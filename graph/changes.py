@@ -57,7 +57,7 @@ def _graph(quads: list[ox.Quad]) -> Graph:
     """An rdflib graph of the triples of `quads`, literals as written ("P24M" stays "P24M")."""
     graph = Graph()
     if quads:
-        text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+        text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
         with literals_as_written():
             graph.parse(data=text.decode("utf-8"), format="nt")
     return graph

@@ -572,7 +572,7 @@ def _resolve_sources(store: Store, d: Description) -> None:
 
 
 def _resolve_single_valued(store: Store, d: Description) -> None:
-    predicates = {q[1] for q in d.facts.quads}
+    predicates = {q[1] for q in d.facts.quads if isinstance(q[1], URIRef)}
     functional = {
         p
         for p in predicates
@@ -583,7 +583,7 @@ def _resolve_single_valued(store: Store, d: Description) -> None:
 
 
 def _first_iri(nodes: Iterable[Node]) -> URIRef | None:
-    return next((n for n in sorted(nodes) if isinstance(n, URIRef)), None)
+    return min((n for n in nodes if isinstance(n, URIRef)), default=None)
 
 
 def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
@@ -621,9 +621,12 @@ def literal_date(lit: Literal) -> date | None:
         return None
 
 
-def format_literal(lit: Literal) -> str:
-    """A reader's form of a literal: dates spelled out, durations in words, numbers tidy."""
+def format_literal(lit: Node) -> str:
+    """A reader's form of a literal: dates spelled out, durations in words, numbers tidy
+    (any other node: its text)."""
     text = str(lit)
+    if not isinstance(lit, Literal):
+        return text
     dt = lit.datatype
     if dt == XSD.date:
         m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)

@@ -129,7 +129,7 @@ def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = Non
     slashes would have to be escaped in prefixed names)."""
     table = {k: v for k, v in PREFIXES.items() if k != "id"}
     table.update(extra_prefixes or {})
-    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=table)
+    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=table) or b""
     # The serialiser writes its own header in hash order; ours is sorted.
     lines = body.split(b"\n")
     start = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
@@ -154,15 +154,17 @@ def base_of(dataset: ox.Dataset) -> str:
 def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     """The bytes of one dump (before gzip)."""
     if spec.format_name == "nquads":
-        data = sorted_lines(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS))
+        data = sorted_lines(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b"")
     elif spec.format_name == "ntriples":
-        data = sorted_lines(ox.serialize(union_triples(dataset), format=ox.RdfFormat.N_TRIPLES))
+        data = sorted_lines(
+            ox.serialize(union_triples(dataset), format=ox.RdfFormat.N_TRIPLES) or b""
+        )
     elif spec.format_name == "turtle":
         data = turtle(union_triples(dataset))
     elif spec.format_name == "jsonld":
         # Plain triples, like every triple format: a JSON-LD reader without dataset support
         # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
-        raw = ox.serialize(union_triples(dataset), format=ox.RdfFormat.JSON_LD)
+        raw = ox.serialize(union_triples(dataset), format=ox.RdfFormat.JSON_LD) or b""
         # Re-indent for people; key order and list order stay as written (sorted triples).
         data = (json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n").encode()
     else:

@@ -990,7 +990,7 @@ def read_union(version_dir: Path) -> Graph:
 
     dataset = dump.read_version(version_dir)
     graph = Graph()
-    text = ox.serialize(dump.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES)
+    text = ox.serialize(dump.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES) or b""
     with literals_as_written():
         graph.parse(data=text.decode("utf-8"), format="nt")
     return graph

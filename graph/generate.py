@@ -358,7 +358,7 @@ DEGREES = {
     "09": ("Master of Science", "MSc"),
     "10": ("Master of Science", "MSc"),
 }
-SPECIAL_DEGREES = {
+SPECIAL_DEGREES: dict[str, tuple[str, str]] = {
     "0421": ("Master of Laws", "LLM"),
     "0413": ("Master of Business Administration", "MBA"),
 }
@@ -650,7 +650,8 @@ class _Vocab:
     @classmethod
     def read(cls, vocab: Graph) -> _Vocab:
         def members(scheme: str) -> list[URIRef]:
-            return sorted(URIRef(c) for c in vocab.subjects(SKOS.inScheme, iris.vocab(scheme)))
+            found = vocab.subjects(SKOS.inScheme, iris.vocab(scheme))
+            return sorted(c for c in found if isinstance(c, URIRef))
 
         kinds = {str(c).rsplit("/", 1)[-1]: _u(c) for c in members("programme-kind")}
         international = iris.vocab("applicant-group", "international")
@@ -661,9 +662,10 @@ class _Vocab:
                 continue
             low, high = vocab.value(scale, PRO.scaleMinimum), vocab.value(scale, PRO.scaleMaximum)
             step = vocab.value(scale, PRO.scaleStep)
-            if low is None or high is None:
+            if not isinstance(low, Literal) or not isinstance(high, Literal):
                 continue
-            tests.append((_u(test), float(low), float(high), float(step) if step else 1.0))
+            size = float(step) if isinstance(step, Literal) and step else 1.0
+            tests.append((_u(test), float(low), float(high), size))
         return cls(
             kinds=kinds,
             teaching=[_u(c) for c in members("teaching-method")],
@@ -680,8 +682,8 @@ def _extra_concepts(vocab: Graph) -> Graph:
 
     def scheme_of(namespace: str, fallback: str) -> URIRef:
         for concept, scheme in vocab.subject_objects(SKOS.inScheme):
-            if str(concept).startswith(namespace):
-                return URIRef(scheme)
+            if str(concept).startswith(namespace) and isinstance(scheme, URIRef):
+                return scheme
         return URIRef(fallback)
 
     def add(concept: URIRef, label: str, scheme: URIRef) -> None:
@@ -751,7 +753,7 @@ class Generator:
         count = max(6, round(self.programmes / 25))
         weights = [c[3] for c in COUNTRIES]
         seen: set[str] = set()
-        result = []
+        result: list[Organisation] = []
         for _ in range(count):
             for _attempt in range(50):
                 code, _name, _lang, _w, cities = rng.choices(COUNTRIES, weights)[0]
@@ -842,7 +844,7 @@ class Generator:
             "joint-master" if roll < 0.08 else "master-specialisation" if roll < 0.23 else "master"
         )
         degree, abbr = (
-            SPECIAL_DEGREES.get(code)
+            SPECIAL_DEGREES[code]
             if code in SPECIAL_DEGREES and rng.random() < 0.5
             else DEGREES[code[:2]]
         )

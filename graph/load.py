@@ -130,9 +130,9 @@ def _head(graph: Graph, path: Path, what: str) -> URIRef:
             f"pro:ImportedRecord (the name of its graph); found {found}",
         )
     head = heads.pop()
-    if isinstance(head, BNode):
+    if not isinstance(head, URIRef):
         raise SourceStructureError(path, "the source node must have an IRI, not a blank node")
-    return URIRef(head)
+    return head
 
 
 def read_source(path: Path) -> SourceFile:

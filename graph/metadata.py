@@ -302,7 +302,7 @@ def write_statistics(staging: Path, manifest: dict[str, Any], previous: Version 
         same = old is not None and old.get("sha256") == digest
         resources[iri] = {
             "sha256": digest,
-            "modified": old["modified"] if same else manifest["created"],
+            "modified": old["modified"] if old is not None and same else manifest["created"],
         }
     (staging / RESOURCES_FILE).write_text(
         json.dumps(resources, indent=0, sort_keys=True) + "\n", encoding="utf-8"

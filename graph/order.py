@@ -74,7 +74,7 @@ def order_graph(dataset: Dataset) -> Graph:
 
 def add_order(dataset: Dataset) -> None:
     """Replace the order graph of `dataset` with one computed from its programmes."""
-    dataset.remove((None, None, None, ORDER_GRAPH))
+    dataset.graph(ORDER_GRAPH).remove((None, None, None))
     computed = order_graph(dataset)
     target = dataset.graph(ORDER_GRAPH)
     for triple in computed:

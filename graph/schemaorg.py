@@ -58,11 +58,8 @@ def _freshest(d: Description, s: Node, p: URIRef) -> Node | None:
         return None
 
     def age(v: Any) -> tuple:
-        dates = [
-            literal_date(d.sources[g].modified)
-            for g in v.sources
-            if g in d.sources and d.sources[g].modified is not None
-        ]
+        stated = [d.sources[g].modified for g in v.sources if g in d.sources]
+        dates = [literal_date(m) for m in stated if m is not None]
         newest = max((x for x in dates if x is not None), default=None)
         return (d.is_stale(v), -(newest.toordinal() if newest else 10**7))
 

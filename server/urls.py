@@ -39,6 +39,7 @@ class Urls:
             fragment = iri.split("#", 1)[1] if "#" in iri else ""
             ext = f".{fmt.extension}" if fmt and fmt.kind != "page" else ""
             return f"/ontology{ext}" + (f"#{quote(fragment)}" if fragment and not ext else "")
+        path: str | None
         if self.is_vocab(iri):
             path = "vocab/" + iri[len(str(VOCAB)) :]
         else:

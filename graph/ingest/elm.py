@@ -181,7 +181,7 @@ def digest(g: Graph) -> str:
     text = g.serialize(format="nt", encoding="utf-8")
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = sorted(set(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines()))
+    lines = sorted(set((ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b"").splitlines()))
     return records.sha256(b"\n".join(lines) + b"\n")
 
 

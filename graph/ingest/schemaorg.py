@@ -489,7 +489,7 @@ def import_page(fetched: Fetched, into: Path, report: ImportReport) -> ImportRep
     mapped: list[Record] = []
     refused_files: list[str] = []
     found = items(page)
-    slugs = []
+    slugs: list[str] = []
     for item in found:
         base = (
             re.split(r"[/#]", str(item).rstrip("/#"))[-1]

@@ -23,6 +23,7 @@ from typing import Any, cast
 from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
+from werkzeug.wrappers import Response as BaseResponse
 
 from graph import dump, publish
 
@@ -59,7 +60,7 @@ def _version(version_id: str) -> publish.Version:
 
 @bp.get("/dumps/")
 @bp.get("/dumps")
-def index() -> Response:
+def index() -> BaseResponse:
     """The dumps are listed, with sizes and checksums, in the dataset description."""
     return redirect("/dataset", code=303)
 

@@ -167,6 +167,11 @@ def _value_key(node: Node) -> str:
     return str(node)
 
 
+def _name(names: dict[URIRef, str], node: Node) -> str:
+    found = names.get(node) if isinstance(node, URIRef) else None
+    return found if found is not None else fallback_label(str(node))
+
+
 def _cards(
     facts: dict[URIRef, dict[str, set[Node]]],
     names: dict[URIRef, str],
@@ -187,14 +192,8 @@ def _cards(
                 href=safe_href(str(p), urls),
                 title=str(title) if title is not None else fallback_label(str(p)),
                 acronym=str(acronym) if acronym is not None else None,
-                institutions=tuple(
-                    sorted(
-                        names.get(i, fallback_label(str(i))) for i in f.get("institution", set())
-                    )
-                ),
-                countries=tuple(
-                    sorted(names.get(c, fallback_label(str(c))) for c in f.get("country", set()))
-                ),
+                institutions=tuple(sorted(_name(names, i) for i in f.get("institution", set()))),
+                countries=tuple(sorted(_name(names, c) for c in f.get("country", set()))),
                 credits=" / ".join(credits) or None,
                 duration=" / ".join(durations) or None,
             )
@@ -339,8 +338,9 @@ def search() -> str:
         if matched:
             values = " ".join(s.n3() for s in matched)
             for row in select(store, f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}"):
-                if isinstance(row.get("t"), URIRef):
-                    kinds[row["s"]].append(row["t"])
+                s, t = row.get("s"), row.get("t")
+                if isinstance(s, URIRef) and isinstance(t, URIRef):
+                    kinds[s].append(t)
         type_names = labels(store, {t for ts in kinds.values() for t in ts}, languages)
         for s, found in matched.items():
             href = safe_href(str(s), urls)

@@ -644,7 +644,7 @@ def _ror(d: Description, org: Node, urls: Urls) -> str | None:
     return None
 
 
-def _score(n: Literal | None) -> str | None:
+def _score(n: Node) -> str | None:
     return format_literal(n) if isinstance(n, Literal) else None
 
 
@@ -717,7 +717,7 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
         elif PRO.ExperienceRequirement in types:
             kind = "Professional experience"
         else:
-            kind = ", ".join(d.label(t) for t in sorted(types)) or "Requirement"
+            kind = ", ".join(d.label(t) for t in sorted(types, key=str)) or "Requirement"
         if not details and not long_list:
             details.append(sh.node(req))
         groups[group].append(RequirementRow(kind, tuple(details), tuple(long_list)))
@@ -1056,9 +1056,9 @@ def organisation_page(
     for address in d.facts.nodes(d.iri, SCHEMA.address):
         parts = []
         for p in (SCHEMA.streetAddress, SCHEMA.postalCode, SCHEMA.addressLocality):
-            v = d.facts.value(address, p)
-            if v is not None:
-                parts.append(str(v.node))
+            line = d.facts.value(address, p)
+            if line is not None:
+                parts.append(str(line.node))
         country = _country(d, d.iri)
         if country:
             parts.append(country)
@@ -1251,7 +1251,7 @@ def render_ontology(
         },
         key=str,
     )
-    anchors = {t: local_name(str(t)) for t in terms}
+    anchors: dict[Node, str] = {t: local_name(str(t)) for t in terms}
     facts_of = (
         ("Subclass of", RDFS.subClassOf),
         ("Subproperty of", RDFS.subPropertyOf),
@@ -1365,7 +1365,7 @@ def render_shapes(
     gl = _GraphLabels(g, languages, store)
     shapes = []
     node_shapes = sorted({s for s in g.subjects(RDF.type, SH.NodeShape)}, key=str)
-    anchors = {s: local_name(str(s)) for s in node_shapes if isinstance(s, URIRef)}
+    anchors: dict[Node, str] = {s: local_name(str(s)) for s in node_shapes if isinstance(s, URIRef)}
     for s in node_shapes:
         facts = _shown_facts(
             g,

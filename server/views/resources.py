@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect, request
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF
+from werkzeug.wrappers import Response as BaseResponse
 
 from graph import paths
 from graph.describe import (
@@ -161,7 +162,7 @@ def _finish(response: Response, alts: Sequence[Alternate], fmt: Format) -> Respo
 
 
 @bp.get("/id/<path:path>")
-def thing(path: str) -> Response:
+def thing(path: str) -> BaseResponse:
     """303 See Other from a thing's IRI to the document about it."""
     _check_path(path)
     stem, fmt = _split_extension(path)
@@ -178,7 +179,7 @@ def thing(path: str) -> Response:
 
 
 @bp.get("/vocab/<path:path>")
-def vocab_thing(path: str) -> Response:
+def vocab_thing(path: str) -> BaseResponse:
     """Concepts of the project vocabularies: 303 to /doc/vocab/…."""
     _check_path(path)
     iri = URIRef(str(VOCAB) + path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ... import iris
@@ -58,7 +59,8 @@ def import_collected(collected: Collected, into: Path, report: ImportReport) -> 
     refused_files: list[str] = []
 
     def attempt(item: Item, key: str, mapper: Callable[[], Record]) -> Record | None:
-        ident = item.obj.get(key) if isinstance(item.obj.get(key), str) else ""
+        value = item.obj.get(key)
+        ident = value if isinstance(value, str) else ""
         try:
             record = mapper()
         except Unmappable as exc:
@@ -72,12 +74,12 @@ def import_collected(collected: Collected, into: Path, report: ImportReport) -> 
 
     programmes: dict[str, str] = {}
     for item in collected.programs:
-        if attempt(item, "programId", lambda item=item: map_program(ctx, item)) is not None:
+        if attempt(item, "programId", partial(map_program, ctx, item)) is not None:
             programmes[item.obj["programId"]] = item.url
     for item in collected.offerings:
-        attempt(item, "offeringId", lambda item=item: map_offering(ctx, item, programmes))
+        attempt(item, "offeringId", partial(map_offering, ctx, item, programmes))
     for item in sorted(collected.organizations.values(), key=lambda i: i.url):
-        attempt(item, "organizationId", lambda item=item: map_organization(ctx, item))
+        attempt(item, "organizationId", partial(map_organization, ctx, item))
     prefix = records.scope_prefix(FORMAT, ctx.institution)
     report.requests = collected.requests
     return records.finish(report, mapped, refused_files, into, prefix)

@@ -74,11 +74,9 @@ def _string(obj: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _date(obj: dict[str, Any], key: str, *, required: bool = False) -> Literal | None:
+def _date(obj: dict[str, Any], key: str) -> Literal | None:
     text = _string(obj, key)
     if text is None:
-        if required:
-            raise Unmappable(key, "required, but missing")
         return None
     try:
         date.fromisoformat(text)
@@ -87,6 +85,13 @@ def _date(obj: dict[str, Any], key: str, *, required: bool = False) -> Literal |
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise Unmappable(key, f"not a date (YYYY-MM-DD): {text!r}")
     return Literal(text, datatype=XSD.date)
+
+
+def _required_date(obj: dict[str, Any], key: str) -> Literal:
+    found = _date(obj, key)
+    if found is None:
+        raise Unmappable(key, "required, but missing")
+    return found
 
 
 def _language(obj: dict[str, Any], key: str) -> URIRef | None:
@@ -322,7 +327,7 @@ def map_offering(ctx: Context, item: Item, programmes: dict[str, str]) -> Record
         g.add((offering, DCTERMS.title, title))
     for text in _texts(obj, "description"):
         g.add((offering, DCTERMS.description, text))
-    g.add((offering, PRO.startDate, _date(obj, "startDate", required=True)))
+    g.add((offering, PRO.startDate, _required_date(obj, "startDate")))
     end = _date(obj, "endDate")
     if end is not None:
         g.add((offering, PRO.endDate, end))
