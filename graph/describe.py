@@ -593,7 +593,8 @@ def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
 
 # -- literals --------------------------------------------------------------------------------
 
-# English month names: dates spelled out on the pages and in the ELM export (graph/elm.py).
+# English month names: dates spelled out on the pages and in the ELM export
+# (graph/build/writers/elm.py).
 MONTHS = (
     "January",
     "February",

@@ -4,10 +4,11 @@
 bundled build (docs/model.md): one named graph per synthetic source segment (one programme page
 each), carrying the PROV of its segment; one curation graph (the universities' canonical names
 and seats, `pro:fieldOfEducation`, the generating agent); the ontology graph and the vocabulary
-graph, read with graph.load; and the catalogue order graph (graph/order.py, `pro:listPosition`)
-that the build computes. The vocabulary graph is extended with the EU concepts the synthetic
-data uses beyond the bundled snapshot (more countries, languages, ISCED-F fields), each with
-`skos:prefLabel` and `skos:inScheme`, so the output stays valid against the shapes.
+graph, read with graph/build/load.py; and the catalogue order graph (graph/build/order.py,
+`pro:listPosition`) that the build computes. The vocabulary graph is extended with the EU
+concepts the synthetic data uses beyond the bundled snapshot (more countries, languages, ISCED-F
+fields), each with `skos:prefLabel` and `skos:inScheme`, so the output stays valid against the
+shapes.
 
 The same seed and size always give the same bytes. Quads are written as they are made, so
 100,000 programmes (about ten million quads) never sit in memory.
@@ -25,10 +26,11 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from . import iris, order
+from . import iris
+from .build import order
+from .build.load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology, read_vocabularies
 from .errors import ProspectusError
 from .iris import ELM, EQF, EU_COUNTRY, EU_CURRENCY, EU_LANGUAGE, ISCED_F, ORG, PRO, PROV, SCHEMA
-from .load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology, read_vocabularies
 
 FORMATS = {"nquads": ".nq", "trig": ".trig"}
 # A fixed instant: the output must not depend on the wall clock.
@@ -787,7 +789,7 @@ class Generator:
         yield self._order()
 
     def _order(self) -> Block:
-        """The catalogue order (graph/order.py), as the build would compute it."""
+        """The catalogue order (graph/build/order.py), as the build would compute it."""
         graph = _u(order.ORDER_GRAPH)
         triples = [(s.n3(), p.n3(), o.n3()) for s, p, o in order.describe_graph()]
         triples += [

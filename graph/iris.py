@@ -190,7 +190,8 @@ def agent(slug: str) -> URIRef:
     return mint("agent", slug)
 
 
-# Dataset-level resources (graph/metadata.py, graph/changes.py, graph/elm.py).
+# Dataset-level resources (graph/read/dataset_description.py, graph/build/writers/changes.py,
+# graph/build/writers/elm.py).
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

@@ -72,7 +72,7 @@ reference_shapes_option = click.option(
 
 
 def _checked_note(settings, what: str) -> str:  # noqa: ANN001
-    from graph import reference
+    from graph.build import reference
 
     root = reference.folder(settings.reference_shapes_dir)
     if root is None:
@@ -101,8 +101,8 @@ def _print_report(report) -> None:  # noqa: ANN001
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
-    from graph.build import build as run_build
-    from graph.build import source_folders
+    from graph.build.pipeline import build as run_build
+    from graph.build.pipeline import source_folders
 
     folders = source_folders(_settings(ctx), sources_dir)
     for folder in folders:
@@ -130,7 +130,7 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 @reports_errors
 def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate the bundled and imported sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build import check, check_files, default_sources, read_release
+    from graph.build.pipeline import check, check_files, default_sources, read_release
     from graph.errors import ValidationFailed
 
     report = (
@@ -238,7 +238,7 @@ def export_elm(
 ) -> None:
     """Programmes as ELM 3 learning opportunities and qualifications, checked against the
     official LOQ and EDC shapes when given (exit 1 on a violation, nothing written)."""
-    from graph.elm import export as run_export
+    from graph.build.writers.elm import export as run_export
     from graph.errors import ValidationFailed
 
     result = run_export(
@@ -285,7 +285,7 @@ def export_dataset(ctx: click.Context, output: Path, fmt: str) -> None:
     serves), checked against the official DCAT-AP 3 shapes when given (exit 1 on a
     violation, nothing written)."""
     from graph.errors import ValidationFailed
-    from graph.metadata import export_description
+    from graph.read.dataset_description import export_description
 
     settings = _settings(ctx)
     result = export_description(settings, fmt=fmt)

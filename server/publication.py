@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from graph import publish
+from graph.build import publish
 from graph.settings import Settings
 from graph.store import Store, open_store
 

@@ -26,8 +26,9 @@ from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 
-from graph import publish, settings
-from graph.build import default_writers
+from graph import settings
+from graph.build import publish
+from graph.build.pipeline import default_writers
 from graph.clock import FixedClock
 from graph.iris import PREFIXES
 from server import create_app

@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from graph import publish
+from graph.build import publish
 from graph.iris import DATA_BASE, DCAT, PRO
 
 from .conftest import PROSPECTUS, ROOT

@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
-from graph import changes, publish
+from graph.build import publish
+from graph.build.writers import changes
 from graph.iris import CHANGESET, DCAT, PROV
 from tests.conftest import PROSPECTUS, ROOT
 from tests.test_dumps import fixture_dataset, make_client, publish_fixture

@@ -10,9 +10,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from graph import metadata, publish
-from graph.build import default_writers
+from graph.build import publish
+from graph.build.pipeline import default_writers
 from graph.iris import DCAT, SPDX
+from graph.read import dataset_description
 from tests.conftest import PROSPECTUS, REF, ROOT
 from tests.test_dumps import fixture_dataset, make_client, publish_fixture
 
@@ -27,13 +28,13 @@ def fixture_description(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     changed = fixture_dataset()
     changed.remove((URIRef(BASE + "offering/example/msc-example/2022"), None, None, None))
     current = publish_fixture(data_dir, changed, writers=default_writers())
-    return metadata.describe(
-        current, publish.versions(data_dir), metadata.Site(BASE, "http://127.0.0.1:8080")
+    return dataset_description.describe(
+        current, publish.versions(data_dir), dataset_description.Site(BASE, "http://127.0.0.1:8080")
     )
 
 
 def violations(graph: Graph) -> list[str]:
-    return [v.render() for v in metadata.check_dcat_ap(graph, REF).violations]
+    return [v.render() for v in dataset_description.check_dcat_ap(graph, REF).violations]
 
 
 def test_description_conforms(fixture_description: Graph) -> None:
@@ -41,8 +42,8 @@ def test_description_conforms(fixture_description: Graph) -> None:
 
 
 def test_every_shapes_file_is_used() -> None:
-    shapes = metadata.dcat_ap_shapes(REF)
-    assert len(shapes) == len(metadata.DCAT_AP_FILES) == 4
+    shapes = dataset_description.dcat_ap_shapes(REF)
+    assert len(shapes) == len(dataset_description.DCAT_AP_FILES) == 4
     sh = "http://www.w3.org/ns/shacl#"
     targets = set().union(*(set(g.objects(None, URIRef(sh + "targetClass"))) for g in shapes))
     assert {DCAT.Catalog, DCAT.Dataset, DCAT.Distribution, DCAT.DataService} <= targets

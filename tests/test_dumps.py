@@ -15,17 +15,20 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
-from graph import changes, dump, metadata, publish, settings
-from graph.build import check, read_release
+from graph import settings
+from graph.build import publish
+from graph.build.load import literals_as_written
+from graph.build.pipeline import check, read_release
+from graph.build.writers import changes, dumps
 from graph.errors import PublishError
-from graph.load import literals_as_written
+from graph.read import dataset_description
 from server import create_app
 
 DATA = Path(__file__).parent / "data" / "dumps"
 # What a build writes besides the ELM export (tests/test_elm.py covers that writer).
 DESCRIBED: list[publish.Writer] = [
-    dump.write_dumps,
-    metadata.write_statistics,
+    dumps.write_dumps,
+    dataset_description.write_statistics,
     changes.write_changes,
 ]
 FIXTURE = DATA / "dataset.trig"
@@ -74,7 +77,7 @@ def graphs_of(dataset: Dataset) -> dict[str, Graph]:
 
 
 def read_dump(path: Path) -> Dataset:
-    spec = dump.spec_for(path.name)
+    spec = dumps.spec_for(path.name)
     assert spec is not None
     data = path.read_bytes()
     if spec.gzip:
@@ -86,22 +89,22 @@ def read_dump(path: Path) -> Dataset:
 
 @pytest.fixture
 def version(tmp_path: Path) -> publish.Version:
-    return publish_fixture(tmp_path / "data", writers=[dump.write_dumps])
+    return publish_fixture(tmp_path / "data", writers=[dumps.write_dumps])
 
 
 def test_manifest_records_every_dump_with_size_and_sha256(version: publish.Version) -> None:
     records = {d["file"]: d for d in version.manifest["dumps"]}
-    assert set(records) == {s.file for s in dump.DUMPS}
+    assert set(records) == {s.file for s in dumps.DUMPS}
     for name, record in records.items():
         data = (version.path / "dumps" / name).read_bytes()
         assert record["bytes"] == len(data)
         assert record["sha256"] == hashlib.sha256(data).hexdigest()
-    sums = (version.path / "dumps" / dump.CHECKSUMS).read_text().splitlines()
+    sums = (version.path / "dumps" / dumps.CHECKSUMS).read_text().splitlines()
     assert sorted(sums) == sorted(f"{r['sha256']}  {n}" for n, r in records.items())
 
 
-@pytest.mark.parametrize("spec", dump.DUMPS, ids=lambda s: s.file)
-def test_dump_holds_the_dataset(version: publish.Version, spec: dump.DumpSpec) -> None:
+@pytest.mark.parametrize("spec", dumps.DUMPS, ids=lambda s: s.file)
+def test_dump_holds_the_dataset(version: publish.Version, spec: dumps.DumpSpec) -> None:
     expected = fixture_dataset()
     parsed = read_dump(version.path / "dumps" / spec.file)
     if spec.quads:
@@ -117,7 +120,7 @@ def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Vers
     """A reader without dataset support (rdflib.Graph) gets the same statements from every
     dump but the N-Quads one: JSON-LD holds plain triples, not named graphs."""
     parsed = {}
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         if spec.quads:
             continue
         data = (version.path / "dumps" / spec.file).read_bytes()
@@ -143,19 +146,19 @@ def test_turtle_dump_writes_every_iri_whole(version: publish.Version) -> None:
 
 def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:
     # Two parses of the same TriG get different blank-node labels; the dumps must not.
-    first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dump.write_dumps])
-    second = publish_fixture(tmp_path / "b", fixture_dataset(), writers=[dump.write_dumps])
+    first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dumps.write_dumps])
+    second = publish_fixture(tmp_path / "b", fixture_dataset(), writers=[dumps.write_dumps])
     assert first.dataset_file.read_bytes() != second.dataset_file.read_bytes(), (
         "the fixture's blank nodes really are labelled differently"
     )
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         a = (first.path / "dumps" / spec.file).read_bytes()
         b = (second.path / "dumps" / spec.file).read_bytes()
         assert a == b, spec.file
 
 
 def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None:
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         if not spec.gzip:
             continue
         header = (version.path / "dumps" / spec.file).read_bytes()[:10]
@@ -171,7 +174,7 @@ def test_ntriples_are_sorted_lines(version: publish.Version) -> None:
 
 def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+    first = publish_fixture(data_dir, writers=[dumps.write_dumps])
 
     def broken(staging: Path, manifest: dict, previous: publish.Version | None) -> None:
         raise OSError(28, "No space left on device", str(staging))
@@ -181,10 +184,10 @@ def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
         (None, None, None)
     )
     with pytest.raises(PublishError):
-        publish_fixture(data_dir, changed, writers=[dump.write_dumps, broken])
+        publish_fixture(data_dir, changed, writers=[dumps.write_dumps, broken])
     assert publish.current(data_dir).id == first.id
-    dumps = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
-    assert dumps == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
+    left = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
+    assert left == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
 
 
 # --- over HTTP --------------------------------------------------------------------------------
@@ -193,12 +196,12 @@ def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
 @pytest.fixture
 def two_versions(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+    first = publish_fixture(data_dir, writers=[dumps.write_dumps])
     changed = fixture_dataset()
     changed.remove(
         (URIRef("https://w3id.org/prospectus/id/org/example-university/address"), None, None, None)
     )
-    second = publish_fixture(data_dir, changed, writers=[dump.write_dumps])
+    second = publish_fixture(data_dir, changed, writers=[dumps.write_dumps])
     return data_dir, first, second
 
 
@@ -289,7 +292,7 @@ def test_retention_removes_old_dumps(tmp_path: Path, client_for) -> None:
                 URIRef("urn:x"),
             )
         )
-        ids.append(publish_fixture(data_dir, base, writers=[dump.write_dumps], retain=2).id)
+        ids.append(publish_fixture(data_dir, base, writers=[dumps.write_dumps], retain=2).id)
     client = client_for(data_dir)
     gone = client.get(f"/dumps/{ids[0]}/dataset.nt.gz", headers={"Accept": "application/json"})
     assert gone.status_code == 404
@@ -351,14 +354,14 @@ def sources_as_written() -> Dataset:
     return release.dataset
 
 
-@pytest.mark.parametrize("file", ["dataset.nq", *(s.file for s in dump.DUMPS)])
+@pytest.mark.parametrize("file", ["dataset.nq", *(s.file for s in dumps.DUMPS)])
 def test_dump_holds_the_sources_terms_as_written(
     built_data_dir: Path, sources_as_written: Dataset, file: str
 ) -> None:
     version = publish.current(built_data_dir)
     assert version is not None
     data = (version.path / file).read_bytes() if file == "dataset.nq" else b""
-    spec = dump.spec_for(file)
+    spec = dumps.spec_for(file)
     if spec is not None:
         data = (version.path / "dumps" / file).read_bytes()
         data = gzip.decompress(data) if spec.gzip else data
@@ -377,7 +380,7 @@ def test_the_pioneer_duration_is_dumped_as_stated(built_data_dir: Path) -> None:
     version = publish.current(built_data_dir)
     pioneer = URIRef("https://w3id.org/prospectus/id/programme/kuleuven/pioneer")
     duration = URIRef("http://data.europa.eu/snb/model/elm/duration")
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         data = (version.path / "dumps" / spec.file).read_bytes()
         parsed = parse_as_written(gzip.decompress(data) if spec.gzip else data, spec.format.rdflib)
         stated = {term(o) for _s, _p, o, _g in parsed.quads((pioneer, duration, None, None))}

@@ -15,7 +15,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from rdflib.term import Node
 
-from graph import elm, publish
+from graph.build import publish
+from graph.build.writers import elm
 from graph.iris import ELM, PRO, SCHEMA
 from tests.conftest import PROSPECTUS, REF, ROOT
 from tests.test_dumps import publish_fixture
@@ -197,7 +198,7 @@ def test_cli_export_formats_and_public_url(built_data_dir: Path) -> None:
 
 
 def test_programmes_ELM_cannot_describe_are_left_out_and_said(tmp_path: Path) -> None:
-    from graph.build import default_writers
+    from graph.build.pipeline import default_writers
 
     version = publish_fixture(tmp_path / "data", writers=default_writers())
     skipped = version.manifest["elm"]["skipped"]
@@ -236,7 +237,7 @@ def stricter_reference(tmp_path: Path) -> Path:
 
 
 def test_build_checks_the_elm_export_only_when_given_the_official_shapes(tmp_path: Path) -> None:
-    from graph.build import default_writers
+    from graph.build.pipeline import default_writers
 
     unchecked = publish_fixture(tmp_path / "plain", writers=default_writers())
     assert unchecked.manifest["elm"]["checked"] is False
@@ -246,7 +247,7 @@ def test_build_checks_the_elm_export_only_when_given_the_official_shapes(tmp_pat
 
 def test_an_elm_export_the_official_shapes_refuse_stops_the_build(tmp_path: Path) -> None:
     from graph import settings
-    from graph.build import build, default_writers
+    from graph.build.pipeline import build, default_writers
     from graph.errors import PublishError
 
     data_dir = tmp_path / "data"
@@ -320,9 +321,9 @@ def test_a_reference_folder_lacking_files_is_named(built_data_dir: Path, tmp_pat
 
 
 def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir: Path) -> None:
-    from graph.build import read_release
-    from graph.load import literals_as_written
-    from graph.validate import union
+    from graph.build.load import literals_as_written
+    from graph.build.pipeline import read_release
+    from graph.build.validate import union
     from tests.test_dumps import term
 
     with literals_as_written():

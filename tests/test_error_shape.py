@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from graph import settings
-from graph.build import default_writers
+from graph.build.pipeline import default_writers
 from server import create_app
 
 from .test_dumps import publish_fixture

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
+from graph.build.load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology
+from graph.build.validate import read_shapes, validate
 from graph.generate import GeneratorError, generate
 from graph.iris import ID
-from graph.load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology
-from graph.validate import read_shapes, validate
 from server.cli import cli
 
 PREFIXES = """
@@ -166,8 +166,8 @@ def test_bad_size_is_a_typed_error(tmp_path: Path) -> None:
 
 
 def test_the_catalogue_order_is_the_one_the_build_computes(twenty: tuple[Path, Dataset]) -> None:
-    """graph/generate.py writes id:graph/order itself; it must equal graph.order's."""
-    from graph import order
+    """graph/generate.py writes id:graph/order itself; it must equal graph/build/order.py's."""
+    from graph.build import order
 
     _path, dataset = twenty
     written = dataset.graph(order.ORDER_GRAPH)

@@ -23,7 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from graph import changes, publish
+from graph.build import publish
+from graph.build.writers import changes
 from graph.ingest.ooapi import canonical_json
 
 from .conftest import PROSPECTUS, REF, ROOT, LiveServer

@@ -11,8 +11,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from graph import metadata, publish
+from graph.build import publish
 from graph.iris import DCAT, PRO, SD, SPDX, VOID
+from graph.read import dataset_description
 from tests.test_dumps import fixture_dataset, make_client, publish_fixture, union
 
 BASE = "https://w3id.org/prospectus/id/"
@@ -44,7 +45,9 @@ def without_address():  # noqa: ANN201
 def describe(data_dir: Path, url: str = "http://example.test") -> Graph:
     current = publish.current(data_dir)
     assert current is not None
-    return metadata.describe(current, publish.versions(data_dir), metadata.Site(BASE, url))
+    return dataset_description.describe(
+        current, publish.versions(data_dir), dataset_description.Site(BASE, url)
+    )
 
 
 def integer(graph: Graph, subject: URIRef, prop: URIRef) -> int:
@@ -158,8 +161,8 @@ def test_temporal_and_spatial_coverage(published) -> None:
     assert str(g.value(period, DCAT.endDate)) == "2022-09-30"  # intake month
     # The second version dropped the only address: no country is stated any more.
     assert list(g.objects(DATASET, DCTERMS.spatial)) == []
-    first_g = metadata.describe(
-        publish.versions(data_dir)[0], [], metadata.Site(BASE, "http://example.test")
+    first_g = dataset_description.describe(
+        publish.versions(data_dir)[0], [], dataset_description.Site(BASE, "http://example.test")
     )
     assert set(first_g.objects(DATASET, DCTERMS.spatial)) == {
         URIRef("http://publications.europa.eu/resource/authority/country/NLD")
@@ -217,7 +220,7 @@ def test_description_urls_follow_public_url(published) -> None:
 
 
 def test_description_iris_follow_base_iri(tmp_path: Path) -> None:
-    from graph.build import rebase
+    from graph.build.pipeline import rebase
 
     base = "http://127.0.0.1:9/id/"
     data_dir = tmp_path / "data"
@@ -254,7 +257,7 @@ def test_sitemap_lists_resource_pages_with_last_modification(published) -> None:
         u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns)
         for u in root.findall("s:url", ns)
     }
-    resources = json.loads((second.path / metadata.RESOURCES_FILE).read_text())
+    resources = json.loads((second.path / dataset_description.RESOURCES_FILE).read_text())
     for iri in resources:
         assert "https://p.example.org/doc/" + iri[len(BASE) :] in entries
     programme = "https://p.example.org/doc/programme/example/msc-example"

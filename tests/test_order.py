@@ -1,12 +1,12 @@
-"""The catalogue order (graph/order.py): one position per programme, 1..N, by title."""
+"""The catalogue order (graph/build/order.py): one position per programme, 1..N, by title."""
 
 from __future__ import annotations
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from graph import order
-from graph.build import read_release
+from graph.build import order
+from graph.build.pipeline import read_release
 from graph.iris import ID, PRO
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import publish
+from graph.build import publish
 from graph.errors import PublishError
 
 QUAD = (
@@ -70,7 +70,7 @@ def test_failing_writer_leaves_previous_version_current(tmp_path: Path) -> None:
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-from graph import publish
+from graph.build import publish
 def killer(staging, manifest, previous):
     (staging / "partial.nq.gz").write_bytes(b"partial")
     os._exit(137)  # killed half way: no cleanup runs

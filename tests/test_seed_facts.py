@@ -18,9 +18,9 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from graph import publish
+from graph.build import publish
+from graph.build.load import literals_as_written
 from graph.iris import DATA_BASE, ELM, ORG, PRO, PROV, SCHEMA, is_data_iri
-from graph.load import literals_as_written
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "graph" / "sources"

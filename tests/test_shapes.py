@@ -11,7 +11,7 @@ lines the Warnings. The set of shapes reported must equal the set named, and eac
 message must contain the fragment named for its shape.
 
 Each example is validated together with the ontology (ont_graph, and mixed into the data
-as the build does) and the vocabularies (part of the data graph), as graph/build.py does.
+as the build does) and the vocabularies (part of the data graph), as graph/build/pipeline.py does.
 """
 
 from __future__ import annotations

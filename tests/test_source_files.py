@@ -10,8 +10,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from graph import load
-from graph.build import nquads_lines, read_release
+from graph.build import load
+from graph.build.pipeline import nquads_lines, read_release
 from graph.errors import SourceStructureError
 from graph.iris import DATA_BASE, PRO
 from tests.conftest import ROOT

@@ -1,9 +1,9 @@
 """The dataset description and crawler discovery.
 
 - /dataset and /.well-known/void (https://www.w3.org/TR/void/#well-known): VoID + DCAT-AP 3
-  from graph/metadata.py, negotiated between HTML, Turtle, JSON-LD, N-Triples and RDF/XML
-  (also /dataset.ttl, /dataset.jsonld, … and ?format=);
-- /dataset/changes/<version>: what that version changed (graph/changes.py);
+  from graph/read/dataset_description.py, negotiated between HTML, Turtle, JSON-LD, N-Triples
+  and RDF/XML (also /dataset.ttl, /dataset.jsonld, … and ?format=);
+- /dataset/changes/<version>: what that version changed (graph/build/writers/changes.py);
 - /sitemap.xml (https://www.sitemaps.org/protocol.html): every resource page with the time
   its description last changed; /robots.txt points to it.
 
@@ -21,8 +21,10 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph
 
-from graph import changes, metadata, publish
+from graph.build import publish
+from graph.build.writers import changes
 from graph.formats import BY_EXTENSION, BY_NAME, Format
+from graph.read import dataset_description
 from graph.settings import Settings
 
 from ..conneg import negotiate
@@ -48,11 +50,11 @@ class DatasetContext:
     versions: list[publish.Version]
     statistics: dict[str, Any]
     dumps: list[dict[str, Any]]
-    site: metadata.Site
+    site: dataset_description.Site
     changes: dict[str, Any] | None
     alternates: list[dict[str, Any]] = field(default_factory=list)
-    title: str = metadata.TITLE
-    description: str = metadata.DESCRIPTION
+    title: str = dataset_description.TITLE
+    description: str = dataset_description.DESCRIPTION
     lang: str = "en"
 
 
@@ -60,8 +62,8 @@ def _settings() -> Settings:
     return current_app.config["PROSPECTUS_SETTINGS"]
 
 
-def site() -> metadata.Site:
-    return metadata.Site(_settings().base_iri, site_url())
+def site() -> dataset_description.Site:
+    return dataset_description.Site(_settings().base_iri, site_url())
 
 
 def _current() -> publish.Version:
@@ -74,7 +76,7 @@ def _current() -> publish.Version:
     return version
 
 
-def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, list]:
+def description(version: publish.Version, where: dataset_description.Site) -> tuple[Graph, list]:
     """The description graph, cached per (version, site URL, retained versions)."""
     retained = publish.versions(_settings().data_path)
     key = (version.id, where.url, where.base_iri, tuple(v.id for v in retained))
@@ -82,7 +84,7 @@ def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, 
     with _cache_lock:
         if key in cache:
             return cache[key], retained
-    graph = metadata.describe(version, retained, where)
+    graph = dataset_description.describe(version, retained, where)
     with _cache_lock:
         if len(cache) >= _CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -91,7 +93,7 @@ def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, 
 
 
 def _rdf_response(graph: Graph, fmt: Format) -> Response:
-    return rdf_response(graph, fmt, metadata.DESCRIPTION_PREFIXES)
+    return rdf_response(graph, fmt, dataset_description.DESCRIPTION_PREFIXES)
 
 
 def _alternates(path: str) -> list[dict[str, Any]]:
@@ -184,7 +186,7 @@ def sitemap() -> Response:
     modified = _w3c_datetime(version.manifest["created"])
     entries: list[tuple[str, str]] = [("/", modified), ("/dataset", modified)]
     seen = {"/", "/dataset"}
-    resources = metadata.read_resources(version.path)
+    resources = dataset_description.read_resources(version.path)
     for iri, info in sorted(resources.items()):
         path = urls.doc(iri)
         if path and path not in seen:

@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph import paths
+from graph.build.load import ONTOLOGY_GRAPH
 from graph.describe import (
     Description,
     describe,
@@ -32,7 +33,6 @@ from graph.describe import (
 )
 from graph.formats import BY_EXTENSION, BY_NAME, Format
 from graph.iris import ONTOLOGY_IRI, ORG, PRO, SCHEMA, VOCAB, is_data_iri
-from graph.load import ONTOLOGY_GRAPH
 
 from ..conneg import negotiate
 from ..errors import NotFound

@@ -3,7 +3,7 @@
 ELM: http://data.europa.eu/snb/model/elm/ ; profile checked: Learning Opportunities and
 Qualifications (LOQ 1.1, the shapes of the Qualification Dataset Register) and the European
 Digital Credentials generic shapes (EDC), read from the folder the `reference_shapes_dir`
-setting names (graph/reference.py); without it the export is written unchecked and the
+setting names (graph/build/reference.py); without it the export is written unchecked and the
 commands say so. The tests check every export against the official files.
 
 The projection is generated from the canonical graph and holds ELM triples only (the LOQ
@@ -63,11 +63,13 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from . import dump, iris, reference
-from .describe import MONTHS, format_literal, literal_date
-from .errors import PublishError
-from .iris import ADMS, ELM, EU_COUNTRY, PRO, PROV, SCHEMA, vocab
-from .validate import Report
+from . import dumps
+from ... import iris
+from .. import reference
+from ...describe import MONTHS, format_literal, literal_date
+from ...errors import PublishError
+from ...iris import ADMS, ELM, EU_COUNTRY, PRO, PROV, SCHEMA, vocab
+from ..validate import Report
 
 ROV = Namespace("http://www.w3.org/ns/regorg#")
 ELM_FILE = "elm.ttl"
@@ -945,14 +947,14 @@ def edc_shapes(root: Path) -> Graph:
 
 def check(graph: Graph, root: Path) -> Report:
     """Validate an ELM projection against LOQ (+ its vocabulary constraints) and EDC, read
-    from the reference folder `root` (graph/reference.py).
+    from the reference folder `root` (graph/build/reference.py).
 
     LOQ runs without an ontology: with ELM.ttl as ont_graph its rdfs:subClassOf triples make
     the closed super-class shapes (Agent, LearningAchievementSpecification) reject their
     subclasses' own properties (SOURCE.md). The open EDC shapes run with ELM.ttl, so that
     sh:class follows the ELM class hierarchy.
     """
-    from .metadata import run_shapes
+    from ...read.dataset_description import run_shapes
 
     reference.require(root, reference.ELM_FILES)
     report = Report()
@@ -974,11 +976,11 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     if fmt == "turtle":
-        return dump.turtle(dump.union_triples(dataset), {"adms": str(ADMS), "rov": str(ROV)})
-    spec = next((s for s in dump.DUMPS if s.format_name == fmt), None)
+        return dumps.turtle(dumps.union_triples(dataset), {"adms": str(ADMS), "rov": str(ROV)})
+    spec = next((s for s in dumps.DUMPS if s.format_name == fmt), None)
     if spec is None:
         raise PublishError(f"the ELM export cannot be written as {fmt!r}")
-    return dump.serialize(dump.DumpSpec("elm", fmt, False, ""), dataset)
+    return dumps.serialize(dumps.DumpSpec("elm", fmt, False, ""), dataset)
 
 
 def read_union(version_dir: Path) -> Graph:
@@ -986,19 +988,19 @@ def read_union(version_dir: Path) -> Graph:
     them (rdflib would otherwise rewrite "P24M"^^xsd:duration as "P2Y" while parsing)."""
     import pyoxigraph as ox
 
-    from .load import literals_as_written
+    from ..load import literals_as_written
 
-    dataset = dump.read_version(version_dir)
+    dataset = dumps.read_version(version_dir)
     graph = Graph()
-    text = ox.serialize(dump.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES) or b""
+    text = ox.serialize(dumps.union_triples(dataset), format=ox.RdfFormat.N_TRIPLES) or b""
     with literals_as_written():
         graph.parse(data=text.decode("utf-8"), format="nt")
     return graph
 
 
 def elm_writer(root: Path | None) -> Callable[[Path, dict[str, Any], Any], None]:
-    """A writer (graph.publish.Writer) of dumps/elm.ttl. With a reference folder `root`
-    (graph/reference.py) the projection is checked against the official ELM shapes and one
+    """A writer (graph.build.publish.Writer) of dumps/elm.ttl. With a reference folder `root`
+    (graph/build/reference.py) the projection is checked against the official ELM shapes and one
     that does not conform stops the build; without one it is written unchecked, and the
     manifest says which (`elm.checked`)."""
 
@@ -1014,10 +1016,10 @@ def elm_writer(root: Path | None) -> Callable[[Path, dict[str, Any], Any], None]
                     f"the ELM export does not conform to the ELM shapes "
                     f"({len(report.violations)} violations):\n{first}"
                 )
-        out = staging / dump.DUMP_DIR
+        out = staging / dumps.DUMP_DIR
         out.mkdir(exist_ok=True)
         (out / ELM_FILE).write_bytes(serialize(projection.graph))
-        dump.add_dump(
+        dumps.add_dump(
             staging,
             manifest,
             {
@@ -1065,7 +1067,7 @@ def export(
     Homepages are resource pages under the `public_url` setting, or, when it is empty, under
     the site the `base_iri` setting implies ('…/id/' -> '…').
     """
-    from . import publish
+    from .. import publish
 
     if fmt not in EXPORT_FORMATS:
         raise PublishError(f"the ELM export is written as {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
@@ -1075,8 +1077,8 @@ def export(
         data = read_union(version.path)
         source = version.id
     else:
-        from .build import read_release, rebase
-        from .validate import union
+        from ..pipeline import read_release, rebase
+        from ..validate import union
 
         data = union(rebase(read_release().dataset, base_iri))
         source = "sources"

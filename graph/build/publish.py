@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import PublishError
+from ..errors import PublishError
 
 STAGING_PREFIX = ".staging-"
 MANIFEST = "manifest.json"

@@ -14,8 +14,8 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from . import paths
-from .errors import ProspectusError, ValidationFailed, Violation
+from .. import paths
+from ..errors import ProspectusError, ValidationFailed, Violation
 from .load import parse_into
 
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import formats
-from .errors import PublishError
-from .iris import DATA_BASE, PREFIXES
-from .load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH
+from ... import formats
+from ...errors import PublishError
+from ...iris import DATA_BASE, PREFIXES
+from ..load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH
 
 DUMP_DIR = "dumps"
 CHECKSUMS = "SHA256SUMS"
@@ -178,7 +178,7 @@ def file_record(path: Path) -> dict[str, Any]:
 
 
 def write_dumps(staging: Path, manifest: dict[str, Any], previous: Any = None) -> None:
-    """Writer (graph.publish.Writer): the four dataset dumps and SHA256SUMS."""
+    """Writer (graph.build.publish.Writer): the four dataset dumps and SHA256SUMS."""
     dataset = canonical_dataset((staging / "dataset.nq").read_bytes())
     base_iri = base_of(dataset)
     out = staging / DUMP_DIR

@@ -1,6 +1,6 @@
 """The build: parse -> assemble -> validate -> publish. One function per step.
 
-`build()` publishes atomically (graph.publish): a failed or interrupted build leaves the
+`build()` publishes atomically (graph/build/publish.py): a failed or interrupted build leaves the
 previously published version in place and serving.
 """
 
@@ -13,10 +13,11 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from . import load, order, paths, publish, reference
-from .iris import DATA_BASE
-from .settings import Settings
-from .store.oxigraph import create_on_disk
+from . import load, order, publish, reference
+from .. import paths
+from ..iris import DATA_BASE
+from ..settings import Settings
+from ..store.oxigraph import create_on_disk
 from .validate import Report, read_shapes, validate
 
 
@@ -53,7 +54,7 @@ def read_release(source_files: Sequence[Path] | None = None) -> Release:
     mapping = {s.graph_iri: _relative(s.path) for s in sources}
     mapping[load.ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
     mapping[load.VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
-    mapping[order.ORDER_GRAPH] = "graph/order.py (computed from the sources)"
+    mapping[order.ORDER_GRAPH] = "graph/build/order.py (computed from the sources)"
     return Release(dataset, ontology, mapping)
 
 
@@ -112,11 +113,12 @@ def nquads_lines(dataset: Dataset) -> list[str]:
 def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
     """What a version holds besides its store: dumps, dataset description, change record,
     ELM export (checked against the official shapes in `reference_dir` when given)."""
-    from . import changes, dump, elm, metadata
+    from .writers import changes, dumps, elm
+    from ..read import dataset_description
 
     return [
-        dump.write_dumps,
-        metadata.write_statistics,
+        dumps.write_dumps,
+        dataset_description.write_statistics,
         changes.write_changes,
         elm.elm_writer(reference_dir),
     ]

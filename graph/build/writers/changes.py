@@ -35,11 +35,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from . import dump, iris
-from .iris import CHANGESET as CS
-from .iris import PROV
-from .load import literals_as_written
-from .publish import Version
+from . import dumps
+from ... import iris
+from ...iris import CHANGESET as CS
+from ...iris import PROV
+from ..load import literals_as_written
+from ..publish import Version
 
 CHANGES_FILE = "changes.ttl"
 CREATOR = "prospectus build"
@@ -184,9 +185,9 @@ def read_changes(g: Graph) -> dict[str, tuple[set[tuple], set[tuple]]]:
 
 def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
     """Writer: changes.ttl and manifest["changes"] (per graph: added / removed counts)."""
-    new = dump.read_version(staging)
-    base_iri = manifest.get("base_iri") or dump.base_of(new)
-    changes = diff(dump.read_version(previous.path), new) if previous else {}
+    new = dumps.read_version(staging)
+    base_iri = manifest.get("base_iri") or dumps.base_of(new)
+    changes = diff(dumps.read_version(previous.path), new) if previous else {}
     g = record(
         manifest["version"],
         manifest["created"],
@@ -196,7 +197,7 @@ def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | N
     )
     # Written by pyoxigraph: rdflib's Turtle writer turns "80"^^xsd:decimal into 80.0.
     triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    (staging / CHANGES_FILE).write_bytes(dump.turtle(list(triples)))
+    (staging / CHANGES_FILE).write_bytes(dumps.turtle(list(triples)))
     manifest["changes"] = {
         "previous": previous.id if previous else None,
         "added": sum(len(a) for a, _r in changes.values()),

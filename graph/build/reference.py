@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .errors import ProspectusError
+from ..errors import ProspectusError
 
 SETTING = "reference_shapes_dir"
 ELM_FILES = (

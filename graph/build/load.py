@@ -30,9 +30,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import formats, paths
-from .errors import SourceStructureError, SourceSyntaxError
-from .iris import ONTOLOGY_IRI, PRO, named_graph
+from .. import formats, paths
+from ..errors import SourceStructureError, SourceSyntaxError
+from ..iris import ONTOLOGY_IRI, PRO, named_graph
 from .order import ORDER_GRAPH
 
 ONTOLOGY_GRAPH = named_graph("ontology")

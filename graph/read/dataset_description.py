@@ -7,7 +7,7 @@
   per dump, the SPARQL endpoint as a data service.
 
 Two halves:
-- at build time `write_statistics` (a graph.publish.Writer) counts what the version holds
+- at build time `write_statistics` (a graph.build.publish.Writer) counts what the version holds
   and stores it in the manifest under "statistics", plus `resources.json` (each resource's
   digest and the time it last changed, for the sitemap);
 - at request time `describe()` turns the manifests of the retained versions into RDF. The
@@ -38,8 +38,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from . import dump, iris, reference
-from .iris import (
+from .. import iris
+from ..build import reference
+from ..build.publish import Version
+from ..build.validate import Report
+from ..build.writers import dumps
+from ..iris import (
     ADMS,
     DCAT,
     EU_COUNTRY,
@@ -55,8 +59,6 @@ from .iris import (
     VCARD,
     VOID,
 )
-from .publish import Version
-from .validate import Report
 
 RESOURCES_FILE = "resources.json"
 EXAMPLE_LIMIT = 5
@@ -292,8 +294,8 @@ def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
 
 def write_statistics(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
     """Writer: manifest["statistics"] and resources.json (when each resource last changed)."""
-    dataset = dump.read_version(staging)
-    base_iri = manifest.get("base_iri") or dump.base_of(dataset)
+    dataset = dumps.read_version(staging)
+    base_iri = manifest.get("base_iri") or dumps.base_of(dataset)
     manifest["statistics"] = compute_statistics(dataset, base_iri)
     before = read_resources(previous.path) if previous else {}
     resources = {}
@@ -424,7 +426,7 @@ def _distributions(
         if file_type is not None:
             g.add((node, DCTERMS["format"], file_type))
         if record.get("compression") == "gzip":
-            g.add((node, DCAT.compressFormat, _media_type(g, dump.GZIP_MEDIA_TYPE)))
+            g.add((node, DCAT.compressFormat, _media_type(g, dumps.GZIP_MEDIA_TYPE)))
         g.add((node, DCAT.byteSize, Literal(record["bytes"], datatype=XSD.nonNegativeInteger)))
         checksum = BNode()
         g.add((node, SPDX.checksum, checksum))
@@ -632,7 +634,7 @@ DCAT_AP_FILES = tuple(f for f in reference.DCAT_AP_FILES if f.startswith("dcat-a
 
 @lru_cache(maxsize=4)
 def dcat_ap_shapes(root: Path) -> tuple[Graph, ...]:
-    """The official DCAT-AP 3.0.1 shapes of the reference folder `root` (graph/reference.py),
+    """The official DCAT-AP 3.0.1 shapes of the reference folder `root` (graph/build/reference.py),
     one graph per file.
 
     The files are run one by one: merged, their blank-node and template shapes collide.
@@ -661,7 +663,7 @@ def run_shapes(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Rep
     from pyshacl import validate as shacl_validate
     from rdflib.namespace import SH
 
-    from .errors import Violation
+    from ..errors import Violation
 
     _conforms, report_graph, _text = shacl_validate(
         data,
@@ -716,9 +718,10 @@ def export_description(settings: Any, *, fmt: str = "turtle") -> DescriptionExpo
     """The description of the published versions, as /.well-known/void serves it for the
     site at `public_url` (or, when it is empty, the site `base_iri` implies), checked
     against DCAT-AP 3 when the `reference_shapes_dir` setting names the official shapes."""
-    from . import formats, publish
-    from .elm import default_site_url
-    from .errors import ProspectusError
+    from .. import formats
+    from ..build import publish
+    from ..build.writers.elm import default_site_url
+    from ..errors import ProspectusError
 
     serializer = formats.BY_NAME[fmt].rdflib if fmt in formats.BY_NAME else None
     if serializer is None:

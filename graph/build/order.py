@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from . import iris
-from .iris import PRO
+from .. import iris
+from ..iris import PRO
 
 ORDER_GRAPH = iris.named_graph("order")
 LABEL = "Catalogue order (computed by the build)"

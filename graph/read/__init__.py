@@ -1,0 +1,1 @@
+"""What requests read: resource descriptions, the catalogue, the dataset description."""
