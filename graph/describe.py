@@ -594,7 +594,7 @@ def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
 # -- literals --------------------------------------------------------------------------------
 
 # English month names: dates spelled out on the pages and in the ELM export
-# (graph/build/writers/elm.py).
+# (graph/build/writers/elm/).
 MONTHS = (
     "January",
     "February",

@@ -122,6 +122,8 @@ FORMATS: tuple[Format, ...] = (
 )
 
 BY_NAME = {f.name: f for f in FORMATS}
+# gzip files (the compressed dumps) are served as themselves, never with Content-Encoding.
+GZIP_MEDIA_TYPE = "application/gzip"
 BY_EXTENSION = {f.extension: f for f in FORMATS}
 
 

@@ -142,6 +142,13 @@ def from_local_path(path: str, base: str = DATA_BASE) -> URIRef:
     return URIRef(base + path)
 
 
+def default_site_url(base_iri: str) -> str:
+    """Where the site lives when only the base IRI is known: '…/id/' -> '…' (the site's
+    URLs themselves are made by server/urls.py)."""
+    root = base_iri.rstrip("/")
+    return root[: -len("/id")] if root.endswith("/id") else root
+
+
 # Nodes that belong to one programme or one page (used by graph/generate.py and the sources).
 
 
@@ -191,7 +198,7 @@ def agent(slug: str) -> URIRef:
 
 
 # Dataset-level resources (graph/read/dataset_description.py, graph/build/writers/changes.py,
-# graph/build/writers/elm.py).
+# graph/build/writers/elm/).
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

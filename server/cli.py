@@ -102,7 +102,7 @@ def _print_report(report) -> None:  # noqa: ANN001
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
     from graph.build.pipeline import build as run_build
-    from graph.build.pipeline import source_folders
+    from graph.build.release import source_folders
 
     folders = source_folders(_settings(ctx), sources_dir)
     for folder in folders:
@@ -130,11 +130,14 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 @reports_errors
 def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate the bundled and imported sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build.pipeline import check, check_files, default_sources, read_release
+    from graph.build.release import default_sources, read_release
+    from graph.build.validate import validate_files, validate_release
     from graph.errors import ValidationFailed
 
     report = (
-        check_files(list(files)) if files else check(read_release(default_sources(_settings(ctx))))
+        validate_files(list(files))
+        if files
+        else validate_release(read_release(default_sources(_settings(ctx))))
     )
     _print_report(report)
     if report.violations:
@@ -238,10 +241,10 @@ def export_elm(
 ) -> None:
     """Programmes as ELM 3 learning opportunities and qualifications, checked against the
     official LOQ and EDC shapes when given (exit 1 on a violation, nothing written)."""
-    from graph.build.writers.elm import export as run_export
+    from graph.build.exports import export_elm
     from graph.errors import ValidationFailed
 
-    result = run_export(
+    result = export_elm(
         _settings(ctx), fmt=fmt, from_sources=from_sources, validate=not no_validate
     )
     for programme, why in result.projection.skipped.items():
@@ -284,8 +287,8 @@ def export_dataset(ctx: click.Context, output: Path, fmt: str) -> None:
     """The VoID + DCAT-AP description of the published versions (what /.well-known/void
     serves), checked against the official DCAT-AP 3 shapes when given (exit 1 on a
     violation, nothing written)."""
+    from graph.build.exports import export_description
     from graph.errors import ValidationFailed
-    from graph.read.dataset_description import export_description
 
     settings = _settings(ctx)
     result = export_description(settings, fmt=fmt)

@@ -10,8 +10,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from graph.build import publish
-from graph.build.pipeline import default_writers
+from graph import versions
+from graph.build import reference
+from graph.build.pipeline import WRITERS
 from graph.iris import DCAT, SPDX
 from graph.read import dataset_description
 from tests.conftest import PROSPECTUS, REF, ROOT
@@ -24,17 +25,19 @@ DATASET = URIRef(BASE + "dataset/prospectus")
 @pytest.fixture(scope="module")
 def fixture_description(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     data_dir = tmp_path_factory.mktemp("dcat") / "data"
-    publish_fixture(data_dir, writers=default_writers())
+    publish_fixture(data_dir, writers=WRITERS)
     changed = fixture_dataset()
     changed.remove((URIRef(BASE + "offering/example/msc-example/2022"), None, None, None))
-    current = publish_fixture(data_dir, changed, writers=default_writers())
-    return dataset_description.describe(
-        current, publish.versions(data_dir), dataset_description.Site(BASE, "http://127.0.0.1:8080")
+    current = publish_fixture(data_dir, changed, writers=WRITERS)
+    return dataset_description.describe_dataset(
+        current,
+        versions.retained(data_dir),
+        dataset_description.Site(BASE, "http://127.0.0.1:8080"),
     )
 
 
 def violations(graph: Graph) -> list[str]:
-    return [v.render() for v in dataset_description.check_dcat_ap(graph, REF).violations]
+    return [v.render() for v in reference.check_dcat_ap(graph, REF).violations]
 
 
 def test_description_conforms(fixture_description: Graph) -> None:
@@ -42,8 +45,8 @@ def test_description_conforms(fixture_description: Graph) -> None:
 
 
 def test_every_shapes_file_is_used() -> None:
-    shapes = dataset_description.dcat_ap_shapes(REF)
-    assert len(shapes) == len(dataset_description.DCAT_AP_FILES) == 4
+    shapes = reference.dcat_ap_shapes(REF)
+    assert len(shapes) == len(reference.DCAT_AP_SHAPES_FILES) == 4
     sh = "http://www.w3.org/ns/shacl#"
     targets = set().union(*(set(g.objects(None, URIRef(sh + "targetClass"))) for g in shapes))
     assert {DCAT.Catalog, DCAT.Dataset, DCAT.Distribution, DCAT.DataService} <= targets

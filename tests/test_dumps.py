@@ -15,20 +15,22 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
-from graph import settings
-from graph.build import publish
-from graph.build.load import literals_as_written
-from graph.build.pipeline import check, read_release
-from graph.build.writers import changes, dumps
+from graph import settings, versions
+from graph.build.context import BuildContext, Writer
+from graph.build.pipeline import publish_dataset
+from graph.build.release import read_release
+from graph.build.validate import validate_release
+from graph.build.writers import changes, dumps, statistics
+from graph.canonical import literals_as_written
 from graph.errors import PublishError
-from graph.read import dataset_description
+from graph.iris import DATA_BASE
 from server import create_app
 
 DATA = Path(__file__).parent / "data" / "dumps"
 # What a build writes besides the ELM export (tests/test_elm.py covers that writer).
-DESCRIBED: list[publish.Writer] = [
+DESCRIBED: list[Writer] = [
     dumps.write_dumps,
-    dataset_description.write_statistics,
+    statistics.write_statistics,
     changes.write_changes,
 ]
 FIXTURE = DATA / "dataset.trig"
@@ -47,14 +49,20 @@ def nquads(dataset: Dataset) -> list[str]:
 def publish_fixture(
     data_dir: Path,
     dataset: Dataset | None = None,
-    writers: Sequence[publish.Writer] | None = None,
+    writers: Sequence[Writer] | None = None,
     retain: int = 5,
     now: datetime | None = None,
-) -> publish.Version:
-    version, _new = publish.publish(
+    base_iri: str = DATA_BASE,
+    reference_dir: Path | None = None,
+) -> versions.Version:
+    """Publish `dataset` (the fixture by default, its IRIs under `base_iri`) as the build
+    does, with `writers` (by default all but the ELM export)."""
+    version, _new = publish_dataset(
         data_dir,
         nquads(dataset if dataset is not None else fixture_dataset()),
+        base_iri=base_iri,
         writers=DESCRIBED if writers is None else writers,
+        reference_dir=reference_dir,
         retain=retain,
         now=now,
     )
@@ -88,11 +96,11 @@ def read_dump(path: Path) -> Dataset:
 
 
 @pytest.fixture
-def version(tmp_path: Path) -> publish.Version:
+def version(tmp_path: Path) -> versions.Version:
     return publish_fixture(tmp_path / "data", writers=[dumps.write_dumps])
 
 
-def test_manifest_records_every_dump_with_size_and_sha256(version: publish.Version) -> None:
+def test_manifest_records_every_dump_with_size_and_sha256(version: versions.Version) -> None:
     records = {d["file"]: d for d in version.manifest["dumps"]}
     assert set(records) == {s.file for s in dumps.DUMPS}
     for name, record in records.items():
@@ -104,7 +112,7 @@ def test_manifest_records_every_dump_with_size_and_sha256(version: publish.Versi
 
 
 @pytest.mark.parametrize("spec", dumps.DUMPS, ids=lambda s: s.file)
-def test_dump_holds_the_dataset(version: publish.Version, spec: dumps.DumpSpec) -> None:
+def test_dump_holds_the_dataset(version: versions.Version, spec: dumps.DumpSpec) -> None:
     expected = fixture_dataset()
     parsed = read_dump(version.path / "dumps" / spec.file)
     if spec.quads:
@@ -116,7 +124,7 @@ def test_dump_holds_the_dataset(version: publish.Version, spec: dumps.DumpSpec) 
         assert isomorphic(union(parsed), union(expected))
 
 
-def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Version) -> None:
+def test_every_triple_dump_parses_into_a_plain_graph_alike(version: versions.Version) -> None:
     """A reader without dataset support (rdflib.Graph) gets the same statements from every
     dump but the N-Quads one: JSON-LD holds plain triples, not named graphs."""
     parsed = {}
@@ -134,7 +142,7 @@ def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Vers
         assert isomorphic(graph, expected), file
 
 
-def test_turtle_dump_writes_every_iri_whole(version: publish.Version) -> None:
+def test_turtle_dump_writes_every_iri_whole(version: versions.Version) -> None:
     """No relative references: pyoxigraph relativises against a base even other hosts'
     IRIs (`<//ror.org/…>`), which readers easily misread."""
     text = (version.path / "dumps" / "dataset.ttl").read_text(encoding="utf-8")
@@ -157,7 +165,7 @@ def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:
         assert a == b, spec.file
 
 
-def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None:
+def test_gzip_members_have_no_name_and_no_time(version: versions.Version) -> None:
     for spec in dumps.DUMPS:
         if not spec.gzip:
             continue
@@ -167,7 +175,7 @@ def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None
         assert header[4:8] == b"\x00\x00\x00\x00", "mtime is 0"
 
 
-def test_ntriples_are_sorted_lines(version: publish.Version) -> None:
+def test_ntriples_are_sorted_lines(version: versions.Version) -> None:
     lines = gzip.decompress((version.path / "dumps" / "dataset.nt.gz").read_bytes()).splitlines()
     assert lines == sorted(set(lines))
 
@@ -176,8 +184,8 @@ def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = publish_fixture(data_dir, writers=[dumps.write_dumps])
 
-    def broken(staging: Path, manifest: dict, previous: publish.Version | None) -> None:
-        raise OSError(28, "No space left on device", str(staging))
+    def broken(ctx: BuildContext) -> None:
+        raise OSError(28, "No space left on device", str(ctx.path))
 
     changed = fixture_dataset()
     changed.graph(URIRef("https://w3id.org/prospectus/id/source/curation")).remove(
@@ -185,7 +193,7 @@ def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
     )
     with pytest.raises(PublishError):
         publish_fixture(data_dir, changed, writers=[dumps.write_dumps, broken])
-    assert publish.current(data_dir).id == first.id
+    assert versions.current(data_dir).id == first.id
     left = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
     assert left == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
 
@@ -194,7 +202,7 @@ def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def two_versions(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
+def two_versions(tmp_path: Path) -> tuple[Path, versions.Version, versions.Version]:
     data_dir = tmp_path / "data"
     first = publish_fixture(data_dir, writers=[dumps.write_dumps])
     changed = fixture_dataset()
@@ -350,7 +358,7 @@ def parse_as_written(data: bytes, fmt: str) -> Dataset:
 def sources_as_written() -> Dataset:
     """The validated release of the bundled sources: what the build publishes."""
     release = read_release()
-    assert check(release).conforms
+    assert validate_release(release).conforms
     return release.dataset
 
 
@@ -358,7 +366,7 @@ def sources_as_written() -> Dataset:
 def test_dump_holds_the_sources_terms_as_written(
     built_data_dir: Path, sources_as_written: Dataset, file: str
 ) -> None:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     data = (version.path / file).read_bytes() if file == "dataset.nq" else b""
     spec = dumps.spec_for(file)
@@ -377,7 +385,7 @@ def test_dump_holds_the_sources_terms_as_written(
 
 def test_the_pioneer_duration_is_dumped_as_stated(built_data_dir: Path) -> None:
     """PIONEER's "24 months" is "P24M" in every dump, not the store's canonical "P2Y"."""
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     pioneer = URIRef("https://w3id.org/prospectus/id/programme/kuleuven/pioneer")
     duration = URIRef("http://data.europa.eu/snb/model/elm/duration")
     for spec in dumps.DUMPS:

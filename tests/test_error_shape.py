@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from graph import settings
-from graph.build.pipeline import default_writers
+from graph.build.pipeline import WRITERS
 from server import create_app
 
 from .test_dumps import publish_fixture
@@ -125,7 +125,7 @@ def app_for(data_dir: Path) -> Flask:
 @pytest.fixture(scope="module")
 def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FlaskClient]]:
     root = tmp_path_factory.mktemp("error-shape")
-    publish_fixture(root / "published", writers=default_writers())
+    publish_fixture(root / "published", writers=WRITERS)
     published = app_for(root / "published")
     broken = app_for(root / "broken")
     broken.extensions["prospectus"] = BrokenPublication()

@@ -6,7 +6,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from graph.build import order
-from graph.build.pipeline import read_release
+from graph.build.release import read_release
 from graph.iris import ID, PRO
 
 

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import rdflib
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -31,6 +29,7 @@ from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import formats, paths
+from ..canonical import literals_as_written
 from ..errors import SourceStructureError, SourceSyntaxError
 from ..iris import ONTOLOGY_IRI, PRO, named_graph
 from .order import ORDER_GRAPH
@@ -82,17 +81,6 @@ def rdf_format(path: Path) -> str:
     except KeyError:
         known = ", ".join(sorted(_FORMATS))
         raise SourceStructureError(path, f"unknown file type {path.suffix!r} ({known})") from None
-
-
-@contextmanager
-def literals_as_written() -> Iterator[None]:
-    """Keep every literal's lexical form as written ("P24M" stays "P24M", not "P2Y")."""
-    saved = rdflib.NORMALIZE_LITERALS
-    rdflib.NORMALIZE_LITERALS = False
-    try:
-        yield
-    finally:
-        rdflib.NORMALIZE_LITERALS = saved
 
 
 def parse_into(target: Graph | Dataset, path: Path, fmt: str | None = None) -> None:

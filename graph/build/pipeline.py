@@ -1,167 +1,87 @@
-"""The build: parse -> assemble -> validate -> publish. One function per step.
+"""The build, step by step: read -> validate -> rebase -> publish -> write the products.
 
-`build()` publishes atomically (graph/build/publish.py): a failed or interrupted build leaves the
-previously published version in place and serving.
+`build()` reads the sources (graph/build/release.py), validates them with the project's
+shapes (graph/build/validate.py), moves the data IRIs under the `base_iri` setting and
+publishes the result atomically (graph/build/publish.py): a failed or interrupted build
+leaves the previously published version in place and serving. While the new version is
+staged, the writers of graph/build/writers/ add its products, each given one BuildContext
+(graph/build/context.py), in the order of WRITERS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.term import Node
-
-from . import load, order, publish, reference
-from .. import paths
 from ..iris import DATA_BASE
 from ..settings import Settings
 from ..store.oxigraph import create_on_disk
-from .validate import Report, read_shapes, validate
+from ..versions import Version
+from . import publish, reference
+from .context import BuildContext, Writer
+from .release import default_sources, nquads_lines, read_release, rebase
+from .validate import Report, validate_release
+from .writers.changes import write_changes
+from .writers.dumps import write_dumps
+from .writers.elm.write import write_elm
+from .writers.statistics import write_statistics
 
-
-@dataclass(frozen=True)
-class Release:
-    """Everything a build has read, before validation."""
-
-    dataset: Dataset
-    ontology: Graph
-    files: dict[URIRef, str]  # source graph IRI -> file path (for reports)
+# What a version holds besides its store, written in this order: the dumps first (the ELM
+# export is listed with them), then the statistics, the change record and the ELM export.
+WRITERS: tuple[Writer, ...] = (write_dumps, write_statistics, write_changes, write_elm)
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    version: publish.Version
+    version: Version
     published: bool  # False when the content equals the current version
     report: Report
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
+def publish_dataset(
+    data_dir: Path,
+    lines: Iterable[str],
+    *,
+    base_iri: str = DATA_BASE,
+    writers: Sequence[Writer] = WRITERS,
+    reference_dir: Path | None = None,
+    retain: int = 5,
+    now: datetime | None = None,
+    load_store: bool = False,
+) -> tuple[Version, bool]:
+    """Publish N-Quads `lines` (already under `base_iri`) as a new version and run `writers`
+    on it; (version, False) when the content equals the current version's. The ELM export
+    is checked against the official shapes in `reference_dir` when given."""
 
+    def write(staging: publish.Staging) -> None:
+        ctx = BuildContext(staging, base_iri, reference_dir)
+        ctx.manifest["base_iri"] = base_iri
+        for writer in writers:
+            writer(ctx)
 
-def read_release(source_files: Sequence[Path] | None = None) -> Release:
-    files = list(source_files) if source_files is not None else load.source_paths()
-    sources = load.read_sources(files)
-    ontology = load.read_ontology()
-    vocabularies = load.read_vocabularies()
-    dataset = load.assemble(sources, ontology, vocabularies)
-    order.add_order(dataset)
-    mapping = {s.graph_iri: _relative(s.path) for s in sources}
-    mapping[load.ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
-    mapping[load.VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
-    mapping[order.ORDER_GRAPH] = "graph/build/order.py (computed from the sources)"
-    return Release(dataset, ontology, mapping)
-
-
-def check(release: Release, shapes: Graph | None = None) -> Report:
-    return validate(release.dataset, shapes or read_shapes(), release.ontology, release.files)
-
-
-def check_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
-    """Validate arbitrary files (Turtle, TriG, JSON-LD, …) with the bundled vocabularies.
-
-    TriG and N-Quads keep their named graphs; any other file forms one graph.
-    """
-    dataset = Dataset()
-    names: dict[URIRef, str] = {}
-    for path in files:
-        for ctx in load.read_any(path).graphs():
-            if len(ctx) == 0:
-                continue
-            target = dataset.graph(ctx.identifier)
-            for triple in ctx:
-                target.add(triple)
-            names[URIRef(ctx.identifier)] = str(path)
-    return validate(
-        dataset,
-        shapes or read_shapes(),
-        load.read_ontology(),
-        names,
-        extra=[load.read_vocabularies()],
+    return publish.publish(
+        data_dir,
+        lines,
+        write=write,
+        store_loader=create_on_disk if load_store else None,
+        retain=retain,
+        now=now,
     )
 
 
-def rebase(dataset: Dataset, base: str) -> Dataset:
-    """Move every data IRI from the canonical base to `base` (the `base_iri` setting)."""
-    if base == DATA_BASE:
-        return dataset
-
-    def move_iri(iri: URIRef) -> URIRef:
-        return URIRef(base + str(iri)[len(DATA_BASE) :]) if iri.startswith(DATA_BASE) else iri
-
-    def move(term: Node) -> Node:
-        return move_iri(term) if isinstance(term, URIRef) else term
-
-    moved = Dataset()
-    for s, p, o, g in dataset.quads():
-        name = g.identifier if isinstance(g, Graph) else g
-        target = moved.graph(move_iri(name) if isinstance(name, URIRef) else name)
-        target.add((move(s), move(p), move(o)))
-    return moved
-
-
-def nquads_lines(dataset: Dataset) -> list[str]:
-    text = dataset.serialize(format="nquads")
-    return [line for line in text.splitlines() if line.strip()]
-
-
-def default_writers(reference_dir: Path | None = None) -> list[publish.Writer]:
-    """What a version holds besides its store: dumps, dataset description, change record,
-    ELM export (checked against the official shapes in `reference_dir` when given)."""
-    from .writers import changes, dumps, elm
-    from ..read import dataset_description
-
-    return [
-        dumps.write_dumps,
-        dataset_description.write_statistics,
-        changes.write_changes,
-        elm.elm_writer(reference_dir),
-    ]
-
-
-def source_folders(settings: Settings, sources_dir: Path | None = None) -> list[load.SourceFolder]:
-    """The folders a build reads, scanned (load.scan_sources refuses a folder with nothing to
-    build or with files it will not read): exactly `sources_dir` when given, else the bundled
-    sources and the imported ones (the `import_dir` setting; a missing or empty import folder
-    adds nothing)."""
-    if sources_dir is not None:
-        return [load.scan_sources(sources_dir)]
-    folders = [load.scan_sources(paths.SOURCES_DIR)]
-    imports = settings.import_path
-    if imports.is_dir() and any(imports.iterdir()):
-        folders.append(load.scan_sources(imports))
-    return folders
-
-
-def default_sources(settings: Settings) -> list[Path]:
-    """What `prospectus build` publishes without --sources (see source_folders)."""
-    return [path for folder in source_folders(settings) for path in folder.files]
-
-
-def build(
-    settings: Settings,
-    *,
-    source_files: Sequence[Path] | None = None,
-    writers: Sequence[publish.Writer] | None = None,
-) -> BuildResult:
+def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
+    """Read, validate and publish the bundled and imported sources (or `source_files`)."""
     release = read_release(default_sources(settings) if source_files is None else source_files)
-    report = check(release)
+    report = validate_release(release)
     report.raise_for_violations()
-    dataset = rebase(release.dataset, settings.base_iri)
-    version, published = publish.publish(
+    version, published = publish_dataset(
         settings.data_path,
-        nquads_lines(dataset),
-        writers=(
-            default_writers(reference.folder(settings.reference_shapes_dir))
-            if writers is None
-            else writers
-        ),
-        store_loader=create_on_disk,
+        nquads_lines(rebase(release.dataset, settings.base_iri)),
+        base_iri=settings.base_iri,
+        reference_dir=reference.folder(settings.reference_shapes_dir),
         retain=settings.retain_versions,
+        load_store=True,
     )
     return BuildResult(version, published, report)

@@ -32,7 +32,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from .. import iris
 from ..build.validate import Report
-from ..build.writers import dumps
+from ..canonical import turtle
 from ..iris import PRO, PROV
 from .report import ImportReport, Refusal
 
@@ -163,7 +163,7 @@ def render(record: Record, fetched: datetime) -> bytes:
         f"# Imported by `prospectus import {record.fmt}` from {record.url}\n"
         "# Written by the importer: a re-import replaces it; do not edit.\n"
     )
-    return head.encode("utf-8") + dumps.turtle(triples) + b"\n"
+    return head.encode("utf-8") + turtle(triples) + b"\n"
 
 
 def fetched_time(path: Path) -> datetime | None:

@@ -27,7 +27,7 @@ from rdflib.namespace import DCTERMS, ORG, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from .. import iris
-from ..build.load import literals_as_written
+from ..canonical import literals_as_written
 from ..errors import SourceUnreadable
 from ..iris import ELM, PRO, SCHEMA
 from . import codes, records

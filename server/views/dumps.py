@@ -24,8 +24,9 @@ from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response as BaseResponse
 
-from graph.build import publish
+from graph import versions
 from graph.build.writers import dumps
+from graph.formats import GZIP_MEDIA_TYPE
 
 from ..caching import precondition_failed, precondition_status
 from ..errors import NotFound, ServiceUnavailable
@@ -41,15 +42,15 @@ def _data_path() -> Path:
     return current_app.config["PROSPECTUS_SETTINGS"].data_path
 
 
-def _version(version_id: str) -> publish.Version:
+def _version(version_id: str) -> versions.Version:
     if version_id == LATEST:
         version = current_app.extensions["prospectus"].version
         if version is None:
             raise ServiceUnavailable("nothing is published yet: run `prospectus build`")
         return version
-    version = publish.find(_data_path(), version_id)
+    version = versions.find(_data_path(), version_id)
     if version is None:
-        kept = ", ".join(v.id for v in publish.versions(_data_path())) or "none"
+        kept = ", ".join(v.id for v in versions.retained(_data_path())) or "none"
         raise NotFound(
             f"no published version {version_id!r} (retained versions: {kept}); "
             "older versions are removed by the retain_versions setting",
@@ -98,7 +99,7 @@ def download(version_id: str, filename: str) -> Response:
         spec = dumps.spec_for(filename)
         etag = record["sha256"]
         if record.get("compression") == "gzip":
-            mimetype = dumps.GZIP_MEDIA_TYPE
+            mimetype = GZIP_MEDIA_TYPE
         else:
             mimetype = spec.content_type if spec else record["media_type"]
     else:

@@ -21,8 +21,9 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph
 
-from graph.build import publish
+from graph import versions
 from graph.build.writers import changes
+from graph.build.writers.statistics import read_resources
 from graph.formats import BY_EXTENSION, BY_NAME, Format
 from graph.read import dataset_description
 from graph.settings import Settings
@@ -46,8 +47,8 @@ _CACHE_SIZE = 8
 class DatasetContext:
     """What dataset.html renders."""
 
-    version: publish.Version
-    versions: list[publish.Version]
+    version: versions.Version
+    versions: list[versions.Version]
     statistics: dict[str, Any]
     dumps: list[dict[str, Any]]
     site: dataset_description.Site
@@ -66,7 +67,7 @@ def site() -> dataset_description.Site:
     return dataset_description.Site(_settings().base_iri, site_url())
 
 
-def _current() -> publish.Version:
+def _current() -> versions.Version:
     version = current_app.extensions["prospectus"].version
     if version is None:
         raise ServiceUnavailable(
@@ -76,15 +77,15 @@ def _current() -> publish.Version:
     return version
 
 
-def description(version: publish.Version, where: dataset_description.Site) -> tuple[Graph, list]:
+def description(version: versions.Version, where: dataset_description.Site) -> tuple[Graph, list]:
     """The description graph, cached per (version, site URL, retained versions)."""
-    retained = publish.versions(_settings().data_path)
+    retained = versions.retained(_settings().data_path)
     key = (version.id, where.url, where.base_iri, tuple(v.id for v in retained))
     cache: dict = current_app.extensions.setdefault("prospectus.descriptions", {})
     with _cache_lock:
         if key in cache:
             return cache[key], retained
-    graph = dataset_description.describe(version, retained, where)
+    graph = dataset_description.describe_dataset(version, retained, where)
     with _cache_lock:
         if len(cache) >= _CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -156,9 +157,9 @@ def well_known_void() -> Response:
 
 @bp.get("/dataset/changes/<version_id>")
 def change_record(version_id: str) -> Response:
-    version = publish.find(_settings().data_path, version_id)
+    version = versions.find(_settings().data_path, version_id)
     if version is None:
-        kept = ", ".join(v.id for v in publish.versions(_settings().data_path)) or "none"
+        kept = ", ".join(v.id for v in versions.retained(_settings().data_path)) or "none"
         raise NotFound(
             f"no published version {version_id!r} (retained versions: {kept})", help_url="/dataset"
         )
@@ -186,7 +187,7 @@ def sitemap() -> Response:
     modified = _w3c_datetime(version.manifest["created"])
     entries: list[tuple[str, str]] = [("/", modified), ("/dataset", modified)]
     seen = {"/", "/dataset"}
-    resources = dataset_description.read_resources(version.path)
+    resources = read_resources(version.path)
     for iri, info in sorted(resources.items()):
         path = urls.doc(iri)
         if path and path not in seen:
