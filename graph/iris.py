@@ -124,6 +124,12 @@ def named_graph(slug: str) -> URIRef:
     return mint("graph", slug)
 
 
+# The named graphs the build makes itself besides the sources' (graph/build/load.py, order.py).
+ONTOLOGY_GRAPH = named_graph("ontology")
+VOCABULARY_GRAPH = named_graph("vocabularies")
+ORDER_GRAPH = named_graph("order")
+
+
 def vocab(scheme: str, code: str | None = None) -> URIRef:
     """A concept (or, without a code, the scheme) of a project vocabulary."""
     return URIRef(f"{VOCAB}{scheme}" + (f"/{code}" if code else ""))
@@ -149,7 +155,7 @@ def default_site_url(base_iri: str) -> str:
     return root[: -len("/id")] if root.endswith("/id") else root
 
 
-# Nodes that belong to one programme or one page (used by graph/generate.py and the sources).
+# Nodes that belong to one programme or one page (used by graph/synthetic/ and the sources).
 
 
 def programme_part(institution: str, programme_slug: str, *parts: str) -> URIRef:

@@ -14,6 +14,7 @@ import click
 
 from graph import settings as settings_module
 from graph.errors import ProspectusError
+from graph.formats import EXPORT_FORMATS
 
 
 def _settings(ctx: click.Context):  # noqa: ANN202
@@ -159,11 +160,11 @@ def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @reports_errors
 def serve(ctx: click.Context, host: str, port: int, data_files: tuple[Path, ...]) -> None:
     """Serve the published graph (or --data files) with a real WSGI server (gunicorn)."""
-    from graph.store.files import check_files
+    from graph.store.files import parse_files
 
     from .wsgi import run
 
-    check_files(data_files)
+    parse_files(data_files)
     run(_settings(ctx), host=host, port=port, data_files=data_files)
 
 
@@ -197,7 +198,7 @@ def main() -> None:  # pragma: no cover
 @reports_errors
 def generate(programmes: int, seed: int, output: Path) -> None:
     """Write a synthetic graph of N programmes (same ontology and shapes) for benchmarks."""
-    from graph.generate import generate as run_generate
+    from graph.synthetic.generate import generate as run_generate
 
     summary = run_generate(output, programmes, seed=seed)
     click.echo(
@@ -223,7 +224,7 @@ def export() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )
@@ -276,7 +277,7 @@ def export_elm(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )
@@ -339,7 +340,7 @@ def _finish_import(report) -> None:  # noqa: ANN001
 @_into_option
 @click.option(
     "--page-size",
-    type=click.Choice(["10", "20", "50", "100", "250"]),
+    type=click.Choice(["10", "20", "50", "100", "250"]),  # ooapi.tables.PAGE_SIZES
     default="100",
     show_default=True,
     help="pageSize asked of the endpoint's collections.",

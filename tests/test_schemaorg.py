@@ -1,4 +1,4 @@
-"""The schema.org JSON-LD embedded in programme pages (graph/schemaorg.py), read the way a
+"""The schema.org JSON-LD embedded in programme pages (graph/read/schemaorg.py), read the way a
 search engine reads it: parsed as JSON-LD into RDF with http://schema.org/ terms."""
 
 from __future__ import annotations

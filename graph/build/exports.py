@@ -14,6 +14,7 @@ from rdflib import Graph
 
 from .. import formats, versions
 from ..errors import ProspectusError, PublishError
+from ..formats import EXPORT_FORMATS
 from ..iris import default_site_url
 from ..read.dataset_description import Site, describe_dataset
 from ..settings import Settings
@@ -22,7 +23,6 @@ from .release import read_release, rebase
 from .validate import Report, union
 from .writers.elm.builder import PageUrls, Projection
 from .writers.elm.projection import project
-from .writers.elm.write import FORMATS as ELM_FORMATS
 from .writers.elm.write import serialize as serialize_elm
 
 
@@ -39,8 +39,8 @@ def export_elm(
 ) -> ElmExport:
     """The ELM export of the published version (or, if none / asked, of the bundled sources),
     checked against the official shapes when `validate` and the setting names them."""
-    if fmt not in ELM_FORMATS:
-        raise PublishError(f"the ELM export is written as {', '.join(ELM_FORMATS)}, not {fmt!r}")
+    if fmt not in EXPORT_FORMATS:
+        raise PublishError(f"the ELM export is written as {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     base_iri = settings.base_iri
     version = None if from_sources else versions.current(settings.data_path)
     data: Graph

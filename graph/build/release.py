@@ -17,7 +17,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from .. import paths
-from ..iris import DATA_BASE
+from ..iris import DATA_BASE, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
 from ..settings import Settings
 from . import load, order
 
@@ -46,9 +46,9 @@ def read_release(source_files: Sequence[Path] | None = None) -> Release:
     dataset = load.assemble(sources, ontology, vocabularies)
     order.add_order(dataset)
     mapping = {s.graph_iri: _relative(s.path) for s in sources}
-    mapping[load.ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
-    mapping[load.VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
-    mapping[order.ORDER_GRAPH] = "graph/build/order.py (computed from the sources)"
+    mapping[ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
+    mapping[VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
+    mapping[ORDER_GRAPH] = "graph/build/order.py (computed from the sources)"
     return Release(dataset, ontology, mapping)
 
 

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, render_template, request
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
-from graph.describe import (
-    FALLBACK_LABEL_PROPERTIES,
-    LABEL_PROPERTIES,
-    fallback_label,
-    format_literal,
-    labels,
-    language_preferences,
-    pick_literal,
-    select,
-)
-from graph.iris import ELM, PRO, SCHEMA
+from graph.iris import PRO
+from graph.read import catalogue
+from graph.read.catalogue import FACETS
+from graph.read.text import fallback_label, format_literal, language_preferences, pick_literal
 
 from ..urls import Urls, safe_href
 from .pages import PageBase
@@ -32,7 +24,6 @@ from .pages import PageBase
 bp = Blueprint("home", __name__)
 
 MAX_QUERY_TEXT = 100
-SEARCH_LIMIT = 200
 
 
 def _urls() -> Urls:
@@ -53,18 +44,6 @@ def has_route(prefix: str) -> bool:
         rule.rule == prefix or rule.rule.startswith(prefix.rstrip("/") + "/")
         for rule in current_app.url_map.iter_rules()
     )
-
-
-# -- facets of the programmes ----------------------------------------------------------------
-
-FACETS: tuple[tuple[str, str], ...] = (
-    # (request parameter, label); the values come from _programme_facts
-    ("country", "Country"),
-    ("institution", "Institution"),
-    ("credits", "Credits"),
-    ("language", "Language"),
-    ("field", "Field of education"),
-)
 
 
 @dataclass(frozen=True)
@@ -136,31 +115,6 @@ class SearchPage(PageBase):
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _objects(store: Any, subjects: Iterable[Node], predicate: URIRef) -> set[Node]:
-    return {o for s in subjects for _s, _p, o, _g in store.quads(s, predicate, None, None)}
-
-
-def _programme_facts(store: Any) -> dict[URIRef, dict[str, set[Node]]]:
-    """title, acronym, duration and the facet values of every programme (via quads())."""
-    facts: dict[URIRef, dict[str, set[Node]]] = {}
-    for p, _pred, _cls, _g in store.quads(None, RDF.type, PRO.StudyProgramme, None):
-        if not isinstance(p, URIRef) or p in facts:
-            continue
-        providers = _objects(store, [p], ELM.providedBy)
-        addresses = _objects(store, providers, SCHEMA.address)
-        facts[p] = {
-            "title": _objects(store, [p], DCTERMS.title),
-            "acronym": _objects(store, [p], PRO.acronym),
-            "duration": _objects(store, [p], ELM.duration),
-            "institution": providers,
-            "country": _objects(store, addresses, SCHEMA.addressCountry),
-            "credits": _objects(store, _objects(store, [p], ELM.creditPoint), RDF.value),
-            "language": _objects(store, [p], ELM.defaultLanguage),
-            "field": _objects(store, [p], PRO.fieldOfEducation),
-        }
-    return facts
-
-
 def _value_key(node: Node) -> str:
     if isinstance(node, Literal):
         return format_literal(node)
@@ -201,30 +155,18 @@ def _cards(
     return sorted(cards, key=lambda c: c.title.lower())
 
 
-def _names(
-    store: Any, facts: dict[URIRef, dict[str, set[Node]]], languages: Sequence[str]
-) -> dict[URIRef, str]:
-    iris = {v for f in facts.values() for vs in f.values() for v in vs if isinstance(v, URIRef)}
-    return labels(store, iris, languages)
-
-
 @bp.get("/")
 def index() -> str:
     pub = current_app.extensions["prospectus"]
     version = pub.version
     store = pub.store
     languages = _languages()
-    facts = _programme_facts(store)
-    names = _names(store, facts, languages)
-    counts = []
-    for label, cls, href in (
-        ("programmes", PRO.StudyProgramme, "/programmes"),
-        ("intakes", PRO.Offering, None),
-        ("universities", SCHEMA.CollegeOrUniversity, None),
-        ("source page segments", PRO.SourceSegment, None),
-    ):
-        n = len({s for s, _p, _o, _g in store.quads(None, RDF.type, cls, None)})
-        counts.append((label, n, href))
+    facts = catalogue.programme_facts(store)
+    names = catalogue.names(store, facts, languages)
+    counts = [
+        (what, n, "/programmes" if cls == PRO.StudyProgramme else None)
+        for what, cls, n in catalogue.class_counts(store)
+    ]
     dumps = []
     if version is not None and has_route("/dumps"):
         for entry in version.manifest.get("dumps", []) or []:
@@ -253,8 +195,8 @@ def index() -> str:
 def programmes() -> str:
     store = current_app.extensions["prospectus"].store
     languages = _languages()
-    facts = _programme_facts(store)
-    names = _names(store, facts, languages)
+    facts = catalogue.programme_facts(store)
+    names = catalogue.names(store, facts, languages)
     chosen = {name: request.args.get(name, "").strip() for name, _l in FACETS}
 
     def matches(f: dict[str, set[Node]], skip: str | None = None) -> bool:
@@ -297,18 +239,6 @@ def programmes() -> str:
     return render_template("programmes.html", page=page)
 
 
-def _sparql_string(text: str) -> str:
-    """A SPARQL string literal holding `text` (quotes, backslashes and breaks escaped)."""
-    escaped = (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
 @bp.get("/search")
 def search() -> str:
     store = current_app.extensions["prospectus"].store
@@ -319,46 +249,13 @@ def search() -> str:
     message = None
     truncated = False
     if query:
-        props = " ".join(p.n3() for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES))
-        sparql = (
-            f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?label "
-            f"FILTER(isLiteral(?label) && CONTAINS(LCASE(STR(?label)), "
-            f"LCASE({_sparql_string(query)}))) }} LIMIT {SEARCH_LIMIT + 1}"
-        )
-        rows = select(store, sparql)
-        truncated = len(rows) > SEARCH_LIMIT
         urls = _urls()
-        matched: dict[URIRef, list[str]] = defaultdict(list)
-        for row in rows[:SEARCH_LIMIT]:
-            s = row.get("s")
-            if isinstance(s, URIRef) and urls.is_local(str(s)):
-                matched[s].append(str(row["label"]))
-        names = labels(store, matched, languages)
-        kinds: dict[URIRef, list[URIRef]] = defaultdict(list)
-        if matched:
-            values = " ".join(s.n3() for s in matched)
-            for row in select(store, f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}"):
-                s, t = row.get("s"), row.get("t")
-                if isinstance(s, URIRef) and isinstance(t, URIRef):
-                    kinds[s].append(t)
-        type_names = labels(store, {t for ts in kinds.values() for t in ts}, languages)
-        for s, found in matched.items():
-            href = safe_href(str(s), urls)
-            if href is None:
-                continue
-            hits.append(
-                Hit(
-                    href,
-                    names.get(s, fallback_label(str(s))),
-                    sorted(found)[0],
-                    tuple(
-                        sorted(
-                            {type_names.get(t, fallback_label(str(t))) for t in kinds.get(s, [])}
-                        )
-                    ),
-                )
-            )
-        hits.sort(key=lambda h: (not h.label.lower().startswith(query.lower()), h.label.lower()))
+        result = catalogue.search(store, query, languages, urls.is_local)
+        truncated = result.truncated
+        for hit in result.hits:
+            href = safe_href(str(hit.iri), urls)
+            if href is not None:
+                hits.append(Hit(href, hit.label, hit.matched, hit.kinds))
         if not hits:
             message = "Nothing in the graph has a name containing this text."
     page = SearchPage(

@@ -1,4 +1,4 @@
-"""Template contexts of the resource pages, built from a graph.describe.Description.
+"""Template contexts of the resource pages, built from a graph.read.describe.ResourceDescription.
 
 One dataclass per page (docs/pages.md): ResourcePage (resource.html), ProgrammePage
 (resource-programme.html), OrganisationPage (resource-organisation.html), OntologyPage
@@ -19,24 +19,25 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
-from graph.describe import (
+from graph.iris import ELM, ORG, PRO, SCHEMA
+from graph.read.describe import (
     DESCRIPTION_PROPERTIES,
-    LABEL_PROPERTIES,
-    Description,
+    Linked,
+    ResourceDescription,
     Source,
     Value,
     comparable,
+)
+from graph.read.graphs import GraphSummary
+from graph.read.schemaorg import programme_jsonld
+from graph.read.text import (
     fallback_label,
     format_literal,
-    label_quads,
-    labels,
     literal_date,
     local_name,
     pick_literal,
     prefixed,
 )
-from graph.iris import ELM, ORG, PRO, SCHEMA
-from graph.schemaorg import programme_jsonld
 
 from ..urls import Urls, safe_href
 
@@ -67,7 +68,7 @@ def _concluded(sources: Sequence[Source]) -> bool:
 class Shower:
     """Turns nodes and values of one description into Shown values."""
 
-    def __init__(self, d: Description, urls: Urls):
+    def __init__(self, d: ResourceDescription, urls: Urls):
         self.d = d
         self.urls = urls
 
@@ -191,7 +192,7 @@ class ResourcePage(PageBase):
 
 
 def property_rows(
-    d: Description, sh: Shower, subject: Node | None = None, skip: Iterable[URIRef] = ()
+    d: ResourceDescription, sh: Shower, subject: Node | None = None, skip: Iterable[URIRef] = ()
 ) -> list[PropertyRow]:
     skip = set(skip)
     rows = []
@@ -212,7 +213,7 @@ def property_rows(
     return rows
 
 
-def inverse_rows(d: Description, sh: Shower) -> list[PropertyRow]:
+def inverse_rows(d: ResourceDescription, sh: Shower) -> list[PropertyRow]:
     rows = []
     for group in d.inverse():
         values = tuple(sh.value(v) for v in group.subjects)
@@ -228,12 +229,12 @@ def inverse_rows(d: Description, sh: Shower) -> list[PropertyRow]:
     return rows
 
 
-def used_sources(d: Description) -> tuple[Source, ...]:
+def used_sources(d: ResourceDescription) -> tuple[Source, ...]:
     order = {"segment": 0, "curation": 1, "graph": 2, "vocabularies": 3, "ontology": 4}
     return tuple(sorted(d.sources.values(), key=lambda s: (order.get(s.kind, 9), s.label)))
 
 
-def resource_page(d: Description, urls: Urls, alts: Sequence[Any]) -> ResourcePage:
+def resource_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -> ResourcePage:
     sh = Shower(d, urls)
     own = [r for r in property_rows(d, sh) if r.iri != str(RDF.type)]
     return ResourcePage(
@@ -249,25 +250,21 @@ def resource_page(d: Description, urls: Urls, alts: Sequence[Any]) -> ResourcePa
     )
 
 
-GRAPH_SUBJECTS_SHOWN = 200
-
-
 def render_graph(
-    iri: URIRef, g: Graph, urls: Urls, alts: Sequence[Any], languages: Sequence[str], store: Any
+    summary: GraphSummary, urls: Urls, alts: Sequence[Any], languages: Sequence[str]
 ) -> str:
     """resource.html for a named graph that is only a graph name: what it holds."""
-    subjects = sorted({s for s in g.subjects() if isinstance(s, URIRef)}, key=str)
-    names = labels(store, subjects[:GRAPH_SUBJECTS_SHOWN], languages)
+    iri, names = summary.iri, summary.labels
     shown = tuple(
         Shown(names.get(s) or fallback_label(str(s)), safe_href(str(s), urls), iri=str(s))
-        for s in subjects[:GRAPH_SUBJECTS_SHOWN]
+        for s in summary.subjects
     )
     name = {"graph/ontology": "The ontology", "graph/vocabularies": "The vocabularies"}.get(
         str(iri).rsplit("/", 2)[-2] + "/" + str(iri).rsplit("/", 1)[-1], fallback_label(str(iri))
     )
     rows = (
-        PropertyRow("Statements in this graph", None, "", (Shown(f"{len(g):,}"),)),
-        PropertyRow("Resources it describes", None, "", shown, count=len(subjects)),
+        PropertyRow("Statements in this graph", None, "", (Shown(f"{summary.statements:,}"),)),
+        PropertyRow("Resources it describes", None, "", shown, count=summary.subject_count),
     )
     page = ResourcePage(
         title=f"{name} (named graph)",
@@ -391,7 +388,7 @@ class ProgrammePage(PageBase):
 _CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$"}
 
 
-def _ints(d: Description, node: Node, p: URIRef) -> int | None:
+def _ints(d: ResourceDescription, node: Node, p: URIRef) -> int | None:
     for n in d.facts.nodes(node, p):
         try:
             return int(str(n))
@@ -400,13 +397,13 @@ def _ints(d: Description, node: Node, p: URIRef) -> int | None:
     return None
 
 
-def _str(d: Description, node: Node, p: URIRef) -> str | None:
+def _str(d: ResourceDescription, node: Node, p: URIRef) -> str | None:
     v = d.text(node, p)
     return str(v.node) if v is not None else None
 
 
 def _key_fact(
-    d: Description, sh: Shower, label: str, subject: Node, p: URIRef, text: Any = None
+    d: ResourceDescription, sh: Shower, label: str, subject: Node, p: URIRef, text: Any = None
 ) -> KeyFact | None:
     values = d.texts(subject, p) if p in DESCRIPTION_PROPERTIES else d.facts.values(subject, p)
     if not values:
@@ -418,7 +415,7 @@ def _key_fact(
     )
 
 
-def _money(d: Description, fee: Node) -> str | None:
+def _money(d: ResourceDescription, fee: Node) -> str | None:
     amount = d.facts.value(fee, PRO.amount)
     if amount is None:
         return None
@@ -434,30 +431,32 @@ def _money(d: Description, fee: Node) -> str | None:
     return text
 
 
-def _group_text(d: Description, node: Node) -> str | None:
+def _group_text(d: ResourceDescription, node: Node) -> str | None:
     groups = [d.label(g) for g in d.facts.nodes(node, PRO.appliesToApplicantGroup)]
     return ", ".join(groups) if groups else None
 
 
-def _scope_concluded(d: Description, node: Node) -> bool:
+def _scope_concluded(d: ResourceDescription, node: Node) -> bool:
     """The node's applicant group is the editors' reading of the page, not the page's words."""
     values = d.facts.values(node, PRO.appliesToApplicantGroup)
     return bool(values) and all(_concluded(_sources_of(d, v)) for v in values)
 
 
-def _sources_of(d: Description, value: Value) -> tuple[Source, ...]:
+def _sources_of(d: ResourceDescription, value: Value) -> tuple[Source, ...]:
     return tuple(d.sources[g] for g in value.sources if g in d.sources)
 
 
-def _estimate(d: Description, node: Node) -> bool:
+def _estimate(d: ResourceDescription, node: Node) -> bool:
     return any(str(n).lower() in ("true", "1") for n in d.facts.nodes(node, PRO.isEstimate))
 
 
-def _offerings(d: Description) -> list[Node]:
+def _offerings(d: ResourceDescription) -> list[Node]:
     return [v.node for v in d.facts.subjects(PRO.offeringOf, d.iri)]
 
 
-def _deadlines(d: Description, sh: Shower, today: date) -> tuple[KeyFact | None, list[Shown]]:
+def _deadlines(
+    d: ResourceDescription, sh: Shower, today: date
+) -> tuple[KeyFact | None, list[Shown]]:
     """(next deadline fact, every deadline)."""
     every: list[tuple[date | None, Shown]] = []
     for offering in _offerings(d):
@@ -491,7 +490,7 @@ def _deadlines(d: Description, sh: Shower, today: date) -> tuple[KeyFact | None,
     return KeyFact(label, tuple(chosen), conflict), [s for _w, s in every]
 
 
-def _modes(d: Description, sh: Shower) -> KeyFact | None:
+def _modes(d: ResourceDescription, sh: Shower) -> KeyFact | None:
     """Modes of the programme, then those stated for an intake (with its delivery note)."""
     shown = [sh.value(v) for v in d.facts.values(d.iri, ELM.mode)]
     for offering in _offerings(d):
@@ -500,7 +499,7 @@ def _modes(d: Description, sh: Shower) -> KeyFact | None:
     return KeyFact("Mode of study", tuple(shown)) if shown else None
 
 
-def _starts(d: Description, sh: Shower) -> KeyFact | None:
+def _starts(d: ResourceDescription, sh: Shower) -> KeyFact | None:
     shown = []
     for offering in _offerings(d):
         estimate = "expected" if _estimate(d, offering) else None
@@ -510,7 +509,7 @@ def _starts(d: Description, sh: Shower) -> KeyFact | None:
     return KeyFact("Start", tuple(shown)) if shown else None
 
 
-def _fees(d: Description, sh: Shower) -> KeyFact | None:
+def _fees(d: ResourceDescription, sh: Shower) -> KeyFact | None:
     shown = []
     for offering in _offerings(d):
         for fee in d.facts.nodes(offering, PRO.tuitionFee):
@@ -532,14 +531,14 @@ def _fees(d: Description, sh: Shower) -> KeyFact | None:
 KNOWN_UNITS = {"http://data.europa.eu/snb/education-credit/6fcec5c5af": "ECTS"}
 
 
-def _unit(d: Description, framework: Node) -> str:
+def _unit(d: ResourceDescription, framework: Node) -> str:
     notation = d.facts.value(framework, SKOS.notation)
     if notation is not None:
         return str(notation.node)
     return KNOWN_UNITS.get(str(framework)) or d.label(framework)
 
 
-def _credits(d: Description, sh: Shower) -> KeyFact | None:
+def _credits(d: ResourceDescription, sh: Shower) -> KeyFact | None:
     """Credit points, equal values from several sources (and nodes) merged into one."""
     merged: dict[tuple, tuple[str, set[URIRef]]] = {}
     for cp in d.facts.nodes(d.iri, ELM.creditPoint):
@@ -553,7 +552,7 @@ def _credits(d: Description, sh: Shower) -> KeyFact | None:
     return KeyFact("Credits", shown, len(shown) > 1) if shown else None
 
 
-def _degree(d: Description, sh: Shower) -> tuple[KeyFact | None, KeyFact | None]:
+def _degree(d: ResourceDescription, sh: Shower) -> tuple[KeyFact | None, KeyFact | None]:
     degrees, levels = [], []
     for v in d.facts.values(d.iri, PRO.awards):
         q = v.node
@@ -578,7 +577,7 @@ def _degree(d: Description, sh: Shower) -> tuple[KeyFact | None, KeyFact | None]
     )
 
 
-def _steps(d: Description, sh: Shower) -> list[Step]:
+def _steps(d: ResourceDescription, sh: Shower) -> list[Step]:
     steps = []
     components = d.facts.nodes(d.iri, PRO.hasComponent)
     for comp in components:
@@ -617,7 +616,7 @@ def _steps(d: Description, sh: Shower) -> list[Step]:
     return sorted(steps, key=lambda s: (s.index is None, s.index or 0, s.title.text))
 
 
-def _component_title(d: Description, sh: Shower, comp: Node, host: str | None) -> Shown:
+def _component_title(d: ResourceDescription, sh: Shower, comp: Node, host: str | None) -> Shown:
     """A component's title; else what kind of part it is; else where it takes place."""
     title = d.text(comp, DCTERMS.title)
     if title is not None:
@@ -630,14 +629,14 @@ def _component_title(d: Description, sh: Shower, comp: Node, host: str | None) -
     return sh.node(comp)
 
 
-def _country(d: Description, org: Node) -> str | None:
+def _country(d: ResourceDescription, org: Node) -> str | None:
     for address in d.facts.nodes(org, SCHEMA.address):
         for country in d.facts.nodes(address, SCHEMA.addressCountry):
             return d.label(country)
     return None
 
 
-def _ror(d: Description, org: Node, urls: Urls) -> str | None:
+def _ror(d: ResourceDescription, org: Node, urls: Urls) -> str | None:
     for n in d.facts.nodes(org, PRO.ror):
         if isinstance(n, URIRef) and str(n).startswith("https://ror.org/"):
             return safe_href(str(n), urls)
@@ -648,7 +647,7 @@ def _score(n: Node) -> str | None:
     return format_literal(n) if isinstance(n, Literal) else None
 
 
-def _test_text(d: Description, test: Node) -> str:
+def _test_text(d: ResourceDescription, test: Node) -> str:
     name = ", ".join(d.label(t) for t in d.facts.nodes(test, PRO.languageTest)) or "Test"
     parts = []
     overall = d.facts.value(test, PRO.minimumOverallScore)
@@ -663,7 +662,7 @@ def _test_text(d: Description, test: Node) -> str:
     return f"{name}: {', '.join(parts)}" if parts else name
 
 
-def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
+def _admission(d: ResourceDescription, sh: Shower) -> list[ApplicantGroup]:
     groups: dict[str, list[RequirementRow]] = defaultdict(list)
     exemptions: dict[str, list[Shown]] = defaultdict(list)
     requirements: list[Node] = list(d.facts.nodes(d.iri, PRO.admissionRequirement))
@@ -733,7 +732,7 @@ def _admission(d: Description, sh: Shower) -> list[ApplicantGroup]:
     ]
 
 
-def _scores(d: Description, sh: Shower, owner: Node) -> list[Shown]:
+def _scores(d: ResourceDescription, sh: Shower, owner: Node) -> list[Shown]:
     """Scores a page gives without naming their test (on a requirement or the programme)."""
     shown = []
     for us in d.facts.nodes(owner, PRO.unattributedScore):
@@ -753,7 +752,7 @@ PARTNER_ROLES: tuple[tuple[URIRef, str], ...] = (
 )
 
 
-def _partners(d: Description, sh: Shower, steps: Sequence[Step]) -> list[Partner]:
+def _partners(d: ResourceDescription, sh: Shower, steps: Sequence[Step]) -> list[Partner]:
     roles: dict[Node, list[str]] = defaultdict(list)
     graphs: dict[Node, set[URIRef]] = defaultdict(set)
     for p, role in PARTNER_ROLES:
@@ -789,7 +788,7 @@ def _partners(d: Description, sh: Shower, steps: Sequence[Step]) -> list[Partner
     )
 
 
-def _careers(d: Description, sh: Shower) -> list[Career]:
+def _careers(d: ResourceDescription, sh: Shower) -> list[Career]:
     careers = []
     for c in d.facts.nodes(d.iri, PRO.careerOutcome):
         title = d.text(c, SKOS.prefLabel) or d.text(c, DCTERMS.title)
@@ -805,7 +804,7 @@ def _careers(d: Description, sh: Shower) -> list[Career]:
     return sorted(careers, key=lambda c: c.title.text)
 
 
-def _funding(d: Description, sh: Shower) -> list[Grant]:
+def _funding(d: ResourceDescription, sh: Shower) -> list[Grant]:
     grants = []
     for g in d.facts.nodes(d.iri, PRO.funding):
         title = d.text(g, DCTERMS.title)
@@ -821,11 +820,11 @@ def _funding(d: Description, sh: Shower) -> list[Grant]:
     return grants
 
 
-def _texts(d: Description, sh: Shower, subject: Node, p: URIRef) -> tuple[Shown, ...]:
+def _texts(d: ResourceDescription, sh: Shower, subject: Node, p: URIRef) -> tuple[Shown, ...]:
     return tuple(sh.value(v) for v in d.texts(subject, p))
 
 
-def _notes(d: Description, sh: Shower) -> list[Shown]:
+def _notes(d: ResourceDescription, sh: Shower) -> list[Shown]:
     subjects: list[Node] = [d.iri, *_offerings(d)]
     for p in (PRO.hasComponent, PRO.admissionRequirement, PRO.awards, PRO.unattributedScore):
         subjects += d.facts.nodes(d.iri, p)
@@ -861,7 +860,7 @@ def _newest(v: Shown) -> int:
     return max(known, default=0)
 
 
-def _title_choice(d: Description, sh: Shower) -> tuple[str, tuple[Shown, ...]]:
+def _title_choice(d: ResourceDescription, sh: Shower) -> tuple[str, tuple[Shown, ...]]:
     titles = d.texts(d.iri, DCTERMS.title)
     if not titles:
         return d.title, ()
@@ -872,7 +871,11 @@ def _title_choice(d: Description, sh: Shower) -> tuple[str, tuple[Shown, ...]]:
 
 
 def programme_page(
-    d: Description, urls: Urls, alts: Sequence[Any], today: date, page_url: str | None = None
+    d: ResourceDescription,
+    urls: Urls,
+    alts: Sequence[Any],
+    today: date,
+    page_url: str | None = None,
 ) -> ProgrammePage:
     sh = Shower(d, urls)
     title, titles = _title_choice(d, sh)
@@ -979,43 +982,28 @@ ORG_ROLES: dict[URIRef, str] = {
 }
 
 
-def organisation_page(
-    d: Description,
-    urls: Urls,
-    alts: Sequence[Any],
-    store: Any,
-) -> OrganisationPage:
+def organisation_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -> OrganisationPage:
+    """The organisation's roles come from what points at it, as read by graph/read/expand.py
+    (d.linked: the types of those resources and the programmes they belong to)."""
     sh = Shower(d, urls)
     programmes: dict[Node, list[str]] = defaultdict(list)
     others: dict[Node, list[str]] = defaultdict(list)
-    extra_labels: set[URIRef] = set()
-
-    def owners(node: Node, predicates: Sequence[URIRef]) -> list[Node]:
-        found = []
-        for p in predicates:
-            for s, _p, _o, _g in store.quads(None, p, node, None):
-                found.append(s)
-        return found
-
     programme_types = {PRO.StudyProgramme}
     for group in d.inverse():
         if group.predicate in (RDF.subject, RDF.object):
             continue  # citations and notes naming a statement about it: provenance, not roles
         for v in group.subjects:
             s = v.node
-            types = d.facts.types(s) | {o for _s, _p, o, _g in store.quads(s, RDF.type, None, None)}
+            linked = d.linked.get(s, Linked())
+            types = d.facts.types(s) | linked.types
             if group.predicate == PRO.hostedBy:
                 idx = _ints(d, s, PRO.sequenceIndex)
                 what = f"semester {idx}" if idx else d.label(s)
-                for prog in owners(s, (PRO.hasComponent, PRO.hasOption)):
-                    if isinstance(prog, URIRef):
-                        extra_labels.add(prog)
+                for prog in linked.owners:
                     programmes[prog].append(f"hosts {what}")
                 continue
             if group.predicate == PRO.funder:
-                for prog in owners(s, (PRO.funding,)):
-                    if isinstance(prog, URIRef):
-                        extra_labels.add(prog)
+                for prog in linked.owners:
                     programmes[prog].append("funds")
                 continue
             role = ORG_ROLES.get(group.predicate, d.label(group.predicate))
@@ -1035,16 +1023,6 @@ def organisation_page(
             )
         )
 
-    if extra_labels:
-        d_labels = label_quads(store, extra_labels)
-        by: dict[URIRef, list[Node]] = defaultdict(list)
-        for s, p, o, _g in d_labels:
-            if p in LABEL_PROPERTIES and isinstance(s, URIRef):
-                by[s].append(o)
-        for s, lits in by.items():
-            best = pick_literal(lits, d.languages)
-            if best is not None:
-                d.labels.setdefault(s, best)
     facts = [
         _key_fact(d, sh, "Also known as", d.iri, SKOS.altLabel),
         _key_fact(d, sh, "Part of", d.iri, ORG.unitOf),
@@ -1102,20 +1080,20 @@ def organisation_page(
 
 
 def render_resource(
-    kind: str,
-    d: Description,
+    d: ResourceDescription,
     urls: Urls,
     alts: Sequence[Any],
-    store: Any,
     today: date,
     page_url: str | None = None,
 ) -> str:
-    """The HTML of a resource page, specific template first."""
+    """The HTML of a resource page (of the kind graph/read/expand.py read), specific
+    template first."""
+    kind = d.kind
     if kind == "programme":
         page: PageBase = programme_page(d, urls, alts, today, page_url)
         return render_template(["resource-programme.html", "resource.html"], page=page)
     if kind == "organisation":
-        page = organisation_page(d, urls, alts, store)
+        page = organisation_page(d, urls, alts)
         return render_template(["resource-organisation.html", "resource.html"], page=page)
     return render_template("resource.html", page=resource_page(d, urls, alts))
 
@@ -1155,22 +1133,12 @@ class ShapesPage(PageBase):
 
 
 class _GraphLabels:
-    """Labels for a documentation page: from the graph itself, then the store."""
+    """Labels for a documentation page (read by graph/read/graphs.py graph_labels)."""
 
-    def __init__(self, g: Graph, languages: Sequence[str], store: Any):
+    def __init__(self, g: Graph, languages: Sequence[str], labels: dict[URIRef, str]):
         self.g = g
         self.languages = languages
-        iris = {t for triple in g for t in triple if isinstance(t, URIRef)}
-        self.labels: dict[URIRef, str] = {}
-        pool: dict[URIRef, list[Node]] = defaultdict(list)
-        for s, p, o, _g in label_quads(store, iris):
-            if p in LABEL_PROPERTIES and isinstance(s, URIRef):
-                pool[s].append(o)
-        for s in iris:
-            own = [o for p in LABEL_PROPERTIES for o in g.objects(s, p)]
-            best = pick_literal(own or pool.get(s, []), languages)
-            if best is not None:
-                self.labels[s] = str(best)
+        self.labels = labels
 
     def label(self, node: Node) -> str:
         if isinstance(node, URIRef):
@@ -1230,9 +1198,9 @@ def render_ontology(
     alts: Sequence[Any],
     urls: Urls,
     languages: Sequence[str],
-    store: Any,
+    labels: dict[URIRef, str],
 ) -> str:
-    gl = _GraphLabels(g, languages, store)
+    gl = _GraphLabels(g, languages, labels)
     head = URIRef(ontology_iri)
     class_types = (OWL.Class, RDFS.Class)
     prop_types = (
@@ -1360,9 +1328,9 @@ def _value_text(g: Graph, ps: Node, gl: _GraphLabels) -> str:
 
 
 def render_shapes(
-    g: Graph, alts: Sequence[Any], urls: Urls, languages: Sequence[str], store: Any
+    g: Graph, alts: Sequence[Any], urls: Urls, languages: Sequence[str], labels: dict[URIRef, str]
 ) -> str:
-    gl = _GraphLabels(g, languages, store)
+    gl = _GraphLabels(g, languages, labels)
     shapes = []
     node_shapes = sorted({s for s in g.subjects(RDF.type, SH.NodeShape)}, key=str)
     anchors: dict[Node, str] = {s: local_name(str(s)) for s in node_shapes if isinstance(s, URIRef)}

@@ -17,22 +17,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, request
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF
+from rdflib import Dataset, URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
-from graph import paths
-from graph.build.load import ONTOLOGY_GRAPH
-from graph.describe import (
-    Description,
-    describe,
-    language_preferences,
-)
 from graph.formats import BY_EXTENSION, BY_NAME, Format
-from graph.iris import ONTOLOGY_IRI, ORG, PRO, SCHEMA, VOCAB, is_data_iri
+from graph.iris import ONTOLOGY_GRAPH, ONTOLOGY_IRI, VOCAB, is_data_iri
+from graph.read import graphs
+from graph.read.expand import read_resource
+from graph.read.text import language_preferences
 
 from ..conneg import negotiate
 from ..errors import NotFound
@@ -50,20 +44,6 @@ RDF_FORMATS: tuple[Format, ...] = tuple(
 OFFERED: tuple[Format, ...] = (HTML, *RDF_FORMATS)
 # Characters a path may hold to be looked up at all (RFC 3987 iunreserved + sub-delims).
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~\-/:@!$&'()*+,;=]+$")
-
-PROGRAMME_TYPES = frozenset({PRO.StudyProgramme})
-ORGANISATION_TYPES = frozenset(
-    {
-        ORG.FormalOrganization,
-        ORG.Organization,
-        ORG.OrganizationalUnit,
-        PRO.Consortium,
-        PRO.StudyPortal,
-        SCHEMA.CollegeOrUniversity,
-        FOAF.Organization,
-    }
-)
-
 
 # -- request helpers -------------------------------------------------------------------------
 
@@ -103,17 +83,12 @@ def _check_path(path: str) -> None:
 
 
 def _exists(iri: URIRef) -> bool:
-    s = store()
-    return (
-        any(True for _ in s.quads(iri, None, None, None))
-        or any(True for _ in s.quads(None, None, iri, None))
-        or _is_graph(iri)
-    )
+    return graphs.exists(store(), iri)
 
 
 def _is_graph(iri: URIRef) -> bool:
     """Whether `iri` names a graph of the store (id:graph/ontology, id:source/…)."""
-    return iri in set(store().named_graphs())
+    return graphs.is_graph(store(), iri)
 
 
 def _not_found(iri: str) -> NotFound:
@@ -192,75 +167,6 @@ def vocab_thing(path: str) -> BaseResponse:
     return response
 
 
-def _expand_rule(kind: str, base: str):  # noqa: ANN202
-    """Which linked nodes a page of this kind fetches too (see docs/pages.md)."""
-    owned_kinds = {"component", "requirement", "fee", "deadline", "outcome", "note", "offering"}
-    follow = {
-        PRO.awards,
-        PRO.funding,
-        PRO.consortium,
-        SCHEMA.address,
-        PRO.qualityNote,
-        PRO.hasOption,
-        PRO.acceptedTest,
-        PRO.exemption,
-        PRO.unattributedScore,
-        PRO.acceptedDegree,
-        PRO.applicationDeadline,
-        PRO.tuitionFee,
-    }
-
-    def expand(node: URIRef, predicate: URIRef, inverse: bool) -> bool:
-        iri = str(node)
-        if predicate == RDF.type:
-            return False
-        if kind == "programme":
-            if predicate in (SCHEMA.addressCountry, DCTERMS.type):
-                return False
-            if predicate in (RDF.type, PRO.programmeKind):
-                return False
-            if inverse:
-                return predicate == PRO.offeringOf
-            if predicate in follow or predicate in (ELM_CREDIT, ELM_FRAMEWORK):
-                return True
-            if is_data_iri(iri, base):
-                kind_of = iri[len(base) :].split("/", 1)[0]
-                return kind_of in owned_kinds or kind_of == "org"
-            return False
-        if kind == "organisation":
-            if inverse:
-                return predicate in (PRO.hostedBy, PRO.funder, ORG.hasMember)
-            return predicate in (SCHEMA.address, ORG.unitOf, PRO.programmeListing)
-        return False
-
-    return expand
-
-
-ELM_CREDIT = URIRef("http://data.europa.eu/snb/model/elm/creditPoint")
-ELM_FRAMEWORK = URIRef("http://data.europa.eu/snb/model/elm/framework")
-
-
-def _kind_of(iri: URIRef) -> str:
-    types = {o for _s, _p, o, _g in store().quads(iri, RDF.type, None, None)}
-    if types & PROGRAMME_TYPES:
-        return "programme"
-    if types & ORGANISATION_TYPES:
-        return "organisation"
-    return "resource"
-
-
-def load_description(iri: URIRef) -> tuple[str, Description]:
-    kind = _kind_of(iri)
-    d = describe(
-        store(),
-        iri,
-        languages=reader_languages(),
-        as_of=today(),
-        expand=_expand_rule(kind, urls().base_iri),
-    )
-    return kind, d
-
-
 @bp.get("/doc/<path:path>")
 def document(path: str) -> Response:
     """The document about one resource, in the negotiated (or named) format."""
@@ -268,7 +174,9 @@ def document(path: str) -> Response:
     stem, fmt = _split_extension(path)
     iri = URIRef(urls().iri_for_doc_path(stem))
     fmt = _choose(fmt)
-    kind, d = load_description(iri)
+    d = read_resource(
+        store(), iri, languages=reader_languages(), as_of=today(), base_iri=urls().base_iri
+    )
     doc_path = urls().doc(str(iri))
     if not d.exists and _is_graph(iri) and doc_path is not None:
         return _graph_document(iri, fmt, alternates(doc_path))
@@ -278,31 +186,22 @@ def document(path: str) -> Response:
     if fmt.kind == "graph":
         return _finish(rdf_response(d.dataset(), fmt), alts, fmt)
     page_url = site_url() + doc_path
-    html = pages.render_resource(kind, d, urls(), alts, store(), today(), page_url)
+    html = pages.render_resource(d, urls(), alts, today(), page_url)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
 def _graph_document(iri: URIRef, fmt: Format, alts: Sequence[Alternate]) -> Response:
     """A named graph that is nothing but a graph name: its content (RDF) or a summary."""
-    ds = Dataset()
-    g = ds.graph(iri)
-    for s, p, o, _g in store().quads(None, None, None, iri):
-        g.add((s, p, o))
+    ds = graphs.named_graph_of(store(), iri)
     if fmt.kind == "graph":
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    html = pages.render_graph(iri, g, urls(), alts, reader_languages(), store())
+    languages = reader_languages()
+    summary = graphs.summarise_graph(store(), ds.graph(iri), languages)
+    html = pages.render_graph(summary, urls(), alts, languages)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
 # -- the ontology and the shapes -------------------------------------------------------------
-
-
-def _ontology_graph() -> Dataset:
-    ds = Dataset()
-    g = ds.graph(ONTOLOGY_GRAPH)
-    for s, p, o, _g in store().quads(None, None, None, ONTOLOGY_GRAPH):
-        g.add((s, p, o))
-    return ds
 
 
 @bp.get("/ontology")
@@ -310,15 +209,16 @@ def _ontology_graph() -> Dataset:
 def ontology(ext: str | None = None) -> Response:
     """The ontology: readable documentation (HTML) or its RDF."""
     fmt = _format_for_ext(ext)
-    ds = _ontology_graph()
+    ds = graphs.ontology(store())
     if not len(ds):
         raise NotFound("The published graph holds no ontology.")
     alts = alternates("/ontology")
     if fmt.kind == "graph":
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    html = pages.render_ontology(
-        ds.graph(ONTOLOGY_GRAPH), ONTOLOGY_IRI, alts, urls(), reader_languages(), store()
-    )
+    g = ds.graph(ONTOLOGY_GRAPH)
+    languages = reader_languages()
+    names = graphs.graph_labels(store(), g, languages)
+    html = pages.render_ontology(g, ONTOLOGY_IRI, alts, urls(), languages, names)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
@@ -335,36 +235,24 @@ def _format_for_ext(ext: str | None) -> Format:
     return fmt
 
 
-_SHAPES_CACHE: dict[str, tuple[float, Graph]] = {}
-
-
-def shapes_graph(path: Path = paths.SHAPES_FILE) -> Graph:
-    """The SHACL shapes shipped with the project, parsed once per change of the file."""
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        raise NotFound("No shapes are shipped with this installation.") from None
-    cached = _SHAPES_CACHE.get(str(path))
-    if cached is None or cached[0] != mtime:
-        g = Graph()
-        g.parse(path, format="turtle")
-        cached = (mtime, g)
-        _SHAPES_CACHE[str(path)] = cached
-    return cached[1]
-
-
 @bp.get("/shapes")
 @bp.get("/shapes.<ext>")
 def shapes(ext: str | None = None) -> Response:
     """The SHACL shapes: readable documentation (HTML) or their RDF."""
     fmt = _format_for_ext(ext)
-    g = shapes_graph()
+    try:
+        g = graphs.shapes()
+    except graphs.NoShapes as exc:
+        raise NotFound(str(exc)) from None
     alts = alternates("/shapes")
     if fmt.kind == "graph":
         ds = Dataset()
-        target = ds.graph(URIRef("https://w3id.org/prospectus/shapes"))
+        target = ds.graph(graphs.SHAPES_IRI)
         for triple in g:
             target.add(triple)
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    html = pages.render_shapes(g, alts, urls(), reader_languages(), store())
+    languages = reader_languages()
+    html = pages.render_shapes(
+        g, alts, urls(), languages, graphs.graph_labels(store(), g, languages)
+    )
     return _finish(Response(html, mimetype="text/html"), alts, fmt)

@@ -21,7 +21,6 @@ Each dump is recorded in the version's manifest under "dumps" with its size and 
 `dumps/SHA256SUMS` lists the same digests in `sha256sum -c` form.
 """
 
-
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +32,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from ... import formats
-from ...formats import GZIP_MEDIA_TYPE
 from ...canonical import gzip_bytes, sorted_lines, to_bytes, turtle, union_triples
 from ...errors import PublishError
+from ...formats import GZIP_MEDIA_TYPE
 from ...versions import DUMPS_DIR
 from ..context import BuildContext
 

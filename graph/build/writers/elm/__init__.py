@@ -46,4 +46,9 @@ prov:Entity, prov:wasDerivedFrom every source graph) has one pro:QualityNote per
 description, duration), derived (language, date-times, NQF levels, generated titles, parts'
 outcomes, fields on the qualification) or inferred (a value the editors concluded, such as the
 EQF level). Each programme also carries an elm:additionalNote saying the same in words.
+
+Layout: builder.py (the ELM graph being built, organisations, controlled values),
+projection.py (the programmes: offer and specification), choices.py (what was chosen and
+derived, as quality notes), write.py (the writer of dumps/elm.ttl). Imported by the build
+(pipeline.py, exports.py) and the tests.
 """

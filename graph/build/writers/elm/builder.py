@@ -31,7 +31,6 @@ NQF_LEVELS: dict[tuple[URIRef, str], URIRef] = {
 ROR_PREFIX = "https://ror.org/"
 
 
-
 @dataclass
 class Projection:
     graph: Graph

@@ -16,8 +16,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from rdflib.term import Node
 
-from ....describe import format_literal, literal_date
 from ....iris import ELM, PRO, PROV, vocab
+from ....read.text import format_literal, literal_date
 
 INFERRED = vocab("quality-flag", "inferred")
 DERIVED = vocab("quality-flag", "derived")
@@ -208,7 +208,6 @@ class Choices:
                 )
         return chosen
 
-
     def summary(self, programme: URIRef, records: list[BNode]) -> None:
         """An elm:additionalNote saying in words what the export chose and derived."""
         parts = []
@@ -218,7 +217,9 @@ class Choices:
             if not segments:
                 continue
             stating = {
-                s for o in langs(self.data, programme, prop) for s in self.sources_of(programme, prop, o)
+                s
+                for o in langs(self.data, programme, prop)
+                for s in self.sources_of(programme, prop, o)
             }
             used = "; ".join(f"{self.source_label(s)} ({self.dated(s)[1]})" for s in segments)
             newest = f", the newest of the {len(stating)} sources that give one"
@@ -242,4 +243,3 @@ class Choices:
             self.add(programme, ELM.additionalNote, note)
             self.add(note, RDF.type, ELM.Note)
             self.add(note, ELM.noteLiteral, Literal(" ".join(parts), lang="en"))
-

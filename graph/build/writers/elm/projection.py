@@ -10,8 +10,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from ....describe import MONTHS
 from ....iris import ELM, PRO, PROV
+from ....read.text import MONTHS
 from .builder import (
     FORMAL_LEARNING,
     LO_PROGRAMME,

@@ -11,6 +11,7 @@ from rdflib import Graph
 
 from ....canonical import canonical_graph, turtle, union_triples
 from ....errors import PublishError
+from ....formats import EXPORT_FORMATS
 from ....iris import ADMS, ROV, default_site_url
 from ...context import BuildContext
 from ...reference import check_elm
@@ -20,7 +21,6 @@ from .builder import PageUrls
 from .projection import project
 
 ELM_FILE = "elm.ttl"
-FORMATS = ("turtle", "jsonld", "ntriples")  # what `prospectus export elm --format` offers
 PREFIXES = {"adms": str(ADMS), "rov": str(ROV)}
 
 
@@ -30,8 +30,8 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     dataset = canonical_graph(graph)
     if fmt == "turtle":
         return turtle(union_triples(dataset), PREFIXES)
-    if fmt not in FORMATS:
-        raise PublishError(f"the ELM export is written as {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt not in EXPORT_FORMATS:
+        raise PublishError(f"the ELM export is written as {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     return serialize_dump(DumpSpec("elm", fmt, False, ""), dataset)
 
 
