@@ -10,7 +10,7 @@ TEST_DEBS := chromium
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
-.PHONY: help venv serve build validate test lint bench golden clean system-test-deps system-bench-deps
+.PHONY: help venv serve build validate test lint bench soak fuzz golden clean system-test-deps system-bench-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -59,6 +59,12 @@ test: venv system-test-deps ## lint and type-check, then every test (live server
 
 bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso
 	$(BIN)/python -m bench.run
+
+soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/operations.md)
+	$(BIN)/python -m bench.soak
+
+fuzz: venv ## 10,000 generated and mutated queries against a live server (docs/operations.md)
+	$(BIN)/python -m bench.fuzz --queries 10000
 
 golden: venv ## regenerate the golden files under tests/golden
 	$(BIN)/python -m tests.golden_regen

@@ -123,8 +123,13 @@ def test_import_build_serve_reimport_and_change(tmp_path: Path, live_server_fact
         assert page2[1].at - page2[0].at >= ooapi.RETRY_AFTER
         biology = [e for e in log if e.path == f"/programs/{ooapi.P_BIOLOGY}/offerings"]
         assert [e.status for e in biology] == [500, 200]
+        # import_rate=10: at most ten requests a second. The client spaces the starts of its
+        # requests 0.1 s apart; arrival times here jitter with the machine's load, so the
+        # rate is checked over the whole walk, and no two requests may arrive together
+        # (without the limit they arrive a few milliseconds apart).
         gaps = [b.at - a.at for a, b in zip(log, log[1:], strict=False)]
-        assert min(gaps) >= 0.09  # import_rate=10: at most ten requests a second
+        assert (len(log) - 1) / (log[-1].at - log[0].at) <= 10
+        assert min(gaps) >= 0.05, gaps
         organizations = [e for e in log if e.path.startswith("/organizations/")]
         assert organizations and all(e.query.get("expand") == ["parent"] for e in organizations)
         # the department's request brought its faculty: the root alone needed another one

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from .conftest import LiveServer, free_port
-from .process_support import alive, stats, status_kb, tree, wait_for_stats
+from .process_support import alive, stats, status_kb, tree, wait_for_stats, wait_for_tree
 from .sparql_support import assert_in_total_order, order_key
 
 pytestmark = pytest.mark.live
@@ -168,8 +168,7 @@ def test_nesting_up_to_the_limit_is_answered_deeper_is_refused(
 
 def test_a_flood_of_deeply_nested_queries_crashes_nothing(default_server: LiveServer) -> None:
     server = default_server
-    before = tree(server.process.pid)
-    assert len(before["executors"]) == 4  # 2 workers x 2 query processes
+    before = wait_for_tree(server, 4)  # 2 workers x 2 query processes
     crashes_before = stats(server)["crashes"]
     query = nested(3000)  # 6 KB
     statuses: list[int] = []
@@ -206,7 +205,7 @@ def test_a_crashing_query_is_answered_with_its_cause_counted_and_logged_once(
     # stack: a real segfault inside pyoxigraph.
     server = serve(max_query_depth="0", max_query_length="400000", workers="1")
     query = "ASK " + "{" * 150_000 + "}" * 150_000
-    worker_before = tree(server.process.pid)["workers"]
+    worker_before = wait_for_tree(server, 2)["workers"]
     answers = []
     for _ in range(6):
         response = requests.post(
@@ -283,7 +282,7 @@ def test_eight_runaways_leave_an_ask_and_a_page_fast(default_server: LiveServer)
 
 def test_memory_cap_stops_the_query_with_503(serve: Callable[..., LiveServer]) -> None:
     server = serve(query_memory_limit="64", workers="1", query_timeout="60")
-    executors = tree(server.process.pid)["executors"]
+    executors = wait_for_tree(server, 2)["executors"]
     baseline = max(status_kb(pid, "VmRSS") for pid in executors)
     peak = 0
     done = threading.Event()

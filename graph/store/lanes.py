@@ -85,11 +85,26 @@ def _anchored(toks: list[query_text.Token]) -> bool:
     return False
 
 
+def plan(text: str) -> tuple[Lane, str]:
+    """The lane of a query and its shape, from one pass of the tokenizer."""
+    toks = query_text.tokens(text)
+    return _classify(toks), _shape(toks)
+
+
+def classify(text: str) -> Lane:
+    """The lane of a query (see the module docstring)."""
+    return _classify(query_text.tokens(text))
+
+
 def shape(text: str) -> str:
     """The query with its strings and numbers blanked: queries of one shape (an application's
     query with different parameters) usually cost alike (see `ExecutorPool` learning)."""
+    return _shape(query_text.tokens(text))
+
+
+def _shape(toks: list[query_text.Token]) -> str:
     out = []
-    for tok in query_text.tokens(text):
+    for tok in toks:
         if tok.kind == "string":
             out.append('""')
         elif tok.kind == "word" and _NUMBER.fullmatch(tok.text):
@@ -99,10 +114,8 @@ def shape(text: str) -> str:
     return " ".join(out)
 
 
-def classify(text: str) -> Lane:
-    """The lane of a query (see the module docstring)."""
-    toks = query_text.tokens(text)
-    form = query_text.query_form(text)
+def _classify(toks: list[query_text.Token]) -> Lane:
+    form = query_text.form_of(toks)
     if form not in ("select", "ask", "construct", "describe"):
         return "heavy"
     words = [t.text.lower() for t in toks if t.kind == "word"]

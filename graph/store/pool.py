@@ -383,12 +383,16 @@ class ExecutorPool:
         CRASHES.report(error)
         return error
 
-    def run(self, job: Job, timeout: float | None, lane: Lane = "heavy") -> Any:
-        """Run `job` in an executor of `lane`; kill it and raise at the deadline."""
+    def run(
+        self, job: Job, timeout: float | None, lane: Lane = "heavy", shape: str | None = None
+    ) -> Any:
+        """Run `job` in an executor of `lane`; kill it and raise at the deadline. `shape`
+        (lanes.shape of the query, computed when not given) is what the pool learns from."""
         limit = timeout if timeout and timeout > 0 else None
         deadline = None if limit is None else time.monotonic() + limit
         lanes_apply = bool(self.cheap_budget) and self.heavy_slots < self.size
-        shape = lanes.shape(job.sparql) if lanes_apply else ""
+        if shape is None:
+            shape = lanes.shape(job.sparql) if lanes_apply else ""
         if lane == "heavy" and lanes_apply and self._known_fast(shape):
             lane = "cheap"
             self._stats.add("heavy_learned_cheap")

@@ -138,4 +138,5 @@ class PooledQueries:
             base_iri=base_iri,
         )
         limit = self.limits.timeout if timeout is None else timeout
-        return self._pool.get().run(job, limit, lanes.classify(sparql))
+        lane, shape = lanes.plan(sparql)
+        return self._pool.get().run(job, limit, lane, shape)

@@ -166,7 +166,11 @@ def _prologue_end(toks: list[Token]) -> int:
 
 def query_form(text: str) -> Form:
     """SELECT, ASK, CONSTRUCT, DESCRIBE, an update operation, or unknown (not SPARQL)."""
-    toks = tokens(text)
+    return form_of(tokens(text))
+
+
+def form_of(toks: list[Token]) -> Form:
+    """`query_form` of a query already tokenised."""
     i = _prologue_end(toks)
     if i >= len(toks) or toks[i].kind != "word":
         return "unknown"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from multiprocessing.sharedctypes import RawArray
+from typing import Any
 
 COUNTERS = (
     "queries_cheap",  # queries classified cheap (graph/store/lanes.py)
@@ -49,7 +50,10 @@ class QueryStats:
 
     def __init__(self) -> None:
         self._values = RawArray("q", len(FIELDS))
-        self._lock = multiprocessing.Lock()
+        try:
+            self._lock: Any = multiprocessing.Lock()
+        except (OSError, ImportError):  # no POSIX semaphores: shared, a race may lose a count
+            self._lock = threading.Lock()
 
     def add(self, name: str, n: int = 1) -> None:
         # Never wait long: a worker killed while holding the lock must not stop the others

@@ -182,7 +182,7 @@ class BadGateway(PublisherError):
 
 class QueryProcessCrashed(PublisherError):
     """Decided once: a query process that died during a query answers 500 with the cause
-    (a defect of the engine, not a temporary condition); pool.CrashLog has logged it."""
+    (a defect of the engine, not a temporary condition); crashes.CrashLog has logged it."""
 
     status = 500
     title = "Query process crashed"
