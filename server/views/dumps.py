@@ -28,6 +28,7 @@ from graph import versions
 from graph.build.writers import dumps
 from graph.formats import GZIP_MEDIA_TYPE
 
+from .. import context
 from ..caching import precondition_failed, precondition_status
 from ..errors import NotFound, ServiceUnavailable
 
@@ -39,12 +40,12 @@ REVALIDATE = "public, max-age=60, must-revalidate"
 
 
 def _data_path() -> Path:
-    return current_app.config["PROSPECTUS_SETTINGS"].data_path
+    return context.settings().data_path
 
 
 def _version(version_id: str) -> versions.Version:
     if version_id == LATEST:
-        version = current_app.extensions["prospectus"].version
+        version = context.version()
         if version is None:
             raise ServiceUnavailable("nothing is published yet: run `prospectus build`")
         return version

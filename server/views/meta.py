@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
 from graph import versions
@@ -26,13 +26,11 @@ from graph.build.writers import changes
 from graph.build.writers.statistics import read_resources
 from graph.formats import BY_EXTENSION, BY_NAME, Format
 from graph.read import dataset_description
-from graph.settings import Settings
 
+from .. import context
 from ..conneg import negotiate
 from ..errors import NotFound, ServiceUnavailable
-from ..hosts import site_url
 from ..representations import rdf_response
-from ..urls import Urls
 
 bp = Blueprint("meta", __name__)
 
@@ -59,16 +57,12 @@ class DatasetContext:
     lang: str = "en"
 
 
-def _settings() -> Settings:
-    return current_app.config["PROSPECTUS_SETTINGS"]
-
-
 def site() -> dataset_description.Site:
-    return dataset_description.Site(_settings().base_iri, site_url())
+    return dataset_description.Site(context.settings().base_iri, context.site_url())
 
 
 def _current() -> versions.Version:
-    version = current_app.extensions["prospectus"].version
+    version = context.version()
     if version is None:
         raise ServiceUnavailable(
             "nothing is published yet (or the app serves --data files, which have no "
@@ -79,9 +73,9 @@ def _current() -> versions.Version:
 
 def description(version: versions.Version, where: dataset_description.Site) -> tuple[Graph, list]:
     """The description graph, cached per (version, site URL, retained versions)."""
-    retained = versions.retained(_settings().data_path)
+    retained = versions.retained(context.settings().data_path)
     key = (version.id, where.url, where.base_iri, tuple(v.id for v in retained))
-    cache: dict = current_app.extensions.setdefault("prospectus.descriptions", {})
+    cache = context.app_cache("descriptions")
     with _cache_lock:
         if key in cache:
             return cache[key], retained
@@ -157,9 +151,9 @@ def well_known_void() -> Response:
 
 @bp.get("/dataset/changes/<version_id>")
 def change_record(version_id: str) -> Response:
-    version = versions.find(_settings().data_path, version_id)
+    version = versions.find(context.settings().data_path, version_id)
     if version is None:
-        kept = ", ".join(v.id for v in versions.retained(_settings().data_path)) or "none"
+        kept = ", ".join(v.id for v in versions.retained(context.settings().data_path)) or "none"
         raise NotFound(
             f"no published version {version_id!r} (retained versions: {kept})", help_url="/dataset"
         )
@@ -183,7 +177,7 @@ def _w3c_datetime(value: str) -> str:
 def sitemap() -> Response:
     version = _current()
     where = site()
-    urls = Urls(_settings().base_iri)
+    urls = context.urls()
     modified = _w3c_datetime(version.manifest["created"])
     entries: list[tuple[str, str]] = [("/", modified), ("/dataset", modified)]
     seen = {"/", "/dataset"}

@@ -8,7 +8,7 @@
 - `/ontology` and `/shapes` (+ extensions) document the ontology and the SHACL shapes.
 
 Pages are chosen specific-first: `resource-programme.html`, `resource-organisation.html`,
-then `resource.html`; their contexts are the dataclasses below (docs/pages.md).
+then `resource.html`; their contexts are the page models of server/pages/ (docs/pages.md).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request
 from rdflib import Dataset, URIRef
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -26,14 +25,13 @@ from graph.formats import BY_EXTENSION, BY_NAME, Format
 from graph.iris import ONTOLOGY_GRAPH, ONTOLOGY_IRI, VOCAB, is_data_iri
 from graph.read import graphs
 from graph.read.expand import read_resource
-from graph.read.text import language_preferences
 
+from .. import context
 from ..conneg import negotiate
 from ..errors import NotFound
-from ..hosts import site_url
+from ..pages.ontology import render_ontology, render_shapes
+from ..pages.resource import render_graph, render_resource
 from ..representations import rdf_response
-from ..urls import Urls
-from . import pages
 
 bp = Blueprint("resources", __name__)
 
@@ -46,26 +44,6 @@ OFFERED: tuple[Format, ...] = (HTML, *RDF_FORMATS)
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~\-/:@!$&'()*+,;=]+$")
 
 # -- request helpers -------------------------------------------------------------------------
-
-
-def urls() -> Urls:
-    ext = current_app.extensions
-    if "prospectus.urls" not in ext:
-        ext["prospectus.urls"] = Urls(current_app.config["PROSPECTUS_SETTINGS"].base_iri)
-    return ext["prospectus.urls"]
-
-
-def store():  # noqa: ANN201 - the Store protocol
-    return current_app.extensions["prospectus"].store
-
-
-def reader_languages() -> tuple[str, ...]:
-    return language_preferences(value for value, _q in request.accept_languages)
-
-
-def today() -> date:
-    """The day pages are rendered as of: the app's clock (graph/clock.py)."""
-    return current_app.extensions["prospectus.clock"].today()
 
 
 def _split_extension(path: str) -> tuple[str, Format | None]:
@@ -83,12 +61,12 @@ def _check_path(path: str) -> None:
 
 
 def _exists(iri: URIRef) -> bool:
-    return graphs.exists(store(), iri)
+    return graphs.exists(context.store(), iri)
 
 
 def _is_graph(iri: URIRef) -> bool:
     """Whether `iri` names a graph of the store (id:graph/ontology, id:source/…)."""
-    return graphs.is_graph(store(), iri)
+    return graphs.is_graph(context.store(), iri)
 
 
 def _not_found(iri: str) -> NotFound:
@@ -141,16 +119,12 @@ def thing(path: str) -> BaseResponse:
     """303 See Other from a thing's IRI to the document about it."""
     _check_path(path)
     stem, fmt = _split_extension(path)
-    iri = URIRef(urls().base_iri + stem)
+    iri = URIRef(context.urls().base_iri + stem)
     if fmt is None or not _exists(iri):
-        iri, fmt = URIRef(urls().base_iri + path), None
-    if not is_data_iri(str(iri), urls().base_iri) or not _exists(iri):
+        iri, fmt = URIRef(context.urls().base_iri + path), None
+    if not is_data_iri(str(iri), context.urls().base_iri) or not _exists(iri):
         raise _not_found(str(iri))
-    target = urls().doc(str(iri), fmt)
-    assert target is not None
-    response = redirect(target, code=303)
-    response.vary.add("Accept")
-    return response
+    return _see_other(iri, fmt)
 
 
 @bp.get("/vocab/<path:path>")
@@ -160,7 +134,12 @@ def vocab_thing(path: str) -> BaseResponse:
     iri = URIRef(str(VOCAB) + path)
     if not _exists(iri):
         raise _not_found(str(iri))
-    target = urls().doc(str(iri))
+    return _see_other(iri)
+
+
+def _see_other(iri: URIRef, fmt: Format | None = None) -> BaseResponse:
+    """303 See Other to the document about `iri` (in `fmt` when the IRI named one)."""
+    target = context.urls().doc(str(iri), fmt)
     assert target is not None
     response = redirect(target, code=303)
     response.vary.add("Accept")
@@ -172,12 +151,16 @@ def document(path: str) -> Response:
     """The document about one resource, in the negotiated (or named) format."""
     _check_path(path)
     stem, fmt = _split_extension(path)
-    iri = URIRef(urls().iri_for_doc_path(stem))
+    iri = URIRef(context.urls().iri_for_doc_path(stem))
     fmt = _choose(fmt)
     d = read_resource(
-        store(), iri, languages=reader_languages(), as_of=today(), base_iri=urls().base_iri
+        context.store(),
+        iri,
+        languages=context.languages(),
+        as_of=context.today(),
+        base_iri=context.urls().base_iri,
     )
-    doc_path = urls().doc(str(iri))
+    doc_path = context.urls().doc(str(iri))
     if not d.exists and _is_graph(iri) and doc_path is not None:
         return _graph_document(iri, fmt, alternates(doc_path))
     if not d.exists or doc_path is None:
@@ -185,19 +168,19 @@ def document(path: str) -> Response:
     alts = alternates(doc_path)
     if fmt.kind == "graph":
         return _finish(rdf_response(d.dataset(), fmt), alts, fmt)
-    page_url = site_url() + doc_path
-    html = pages.render_resource(d, urls(), alts, today(), page_url)
+    page_url = context.site_url() + doc_path
+    html = render_resource(d, context.urls(), alts, context.today(), page_url)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
 def _graph_document(iri: URIRef, fmt: Format, alts: Sequence[Alternate]) -> Response:
     """A named graph that is nothing but a graph name: its content (RDF) or a summary."""
-    ds = graphs.named_graph_of(store(), iri)
+    ds = graphs.named_graph_of(context.store(), iri)
     if fmt.kind == "graph":
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    languages = reader_languages()
-    summary = graphs.summarise_graph(store(), ds.graph(iri), languages)
-    html = pages.render_graph(summary, urls(), alts, languages)
+    languages = context.languages()
+    summary = graphs.summarise_graph(context.store(), ds.graph(iri), languages)
+    html = render_graph(summary, context.urls(), alts, languages)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
@@ -209,16 +192,16 @@ def _graph_document(iri: URIRef, fmt: Format, alts: Sequence[Alternate]) -> Resp
 def ontology(ext: str | None = None) -> Response:
     """The ontology: readable documentation (HTML) or its RDF."""
     fmt = _format_for_ext(ext)
-    ds = graphs.ontology(store())
+    ds = graphs.ontology(context.store())
     if not len(ds):
         raise NotFound("The published graph holds no ontology.")
     alts = alternates("/ontology")
     if fmt.kind == "graph":
         return _finish(rdf_response(ds, fmt), alts, fmt)
     g = ds.graph(ONTOLOGY_GRAPH)
-    languages = reader_languages()
-    names = graphs.graph_labels(store(), g, languages)
-    html = pages.render_ontology(g, ONTOLOGY_IRI, alts, urls(), languages, names)
+    languages = context.languages()
+    names = graphs.graph_labels(context.store(), g, languages)
+    html = render_ontology(g, ONTOLOGY_IRI, alts, context.urls(), languages, names)
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
 
 
@@ -251,8 +234,8 @@ def shapes(ext: str | None = None) -> Response:
         for triple in g:
             target.add(triple)
         return _finish(rdf_response(ds, fmt), alts, fmt)
-    languages = reader_languages()
-    html = pages.render_shapes(
-        g, alts, urls(), languages, graphs.graph_labels(store(), g, languages)
+    languages = context.languages()
+    html = render_shapes(
+        g, alts, context.urls(), languages, graphs.graph_labels(context.store(), g, languages)
     )
     return _finish(Response(html, mimetype="text/html"), alts, fmt)
