@@ -16,7 +16,7 @@ from graph import versions
 from graph.build.writers import changes
 from graph.iris import CHANGESET, DCAT, PROV
 from tests.conftest import PROSPECTUS, ROOT
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture
+from tests.support.publishing import fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 PORTAL = BASE + "source/example-portal"

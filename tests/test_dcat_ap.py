@@ -16,7 +16,7 @@ from graph.build.pipeline import WRITERS
 from graph.iris import DCAT, SPDX
 from graph.read import dataset_description
 from tests.conftest import PROSPECTUS, REF, ROOT
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture
+from tests.support.publishing import copy_graph, fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 DATASET = URIRef(BASE + "dataset/prospectus")
@@ -52,22 +52,15 @@ def test_every_shapes_file_is_used() -> None:
     assert {DCAT.Catalog, DCAT.Dataset, DCAT.Distribution, DCAT.DataService} <= targets
 
 
-def _copy(graph: Graph) -> Graph:
-    copy = Graph()
-    for triple in graph:
-        copy.add(triple)
-    return copy
-
-
 def test_a_missing_title_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     broken.remove((DATASET, DCTERMS.title, None))
     found = violations(broken)
     assert found and any(str(DCTERMS.title) in v for v in found)
 
 
 def test_an_unlisted_file_type_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     distribution = next(broken.objects(DATASET, DCAT.distribution))
     made_up = URIRef("https://example.org/file-type/TURTLE")
     broken.set((distribution, DCTERMS["format"], made_up))
@@ -78,7 +71,7 @@ def test_an_unlisted_file_type_is_a_violation(fixture_description: Graph) -> Non
 
 
 def test_a_second_checksum_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     distribution = next(broken.objects(DATASET, DCAT.distribution))
     checksum = URIRef("https://example.org/checksum")
     broken.add((distribution, SPDX.checksum, checksum))

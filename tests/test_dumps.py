@@ -5,75 +5,31 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
-from graph import settings, versions
-from graph.build.context import BuildContext, Writer
-from graph.build.pipeline import publish_dataset
+from graph import versions
+from graph.build.context import BuildContext
 from graph.build.release import read_release
 from graph.build.validate import validate_release
-from graph.build.writers import changes, dumps, statistics
+from graph.build.writers import dumps
 from graph.canonical import literals_as_written
 from graph.errors import PublishError
-from graph.iris import DATA_BASE
-from server import create_app
 
-DATA = Path(__file__).parent / "data" / "dumps"
-# What a build writes besides the ELM export (tests/test_elm.py covers that writer).
-DESCRIBED: list[Writer] = [
-    dumps.write_dumps,
-    statistics.write_statistics,
-    changes.write_changes,
-]
-FIXTURE = DATA / "dataset.trig"
-
-
-def fixture_dataset(path: Path = FIXTURE) -> Dataset:
-    dataset = Dataset()
-    dataset.parse(path, format="trig")
-    return dataset
-
-
-def nquads(dataset: Dataset) -> list[str]:
-    return [line for line in dataset.serialize(format="nquads").splitlines() if line.strip()]
-
-
-def publish_fixture(
-    data_dir: Path,
-    dataset: Dataset | None = None,
-    writers: Sequence[Writer] | None = None,
-    retain: int = 5,
-    now: datetime | None = None,
-    base_iri: str = DATA_BASE,
-    reference_dir: Path | None = None,
-) -> versions.Version:
-    """Publish `dataset` (the fixture by default, its IRIs under `base_iri`) as the build
-    does, with `writers` (by default all but the ELM export)."""
-    version, _new = publish_dataset(
-        data_dir,
-        nquads(dataset if dataset is not None else fixture_dataset()),
-        base_iri=base_iri,
-        writers=DESCRIBED if writers is None else writers,
-        reference_dir=reference_dir,
-        retain=retain,
-        now=now,
-    )
-    return version
-
-
-def union(dataset: Dataset) -> Graph:
-    graph = Graph()
-    for s, p, o, _g in dataset.quads():
-        graph.add((s, p, o))
-    return graph
+from .support.publishing import (
+    Term,
+    fixture_dataset,
+    make_client,
+    publish_fixture,
+    term,
+    union,
+)
 
 
 def graphs_of(dataset: Dataset) -> dict[str, Graph]:
@@ -218,20 +174,6 @@ def client_for() -> Callable[[Path], FlaskClient]:
     return make_client
 
 
-def make_client(data_dir: Path, **overrides: str) -> FlaskClient:
-    """A test client whose responses are read and closed (files sent by send_file too)."""
-    app = create_app(settings.load({"data_dir": str(data_dir), **overrides}, environ={}))
-    client = app.test_client()
-    plain_open = client.open
-
-    def buffered_open(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        kwargs.setdefault("buffered", True)
-        return plain_open(*args, **kwargs)
-
-    client.open = buffered_open  # type: ignore[method-assign]
-    return client
-
-
 def test_download_has_etag_last_modified_and_answers_304(two_versions, client_for) -> None:
     data_dir, first, _second = two_versions
     client = client_for(data_dir)
@@ -327,17 +269,6 @@ def test_unknown_files_are_404(two_versions, client_for, path: str) -> None:
 
 
 # --- terms as the sources wrote them ----------------------------------------------------------
-
-Term = tuple[str, ...]
-
-
-def term(node: object) -> Term:
-    """A term as written: a literal is its lexical form, datatype and language, not its value."""
-    if isinstance(node, Literal):
-        return ("literal", str(node), str(node.datatype or ""), node.language or "")
-    if isinstance(node, BNode):
-        return ("blank", str(node))
-    return ("iri", str(node))
 
 
 def as_written(triples: Graph) -> set[tuple[Term, Term, Term]]:

@@ -23,7 +23,7 @@ from graph.build.writers.elm.projection import project
 from graph.build.writers.elm.write import ELM_FILE
 from graph.iris import ELM, PRO, SCHEMA
 from tests.conftest import PROSPECTUS, REF, ROOT
-from tests.test_dumps import publish_fixture
+from tests.support.publishing import copy_graph, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 PIONEER = URIRef(BASE + "programme/kuleuven/pioneer")
@@ -38,13 +38,6 @@ def projection(built_data_dir: Path) -> Projection:
     assert version is not None
     data = versions.read_union(version.path)
     return project(data, PageUrls("https://p.example.org", BASE))
-
-
-def copy(graph: Graph) -> Graph:
-    out = Graph()
-    for triple in graph:
-        out.add(triple)
-    return out
 
 
 def test_every_programme_is_exported_and_conforms(projection: Projection) -> None:
@@ -127,7 +120,7 @@ def test_leiden_fee_start_and_language(projection: Projection) -> None:
 
 @pytest.mark.parametrize("breakage", ["no-homepage", "foreign-property", "no-nqf", "bad-url"])
 def test_the_shapes_catch_a_broken_export(projection: Projection, breakage: str) -> None:
-    g = copy(projection.graph)
+    g = copy_graph(projection.graph)
     spec = g.value(PIONEER, ELM.learningAchievementSpecification)
     if breakage == "no-homepage":
         g.remove((PIONEER, FOAF.homepage, None))
@@ -324,7 +317,7 @@ def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir
     from graph.build.release import read_release
     from graph.build.validate import union
     from graph.canonical import literals_as_written
-    from tests.test_dumps import term
+    from tests.support.publishing import term
 
     with literals_as_written():
         sources = union(read_release().dataset)

@@ -22,7 +22,7 @@ from graph import settings
 from graph.build.pipeline import WRITERS
 from server import create_app
 
-from .test_dumps import publish_fixture
+from .support.publishing import publish_fixture
 
 SHAPE = {"ok", "status", "title", "message", "help_url"}
 # JSON first; anything else acceptable, so that content negotiation of the route itself

@@ -15,7 +15,7 @@ from graph import versions
 from graph.build.writers import statistics
 from graph.iris import DCAT, PRO, SD, SPDX, VOID
 from graph.read import dataset_description
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture, union
+from tests.support.publishing import fixture_dataset, make_client, publish_fixture, union
 
 BASE = "https://w3id.org/prospectus/id/"
 DATASET = URIRef(BASE + "dataset/prospectus")

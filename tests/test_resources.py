@@ -20,7 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from graph.iris import DATA_BASE, PRO, VOCAB
 
 from .conftest import LiveServer
-from .test_crawler import parse_page
+from .support.pages import parse_page
 
 pytestmark = pytest.mark.live
 

@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, XSD
 from graph.iris import DATA_BASE, SCHEMA
 
 from .conftest import LiveServer
-from .test_crawler import parse_page
+from .support.pages import parse_page
 
 pytestmark = pytest.mark.live
 
