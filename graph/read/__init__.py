@@ -1,6 +1,7 @@
 """What requests read: a published version, through the store interface (graph/store/).
 
-describe.py (one resource's description: facts, labels, sources), expand.py (what each kind
+describe.py (one resource's description: facts, labels, sources), labels.py (the labels
+of IRIs), expand.py (what each kind
 of page reads besides the resource: the expand rules and the one entry point
 `read_resource`), graphs.py (whole graphs as documents: a named graph, the ontology, the
 shapes), catalogue.py (the home page's counts, the programme list's facts and facets, the

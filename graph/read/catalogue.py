@@ -25,7 +25,7 @@ from ..formats import BY_NAME
 from ..iris import ELM, PRO, SCHEMA
 from ..store.base import Store
 from ..store.terms import term_from_json
-from .describe import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, labels
+from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, labels
 from .text import fallback_label
 
 FACETS: tuple[tuple[str, str], ...] = (

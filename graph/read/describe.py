@@ -16,7 +16,6 @@ Everything goes through the Store protocol (graph.store.base); nothing here know
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,12 +28,9 @@ from rdflib.term import Node
 
 from ..iris import DATA_BASE, ELM, ONTOLOGY_GRAPH, PREFIXES, PRO, SCHEMA, VOCABULARY_GRAPH
 from ..store.base import Quad, Store
+from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, label_quads
 from .text import FALLBACK_LANGUAGE, fallback_label, format_literal, literal_date, pick_literal
 
-# Label properties, strongest first: the one label a resource gets comes from the first
-# property that has a value in an acceptable language.
-LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)
-FALLBACK_LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.altLabel, SKOS.notation, PRO.acronym)
 DESCRIPTION_PROPERTIES: tuple[URIRef, ...] = (
     DCTERMS.description,
     RDFS.comment,
@@ -405,29 +401,6 @@ def _expand(
             break
 
 
-def _safe_iri(iri: URIRef) -> bool:
-    return not re.search(r'[\s<>"{}|\\^`]', str(iri))
-
-
-def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
-    """Label, comment and description quads of `iris`, with their graphs.
-
-    Read with quads() (one pattern per IRI), not SPARQL: pages then never wait for the
-    query workers, and a store answers these lookups from its indexes.
-    """
-    wanted = {*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES, RDFS.comment, SKOS.definition}
-    found: list[Quad] = []
-    for iri in iris:
-        if not isinstance(iri, URIRef) or not _safe_iri(iri):
-            continue
-        found += [
-            q
-            for q in store.quads(iri, None, None, None)
-            if q[1] in wanted and isinstance(q[2], Literal)
-        ]
-    return found
-
-
 def _resolve_labels(store: Store, d: ResourceDescription) -> None:
     iris = d.facts.mentioned_iris()
     by_iri: dict[URIRef, dict[URIRef, list[Literal]]] = defaultdict(lambda: defaultdict(list))
@@ -523,19 +496,3 @@ def _first_iri(nodes: Iterable[Node]) -> URIRef | None:
 def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
     lit = pick_literal(nodes, languages)
     return str(lit) if lit is not None else None
-
-
-def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> dict[URIRef, str]:
-    """One label per IRI in the reader's language (IRIs without one are left out)."""
-    pool: dict[URIRef, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o, _g in label_quads(store, iris):
-        if isinstance(s, URIRef) and isinstance(p, URIRef):
-            pool[s][p].append(o)
-    found: dict[URIRef, str] = {}
-    for iri, props in pool.items():
-        for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES):
-            best = pick_literal(props.get(p, []), languages)
-            if best is not None:
-                found[iri] = str(best)
-                break
-    return found

@@ -22,14 +22,8 @@ from rdflib.term import Node
 
 from ..iris import ELM, ORG, PRO, SCHEMA, is_data_iri
 from ..store.base import Store
-from .describe import (
-    LABEL_PROPERTIES,
-    Expand,
-    Linked,
-    ResourceDescription,
-    describe_resource,
-    label_quads,
-)
+from .describe import Expand, Linked, ResourceDescription, describe_resource
+from .labels import LABEL_PROPERTIES, label_quads
 from .text import pick_literal
 
 PageKind = Literal["programme", "organisation", "resource"]

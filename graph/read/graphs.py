@@ -19,7 +19,7 @@ from .. import paths
 from ..errors import ProspectusError
 from ..iris import ONTOLOGY_GRAPH
 from ..store.base import Store
-from .describe import LABEL_PROPERTIES, label_quads, labels
+from .labels import LABEL_PROPERTIES, label_quads, labels
 from .text import pick_literal
 
 SHAPES_IRI = URIRef("https://w3id.org/prospectus/shapes")
