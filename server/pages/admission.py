@@ -19,7 +19,7 @@ from graph.read.text import (
     format_literal,
 )
 
-from .programme_facts import _group_text, _offerings, _scope_concluded, _str
+from .programme_facts import group_text, offerings_of, scope_concluded, text_of
 from .shown import Shower, Shown
 
 
@@ -58,14 +58,14 @@ def _test_text(d: ResourceDescription, test: Node) -> str:
     return f"{name}: {', '.join(parts)}" if parts else name
 
 
-def _admission(d: ResourceDescription, shower: Shower) -> list[ApplicantGroup]:
+def admission_groups(d: ResourceDescription, shower: Shower) -> list[ApplicantGroup]:
     groups: dict[str, list[RequirementRow]] = defaultdict(list)
     exemptions: dict[str, list[Shown]] = defaultdict(list)
     requirements: list[Node] = list(d.facts.nodes(d.iri, PRO.admissionRequirement))
-    for offering in _offerings(d):
+    for offering in offerings_of(d):
         requirements += d.facts.nodes(offering, PRO.admissionRequirement)
     for req in requirements:
-        group = _group_text(d, req) or "All applicants"
+        group = group_text(d, req) or "All applicants"
         types = d.facts.types(req)
         details: list[Shown] = []
         long_list: list[Shown] = []
@@ -75,7 +75,7 @@ def _admission(d: ResourceDescription, shower: Shower) -> list[ApplicantGroup]:
                 details.append(shower.value(v))
         for lv in d.facts.values(req, PRO.requiredDegreeLevel):
             details.append(shower.value(lv, text=f"Degree level: {d.label(lv.node)}"))
-        if _scope_concluded(d, req):
+        if scope_concluded(d, req):
             scope = d.facts.values(req, PRO.appliesToApplicantGroup)[0]
             details.append(
                 shower.value(scope, text="Listed for this group by where it stands on the page")
@@ -94,7 +94,7 @@ def _admission(d: ResourceDescription, shower: Shower) -> list[ApplicantGroup]:
                         for c in d.facts.nodes(ex, p)
                     )
                 )
-                condition = _str(d, ex, PRO.condition)
+                condition = text_of(d, ex, PRO.condition)
                 text = "Exempt: applicants from " + countries if countries else "Exempt"
                 if condition:
                     text += f" ({condition})"
@@ -133,6 +133,6 @@ def _scores(d: ResourceDescription, shower: Shower, owner: Node) -> list[Shown]:
     shown = []
     for us in d.facts.nodes(owner, PRO.unattributedScore):
         scores = [n for n in d.facts.nodes(us, RDF.value) if isinstance(n, Literal)]
-        text = _str(d, us, PRO.sourceText) or (format_literal(scores[0]) if scores else "score")
+        text = text_of(d, us, PRO.sourceText) or (format_literal(scores[0]) if scores else "score")
         shown.append(shower.built(f"Score {text} (the page does not name the test)", us))
     return shown

@@ -21,13 +21,13 @@ from graph.read.describe import (
 )
 
 from ..urls import Urls
-from .programme_facts import KeyFact, _country, _ints, _key_fact, _sources_of
+from .programme_facts import KeyFact, country_of, int_of, key_fact, sources_of
 from .shown import (
     PageBase,
     PropertyRow,
     Shower,
     Shown,
-    _concluded,
+    curators_concluded,
     inverse_rows,
     property_rows,
     used_sources,
@@ -84,7 +84,7 @@ def organisation_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -
             linked = d.linked.get(s, Linked())
             types = d.facts.types(s) | linked.types
             if group.predicate == PRO.hostedBy:
-                idx = _ints(d, s, PRO.sequenceIndex)
+                idx = int_of(d, s, PRO.sequenceIndex)
                 what = f"semester {idx}" if idx else d.label(s)
                 for prog in linked.owners:
                     programmes[prog].append(f"hosts {what}")
@@ -94,7 +94,7 @@ def organisation_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -
                     programmes[prog].append("funds")
                 continue
             role = ORG_ROLES.get(group.predicate, d.label(group.predicate))
-            if _concluded(_sources_of(d, v)):
+            if curators_concluded(sources_of(d, v)):
                 role += " (our conclusion)"
             if types & programme_types:
                 programmes[s].append(role)
@@ -111,12 +111,12 @@ def organisation_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -
         )
 
     facts = [
-        _key_fact(d, shower, "Also known as", d.iri, SKOS.altLabel),
-        _key_fact(d, shower, "Part of", d.iri, ORG.unitOf),
-        _key_fact(d, shower, "Research Organization Registry", d.iri, PRO.ror),
-        _key_fact(d, shower, "Same as", d.iri, SCHEMA.sameAs),
-        _key_fact(d, shower, "Website", d.iri, SCHEMA.url),
-        _key_fact(d, shower, "Programmes listed on the portal", d.iri, PRO.listedProgrammeCount),
+        key_fact(d, shower, "Also known as", d.iri, SKOS.altLabel),
+        key_fact(d, shower, "Part of", d.iri, ORG.unitOf),
+        key_fact(d, shower, "Research Organization Registry", d.iri, PRO.ror),
+        key_fact(d, shower, "Same as", d.iri, SCHEMA.sameAs),
+        key_fact(d, shower, "Website", d.iri, SCHEMA.url),
+        key_fact(d, shower, "Programmes listed on the portal", d.iri, PRO.listedProgrammeCount),
     ]
     for address in d.facts.nodes(d.iri, SCHEMA.address):
         parts = []
@@ -124,7 +124,7 @@ def organisation_page(d: ResourceDescription, urls: Urls, alts: Sequence[Any]) -
             line = d.facts.value(address, p)
             if line is not None:
                 parts.append(str(line.node))
-        country = _country(d, d.iri)
+        country = country_of(d, d.iri)
         if country:
             parts.append(country)
         if parts:

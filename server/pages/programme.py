@@ -17,29 +17,29 @@ from graph.read.describe import (
 from graph.read.schemaorg import programme_jsonld
 
 from ..urls import Urls
-from .admission import ApplicantGroup, _admission
+from .admission import ApplicantGroup, admission_groups
 from .programme_facts import (
     Career,
     Grant,
     KeyFact,
     Partner,
     Step,
-    _careers,
-    _credits,
-    _deadlines,
-    _degree,
-    _fees,
-    _funding,
-    _key_fact,
-    _modes,
-    _newest,
-    _notes,
-    _offerings,
-    _partners,
-    _starts,
-    _steps,
-    _str,
-    _texts,
+    career_list,
+    credits_fact,
+    curriculum_steps,
+    deadline_facts,
+    degree_facts,
+    fees_fact,
+    funding_grants,
+    key_fact,
+    modes_fact,
+    newest_source,
+    note_list,
+    offerings_of,
+    partner_list,
+    starts_fact,
+    text_of,
+    texts_of,
 )
 from .shown import PageBase, PropertyRow, Shower, Shown, inverse_rows, property_rows, used_sources
 
@@ -89,42 +89,42 @@ def programme_page(
 ) -> ProgrammePage:
     shower = Shower(d, urls)
     title, titles = _title_choice(d, shower)
-    degree, level = _degree(d, shower)
-    next_deadline, _all_deadlines = _deadlines(d, shower, today)
-    steps = _steps(d, shower)
+    degree, level = degree_facts(d, shower)
+    next_deadline, _all_deadlines = deadline_facts(d, shower, today)
+    steps = curriculum_steps(d, shower)
     facts = [
         degree,
         level,
-        _credits(d, shower),
-        _key_fact(d, shower, "Duration", d.iri, ELM.duration),
-        _modes(d, shower),
-        _key_fact(d, shower, "Schedule", d.iri, ELM.learningSchedule),
-        _key_fact(d, shower, "Language of instruction", d.iri, ELM.defaultLanguage),
-        _starts(d, shower),
+        credits_fact(d, shower),
+        key_fact(d, shower, "Duration", d.iri, ELM.duration),
+        modes_fact(d, shower),
+        key_fact(d, shower, "Schedule", d.iri, ELM.learningSchedule),
+        key_fact(d, shower, "Language of instruction", d.iri, ELM.defaultLanguage),
+        starts_fact(d, shower),
         next_deadline,
-        _fees(d, shower),
+        fees_fact(d, shower),
     ]
     other = [
-        _key_fact(d, shower, "Kind of programme", d.iri, PRO.programmeKind),
-        _key_fact(d, shower, "Field of education", d.iri, PRO.fieldOfEducation),
-        _key_fact(d, shower, "Subject area (as the portal files it)", d.iri, PRO.sourceSubjectArea),
-        _key_fact(d, shower, "Typical group size", d.iri, PRO.typicalGroupSize),
-        _key_fact(d, shower, "Groups", d.iri, PRO.groupSizeNote),
-        _key_fact(d, shower, "Teaching methods", d.iri, PRO.teachingMethod),
-        _key_fact(d, shower, "Also known as", d.iri, SKOS.altLabel),
+        key_fact(d, shower, "Kind of programme", d.iri, PRO.programmeKind),
+        key_fact(d, shower, "Field of education", d.iri, PRO.fieldOfEducation),
+        key_fact(d, shower, "Subject area (as the portal files it)", d.iri, PRO.sourceSubjectArea),
+        key_fact(d, shower, "Typical group size", d.iri, PRO.typicalGroupSize),
+        key_fact(d, shower, "Groups", d.iri, PRO.groupSizeNote),
+        key_fact(d, shower, "Teaching methods", d.iri, PRO.teachingMethod),
+        key_fact(d, shower, "Also known as", d.iri, SKOS.altLabel),
     ]
-    for offering in _offerings(d):
-        fact = _key_fact(d, shower, "Delivery", offering, PRO.deliveryNote)
+    for offering in offerings_of(d):
+        fact = key_fact(d, shower, "Delivery", offering, PRO.deliveryNote)
         if fact:
             other.append(fact)
-    acronym = _str(d, d.iri, PRO.acronym)
+    acronym = text_of(d, d.iri, PRO.acronym)
     providers = [shower.node(n).text for n in d.facts.nodes(d.iri, ELM.providedBy)]
     outcomes = []
     for lo in d.facts.nodes(d.iri, ELM.learningOutcome):
         t = d.text(lo, DCTERMS.title)
         outcomes.append(shower.value(t) if t else shower.node(lo))
     summaries = sorted(
-        _texts(d, shower, d.iri, DCTERMS.description), key=lambda v: (v.stale, -_newest(v))
+        texts_of(d, shower, d.iri, DCTERMS.description), key=lambda v: (v.stale, -newest_source(v))
     )
     summary, other_summaries = tuple(summaries[:1]), tuple(summaries[1:])
     return ProgrammePage(
@@ -139,16 +139,16 @@ def programme_page(
         key_facts=tuple(f for f in facts if f is not None),
         summary=summary,
         other_summaries=other_summaries,
-        highlights=_texts(d, shower, d.iri, PRO.highlight),
-        audience=_texts(d, shower, d.iri, PRO.targetAudience),
+        highlights=texts_of(d, shower, d.iri, PRO.highlight),
+        audience=texts_of(d, shower, d.iri, PRO.targetAudience),
         outcomes=tuple(outcomes),
         steps=tuple(steps),
-        admission=tuple(_admission(d, shower)),
-        careers=tuple(_careers(d, shower)),
-        partners=tuple(_partners(d, shower, steps)),
-        funding=tuple(_funding(d, shower)),
+        admission=tuple(admission_groups(d, shower)),
+        careers=tuple(career_list(d, shower)),
+        partners=tuple(partner_list(d, shower, steps)),
+        funding=tuple(funding_grants(d, shower)),
         other=tuple(f for f in other if f is not None),
-        notes=tuple(_notes(d, shower)),
+        notes=tuple(note_list(d, shower)),
         sources=used_sources(d),
         jsonld=programme_jsonld(d, page_url=page_url, today=today),
         rows=tuple(r for r in property_rows(d, shower) if r.iri != str(RDF.type)),

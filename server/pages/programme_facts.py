@@ -30,7 +30,7 @@ from graph.read.text import (
 )
 
 from ..urls import Urls, safe_href
-from .shown import Shower, Shown, _concluded
+from .shown import Shower, Shown, curators_concluded
 
 # -- the programme page ----------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class Grant:
 _CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "US$"}
 
 
-def _ints(d: ResourceDescription, node: Node, p: URIRef) -> int | None:
+def int_of(d: ResourceDescription, node: Node, p: URIRef) -> int | None:
     for n in d.facts.nodes(node, p):
         try:
             return int(str(n))
@@ -104,12 +104,12 @@ def _ints(d: ResourceDescription, node: Node, p: URIRef) -> int | None:
     return None
 
 
-def _str(d: ResourceDescription, node: Node, p: URIRef) -> str | None:
+def text_of(d: ResourceDescription, node: Node, p: URIRef) -> str | None:
     v = d.text(node, p)
     return str(v.node) if v is not None else None
 
 
-def _key_fact(
+def key_fact(
     d: ResourceDescription, shower: Shower, label: str, subject: Node, p: URIRef, text: Any = None
 ) -> KeyFact | None:
     values = d.texts(subject, p) if p in DESCRIPTION_PROPERTIES else d.facts.values(subject, p)
@@ -138,18 +138,18 @@ def _money(d: ResourceDescription, fee: Node) -> str | None:
     return text
 
 
-def _group_text(d: ResourceDescription, node: Node) -> str | None:
+def group_text(d: ResourceDescription, node: Node) -> str | None:
     groups = [d.label(g) for g in d.facts.nodes(node, PRO.appliesToApplicantGroup)]
     return ", ".join(groups) if groups else None
 
 
-def _scope_concluded(d: ResourceDescription, node: Node) -> bool:
+def scope_concluded(d: ResourceDescription, node: Node) -> bool:
     """The node's applicant group is the editors' reading of the page, not the page's words."""
     values = d.facts.values(node, PRO.appliesToApplicantGroup)
-    return bool(values) and all(_concluded(_sources_of(d, v)) for v in values)
+    return bool(values) and all(curators_concluded(sources_of(d, v)) for v in values)
 
 
-def _sources_of(d: ResourceDescription, value: Value) -> tuple[Source, ...]:
+def sources_of(d: ResourceDescription, value: Value) -> tuple[Source, ...]:
     return tuple(d.sources[g] for g in value.sources if g in d.sources)
 
 
@@ -157,25 +157,25 @@ def _estimate(d: ResourceDescription, node: Node) -> bool:
     return any(str(n).lower() in ("true", "1") for n in d.facts.nodes(node, PRO.isEstimate))
 
 
-def _offerings(d: ResourceDescription) -> list[Node]:
+def offerings_of(d: ResourceDescription) -> list[Node]:
     return [v.node for v in d.facts.subjects(PRO.offeringOf, d.iri)]
 
 
-def _deadlines(
+def deadline_facts(
     d: ResourceDescription, shower: Shower, today: date
 ) -> tuple[KeyFact | None, list[Shown]]:
     """(next deadline fact, every deadline)."""
     every: list[tuple[date | None, Shown]] = []
-    for offering in _offerings(d):
+    for offering in offerings_of(d):
         for dl in d.facts.nodes(offering, PRO.applicationDeadline):
             for v in d.facts.values(dl, PRO.date):
                 when = literal_date(v.node) if isinstance(v.node, Literal) else None
                 notes = []
                 if _estimate(d, dl) or _estimate(d, offering):
                     notes.append("expected")
-                group = _group_text(d, dl)
+                group = group_text(d, dl)
                 if group:
-                    scope = " (our reading of the page)" if _scope_concluded(d, dl) else ""
+                    scope = " (our reading of the page)" if scope_concluded(d, dl) else ""
                     notes.append(f"for {group}{scope}")
                 if when is not None and when < today:
                     notes.append("passed")
@@ -191,24 +191,24 @@ def _deadlines(
     label = "Next application deadline" if upcoming else "Application deadline"
     conflict = len({s.text for _w, s in every}) > 1 and any(
         d.conflict(dl, PRO.date)
-        for o in _offerings(d)
+        for o in offerings_of(d)
         for dl in d.facts.nodes(o, PRO.applicationDeadline)
     )
     return KeyFact(label, tuple(chosen), conflict), [s for _w, s in every]
 
 
-def _modes(d: ResourceDescription, shower: Shower) -> KeyFact | None:
+def modes_fact(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     """Modes of the programme, then those stated for an intake (with its delivery note)."""
     shown = [shower.value(v) for v in d.facts.values(d.iri, ELM.mode)]
-    for offering in _offerings(d):
+    for offering in offerings_of(d):
         note = "for the intake" + (" (expected)" if _estimate(d, offering) else "")
         shown += [shower.value(v, note=note) for v in d.facts.values(offering, ELM.mode)]
     return KeyFact("Mode of study", tuple(shown)) if shown else None
 
 
-def _starts(d: ResourceDescription, shower: Shower) -> KeyFact | None:
+def starts_fact(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     shown = []
-    for offering in _offerings(d):
+    for offering in offerings_of(d):
         estimate = "expected" if _estimate(d, offering) else None
         for p in (PRO.startDate, PRO.startMonth):
             for v in d.facts.values(offering, p):
@@ -216,9 +216,9 @@ def _starts(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     return KeyFact("Start", tuple(shown)) if shown else None
 
 
-def _fees(d: ResourceDescription, shower: Shower) -> KeyFact | None:
+def fees_fact(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     shown = []
-    for offering in _offerings(d):
+    for offering in offerings_of(d):
         for fee in d.facts.nodes(offering, PRO.tuitionFee):
             text = _money(d, fee)
             if text is None:
@@ -226,7 +226,7 @@ def _fees(d: ResourceDescription, shower: Shower) -> KeyFact | None:
             notes = [
                 n
                 for n in (
-                    _group_text(d, fee) and f"for {_group_text(d, fee)}",
+                    group_text(d, fee) and f"for {group_text(d, fee)}",
                     "expected" if _estimate(d, fee) else None,
                 )
                 if n
@@ -245,7 +245,7 @@ def _unit(d: ResourceDescription, framework: Node) -> str:
     return KNOWN_UNITS.get(str(framework)) or d.label(framework)
 
 
-def _credits(d: ResourceDescription, shower: Shower) -> KeyFact | None:
+def credits_fact(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     """Credit points, equal values from several sources (and nodes) merged into one."""
     merged: dict[tuple, tuple[str, set[URIRef]]] = {}
     for cp in d.facts.nodes(d.iri, ELM.creditPoint):
@@ -259,12 +259,12 @@ def _credits(d: ResourceDescription, shower: Shower) -> KeyFact | None:
     return KeyFact("Credits", shown, len(shown) > 1) if shown else None
 
 
-def _degree(d: ResourceDescription, shower: Shower) -> tuple[KeyFact | None, KeyFact | None]:
+def degree_facts(d: ResourceDescription, shower: Shower) -> tuple[KeyFact | None, KeyFact | None]:
     degrees, levels = [], []
     for v in d.facts.values(d.iri, PRO.awards):
         q = v.node
-        title = _str(d, q, DCTERMS.title)
-        abbr = _str(d, q, PRO.degreeAbbreviation)
+        title = text_of(d, q, DCTERMS.title)
+        abbr = text_of(d, q, PRO.degreeAbbreviation)
         text = (f"{title} ({abbr})" if abbr else title) if title else (abbr or d.label(q))
         degrees.append(shower.built(text, q))
         for lv in d.facts.values(q, ELM.EQFLevel):
@@ -284,14 +284,14 @@ def _degree(d: ResourceDescription, shower: Shower) -> tuple[KeyFact | None, Key
     )
 
 
-def _steps(d: ResourceDescription, shower: Shower) -> list[Step]:
+def curriculum_steps(d: ResourceDescription, shower: Shower) -> list[Step]:
     steps = []
     components = d.facts.nodes(d.iri, PRO.hasComponent)
     for comp in components:
-        idx = _ints(d, comp, PRO.sequenceIndex)
+        idx = int_of(d, comp, PRO.sequenceIndex)
         host_v = d.facts.value(comp, PRO.hostedBy)
         host = shower.value(host_v) if host_v else None
-        country = _country(d, host_v.node) if host_v else None
+        country = country_of(d, host_v.node) if host_v else None
         title = _component_title(d, shower, comp, host.text if host else None)
         desc_v = d.text(comp, DCTERMS.description)
         options = []
@@ -316,7 +316,7 @@ def _steps(d: ResourceDescription, shower: Shower) -> list[Step]:
                 country,
                 shower.value(desc_v) if desc_v else None,
                 tuple(options),
-                _ints(d, comp, PRO.optionsToChoose),
+                int_of(d, comp, PRO.optionsToChoose),
                 safe_href(str(comp), shower.urls) if isinstance(comp, URIRef) else None,
             )
         )
@@ -336,7 +336,7 @@ def _component_title(d: ResourceDescription, shower: Shower, comp: Node, host: s
     return shower.node(comp)
 
 
-def _country(d: ResourceDescription, org: Node) -> str | None:
+def country_of(d: ResourceDescription, org: Node) -> str | None:
     for address in d.facts.nodes(org, SCHEMA.address):
         for country in d.facts.nodes(address, SCHEMA.addressCountry):
             return d.label(country)
@@ -360,12 +360,12 @@ PARTNER_ROLES: tuple[tuple[URIRef, str], ...] = (
 )
 
 
-def _partners(d: ResourceDescription, shower: Shower, steps: Sequence[Step]) -> list[Partner]:
+def partner_list(d: ResourceDescription, shower: Shower, steps: Sequence[Step]) -> list[Partner]:
     roles: dict[Node, list[str]] = defaultdict(list)
     graphs: dict[Node, set[URIRef]] = defaultdict(set)
     for p, role in PARTNER_ROLES:
         for v in d.facts.values(d.iri, p):
-            concluded = _concluded(_sources_of(d, v))
+            concluded = curators_concluded(sources_of(d, v))
             roles[v.node].append(f"{role} (our conclusion)" if concluded else role)
             graphs[v.node].update(v.sources)
             for member in d.facts.values(v.node, ORG.hasMember):
@@ -381,7 +381,7 @@ def _partners(d: ResourceDescription, shower: Shower, steps: Sequence[Step]) -> 
         Partner(
             shower.node(n, graphs=graphs[n]),
             tuple(dict.fromkeys(r)),
-            _country(d, n),
+            country_of(d, n),
             _ror(d, n, shower.urls),
         )
         for n, r in roles.items()
@@ -396,7 +396,7 @@ def _partners(d: ResourceDescription, shower: Shower, steps: Sequence[Step]) -> 
     )
 
 
-def _careers(d: ResourceDescription, shower: Shower) -> list[Career]:
+def career_list(d: ResourceDescription, shower: Shower) -> list[Career]:
     careers = []
     for c in d.facts.nodes(d.iri, PRO.careerOutcome):
         title = d.text(c, SKOS.prefLabel) or d.text(c, DCTERMS.title)
@@ -412,7 +412,7 @@ def _careers(d: ResourceDescription, shower: Shower) -> list[Career]:
     return sorted(careers, key=lambda c: c.title.text)
 
 
-def _funding(d: ResourceDescription, shower: Shower) -> list[Grant]:
+def funding_grants(d: ResourceDescription, shower: Shower) -> list[Grant]:
     grants = []
     for g in d.facts.nodes(d.iri, PRO.funding):
         title = d.text(g, DCTERMS.title)
@@ -428,17 +428,17 @@ def _funding(d: ResourceDescription, shower: Shower) -> list[Grant]:
     return grants
 
 
-def _texts(d: ResourceDescription, shower: Shower, subject: Node, p: URIRef) -> tuple[Shown, ...]:
+def texts_of(d: ResourceDescription, shower: Shower, subject: Node, p: URIRef) -> tuple[Shown, ...]:
     return tuple(shower.value(v) for v in d.texts(subject, p))
 
 
-def _notes(d: ResourceDescription, shower: Shower) -> list[Shown]:
-    subjects: list[Node] = [d.iri, *_offerings(d)]
+def note_list(d: ResourceDescription, shower: Shower) -> list[Shown]:
+    subjects: list[Node] = [d.iri, *offerings_of(d)]
     for p in (PRO.hasComponent, PRO.admissionRequirement, PRO.awards, PRO.unattributedScore):
         subjects += d.facts.nodes(d.iri, p)
     for req in d.facts.nodes(d.iri, PRO.admissionRequirement):
         subjects += d.facts.nodes(req, PRO.unattributedScore)
-    for o in _offerings(d):
+    for o in offerings_of(d):
         subjects += d.facts.nodes(o, PRO.applicationDeadline)
         subjects += d.facts.nodes(o, PRO.tuitionFee)
     notes = []
@@ -449,9 +449,9 @@ def _notes(d: ResourceDescription, shower: Shower) -> list[Shown]:
                 continue
             seen.add(n)
             flag = ", ".join(d.label(t) for t in d.facts.nodes(n, DCTERMS.type))
-            comment = _str(d, n, RDFS.comment) or ""
-            quoted = _str(d, n, PRO.sourceText)
-            rule = _str(d, n, PRO.rule)
+            comment = text_of(d, n, RDFS.comment) or ""
+            quoted = text_of(d, n, PRO.sourceText)
+            rule = text_of(d, n, PRO.rule)
             if quoted:
                 comment += " (the page says: “" + quoted.replace("\n\n", " … ") + "”)"
             text = comment + (f" Rule: {rule}" if rule else "")
@@ -459,7 +459,7 @@ def _notes(d: ResourceDescription, shower: Shower) -> list[Shown]:
     return notes
 
 
-def _newest(v: Shown) -> int:
+def newest_source(v: Shown) -> int:
     """Ordinal of the newest dated source of a value (undated sources count as new)."""
     dates = [literal_date(s.modified) for s in v.sources if s.modified is not None]
     known = [x.toordinal() for x in dates if x is not None]

@@ -44,7 +44,7 @@ class Shown:
     concluded: bool = False  # only the curation graph states it: the editors' conclusion
 
 
-def _concluded(sources: Sequence[Source]) -> bool:
+def curators_concluded(sources: Sequence[Source]) -> bool:
     """True when every source of a value is the curation graph (no page states it)."""
     return bool(sources) and all(s.kind == "curation" for s in sources)
 
@@ -83,7 +83,7 @@ class Shower:
             note,
             shown.datatype,
             shown.iri,
-            _concluded(sources),
+            curators_concluded(sources),
         )
 
     def node(
@@ -105,7 +105,7 @@ class Shower:
                 stale=stale,
                 note=note,
                 datatype=datatype,
-                concluded=_concluded(sources),
+                concluded=curators_concluded(sources),
             )
         if isinstance(node, URIRef):
             href = safe_href(str(node), self.urls)
@@ -118,14 +118,14 @@ class Shower:
                 stale,
                 note,
                 iri=str(node),
-                concluded=_concluded(sources),
+                concluded=curators_concluded(sources),
             )
         return Shown(
             text or self.d.label(node),
             sources=sources,
             stale=stale,
             note=note,
-            concluded=_concluded(sources),
+            concluded=curators_concluded(sources),
         )
 
     def built(
@@ -134,7 +134,9 @@ class Shower:
         """A sentence built from a node's facts, sourced from the node's graphs."""
         sources = self.sources(self.node_graphs(node))
         stale = bool(sources) and all(s.stale for s in sources)
-        return Shown(text, None, lang, False, sources, stale, note, concluded=_concluded(sources))
+        return Shown(
+            text, None, lang, False, sources, stale, note, concluded=curators_concluded(sources)
+        )
 
 
 # -- the generic page ------------------------------------------------------------------------
@@ -164,42 +166,42 @@ class PageBase:
     iri: str | None = None
 
 
+def _row(
+    d: ResourceDescription, shower: Shower, predicate: URIRef, values: Iterable[Value], **flags: Any
+) -> PropertyRow:
+    """The row of one property: its label, link and IRI, the values shown, and `flags`
+    (conflict, stated_differently, count)."""
+    return PropertyRow(
+        d.label(predicate),
+        safe_href(str(predicate), shower.urls),
+        str(predicate),
+        tuple(shower.value(v) for v in values),
+        **flags,
+    )
+
+
 def property_rows(
     d: ResourceDescription, shower: Shower, subject: Node | None = None, skip: Iterable[URIRef] = ()
 ) -> list[PropertyRow]:
     skip = set(skip)
-    rows = []
-    for st in d.statements(subject):
-        if st.predicate in skip:
-            continue
-        values = tuple(shower.value(v) for v in st.values)
-        rows.append(
-            PropertyRow(
-                d.label(st.predicate),
-                safe_href(str(st.predicate), shower.urls),
-                str(st.predicate),
-                values,
-                st.conflict,
-                st.stated_differently,
-            )
+    return [
+        _row(
+            d,
+            shower,
+            st.predicate,
+            st.values,
+            conflict=st.conflict,
+            stated_differently=st.stated_differently,
         )
-    return rows
+        for st in d.statements(subject)
+        if st.predicate not in skip
+    ]
 
 
 def inverse_rows(d: ResourceDescription, shower: Shower) -> list[PropertyRow]:
-    rows = []
-    for group in d.inverse():
-        values = tuple(shower.value(v) for v in group.subjects)
-        rows.append(
-            PropertyRow(
-                d.label(group.predicate),
-                safe_href(str(group.predicate), shower.urls),
-                str(group.predicate),
-                values,
-                count=group.count,
-            )
-        )
-    return rows
+    return [
+        _row(d, shower, group.predicate, group.subjects, count=group.count) for group in d.inverse()
+    ]
 
 
 def used_sources(d: ResourceDescription) -> tuple[Source, ...]:
