@@ -75,9 +75,12 @@ def union(dataset: Dataset) -> Graph:
     return graph
 
 
-def make_client(data_dir: Path, **overrides: str) -> FlaskClient:
-    """A test client whose responses are read and closed (files sent by send_file too)."""
-    app = create_app(settings.load({"data_dir": str(data_dir), **overrides}, environ={}))
+def make_client(data_dir: Path, data_files: Sequence[Path] = (), **overrides: str) -> FlaskClient:
+    """A test client whose responses are read and closed (files sent by send_file too), of
+    an app serving what is published in `data_dir`, or `data_files` (`serve --data`)."""
+    app = create_app(
+        settings.load({"data_dir": str(data_dir), **overrides}, environ={}), data_files=data_files
+    )
     client = app.test_client()
     plain_open = client.open
 
