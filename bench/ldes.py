@@ -30,7 +30,11 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib.namespace import RDF, SKOS
 
-from graph import changes, dump, ldes, publish
+from graph.build.context import BuildContext
+from graph.build.pipeline import publish_dataset
+from graph.build.writers.changes import write_changes
+from graph.build.writers.dumps import write_dumps
+from graph.build.writers.ldes import DEFAULT_PAGE_SIZE, ldes_writer
 from graph.iris import DATA_BASE, PRO, SCHEMA
 
 from .report import machine
@@ -90,21 +94,21 @@ def measure(programmes: int, seed: int, work: Path, page_size: int) -> dict[str,
     data_dir = work / f"ldes-{programmes}"
     shutil.rmtree(data_dir, ignore_errors=True)
     timing: dict[str, float] = {}
-    writer = ldes.ldes_writer(page_size)
+    writer = ldes_writer(page_size)
 
-    def timed(staging: Path, manifest: dict[str, Any], previous: publish.Version | None) -> None:
+    def timed(ctx: BuildContext) -> None:
         began = time.perf_counter()
-        writer(staging, manifest, previous)
+        writer(ctx)
         timing["seconds"] = time.perf_counter() - began
 
     rows = []
     for i, (label, version_quads) in enumerate(versions):
         lines = ox.serialize(version_quads, format=ox.RdfFormat.N_QUADS).decode().splitlines()
         began = time.perf_counter()
-        version, _new = publish.publish(
+        version, _new = publish_dataset(
             data_dir,
             lines,
-            writers=[dump.write_dumps, changes.write_changes, timed],
+            writers=[write_dumps, write_changes, timed],
             now=T0 + timedelta(days=i),
             retain=3,
         )
@@ -199,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ldes", description=__doc__)
     parser.add_argument("--sizes", default="1000,10000", help="programmes, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--page-size", type=int, default=ldes.DEFAULT_PAGE_SIZE)
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results: dict[str, Any] = {

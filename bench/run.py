@@ -1,6 +1,6 @@
 """`python -m bench.run` (`make bench`): the HTTP benchmark of issue #3.
 
-For each size it generates (or reuses) a synthetic graph with graph.generate, starts our
+For each size it generates (or reuses) a synthetic graph with graph/synthetic/, starts our
 production server on it, and, at the peer sizes, rdflib-endpoint and Virtuoso on the same file,
 one server at a time. Each query of the mix (bench/queries/*.rq) is measured per server:
 latency from requests one after another (median, p99), throughput from `--concurrency`
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import paths
-from graph.generate import generate
+from graph.synthetic.generate import generate
 
 from . import client, report
 from .peers import PEERS, PeerError, Prospectus, Server
@@ -93,7 +93,7 @@ def _stamp() -> str:
     """Changes whenever the generator, the ontology or the vocabularies change."""
     digest = hashlib.sha256()
     files = [
-        Path(__file__).resolve().parent.parent / "graph" / "generate.py",
+        *sorted((Path(__file__).resolve().parent.parent / "graph" / "synthetic").glob("*.py")),
         paths.ONTOLOGY_FILE,
         *sorted(paths.VOCAB_DIR.glob("*.ttl")),
     ]

@@ -24,6 +24,7 @@ class Format:
     quads: bool = False  # can carry named graphs
     aliases: tuple[str, ...] = ()  # other media types accepted in requests
     label: str = ""
+    names: tuple[str, ...] = ()  # other short names a request's `format` may use (clients')
 
 
 FORMATS: tuple[Format, ...] = (
@@ -46,6 +47,7 @@ FORMATS: tuple[Format, ...] = (
         "TURTLE",
         aliases=("application/x-turtle",),
         label="Turtle",
+        names=("ttl", "n3"),
     ),
     Format(
         "jsonld",
@@ -56,6 +58,7 @@ FORMATS: tuple[Format, ...] = (
         "JSON_LD",
         quads=True,
         label="JSON-LD",
+        names=("json", "json-ld"),  # for graphs, SPARQL clients ask for JSON-LD as "json"
     ),
     Format(
         "rdfxml",
@@ -66,6 +69,7 @@ FORMATS: tuple[Format, ...] = (
         "RDF_XML",
         aliases=("application/xml",),
         label="RDF/XML",
+        names=("xml", "rdf", "rdf+xml"),  # for graphs, "xml" means RDF/XML
     ),
     Format(
         "ntriples",
@@ -76,6 +80,7 @@ FORMATS: tuple[Format, ...] = (
         "N_TRIPLES",
         aliases=("text/plain",),
         label="N-Triples",
+        names=("nt", "n-triples"),
     ),
     Format(
         "nquads",
@@ -87,6 +92,7 @@ FORMATS: tuple[Format, ...] = (
         quads=True,
         aliases=("text/x-nquads",),
         label="N-Quads",
+        names=("nq", "n-quads"),
     ),
     Format("trig", "application/trig", "trig", "graph", "trig", "TRIG", quads=True, label="TriG"),
     Format(
@@ -98,6 +104,7 @@ FORMATS: tuple[Format, ...] = (
         "JSON",
         aliases=("application/json",),
         label="SPARQL JSON results",
+        names=("srj",),
     ),
     Format(
         "xml",
@@ -108,6 +115,7 @@ FORMATS: tuple[Format, ...] = (
         "XML",
         aliases=("application/xml", "text/xml"),
         label="SPARQL XML results",
+        names=("srx",),
     ),
     Format("csv", "text/csv", "csv", "results", "csv", "CSV", label="SPARQL CSV results"),
     Format(
@@ -122,6 +130,8 @@ FORMATS: tuple[Format, ...] = (
 )
 
 BY_NAME = {f.name: f for f in FORMATS}
+# gzip files (the compressed dumps) are served as themselves, never with Content-Encoding.
+GZIP_MEDIA_TYPE = "application/gzip"
 BY_EXTENSION = {f.extension: f for f in FORMATS}
 
 
@@ -142,7 +152,37 @@ def by_media_type(media_type: str, *kinds: Kind) -> Format | None:
     return None
 
 
+def by_request_name(name: str, *kinds: Kind) -> Format | None:
+    """The format a `format` request parameter names, by its name or one of its other names
+    ('ttl', 'xml', …), among `kinds` (all when empty)."""
+    name = name.strip().lower()
+    candidates = of_kind(*kinds) if kinds else FORMATS
+    return next((f for f in candidates if f.name == name or name in f.names), None)
+
+
 def for_path(path: str) -> Format | None:
     """The format a file name's extension names ('x.ttl' -> Turtle), else None."""
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     return BY_EXTENSION.get(suffix)
+
+
+# Other file extensions read as a graph format (`prospectus validate FILES`, `serve --data`).
+FILE_ALIASES: dict[str, str] = {"json": "jsonld", "owl": "rdfxml", "xml": "rdfxml"}
+
+
+def for_file(path: str) -> Format | None:
+    """The graph format an RDF file's extension names ('x.ttl' -> Turtle, 'x.owl' -> RDF/XML),
+    else None."""
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    fmt = BY_EXTENSION.get(suffix) or BY_NAME.get(FILE_ALIASES.get(suffix, ""))
+    return fmt if fmt is not None and fmt.kind == "graph" else None
+
+
+def file_extensions() -> list[str]:
+    """Every extension `for_file` knows, with its dot, sorted."""
+    graph = {f".{f.extension}" for f in FORMATS if f.kind == "graph"}
+    return sorted(graph | {f".{ext}" for ext in FILE_ALIASES})
+
+
+# What `prospectus export` writes (the ELM export and the dataset description).
+EXPORT_FORMATS: tuple[str, ...] = ("turtle", "jsonld", "ntriples")

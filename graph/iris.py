@@ -126,6 +126,12 @@ def named_graph(slug: str) -> URIRef:
     return mint("graph", slug)
 
 
+# The named graphs the build makes itself besides the sources' (graph/build/load.py, order.py).
+ONTOLOGY_GRAPH = named_graph("ontology")
+VOCABULARY_GRAPH = named_graph("vocabularies")
+ORDER_GRAPH = named_graph("order")
+
+
 def vocab(scheme: str, code: str | None = None) -> URIRef:
     """A concept (or, without a code, the scheme) of a project vocabulary."""
     return URIRef(f"{VOCAB}{scheme}" + (f"/{code}" if code else ""))
@@ -144,7 +150,14 @@ def from_local_path(path: str, base: str = DATA_BASE) -> URIRef:
     return URIRef(base + path)
 
 
-# Nodes that belong to one programme or one page (used by graph/generate.py and the sources).
+def default_site_url(base_iri: str) -> str:
+    """Where the site lives when only the base IRI is known: '…/id/' -> '…' (the site's
+    URLs themselves are made by server/urls.py)."""
+    root = base_iri.rstrip("/")
+    return root[: -len("/id")] if root.endswith("/id") else root
+
+
+# Nodes that belong to one programme or one page (used by graph/synthetic/ and the sources).
 
 
 def programme_part(institution: str, programme_slug: str, *parts: str) -> URIRef:
@@ -192,7 +205,8 @@ def agent(slug: str) -> URIRef:
     return mint("agent", slug)
 
 
-# Dataset-level resources (graph/metadata.py, graph/changes.py, graph/elm.py).
+# Dataset-level resources (graph/read/dataset_description.py, graph/build/writers/changes.py,
+# graph/build/writers/elm/).
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

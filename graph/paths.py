@@ -2,7 +2,7 @@
 
 Everything the product reads at run time is inside the checkout. The reference material of
 the project's workspace (official shapes, captured pages) is not: the tests read it, and a
-user may point the `reference_shapes_dir` setting at official shapes (graph/reference.py).
+user may point the `reference_shapes_dir` setting at official shapes (graph/build/reference.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from graph import settings as settings_module
 from graph.clock import Clock
 from graph.settings import Settings
 
-from . import caching, cors, errors, headers, hosts, ops
+from . import caching, context, cors, errors, headers, hosts, ops
 from .publication import Publication
 from .urls import Urls, safe_href
 
@@ -35,12 +35,15 @@ def create_app(
     every answer, whichever hook or handler made it, leaves with them."""
     settings = settings or settings_module.load(overrides)
     app = Flask(__name__)
-    app.config["PROSPECTUS_SETTINGS"] = settings
-    app.extensions["prospectus.clock"] = clock or clock_module.from_settings(settings)
-    app.extensions["prospectus"] = Publication(settings, data_files)
+    context.install(
+        app,
+        settings,
+        Publication(settings, data_files),
+        clock or clock_module.from_settings(settings),
+    )
     urls = Urls(settings.base_iri)
-    app.extensions["prospectus.urls"] = urls
     app.add_template_global(lambda iri: safe_href(str(iri), urls), "safe_href")
+    app.add_template_global(context.has_route, "has_route")
     from .views import BLUEPRINTS, ooapi
 
     for blueprint in BLUEPRINTS:
@@ -56,8 +59,8 @@ def create_app(
 
 
 def publication(app: Flask) -> Publication:
-    return app.extensions["prospectus"]
+    return app.extensions[context.PUBLICATION]
 
 
 def clock(app: Flask) -> Clock:
-    return app.extensions["prospectus.clock"]
+    return app.extensions[context.CLOCK]

@@ -25,9 +25,10 @@ import gzip
 import hashlib
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from werkzeug.http import parse_date, parse_etags
 
+from . import context
 from .errors import render_error
 
 MIN_COMPRESS_BYTES = 512
@@ -49,7 +50,7 @@ DEFAULT_CACHE_CONTROL = "public, max-age=300"
 
 def dataset_stamp() -> tuple[str, datetime]:
     """(version id, last-modified) of what is being served."""
-    pub = current_app.extensions["prospectus"]
+    pub = context.publication()
     version = pub.version
     if version is not None:
         return version.id, version.created.astimezone(UTC)

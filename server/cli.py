@@ -14,6 +14,7 @@ import click
 
 from graph import settings as settings_module
 from graph.errors import ProspectusError
+from graph.formats import EXPORT_FORMATS
 
 
 def _settings(ctx: click.Context):  # noqa: ANN202
@@ -72,7 +73,7 @@ reference_shapes_option = click.option(
 
 
 def _checked_note(settings, what: str) -> str:  # noqa: ANN001
-    from graph import reference
+    from graph.build import reference
 
     root = reference.folder(settings.reference_shapes_dir)
     if root is None:
@@ -101,8 +102,8 @@ def _print_report(report) -> None:  # noqa: ANN001
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
-    from graph.build import build as run_build
-    from graph.build import source_folders
+    from graph.build.pipeline import build as run_build
+    from graph.build.release import source_folders
 
     folders = source_folders(_settings(ctx), sources_dir)
     for folder in folders:
@@ -130,11 +131,14 @@ def build(ctx: click.Context, sources_dir: Path | None) -> None:
 @reports_errors
 def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate the bundled and imported sources, or the given Turtle/TriG/JSON-LD files."""
-    from graph.build import check, check_files, default_sources, read_release
+    from graph.build.release import default_sources, read_release
+    from graph.build.validate import validate_files, validate_release
     from graph.errors import ValidationFailed
 
     report = (
-        check_files(list(files)) if files else check(read_release(default_sources(_settings(ctx))))
+        validate_files(list(files))
+        if files
+        else validate_release(read_release(default_sources(_settings(ctx))))
     )
     _print_report(report)
     if report.violations:
@@ -156,11 +160,11 @@ def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
 @reports_errors
 def serve(ctx: click.Context, host: str, port: int, data_files: tuple[Path, ...]) -> None:
     """Serve the published graph (or --data files) with a real WSGI server (gunicorn)."""
-    from graph.store.files import check_files
+    from graph.store.files import parse_files
 
     from .wsgi import run
 
-    check_files(data_files)
+    parse_files(data_files)
     run(_settings(ctx), host=host, port=port, data_files=data_files)
 
 
@@ -194,7 +198,7 @@ def main() -> None:  # pragma: no cover
 @reports_errors
 def generate(programmes: int, seed: int, output: Path) -> None:
     """Write a synthetic graph of N programmes (same ontology and shapes) for benchmarks."""
-    from graph.generate import generate as run_generate
+    from graph.synthetic.generate import generate as run_generate
 
     summary = run_generate(output, programmes, seed=seed)
     click.echo(
@@ -220,7 +224,7 @@ def export() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )
@@ -238,10 +242,10 @@ def export_elm(
 ) -> None:
     """Programmes as ELM 3 learning opportunities and qualifications, checked against the
     official LOQ and EDC shapes when given (exit 1 on a violation, nothing written)."""
-    from graph.elm import export as run_export
+    from graph.build.exports import export_elm
     from graph.errors import ValidationFailed
 
-    result = run_export(
+    result = export_elm(
         _settings(ctx), fmt=fmt, from_sources=from_sources, validate=not no_validate
     )
     for programme, why in result.projection.skipped.items():
@@ -273,7 +277,7 @@ def export_elm(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["turtle", "jsonld", "ntriples"]),
+    type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
 )
@@ -284,8 +288,8 @@ def export_dataset(ctx: click.Context, output: Path, fmt: str) -> None:
     """The VoID + DCAT-AP description of the published versions (what /.well-known/void
     serves), checked against the official DCAT-AP 3 shapes when given (exit 1 on a
     violation, nothing written)."""
+    from graph.build.exports import export_description
     from graph.errors import ValidationFailed
-    from graph.metadata import export_description
 
     settings = _settings(ctx)
     result = export_description(settings, fmt=fmt)
@@ -336,7 +340,7 @@ def _finish_import(report) -> None:  # noqa: ANN001
 @_into_option
 @click.option(
     "--page-size",
-    type=click.Choice(["10", "20", "50", "100", "250"]),
+    type=click.Choice(["10", "20", "50", "100", "250"]),  # ooapi.tables.PAGE_SIZES
     default="100",
     show_default=True,
     help="pageSize asked of the endpoint's collections.",

@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from graph.settings import Settings
+from . import context
 
 ALLOW_HEADERS = (
     "Accept",
@@ -48,8 +48,7 @@ MAX_AGE_SECONDS = 86400
 
 
 def _origins() -> list[str]:
-    settings: Settings = current_app.config["PROSPECTUS_SETTINGS"]
-    return list(settings.cors_origins)
+    return list(context.settings().cors_origins)
 
 
 def _allow_origin(response: Response) -> bool:

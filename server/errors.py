@@ -67,6 +67,48 @@ class ServiceUnavailable(PublisherError):
     title = "Service unavailable"
 
 
+class BadGateway(PublisherError):
+    """An allowlisted SERVICE endpoint or FROM document failed."""
+
+    status = 502
+    title = "Bad gateway"
+
+
+class QueryProcessCrashed(PublisherError):
+    """Decided once: a query process that died during a query answers 500 with the cause
+    (a defect of the engine, not a temporary condition); crashes.CrashLog has logged it."""
+
+    status = 500
+    title = "Query process crashed"
+    logged = True
+
+
+class QueryEngineFailed(PublisherError):
+    """The store's engine raised an error on a query that parsed: 500, logged, named."""
+
+    status = 500
+    title = "Query failed"
+
+
+class QueryMemoryLimit(ServiceUnavailable):
+    """A query stopped by the `query_memory_limit` setting answers 503, like a timeout."""
+
+    title = "Query memory limit"
+
+
+class Busy(ServiceUnavailable):
+    """Too many heavy queries for this worker: 503 at once, with Retry-After."""
+
+    title = "Busy"
+
+
+class QueryForbidden(PublisherError):
+    """A query this service refuses to run (SERVICE to an endpoint not allowlisted)."""
+
+    status = 403
+    title = "Query refused"
+
+
 def error_body(status: int, title: str, message: str, help_url: str | None) -> dict:
     return {"ok": False, "status": status, "title": title, "message": message, "help_url": help_url}
 

@@ -26,6 +26,7 @@ from graph.formats import BY_NAME
 from graph.iris import PRO
 from graph.store import StoreError
 
+from . import context
 from .errors import PublisherError, ServiceUnavailable
 
 bp = Blueprint("health", __name__)
@@ -75,8 +76,8 @@ _COUNTS = _CountCache()
 
 def status(app: Flask) -> dict[str, Any]:
     """What /healthz reports; raises NotReady when the server cannot answer from a store."""
-    publication = app.extensions["prospectus"]
-    settings = app.config["PROSPECTUS_SETTINGS"]
+    publication = app.extensions[context.PUBLICATION]
+    settings = app.config[context.SETTINGS]
     try:
         store = publication.store
     except PublisherError as exc:

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from graph.settings import Settings
 
+from . import context
 from .errors import ProtocolError
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -51,7 +52,7 @@ def hostname(host: str) -> str:
 
 
 def _settings() -> Settings:
-    return current_app.config["PROSPECTUS_SETTINGS"]
+    return context.settings()
 
 
 def allowed_names(settings: Settings, bound: str | None = None) -> frozenset[str] | None:
@@ -97,18 +98,8 @@ def check_host() -> BaseResponse | None:
     return None
 
 
-def site_url() -> str:
-    """The site's absolute root URL, without a trailing slash: `public_url`, or the root of
-    this request (whose Host was checked); the response then varies by Host."""
-    public = _settings().public_url
-    if public:
-        return public.rstrip("/")
-    g.prospectus_used_host = True
-    return request.url_root.rstrip("/")
-
-
 def after_request(response: Response) -> Response:
-    if g.get("prospectus_used_host"):
+    if g.get(context.USED_HOST):
         response.vary.add("Host")
     return response
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from graph import publish
+from graph import versions
 from graph.settings import Settings
 from graph.store import Store, open_store
 
@@ -27,11 +27,11 @@ class Publication:
         self.data_files = tuple(data_files)
         self._lock = threading.Lock()
         self._store: Store | None = None
-        self._version: publish.Version | None = None
+        self._version: versions.Version | None = None
         self._checked = 0.0
 
     @property
-    def version(self) -> publish.Version | None:
+    def version(self) -> versions.Version | None:
         self._refresh()
         return self._version
 
@@ -59,9 +59,9 @@ class Publication:
             if self.settings.store == "remote":
                 if self._store is None:
                     self._store = open_store(self.settings, None)
-                self._version = publish.current(self.settings.data_path)
+                self._version = versions.current(self.settings.data_path)
                 return
-            latest = publish.current(self.settings.data_path)
+            latest = versions.current(self.settings.data_path)
             if latest is None:
                 return
             if self._version is None or latest.path != self._version.path:

@@ -32,6 +32,7 @@ from flask import Flask, current_app, request
 
 from graph.settings import Settings
 
+from . import context
 from .errors import PublisherError
 
 SLOTS = 4096
@@ -139,7 +140,7 @@ def _check() -> None:
     buckets: Buckets | None = current_app.extensions.get(EXTENSION)
     if buckets is None:
         return
-    settings: Settings = current_app.config["PROSPECTUS_SETTINGS"]
+    settings: Settings = context.settings()
     decision = buckets.take(client_of(settings))
     if decision.allowed:
         return

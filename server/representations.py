@@ -1,5 +1,7 @@
 """The one RDF serialiser of the app's documents: resource descriptions, named graphs, the
-ontology and the shapes, the dataset description, change records, the service description.
+ontology and the shapes, the dataset description, change records, the service description;
+and `query_answer`, the body of a SPARQL answer. Views never call `.serialize(` themselves
+(tests/test_architecture.py checks it).
 
 One rule for every document (docs/pages.md, "Triples and graphs"):
 
@@ -33,6 +35,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from graph.formats import Format
 from graph.iris import PREFIXES
+from graph.store.base import QueryResult
 from graph.store.terms import to_oxigraph, to_rdflib
 
 from .errors import NotAcceptable
@@ -138,3 +141,9 @@ def rdf_response(
         response.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
     response.vary.add("Accept")
     return response
+
+
+def query_answer(result: QueryResult, fmt: Format) -> bytes:
+    """A SPARQL query's answer (results or a CONSTRUCT/DESCRIBE graph) in `fmt`: written by
+    the store's result (graph/store/results.py), in the format the query ran for."""
+    return result.serialize(fmt)

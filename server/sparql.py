@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from graph.formats import by_media_type
+from graph.formats import Kind, by_media_type, by_request_name
 from graph.store import query_text
 from graph.store.stats import stats
 
@@ -236,50 +236,15 @@ def parse_request(
     )
 
 
-# Values clients send as `format` (SPARQLWrapper sends two: a short name and a media type;
-# "xml" and "json" mean RDF/XML and JSON-LD for a CONSTRUCT).
-_FORMAT_ALIASES: dict[str, dict[str, str]] = {
-    "results": {
-        "json": "json",
-        "srj": "json",
-        "xml": "xml",
-        "srx": "xml",
-        "csv": "csv",
-        "tsv": "tsv",
-        "html": "html",
-    },
-    "graph": {
-        "turtle": "turtle",
-        "ttl": "turtle",
-        "n3": "turtle",
-        "xml": "rdfxml",
-        "rdf": "rdfxml",
-        "rdf+xml": "rdfxml",
-        "rdfxml": "rdfxml",
-        "json": "jsonld",
-        "json-ld": "jsonld",
-        "jsonld": "jsonld",
-        "nt": "ntriples",
-        "ntriples": "ntriples",
-        "n-triples": "ntriples",
-        "nq": "nquads",
-        "nquads": "nquads",
-        "n-quads": "nquads",
-        "trig": "trig",
-        "html": "html",
-    },
-}
-
-
 def resolve_format(values: Sequence[str], kind: str) -> str | None:
-    """The first `format` value that names a format for this kind of result (by name or
+    """The first `format` value that names a format for this kind of result (by one of its
+    names in graph/formats.py, which SPARQL clients send: SPARQLWrapper sends a short name
+    and a media type, and "xml" and "json" mean RDF/XML and JSON-LD for a CONSTRUCT, or by
     media type); the first value as sent when none does (conneg then answers 406)."""
-    aliases = _FORMAT_ALIASES[kind]
+    of: Kind = "graph" if kind == "graph" else "results"
     for value in values:
         key = value.strip().lower()
-        if key in aliases:
-            return aliases[key]
-        fmt = by_media_type(key, "graph" if kind == "graph" else "results", "page")
+        fmt = by_request_name(key, of, "page") or by_media_type(key, of, "page")
         if fmt is not None:
             return fmt.name
     return values[0] if values else None

@@ -26,8 +26,8 @@ from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 
-from graph import publish, settings
-from graph.build import default_writers
+from graph import settings, versions
+from graph.build.pipeline import publish_dataset
 from graph.clock import FixedClock
 from graph.iris import PREFIXES
 from server import create_app
@@ -56,7 +56,7 @@ DUMP_HEADERS = (
 @dataclass(frozen=True)
 class Published:
     data_dir: Path
-    version: publish.Version
+    version: versions.Version
 
     def normalise(self, text: str) -> str:
         """`text` with the version id and the dataset digest replaced by placeholders (also
@@ -75,7 +75,7 @@ def publish_fixture(work: Path) -> Published:
     dataset.parse(DATASET_FIXTURE, format="trig")
     lines = [line for line in dataset.serialize(format="nquads").splitlines() if line.strip()]
     data_dir = work / "data"
-    version, _new = publish.publish(data_dir, lines, writers=default_writers(), now=NOW)
+    version, _new = publish_dataset(data_dir, lines, now=NOW)
     return Published(data_dir, version)
 
 

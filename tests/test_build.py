@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from graph import publish
+from graph import versions
 from graph.iris import DATA_BASE, DCAT, PRO
 
 from .conftest import PROSPECTUS, ROOT
@@ -115,8 +115,8 @@ def test_broken_source_fails_and_published_version_keeps_serving(
     fragments,  # noqa: ANN001
 ) -> None:
     sources, data_dir, server = workspace
-    before = publish.current(data_dir)
-    published_before = [v.id for v in publish.versions(data_dir)]
+    before = versions.current(data_dir)
+    published_before = [v.id for v in versions.retained(data_dir)]
     old_titles = titles(server.url)
     assert old_titles, "the Leiden programme has a title before the breakage"
     target = sources / name
@@ -133,15 +133,15 @@ def test_broken_source_fails_and_published_version_keeps_serving(
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, (fragment, result.stderr)
-    assert publish.current(data_dir).id == before.id
-    assert [v.id for v in publish.versions(data_dir)] == published_before
+    assert versions.current(data_dir).id == before.id
+    assert [v.id for v in versions.retained(data_dir)] == published_before
     assert titles(server.url) == old_titles, "the server still answers with the old data"
 
 
 @pytest.mark.live
 def test_good_rebuild_is_served_without_restart(workspace) -> None:  # noqa: ANN001
     sources, data_dir, server = workspace
-    before = publish.current(data_dir)
+    before = versions.current(data_dir)
     target = sources / "leiden-ict-portal.ttl"
     original = target.read_text(encoding="utf-8")
     try:
@@ -153,7 +153,7 @@ def test_good_rebuild_is_served_without_restart(workspace) -> None:  # noqa: ANN
         )
         result = run_build(data_dir, sources)
         assert result.returncode == 0, result.stderr
-        after = publish.current(data_dir)
+        after = versions.current(data_dir)
         assert after.id != before.id and after.previous == before.id
         deadline = time.monotonic() + 10
         while "ICT in the Public Sector (renamed)" not in titles(server.url):
@@ -230,8 +230,8 @@ def test_nothing_to_build_publishes_nothing_and_the_server_keeps_its_data(
     fragments: list[str],
 ) -> None:
     _sources, data_dir, server = workspace
-    before = publish.current(data_dir)
-    published = [v.id for v in publish.versions(data_dir)]
+    before = versions.current(data_dir)
+    published = [v.id for v in versions.retained(data_dir)]
     served_before = served_state(server.url)
     assert served_before[0] == before.id
     folder = tmp_path / "bad-sources"
@@ -243,8 +243,8 @@ def test_nothing_to_build_publishes_nothing_and_the_server_keeps_its_data(
     assert "bad-sources" in result.stderr, result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, (fragment, result.stderr)
-    assert publish.current(data_dir).id == before.id
-    assert [v.id for v in publish.versions(data_dir)] == published
+    assert versions.current(data_dir).id == before.id
+    assert [v.id for v in versions.retained(data_dir)] == published
     version, document = served_state(server.url)
     assert version == before.id, "the server still serves the previous version"
     assert len(document) > 100 and isomorphic(document, served_before[1]), "and its data"

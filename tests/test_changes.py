@@ -12,10 +12,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
-from graph import changes, publish
+from graph import versions
+from graph.build.writers import changes
 from graph.iris import CHANGESET, DCAT, PROV
 from tests.conftest import PROSPECTUS, ROOT
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture
+from tests.support.publishing import fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 PORTAL = BASE + "source/example-portal"
@@ -27,7 +28,7 @@ TITLE = URIRef("http://purl.org/dc/terms/title")
 Triple = tuple[Node, Node, Node]
 
 
-def recorded(version: publish.Version) -> dict[str, tuple[set[Triple], set[Triple]]]:
+def recorded(version: versions.Version) -> dict[str, tuple[set[Triple], set[Triple]]]:
     return changes.read_changes(changes.read_record(version))
 
 
@@ -145,7 +146,7 @@ def test_record_is_served_and_linked_from_the_description(tmp_path: Path) -> Non
     assert missing.status_code == 404
 
 
-def _build(sources: Path, data_dir: Path) -> publish.Version:
+def _build(sources: Path, data_dir: Path) -> versions.Version:
     result = subprocess.run(
         [PROSPECTUS, "build", "--sources", str(sources)],
         env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
@@ -154,7 +155,7 @@ def _build(sources: Path, data_dir: Path) -> publish.Version:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    version = publish.current(data_dir)
+    version = versions.current(data_dir)
     assert version is not None
     return version
 

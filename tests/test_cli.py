@@ -1,4 +1,8 @@
-"""`prospectus validate`: exit 0 conforms, 1 violations, 2 unreadable input — never a traceback."""
+"""`prospectus validate`: exit 0 conforms, 1 violations, 2 unreadable input — never a traceback.
+
+One test runs the installed `prospectus` command in a process of its own (the entry point
+works); the others call the same command in process with click's CliRunner.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+
+from server.cli import cli
 
 from .conftest import PROSPECTUS, ROOT
 
@@ -13,18 +20,18 @@ DATA = Path(__file__).parent / "data" / "cli"
 SHAPES_CASES = Path(__file__).parent / "shapes"
 
 
-def validate(*files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PROSPECTUS, "validate", *map(str, files)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+def validate(*files: Path) -> Result:
+    """`prospectus validate FILES` in process; a traceback would be an exception here."""
+    result = CliRunner().invoke(cli, ["validate", *map(str, files)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result
 
 
 def test_bundled_sources_conform() -> None:
-    result = validate()
+    """The installed command, in a process of its own."""
+    result = subprocess.run(
+        [PROSPECTUS, "validate"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "conforms" in result.stdout
     assert "0 violation(s)" in result.stderr
@@ -36,7 +43,7 @@ def test_bundled_sources_conform() -> None:
 )
 def test_unreadable_input_exits_2_naming_file_and_line(name: str, line: int) -> None:
     result = validate(DATA / name)
-    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.exit_code == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert name in result.stderr and "syntax error" in result.stderr
     assert f"{name}:{line}:" in result.stderr
@@ -44,7 +51,7 @@ def test_unreadable_input_exits_2_naming_file_and_line(name: str, line: int) -> 
 
 def test_missing_file_exits_2() -> None:
     result = validate(DATA / "no-such-file.ttl")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "no-such-file.ttl" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -54,7 +61,7 @@ def test_valid_examples_exit_0() -> None:
     assert files, "tests/shapes/valid holds examples"
     for path in files:
         result = validate(path)
-        assert result.returncode == 0, (path.name, result.stderr)
+        assert result.exit_code == 0, (path.name, result.stderr)
 
 
 # tests/test_shapes.py checks every invalid example in-process; here a sample goes through
@@ -72,7 +79,7 @@ def test_invalid_example_exits_1_with_report(name: str) -> None:
     path = SHAPES_CASES / "invalid" / name
     assert path.is_file()
     result = validate(path)
-    assert result.returncode == 1, (path.name, result.stderr)
+    assert result.exit_code == 1, (path.name, result.stderr)
     assert "Violation:" in result.stderr and "message:" in result.stderr
     assert "node:" in result.stderr and "Traceback" not in result.stderr
     assert path.name in result.stderr, "the report names the file"

@@ -10,11 +10,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from graph import metadata, publish
-from graph.build import default_writers
+from graph import versions
+from graph.build import reference
+from graph.build.pipeline import WRITERS
 from graph.iris import DCAT, SPDX
+from graph.read import dataset_description
 from tests.conftest import PROSPECTUS, REF, ROOT
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture
+from tests.support.publishing import copy_graph, fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 DATASET = URIRef(BASE + "dataset/prospectus")
@@ -23,17 +25,19 @@ DATASET = URIRef(BASE + "dataset/prospectus")
 @pytest.fixture(scope="module")
 def fixture_description(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     data_dir = tmp_path_factory.mktemp("dcat") / "data"
-    publish_fixture(data_dir, writers=default_writers())
+    publish_fixture(data_dir, writers=WRITERS)
     changed = fixture_dataset()
     changed.remove((URIRef(BASE + "offering/example/msc-example/2022"), None, None, None))
-    current = publish_fixture(data_dir, changed, writers=default_writers())
-    return metadata.describe(
-        current, publish.versions(data_dir), metadata.Site(BASE, "http://127.0.0.1:8080")
+    current = publish_fixture(data_dir, changed, writers=WRITERS)
+    return dataset_description.describe_dataset(
+        current,
+        versions.retained(data_dir),
+        dataset_description.Site(BASE, "http://127.0.0.1:8080"),
     )
 
 
 def violations(graph: Graph) -> list[str]:
-    return [v.render() for v in metadata.check_dcat_ap(graph, REF).violations]
+    return [v.render() for v in reference.check_dcat_ap(graph, REF).violations]
 
 
 def test_description_conforms(fixture_description: Graph) -> None:
@@ -41,29 +45,22 @@ def test_description_conforms(fixture_description: Graph) -> None:
 
 
 def test_every_shapes_file_is_used() -> None:
-    shapes = metadata.dcat_ap_shapes(REF)
-    assert len(shapes) == len(metadata.DCAT_AP_FILES) == 4
+    shapes = reference.dcat_ap_shapes(REF)
+    assert len(shapes) == len(reference.DCAT_AP_SHAPES_FILES) == 4
     sh = "http://www.w3.org/ns/shacl#"
     targets = set().union(*(set(g.objects(None, URIRef(sh + "targetClass"))) for g in shapes))
     assert {DCAT.Catalog, DCAT.Dataset, DCAT.Distribution, DCAT.DataService} <= targets
 
 
-def _copy(graph: Graph) -> Graph:
-    copy = Graph()
-    for triple in graph:
-        copy.add(triple)
-    return copy
-
-
 def test_a_missing_title_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     broken.remove((DATASET, DCTERMS.title, None))
     found = violations(broken)
     assert found and any(str(DCTERMS.title) in v for v in found)
 
 
 def test_an_unlisted_file_type_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     distribution = next(broken.objects(DATASET, DCAT.distribution))
     made_up = URIRef("https://example.org/file-type/TURTLE")
     broken.set((distribution, DCTERMS["format"], made_up))
@@ -74,7 +71,7 @@ def test_an_unlisted_file_type_is_a_violation(fixture_description: Graph) -> Non
 
 
 def test_a_second_checksum_is_a_violation(fixture_description: Graph) -> None:
-    broken = _copy(fixture_description)
+    broken = copy_graph(fixture_description)
     distribution = next(broken.objects(DATASET, DCAT.distribution))
     checksum = URIRef("https://example.org/checksum")
     broken.add((distribution, SPDX.checksum, checksum))

@@ -5,64 +5,31 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
-from graph import changes, dump, metadata, publish, settings
-from graph.build import check, read_release
+from graph import versions
+from graph.build.context import BuildContext
+from graph.build.release import read_release
+from graph.build.validate import validate_release
+from graph.build.writers import dumps
+from graph.canonical import literals_as_written
 from graph.errors import PublishError
-from graph.load import literals_as_written
-from server import create_app
 
-DATA = Path(__file__).parent / "data" / "dumps"
-# What a build writes besides the ELM export (tests/test_elm.py covers that writer).
-DESCRIBED: list[publish.Writer] = [
-    dump.write_dumps,
-    metadata.write_statistics,
-    changes.write_changes,
-]
-FIXTURE = DATA / "dataset.trig"
-
-
-def fixture_dataset(path: Path = FIXTURE) -> Dataset:
-    dataset = Dataset()
-    dataset.parse(path, format="trig")
-    return dataset
-
-
-def nquads(dataset: Dataset) -> list[str]:
-    return [line for line in dataset.serialize(format="nquads").splitlines() if line.strip()]
-
-
-def publish_fixture(
-    data_dir: Path,
-    dataset: Dataset | None = None,
-    writers: Sequence[publish.Writer] | None = None,
-    retain: int = 5,
-    now: datetime | None = None,
-) -> publish.Version:
-    version, _new = publish.publish(
-        data_dir,
-        nquads(dataset if dataset is not None else fixture_dataset()),
-        writers=DESCRIBED if writers is None else writers,
-        retain=retain,
-        now=now,
-    )
-    return version
-
-
-def union(dataset: Dataset) -> Graph:
-    graph = Graph()
-    for s, p, o, _g in dataset.quads():
-        graph.add((s, p, o))
-    return graph
+from .support.publishing import (
+    Term,
+    fixture_dataset,
+    make_client,
+    publish_fixture,
+    term,
+    union,
+)
 
 
 def graphs_of(dataset: Dataset) -> dict[str, Graph]:
@@ -74,7 +41,7 @@ def graphs_of(dataset: Dataset) -> dict[str, Graph]:
 
 
 def read_dump(path: Path) -> Dataset:
-    spec = dump.spec_for(path.name)
+    spec = dumps.spec_for(path.name)
     assert spec is not None
     data = path.read_bytes()
     if spec.gzip:
@@ -85,23 +52,23 @@ def read_dump(path: Path) -> Dataset:
 
 
 @pytest.fixture
-def version(tmp_path: Path) -> publish.Version:
-    return publish_fixture(tmp_path / "data", writers=[dump.write_dumps])
+def version(tmp_path: Path) -> versions.Version:
+    return publish_fixture(tmp_path / "data", writers=[dumps.write_dumps])
 
 
-def test_manifest_records_every_dump_with_size_and_sha256(version: publish.Version) -> None:
+def test_manifest_records_every_dump_with_size_and_sha256(version: versions.Version) -> None:
     records = {d["file"]: d for d in version.manifest["dumps"]}
-    assert set(records) == {s.file for s in dump.DUMPS}
+    assert set(records) == {s.file for s in dumps.DUMPS}
     for name, record in records.items():
         data = (version.path / "dumps" / name).read_bytes()
         assert record["bytes"] == len(data)
         assert record["sha256"] == hashlib.sha256(data).hexdigest()
-    sums = (version.path / "dumps" / dump.CHECKSUMS).read_text().splitlines()
+    sums = (version.path / "dumps" / dumps.CHECKSUMS).read_text().splitlines()
     assert sorted(sums) == sorted(f"{r['sha256']}  {n}" for n, r in records.items())
 
 
-@pytest.mark.parametrize("spec", dump.DUMPS, ids=lambda s: s.file)
-def test_dump_holds_the_dataset(version: publish.Version, spec: dump.DumpSpec) -> None:
+@pytest.mark.parametrize("spec", dumps.DUMPS, ids=lambda s: s.file)
+def test_dump_holds_the_dataset(version: versions.Version, spec: dumps.DumpSpec) -> None:
     expected = fixture_dataset()
     parsed = read_dump(version.path / "dumps" / spec.file)
     if spec.quads:
@@ -113,11 +80,11 @@ def test_dump_holds_the_dataset(version: publish.Version, spec: dump.DumpSpec) -
         assert isomorphic(union(parsed), union(expected))
 
 
-def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Version) -> None:
+def test_every_triple_dump_parses_into_a_plain_graph_alike(version: versions.Version) -> None:
     """A reader without dataset support (rdflib.Graph) gets the same statements from every
     dump but the N-Quads one: JSON-LD holds plain triples, not named graphs."""
     parsed = {}
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         if spec.quads:
             continue
         data = (version.path / "dumps" / spec.file).read_bytes()
@@ -131,7 +98,7 @@ def test_every_triple_dump_parses_into_a_plain_graph_alike(version: publish.Vers
         assert isomorphic(graph, expected), file
 
 
-def test_turtle_dump_writes_every_iri_whole(version: publish.Version) -> None:
+def test_turtle_dump_writes_every_iri_whole(version: versions.Version) -> None:
     """No relative references: pyoxigraph relativises against a base even other hosts'
     IRIs (`<//ror.org/…>`), which readers easily misread."""
     text = (version.path / "dumps" / "dataset.ttl").read_text(encoding="utf-8")
@@ -143,19 +110,19 @@ def test_turtle_dump_writes_every_iri_whole(version: publish.Version) -> None:
 
 def test_same_graph_gives_same_bytes(tmp_path: Path) -> None:
     # Two parses of the same TriG get different blank-node labels; the dumps must not.
-    first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dump.write_dumps])
-    second = publish_fixture(tmp_path / "b", fixture_dataset(), writers=[dump.write_dumps])
+    first = publish_fixture(tmp_path / "a", fixture_dataset(), writers=[dumps.write_dumps])
+    second = publish_fixture(tmp_path / "b", fixture_dataset(), writers=[dumps.write_dumps])
     assert first.dataset_file.read_bytes() != second.dataset_file.read_bytes(), (
         "the fixture's blank nodes really are labelled differently"
     )
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         a = (first.path / "dumps" / spec.file).read_bytes()
         b = (second.path / "dumps" / spec.file).read_bytes()
         assert a == b, spec.file
 
 
-def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None:
-    for spec in dump.DUMPS:
+def test_gzip_members_have_no_name_and_no_time(version: versions.Version) -> None:
+    for spec in dumps.DUMPS:
         if not spec.gzip:
             continue
         header = (version.path / "dumps" / spec.file).read_bytes()[:10]
@@ -164,61 +131,47 @@ def test_gzip_members_have_no_name_and_no_time(version: publish.Version) -> None
         assert header[4:8] == b"\x00\x00\x00\x00", "mtime is 0"
 
 
-def test_ntriples_are_sorted_lines(version: publish.Version) -> None:
+def test_ntriples_are_sorted_lines(version: versions.Version) -> None:
     lines = gzip.decompress((version.path / "dumps" / "dataset.nt.gz").read_bytes()).splitlines()
     assert lines == sorted(set(lines))
 
 
 def test_failing_build_leaves_no_dump_behind(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+    first = publish_fixture(data_dir, writers=[dumps.write_dumps])
 
-    def broken(staging: Path, manifest: dict, previous: publish.Version | None) -> None:
-        raise OSError(28, "No space left on device", str(staging))
+    def broken(ctx: BuildContext) -> None:
+        raise OSError(28, "No space left on device", str(ctx.path))
 
     changed = fixture_dataset()
     changed.graph(URIRef("https://w3id.org/prospectus/id/source/curation")).remove(
         (None, None, None)
     )
     with pytest.raises(PublishError):
-        publish_fixture(data_dir, changed, writers=[dump.write_dumps, broken])
-    assert publish.current(data_dir).id == first.id
-    dumps = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
-    assert dumps == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
+        publish_fixture(data_dir, changed, writers=[dumps.write_dumps, broken])
+    assert versions.current(data_dir).id == first.id
+    left = sorted(p.relative_to(data_dir) for p in data_dir.rglob("dataset.*.gz"))
+    assert left == sorted(p.relative_to(data_dir) for p in first.path.glob("dumps/dataset.*.gz"))
 
 
 # --- over HTTP --------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def two_versions(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
+def two_versions(tmp_path: Path) -> tuple[Path, versions.Version, versions.Version]:
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir, writers=[dump.write_dumps])
+    first = publish_fixture(data_dir, writers=[dumps.write_dumps])
     changed = fixture_dataset()
     changed.remove(
         (URIRef("https://w3id.org/prospectus/id/org/example-university/address"), None, None, None)
     )
-    second = publish_fixture(data_dir, changed, writers=[dump.write_dumps])
+    second = publish_fixture(data_dir, changed, writers=[dumps.write_dumps])
     return data_dir, first, second
 
 
 @pytest.fixture
 def client_for() -> Callable[[Path], FlaskClient]:
     return make_client
-
-
-def make_client(data_dir: Path, **overrides: str) -> FlaskClient:
-    """A test client whose responses are read and closed (files sent by send_file too)."""
-    app = create_app(settings.load({"data_dir": str(data_dir), **overrides}, environ={}))
-    client = app.test_client()
-    plain_open = client.open
-
-    def buffered_open(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        kwargs.setdefault("buffered", True)
-        return plain_open(*args, **kwargs)
-
-    client.open = buffered_open  # type: ignore[method-assign]
-    return client
 
 
 def test_download_has_etag_last_modified_and_answers_304(two_versions, client_for) -> None:
@@ -289,7 +242,7 @@ def test_retention_removes_old_dumps(tmp_path: Path, client_for) -> None:
                 URIRef("urn:x"),
             )
         )
-        ids.append(publish_fixture(data_dir, base, writers=[dump.write_dumps], retain=2).id)
+        ids.append(publish_fixture(data_dir, base, writers=[dumps.write_dumps], retain=2).id)
     client = client_for(data_dir)
     gone = client.get(f"/dumps/{ids[0]}/dataset.nt.gz", headers={"Accept": "application/json"})
     assert gone.status_code == 404
@@ -317,17 +270,6 @@ def test_unknown_files_are_404(two_versions, client_for, path: str) -> None:
 
 # --- terms as the sources wrote them ----------------------------------------------------------
 
-Term = tuple[str, ...]
-
-
-def term(node: object) -> Term:
-    """A term as written: a literal is its lexical form, datatype and language, not its value."""
-    if isinstance(node, Literal):
-        return ("literal", str(node), str(node.datatype or ""), node.language or "")
-    if isinstance(node, BNode):
-        return ("blank", str(node))
-    return ("iri", str(node))
-
 
 def as_written(triples: Graph) -> set[tuple[Term, Term, Term]]:
     """The triples with blank nodes relabelled canonically, as tuples of terms as written."""
@@ -347,18 +289,18 @@ def parse_as_written(data: bytes, fmt: str) -> Dataset:
 def sources_as_written() -> Dataset:
     """The validated release of the bundled sources: what the build publishes."""
     release = read_release()
-    assert check(release).conforms
+    assert validate_release(release).conforms
     return release.dataset
 
 
-@pytest.mark.parametrize("file", ["dataset.nq", *(s.file for s in dump.DUMPS)])
+@pytest.mark.parametrize("file", ["dataset.nq", *(s.file for s in dumps.DUMPS)])
 def test_dump_holds_the_sources_terms_as_written(
     built_data_dir: Path, sources_as_written: Dataset, file: str
 ) -> None:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     data = (version.path / file).read_bytes() if file == "dataset.nq" else b""
-    spec = dump.spec_for(file)
+    spec = dumps.spec_for(file)
     if spec is not None:
         data = (version.path / "dumps" / file).read_bytes()
         data = gzip.decompress(data) if spec.gzip else data
@@ -374,10 +316,10 @@ def test_dump_holds_the_sources_terms_as_written(
 
 def test_the_pioneer_duration_is_dumped_as_stated(built_data_dir: Path) -> None:
     """PIONEER's "24 months" is "P24M" in every dump, not the store's canonical "P2Y"."""
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     pioneer = URIRef("https://w3id.org/prospectus/id/programme/kuleuven/pioneer")
     duration = URIRef("http://data.europa.eu/snb/model/elm/duration")
-    for spec in dump.DUMPS:
+    for spec in dumps.DUMPS:
         data = (version.path / "dumps" / spec.file).read_bytes()
         parsed = parse_as_written(gzip.decompress(data) if spec.gzip else data, spec.format.rdflib)
         stated = {term(o) for _s, _p, o, _g in parsed.quads((pioneer, duration, None, None))}

@@ -15,10 +15,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from rdflib.term import Node
 
-from graph import elm, publish
+from graph import versions
+from graph.build import reference
+from graph.build.pipeline import WRITERS
+from graph.build.writers.elm.builder import PageUrls, Projection
+from graph.build.writers.elm.projection import project
+from graph.build.writers.elm.write import ELM_FILE
 from graph.iris import ELM, PRO, SCHEMA
 from tests.conftest import PROSPECTUS, REF, ROOT
-from tests.test_dumps import publish_fixture
+from tests.support.publishing import copy_graph, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
 PIONEER = URIRef(BASE + "programme/kuleuven/pioneer")
@@ -28,28 +33,21 @@ SH = "http://www.w3.org/ns/shacl#"
 
 
 @pytest.fixture(scope="module")
-def projection(built_data_dir: Path) -> elm.Projection:
-    version = publish.current(built_data_dir)
+def projection(built_data_dir: Path) -> Projection:
+    version = versions.current(built_data_dir)
     assert version is not None
-    data = elm.read_union(version.path)
-    return elm.project(data, elm.page_url("https://p.example.org", BASE))
+    data = versions.read_union(version.path)
+    return project(data, PageUrls("https://p.example.org", BASE))
 
 
-def copy(graph: Graph) -> Graph:
-    out = Graph()
-    for triple in graph:
-        out.add(triple)
-    return out
-
-
-def test_every_programme_is_exported_and_conforms(projection: elm.Projection) -> None:
+def test_every_programme_is_exported_and_conforms(projection: Projection) -> None:
     assert set(projection.programmes) == {PIONEER, LEIDEN}
     assert projection.skipped == {}
-    report = elm.check(projection.graph, REF)
+    report = reference.check_elm(projection.graph, REF)
     assert [v.render() for v in report.violations] == []
 
 
-def test_offer_and_specification_are_split(projection: elm.Projection) -> None:
+def test_offer_and_specification_are_split(projection: Projection) -> None:
     g = projection.graph
     for programme in (PIONEER, LEIDEN):
         assert (programme, RDF.type, ELM.LearningOpportunity) in g
@@ -64,7 +62,7 @@ def test_offer_and_specification_are_split(projection: elm.Projection) -> None:
         )
 
 
-def test_pioneer_facts(projection: elm.Projection) -> None:
+def test_pioneer_facts(projection: Projection) -> None:
     g = projection.graph
     spec = g.value(PIONEER, ELM.learningAchievementSpecification)
     providers = {str(o).rsplit("/", 1)[-1] for o in g.objects(PIONEER, ELM.providedBy)}
@@ -97,7 +95,7 @@ def test_pioneer_facts(projection: elm.Projection) -> None:
     assert len(list(g.objects(spec, ELM.learningOutcome))) >= 1
 
 
-def test_leiden_fee_start_and_language(projection: elm.Projection) -> None:
+def test_leiden_fee_start_and_language(projection: Projection) -> None:
     g = projection.graph
     detail = g.value(LEIDEN, ELM.priceDetail)
     amount = g.value(detail, ELM.amount)
@@ -121,8 +119,8 @@ def test_leiden_fee_start_and_language(projection: elm.Projection) -> None:
 
 
 @pytest.mark.parametrize("breakage", ["no-homepage", "foreign-property", "no-nqf", "bad-url"])
-def test_the_shapes_catch_a_broken_export(projection: elm.Projection, breakage: str) -> None:
-    g = copy(projection.graph)
+def test_the_shapes_catch_a_broken_export(projection: Projection, breakage: str) -> None:
+    g = copy_graph(projection.graph)
     spec = g.value(PIONEER, ELM.learningAchievementSpecification)
     if breakage == "no-homepage":
         g.remove((PIONEER, FOAF.homepage, None))
@@ -133,11 +131,11 @@ def test_the_shapes_catch_a_broken_export(projection: elm.Projection, breakage: 
     else:
         homepage = g.value(PIONEER, FOAF.homepage)
         g.set((homepage, ELM.contentUrl, Literal("not a url", datatype=XSD.anyURI)))
-    assert elm.check(g, REF).violations
+    assert reference.check_elm(g, REF).violations
 
 
 def test_loq_shapes_are_patched_to_load() -> None:
-    shapes = elm.loq_shapes(REF)
+    shapes = reference.loq_shapes(REF)
     patterns = [str(o) for o in shapes.objects(None, URIRef(SH + "pattern"))]
     assert patterns
     for pattern in patterns:
@@ -150,14 +148,14 @@ def test_loq_shapes_are_patched_to_load() -> None:
 
 
 def test_published_version_holds_the_elm_dump(built_data_dir: Path) -> None:
-    version = publish.current(built_data_dir)
-    record = next(d for d in version.manifest["dumps"] if d["file"] == elm.ELM_FILE)
-    data = (version.path / "dumps" / elm.ELM_FILE).read_bytes()
+    version = versions.current(built_data_dir)
+    record = next(d for d in version.manifest["dumps"] if d["file"] == ELM_FILE)
+    data = (version.path / "dumps" / ELM_FILE).read_bytes()
     assert record["dataset"] == "elm"
     assert record["bytes"] == len(data)
     assert record["sha256"] == hashlib.sha256(data).hexdigest()
     graph = Graph().parse(data=data, format="turtle")
-    assert elm.check(graph, REF).violations == []
+    assert reference.check_elm(graph, REF).violations == []
     assert set(version.manifest["elm"]["programmes"]) == {str(PIONEER), str(LEIDEN)}
 
 
@@ -172,7 +170,7 @@ def test_cli_export_matches_the_published_dump(built_data_dir: Path, tmp_path: P
     )
     assert result.returncode == 0, result.stderr
     assert f"conforms to the official ELM shapes in {REF.resolve()}" in result.stderr
-    published = publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE
+    published = versions.current(built_data_dir).path / "dumps" / ELM_FILE
     assert out.read_bytes() == published.read_bytes()
 
 
@@ -197,9 +195,7 @@ def test_cli_export_formats_and_public_url(built_data_dir: Path) -> None:
 
 
 def test_programmes_ELM_cannot_describe_are_left_out_and_said(tmp_path: Path) -> None:
-    from graph.build import default_writers
-
-    version = publish_fixture(tmp_path / "data", writers=default_writers())
+    version = publish_fixture(tmp_path / "data", writers=WRITERS)
     skipped = version.manifest["elm"]["skipped"]
     assert list(skipped) == [BASE + "programme/example/msc-example"]
     assert "field of education" in skipped[BASE + "programme/example/msc-example"]
@@ -236,29 +232,27 @@ def stricter_reference(tmp_path: Path) -> Path:
 
 
 def test_build_checks_the_elm_export_only_when_given_the_official_shapes(tmp_path: Path) -> None:
-    from graph.build import default_writers
-
-    unchecked = publish_fixture(tmp_path / "plain", writers=default_writers())
+    unchecked = publish_fixture(tmp_path / "plain", writers=WRITERS)
     assert unchecked.manifest["elm"]["checked"] is False
-    checked = publish_fixture(tmp_path / "checked", writers=default_writers(REF))
+    checked = publish_fixture(tmp_path / "checked", writers=WRITERS, reference_dir=REF)
     assert checked.manifest["elm"]["checked"] is True
 
 
 def test_an_elm_export_the_official_shapes_refuse_stops_the_build(tmp_path: Path) -> None:
     from graph import settings
-    from graph.build import build, default_writers
+    from graph.build.pipeline import build
     from graph.errors import PublishError
 
     data_dir = tmp_path / "data"
-    first = publish_fixture(data_dir, writers=default_writers())
+    first = publish_fixture(data_dir, writers=WRITERS)
     strict = settings.load(
         {"data_dir": str(data_dir), "reference_shapes_dir": str(stricter_reference(tmp_path))},
         environ={},
     )
     with pytest.raises(PublishError, match="a stricter profile asks for this"):
         build(strict)
-    assert publish.current(data_dir).id == first.id
-    assert [v.id for v in publish.versions(data_dir)] == [first.id]
+    assert versions.current(data_dir).id == first.id
+    assert [v.id for v in versions.retained(data_dir)] == [first.id]
 
 
 def test_export_without_the_official_shapes_says_it_did_not_check(built_data_dir: Path) -> None:
@@ -320,15 +314,15 @@ def test_a_reference_folder_lacking_files_is_named(built_data_dir: Path, tmp_pat
 
 
 def test_literals_copied_from_the_sources_keep_their_lexical_form(built_data_dir: Path) -> None:
-    from graph.build import read_release
-    from graph.load import literals_as_written
-    from graph.validate import union
-    from tests.test_dumps import term
+    from graph.build.release import read_release
+    from graph.build.validate import union
+    from graph.canonical import literals_as_written
+    from tests.support.publishing import term
 
     with literals_as_written():
         sources = union(read_release().dataset)
         export = Graph().parse(
-            publish.current(built_data_dir).path / "dumps" / elm.ELM_FILE, format="turtle"
+            versions.current(built_data_dir).path / "dumps" / ELM_FILE, format="turtle"
         )
     copied = 0
     for s, p, o in export:
@@ -365,7 +359,7 @@ def notes(graph: Graph, flag: str) -> list[tuple[Node, Node, Node, str, set[Node
     return found
 
 
-def test_title_and_description_come_from_the_newest_source(projection: elm.Projection) -> None:
+def test_title_and_description_come_from_the_newest_source(projection: Projection) -> None:
     g = projection.graph
     # The 2020 page's title and description are stale; TopUniversities (undated, read in
     # 2026) is the newest source that gives them.
@@ -391,7 +385,7 @@ def test_title_and_description_come_from_the_newest_source(projection: elm.Proje
     assert "the newest of the 2 sources" in words
 
 
-def test_derived_values_are_recorded_in_the_export(projection: elm.Projection) -> None:
+def test_derived_values_are_recorded_in_the_export(projection: Projection) -> None:
     g = projection.graph
     derived = notes(g, "derived")
     for s, p, o, rule, made in derived + notes(g, "selected") + notes(g, "inferred"):
@@ -431,7 +425,7 @@ def test_derived_values_are_recorded_in_the_export(projection: elm.Projection) -
     }
 
 
-def test_parts_the_editors_concluded_are_left_out(projection: elm.Projection) -> None:
+def test_parts_the_editors_concluded_are_left_out(projection: Projection) -> None:
     internship = URIRef(BASE + "component/leiden-ict-portal/in-company-research-thesis-internship")
     assert (internship, None, None) not in projection.graph
     assert not list(projection.graph.objects(LEIDEN, ELM.hasPart))

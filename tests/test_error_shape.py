@@ -19,10 +19,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from graph import settings
-from graph.build import default_writers
+from graph.build.pipeline import WRITERS
 from server import create_app
 
-from .test_dumps import publish_fixture
+from .support.publishing import publish_fixture
 
 SHAPE = {"ok", "status", "title", "message", "help_url"}
 # JSON first; anything else acceptable, so that content negotiation of the route itself
@@ -125,7 +125,7 @@ def app_for(data_dir: Path) -> Flask:
 @pytest.fixture(scope="module")
 def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FlaskClient]]:
     root = tmp_path_factory.mktemp("error-shape")
-    publish_fixture(root / "published", writers=default_writers())
+    publish_fixture(root / "published", writers=WRITERS)
     published = app_for(root / "published")
     broken = app_for(root / "broken")
     broken.extensions["prospectus"] = BrokenPublication()

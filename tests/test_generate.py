@@ -1,4 +1,4 @@
-"""The synthetic generator (graph/generate.py): parses, keeps the graph layout, is deterministic
+"""The synthetic generator (graph/synthetic/): parses, keeps the graph layout, is deterministic
 for a seed and passes the project's SHACL shapes."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
-from graph.generate import GeneratorError, generate
-from graph.iris import ID
-from graph.load import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, read_ontology
-from graph.validate import read_shapes, validate
+from graph.build.load import read_ontology
+from graph.build.validate import read_shapes, validate
+from graph.iris import ID, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
+from graph.synthetic.generate import generate
+from graph.synthetic.generator import GeneratorError
 from server.cli import cli
 
 PREFIXES = """
@@ -166,11 +167,11 @@ def test_bad_size_is_a_typed_error(tmp_path: Path) -> None:
 
 
 def test_the_catalogue_order_is_the_one_the_build_computes(twenty: tuple[Path, Dataset]) -> None:
-    """graph/generate.py writes id:graph/order itself; it must equal graph.order's."""
-    from graph import order
+    """graph/synthetic/ writes id:graph/order itself; it must equal graph/build/order.py's."""
+    from graph.build import order
 
     _path, dataset = twenty
-    written = dataset.graph(order.ORDER_GRAPH)
+    written = dataset.graph(ORDER_GRAPH)
     computed = order.order_graph(dataset)
     assert len(written) == 20 + len(order.describe_graph())
     assert isomorphic(written, computed)

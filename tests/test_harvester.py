@@ -232,8 +232,8 @@ CANONICAL_EXAMPLES = {
 def test_the_endpoint_returns_canonical_forms_where_docs_say(server: LiveServer) -> None:
     """Every literal of the sources comes back from the endpoint as written, except the
     xsd:decimal and xsd:duration ones docs/sparql.md lists, which come back canonical."""
-    from graph.build import read_release
-    from graph.load import literals_as_written
+    from graph.build.release import read_release
+    from graph.canonical import literals_as_written
 
     query = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isLiteral(?o)) } }"
     text = sparql(server, query, "application/sparql-results+json").text

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from graph import publish
+from graph import versions
 
 from .conftest import LiveServer, free_port
 
@@ -24,10 +24,10 @@ def _health(server: LiveServer) -> requests.Response:
     return requests.get(server.url + "/healthz", headers={"Accept": "application/json"}, timeout=30)
 
 
-def _publish_copy(built: Path, data_dir: Path) -> publish.Version:
+def _publish_copy(built: Path, data_dir: Path) -> versions.Version:
     """Publish the built version into `data_dir` as a build would: the version folder
     first, then `current` swapped in one rename."""
-    version = publish.current(built)
+    version = versions.current(built)
     assert version is not None
     (data_dir / "versions").mkdir()
     target = data_dir / "versions" / version.path.name
@@ -77,7 +77,7 @@ def test_503_before_a_version_is_published_then_200_with_it(
 
 
 def test_200_on_the_preloaded_store(live_server: LiveServer, built_data_dir: Path) -> None:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     response = _health(live_server)
     assert response.status_code == 200

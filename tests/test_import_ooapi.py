@@ -23,7 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from graph import changes, publish
+from graph import versions
+from graph.build.writers import changes
 from graph.ingest.ooapi import canonical_json
 
 from .conftest import PROSPECTUS, REF, ROOT, LiveServer
@@ -151,7 +152,7 @@ def test_import_build_serve_reimport_and_change(tmp_path: Path, live_server_fact
         assert built.returncode == 0, built.stdout + built.stderr
         # every node an importer writes says where it comes from: its record
         assert "FactSaysWhere" not in built.stderr, built.stderr
-        first_version = publish.current(data_dir)
+        first_version = versions.current(data_dir)
         assert first_version is not None
 
         server_live: LiveServer = live_server_factory(settings={"data_dir": str(data_dir)})
@@ -183,7 +184,7 @@ def test_import_build_serve_reimport_and_change(tmp_path: Path, live_server_fact
         assert {p.name: p.read_bytes() for p in into.glob("*.ttl")} == before
         rebuilt = build(into, data_dir)
         assert rebuilt.returncode == 0, rebuilt.stderr
-        assert publish.current(data_dir).id == first_version.id
+        assert versions.current(data_dir).id == first_version.id
 
         # one program changes, one is gone: its file is retired, the change record shows both
         data["name"][0]["value"] = "Data Science and AI"
@@ -196,7 +197,7 @@ def test_import_build_serve_reimport_and_change(tmp_path: Path, live_server_fact
         unchanged.remove(f"ooapi.zuidkust.program.{ooapi.P_LAW}.ttl")
         assert all((into / n).read_bytes() == before[n] for n in unchanged)
     assert build(into, data_dir).returncode == 0
-    version = publish.current(data_dir)
+    version = versions.current(data_dir)
     assert version.id != first_version.id
     record_graph = changes.read_changes(changes.read_record(version))
     data_graph = f"{ID}source/ooapi/zuidkust/program/{ooapi.P_DATA}"
@@ -291,14 +292,14 @@ def test_build_publishes_bundled_and_imported_sources(tmp_path: Path) -> None:
     env = {"PROSPECTUS_IMPORT_DIR": str(into), "PROSPECTUS_DATA_DIR": str(tmp_path / "all")}
     built = run("build", env=env)
     assert built.returncode == 0, built.stdout + built.stderr
-    dataset = (publish.current(tmp_path / "all").dataset_file).read_text(encoding="utf-8")
+    dataset = (versions.current(tmp_path / "all").dataset_file).read_text(encoding="utf-8")
     assert f"<{ID}source/ooapi/zuidkust/program/{ooapi.P_DATA}>" in dataset.split()
     assert f"<{ID}source/leiden-ict-portal>" in dataset.split()
     only = build(into, tmp_path / "only")
     assert only.returncode == 0, only.stderr
     graphs = {
         line.split()[-2]
-        for line in (publish.current(tmp_path / "only").dataset_file).read_text().splitlines()
+        for line in (versions.current(tmp_path / "only").dataset_file).read_text().splitlines()
     }
     assert f"<{ID}source/leiden-ict-portal>" not in graphs
     assert f"<{ID}source/ooapi/zuidkust/program/{ooapi.P_DATA}>" in graphs

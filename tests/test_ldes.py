@@ -8,8 +8,7 @@ copy of the stream on 127.0.0.1 and replicates it with the npm package ldes-clie
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,129 +17,50 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
-from graph import build, generate, ldes, publish, settings
+from graph import ldes, settings, versions
+from graph.build.pipeline import publish_dataset
+from graph.build.writers.ldes import ldes_writer
+from graph.canonical import literals_as_written
 from graph.formats import BY_NAME
 from graph.iris import ACTIVITY_STREAMS as AS
 from graph.iris import DATA_BASE, LDES, PRO, PROV, TREE, ldes_member, ldes_stream
-from graph.load import literals_as_written
 from graph.store.dataset import DatasetStore
-from graph.store.oxigraph import create_on_disk
 from server import create_app
 
 from .conftest import ROOT, TODAY
-from .support.ldes_client import Member, latest, normalised, read_members, replicate
+from .support.ldes_client import latest, normalised, read_members, replicate
+from .support.ldes_history import (
+    IMMUTABLE,
+    ORDER_GRAPH,
+    PAGE_SIZE,
+    SITE,
+    T1,
+    added_in,
+    change_fee,
+    edit,
+    local,
+    make_catalogue,
+    make_history,
+    programmes,
+    publish_quads,
+    remove,
+    retitle,
+    served_description,
+    stored_members,
+)
 from .support.static_server import StaticServer
-
-T1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-PAGE_SIZE = 4
-ORDER_GRAPH = URIRef(DATA_BASE + "graph/order")
-SITE = "http://127.0.0.1:9"  # a site URL for documents no client fetches
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-# -- the catalogue and its versions -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
-    path = tmp_path_factory.mktemp("catalogue") / "catalogue.nq"
-    generate.generate(path, programmes=6, seed=7)
-    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
-
-
-def publish_quads(
-    data_dir: Path,
-    quads: Iterable[ox.Quad],
-    when: datetime,
-    *,
-    page_size: int = PAGE_SIZE,
-    retention_days: int = 0,
-) -> publish.Version:
-    lines = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
-    writers = [*build.default_writers(), ldes.ldes_writer(page_size, retention_days)]
-    version, new = publish.publish(
-        data_dir, lines, writers=writers, store_loader=create_on_disk, now=when
-    )
-    assert new
-    return version
-
-
-def programmes(quads: Iterable[ox.Quad]) -> list[str]:
-    kind, a = ox.NamedNode(str(PRO.StudyProgramme)), ox.NamedNode(str(RDF.type))
-    return sorted({q.subject.value for q in quads if q.predicate == a and q.object == kind})
-
-
-def local(programme: str) -> str:
-    return programme[len(DATA_BASE + "programme/") :]
-
-
-def edit(
-    quads: list[ox.Quad], match: Callable[[ox.Quad], bool], change: Callable[[str], str]
-) -> list[ox.Quad]:
-    """The quads with the literal of every matching quad changed (at least one must match)."""
-    out, hits = [], 0
-    for q in quads:
-        if match(q):
-            assert isinstance(q.object, ox.Literal)
-            literal = ox.Literal(change(q.object.value), datatype=q.object.datatype)
-            if q.object.language:
-                literal = ox.Literal(change(q.object.value), language=q.object.language)
-            q = ox.Quad(q.subject, q.predicate, literal, q.graph_name)
-            hits += 1
-        out.append(q)
-    assert hits
-    return out
-
-
-def change_fee(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
-    """A fee of the programme's offering costs 1000 more (a node the programme owns)."""
-    prefix = DATA_BASE + "fee/" + local(programme) + "/"
-    return edit(
-        quads,
-        lambda q: q.subject.value.startswith(prefix) and q.predicate.value == str(PRO.amount),
-        lambda v: str(float(v) + 1000),
-    )
-
-
-def retitle(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
-    return edit(
-        quads,
-        lambda q: q.subject.value == programme and q.predicate.value == str(DCTERMS.title),
-        lambda v: v + " (renamed)",
-    )
-
-
-def remove(quads: list[ox.Quad], programme: str) -> list[ox.Quad]:
-    """The programme is gone: no quad names it any more."""
-    return [q for q in quads if programme not in (q.subject.value, q.object.value)]
-
-
-def added_in(version: publish.Version) -> dict[URIRef, Member]:
-    """The members a version added to the stream."""
-    slug = version.id.lower()
-    return {iri: m for iri, m in stored_members(version).items() if str(iri).endswith(slug)}
-
-
-def stored_members(version: publish.Version) -> dict[URIRef, Member]:
-    stream = ldes.Stream.open(version.path)
-    assert stream is not None
-    data = b"".join((version.path / "ldes" / page.file).read_bytes() for page in stream.index.live)
-    return read_members(data)
+    return make_catalogue(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def history(
     catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, list[publish.Version], list[str]]:
-    """v1: six programmes; v2: one programme's fee changed; v3: one retitled, one removed."""
-    data_dir = tmp_path_factory.mktemp("history")
-    names = programmes(catalogue)
-    v1 = publish_quads(data_dir, catalogue, T1)
-    second = change_fee(catalogue, names[0])
-    v2 = publish_quads(data_dir, second, T1 + timedelta(days=1))
-    third = remove(retitle(second, names[1]), names[2])
-    v3 = publish_quads(data_dir, third, T1 + timedelta(days=2))
-    return data_dir, [v1, v2, v3], names
+) -> tuple[Path, list[versions.Version], list[str]]:
+    return make_history(catalogue, tmp_path_factory)
 
 
 # -- members --------------------------------------------------------------------------------
@@ -242,19 +162,8 @@ def test_the_catalogue_order_is_not_part_of_a_member(catalogue, tmp_path: Path) 
     assert v2.manifest["changes"]["graphs"] == {str(ORDER_GRAPH): {"added": 6, "removed": 6}}
     assert added_in(v2) == {}
     assert v2.manifest["ldes"]["described"] == 0
-    for m in added_in(publish.versions(tmp_path)[0]).values():
+    for m in added_in(versions.retained(tmp_path)[0]).values():
         assert (None, PRO.listPosition, None) not in m.payload
-
-
-def served_description(client, programme: str) -> Graph:
-    """The programme's page as N-Quads, without the catalogue order (not part of a member)."""
-    response = client.get(f"/doc/programme/{local(programme)}.nq")
-    assert response.status_code == 200
-    dataset = Dataset()
-    dataset.parse(data=response.data, format="nquads")
-    return normalised(
-        (s, p, o) for s, p, o, g in dataset.quads() if g != ORDER_GRAPH and s != PRO.listPosition
-    )
 
 
 def test_a_member_holds_what_the_programme_page_serves(history) -> None:
@@ -419,12 +328,12 @@ def test_retention_drops_pages_whose_members_are_all_superseded_and_old(
 
 def test_the_writer_refuses_a_page_size_below_one() -> None:
     with pytest.raises(ldes.StreamError, match="ldes_page_size"):
-        ldes.ldes_writer(0)
+        ldes_writer(0)
 
 
 def test_a_version_built_without_the_stream_has_none(catalogue, tmp_path: Path) -> None:
     lines = ox.serialize(catalogue, format=ox.RdfFormat.N_QUADS).decode().splitlines()
-    version, _new = publish.publish(tmp_path, lines, writers=build.default_writers(), now=T1)
+    version, _new = publish_dataset(tmp_path, lines, now=T1)
     assert ldes.Stream.open(version.path) is None
     with pytest.raises(ldes.StreamError, match="no change stream"):
         ldes.export_static(version.path, tmp_path / "out", SITE, BY_NAME["trig"])
@@ -452,7 +361,7 @@ def test_ldes_client_replicates_then_resumes_with_only_the_new_members(
 
     with StaticServer(site, headers) as server:
 
-        def export(version: publish.Version) -> str:
+        def export(version: versions.Version) -> str:
             files = ldes.export_static(version.path, site, server.url, BY_NAME["trig"])
             immutable.clear()
             immutable.update({"/" + f.path: f.immutable for f in files})

@@ -21,28 +21,43 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF
 
-from graph import build, ldes, metadata, publish, settings
+from graph import ldes, settings, versions
+from graph.build.pipeline import publish_dataset
+from graph.build.reference import check_dcat_ap
+from graph.canonical import literals_as_written
 from graph.formats import BY_NAME
 from graph.iris import ACTIVITY_STREAMS as AS
 from graph.iris import DCAT, LDES, TREE, VOID, ldes_stream
-from graph.load import literals_as_written
 from server import create_app
 
 from .conftest import REF, TODAY, LiveServer
 from .support.ldes_client import latest, normalised, read_members, replicate
-from .test_ldes import (  # noqa: F401 - catalogue and history are fixtures
+from .support.ldes_history import (
     T1,
     added_in,
-    catalogue,
     change_fee,
-    history,
     local,
+    make_catalogue,
+    make_history,
     programmes,
     publish_quads,
     remove,
     retitle,
     served_description,
 )
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
+    return make_catalogue(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def history(
+    catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[versions.Version], list[str]]:
+    return make_history(catalogue, tmp_path_factory)
+
 
 SITE = "http://localhost"  # the test client's site URL
 FORMATS = ["turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads"]
@@ -166,7 +181,7 @@ def test_the_stream_is_readable_cross_origin(client) -> None:
 
 def test_prospectus_build_writes_the_stream(built_data_dir: Path) -> None:
     """`prospectus build` (the session's bundled build) runs the stream's writer."""
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     stream = ldes.Stream.open(version.path)
     assert stream is not None
@@ -192,7 +207,7 @@ def test_the_dataset_description_and_void_link_the_stream(client) -> None:
         assert (distribution, RDF.type, LDES.EventSource) in g
         assert g.value(distribution, DCAT.downloadURL) == URIRef(SITE + "/ldes")
     description = Graph().parse(data=client.get("/dataset.ttl").data, format="turtle")
-    assert [v.render() for v in metadata.check_dcat_ap(description, REF).violations] == []
+    assert [v.render() for v in check_dcat_ap(description, REF).violations] == []
 
 
 def test_the_home_page_and_the_dataset_page_link_the_stream(client) -> None:
@@ -205,7 +220,7 @@ def test_the_home_page_and_the_dataset_page_link_the_stream(client) -> None:
 
 def test_a_version_built_without_the_stream_says_so(catalogue, tmp_path: Path) -> None:  # noqa: F811
     lines = ox.serialize(catalogue, format=ox.RdfFormat.N_QUADS).decode().splitlines()
-    publish.publish(tmp_path, lines, writers=build.default_writers(), now=T1)
+    publish_dataset(tmp_path, lines, now=T1)
     app = create_app(settings.load({"data_dir": str(tmp_path), "today": TODAY}, environ={}))
     with app.test_client() as client:
         answer = client.get("/ldes", headers={"Accept": "application/json"})

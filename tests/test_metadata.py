@@ -11,9 +11,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from graph import metadata, publish
+from graph import versions
+from graph.build.writers import statistics
 from graph.iris import DCAT, PRO, SD, SPDX, VOID
-from tests.test_dumps import fixture_dataset, make_client, publish_fixture, union
+from graph.read import dataset_description
+from tests.support.publishing import fixture_dataset, make_client, publish_fixture, union
 
 BASE = "https://w3id.org/prospectus/id/"
 DATASET = URIRef(BASE + "dataset/prospectus")
@@ -25,7 +27,7 @@ SECOND_PUBLISHED = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, publish.Version, publish.Version]:
+def published(tmp_path: Path) -> tuple[Path, versions.Version, versions.Version]:
     # Published at two different times, so that what comes from which version shows.
     data_dir = tmp_path / "data"
     first = publish_fixture(data_dir, now=FIRST_PUBLISHED)
@@ -42,9 +44,11 @@ def without_address():  # noqa: ANN201
 
 
 def describe(data_dir: Path, url: str = "http://example.test") -> Graph:
-    current = publish.current(data_dir)
+    current = versions.current(data_dir)
     assert current is not None
-    return metadata.describe(current, publish.versions(data_dir), metadata.Site(BASE, url))
+    return dataset_description.describe_dataset(
+        current, versions.retained(data_dir), dataset_description.Site(BASE, url)
+    )
 
 
 def integer(graph: Graph, subject: URIRef, prop: URIRef) -> int:
@@ -158,8 +162,8 @@ def test_temporal_and_spatial_coverage(published) -> None:
     assert str(g.value(period, DCAT.endDate)) == "2022-09-30"  # intake month
     # The second version dropped the only address: no country is stated any more.
     assert list(g.objects(DATASET, DCTERMS.spatial)) == []
-    first_g = metadata.describe(
-        publish.versions(data_dir)[0], [], metadata.Site(BASE, "http://example.test")
+    first_g = dataset_description.describe_dataset(
+        versions.retained(data_dir)[0], [], dataset_description.Site(BASE, "http://example.test")
     )
     assert set(first_g.objects(DATASET, DCTERMS.spatial)) == {
         URIRef("http://publications.europa.eu/resource/authority/country/NLD")
@@ -217,11 +221,11 @@ def test_description_urls_follow_public_url(published) -> None:
 
 
 def test_description_iris_follow_base_iri(tmp_path: Path) -> None:
-    from graph.build import rebase
+    from graph.build.release import rebase
 
     base = "http://127.0.0.1:9/id/"
     data_dir = tmp_path / "data"
-    publish_fixture(data_dir, rebase(fixture_dataset(), base))
+    publish_fixture(data_dir, rebase(fixture_dataset(), base), base_iri=base)
     client = make_client(data_dir, base_iri=base)
     g = Graph().parse(data=client.get("/.well-known/void").data, format="turtle")
     dataset = URIRef(base + "dataset/prospectus")
@@ -254,7 +258,7 @@ def test_sitemap_lists_resource_pages_with_last_modification(published) -> None:
         u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns)
         for u in root.findall("s:url", ns)
     }
-    resources = json.loads((second.path / metadata.RESOURCES_FILE).read_text())
+    resources = json.loads((second.path / statistics.RESOURCES_FILE).read_text())
     for iri in resources:
         assert "https://p.example.org/doc/" + iri[len(BASE) :] in entries
     programme = "https://p.example.org/doc/programme/example/msc-example"

@@ -15,7 +15,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph import publish
+from graph import versions
 from server import create_app
 
 from .conftest import LiveServer
@@ -131,7 +131,7 @@ def test_a_scrape_counts_the_requests_made(
     assert value(families, "prospectus_sparql_refusals_total") == 0
     assert value(families, "prospectus_sparql_rate_limited_total") == 0
 
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     health = requests.get(server.url + "/healthz", timeout=30).json()
     assert value(families, "prospectus_ready") == 1

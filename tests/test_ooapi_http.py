@@ -21,7 +21,7 @@ from graph import publish
 from graph.store import Store, open_store
 
 from .conftest import LiveServer
-from .test_ooapi_api import (
+from .support.ooapi_checks import (
     ERRORS,
     PIONEER,
     Api,

@@ -1,13 +1,13 @@
-"""The catalogue order (graph/order.py): one position per programme, 1..N, by title."""
+"""The catalogue order (graph/build/order.py): one position per programme, 1..N, by title."""
 
 from __future__ import annotations
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from graph import order
-from graph.build import read_release
-from graph.iris import ID, PRO
+from graph.build import order
+from graph.build.release import read_release
+from graph.iris import ID, ORDER_GRAPH, PRO
 
 
 def test_positions_rank_by_smallest_title_then_iri() -> None:
@@ -37,25 +37,25 @@ def test_order_graph_replaces_a_stale_one() -> None:
         programme = URIRef(ID[f"programme/example/p{n}"])
         source.add((programme, RDF.type, PRO.StudyProgramme))
         source.add((programme, DCTERMS.title, Literal(title, lang="en")))
-    stale = dataset.graph(order.ORDER_GRAPH)
+    stale = dataset.graph(ORDER_GRAPH)
     stale.add((URIRef(ID["programme/example/gone"]), PRO.listPosition, Literal(7)))
     order.add_order(dataset)
     positions = {
         str(s).rsplit("/", 1)[-1]: o.toPython()
-        for s, o in dataset.graph(order.ORDER_GRAPH).subject_objects(PRO.listPosition)
+        for s, o in dataset.graph(ORDER_GRAPH).subject_objects(PRO.listPosition)
     }
     assert positions == {"p1": 1, "p0": 2, "p2": 3}
     assert all(
         o.datatype == XSD.integer
-        for o in dataset.graph(order.ORDER_GRAPH).objects(None, PRO.listPosition)
+        for o in dataset.graph(ORDER_GRAPH).objects(None, PRO.listPosition)
     )
 
 
 def test_the_build_ranks_every_bundled_programme() -> None:
     dataset = read_release().dataset
     programmes = {s for s, _p, _o, _g in dataset.quads((None, RDF.type, PRO.StudyProgramme, None))}
-    graph = dataset.graph(order.ORDER_GRAPH)
+    graph = dataset.graph(ORDER_GRAPH)
     ranks = dict(graph.subject_objects(PRO.listPosition))
     assert set(ranks) == programmes and len(programmes) >= 2
     assert sorted(r.toPython() for r in ranks.values()) == list(range(1, len(programmes) + 1))
-    assert (order.ORDER_GRAPH, RDF.type, PRO.CurationRecord) in graph
+    assert (ORDER_GRAPH, RDF.type, PRO.CurationRecord) in graph

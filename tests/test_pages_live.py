@@ -15,7 +15,7 @@ import requests
 from graph.iris import DATA_BASE
 
 from .conftest import TODAY, LiveServer
-from .test_crawler import PageParser, parse_page
+from .support.pages import PageParser, parse_page
 
 pytestmark = pytest.mark.live
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import publish
+from graph import versions
+from graph.build import publish
 from graph.errors import PublishError
 
 QUAD = (
@@ -25,7 +26,7 @@ def lines(*labels: str) -> list[str]:
 def test_first_publish_creates_current(tmp_path: Path) -> None:
     version, new = publish.publish(tmp_path, lines("a", "b"))
     assert new
-    assert publish.current(tmp_path) == version
+    assert versions.current(tmp_path) == version
     assert version.dataset_file.read_text().count("\n") == 2
     assert version.manifest["quads"] == 2
     assert version.previous is None
@@ -36,45 +37,45 @@ def test_same_content_is_not_published_again(tmp_path: Path) -> None:
     again, new = publish.publish(tmp_path, list(reversed(lines("a", "b"))))
     assert not new
     assert again.path == first.path
-    assert len(publish.versions(tmp_path)) == 1
+    assert len(versions.retained(tmp_path)) == 1
 
 
 def test_new_content_points_back_to_previous(tmp_path: Path) -> None:
     first, _ = publish.publish(tmp_path, lines("a"))
     second, new = publish.publish(tmp_path, lines("a", "c"))
     assert new and second.previous == first.id
-    assert publish.current(tmp_path).id == second.id
+    assert versions.current(tmp_path).id == second.id
     assert first.path.is_dir(), "the previous version stays downloadable"
 
 
 def test_retention_removes_oldest_but_never_current(tmp_path: Path) -> None:
     ids = [publish.publish(tmp_path, lines(str(i)), retain=2)[0].id for i in range(4)]
-    kept = [v.id for v in publish.versions(tmp_path)]
+    kept = [v.id for v in versions.retained(tmp_path)]
     assert kept == ids[-2:]
 
 
 def test_failing_writer_leaves_previous_version_current(tmp_path: Path) -> None:
     first, _ = publish.publish(tmp_path, lines("a"))
 
-    def broken(staging: Path, manifest: dict, previous: publish.Version | None) -> None:
-        (staging / "half-written.nt.gz").write_bytes(b"\x1f\x8b")
-        raise OSError(28, "No space left on device", str(staging / "half-written.nt.gz"))
+    def broken(staging: publish.Staging) -> None:
+        (staging.path / "half-written.nt.gz").write_bytes(b"\x1f\x8b")
+        raise OSError(28, "No space left on device", str(staging.path / "half-written.nt.gz"))
 
     with pytest.raises(PublishError, match="No space left on device"):
-        publish.publish(tmp_path, lines("a", "b"), writers=[broken])
-    assert publish.current(tmp_path).id == first.id
-    assert [v.id for v in publish.versions(tmp_path)] == [first.id]
+        publish.publish(tmp_path, lines("a", "b"), write=broken)
+    assert versions.current(tmp_path).id == first.id
+    assert [v.id for v in versions.retained(tmp_path)] == [first.id]
     assert not list(tmp_path.rglob("half-written*")), "no half-written file stays behind"
 
 
 KILLED_BUILD = """
 import os, sys
 from pathlib import Path
-from graph import publish
-def killer(staging, manifest, previous):
-    (staging / "partial.nq.gz").write_bytes(b"partial")
+from graph.build import publish
+def killer(staging):
+    (staging.path / "partial.nq.gz").write_bytes(b"partial")
     os._exit(137)  # killed half way: no cleanup runs
-publish.publish(Path(sys.argv[1]), ['{quad}'], writers=[killer])
+publish.publish(Path(sys.argv[1]), ['{quad}'], write=killer)
 """
 
 
@@ -83,7 +84,7 @@ def test_killed_build_changes_nothing_and_is_cleaned_up(tmp_path: Path) -> None:
     script = KILLED_BUILD.format(quad=QUAD.format("killed"))
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=False)
     assert result.returncode == 137
-    assert publish.current(tmp_path).id == first.id
+    assert versions.current(tmp_path).id == first.id
     leftovers = [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".staging")]
     assert leftovers, "the killed build left its staging folder (nothing published from it)"
     publish.publish(tmp_path, lines("a", "d"))

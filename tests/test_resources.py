@@ -1,26 +1,33 @@
-"""Cool URIs against a live server on 127.0.0.1: 303 for things, content negotiation,
-extension URLs, Link headers, ETag/Last-Modified/304, gzip, HEAD, 404 and 406.
+"""Cool URIs: 303 for things, content negotiation, extension URLs, Link headers,
+ETag/Last-Modified/304, gzip, HEAD, 404 and 406.
 
-Two servers: one serving a small fixture graph (tests/data/pages/programme.trig, for exact
-expectations), and the bundled graph, where every resource is dereferenced in every format.
+The HTTP details (negotiation, 406, 304, gzip, HEAD) are checked in process with
+app.test_client(); the rest against live servers on 127.0.0.1 with requests, which follows
+the 303s as a client does: one serving a small fixture graph (tests/data/pages/programme.trig,
+for exact expectations), and the bundled graph, where every resource is dereferenced in every
+format.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from graph.iris import DATA_BASE, PRO, VOCAB
 
-from .conftest import LiveServer
-from .test_crawler import parse_page
+from .conftest import TODAY, LiveServer
+from .support.pages import parse_page
+from .support.publishing import make_client
 
 pytestmark = pytest.mark.live
 
@@ -55,6 +62,16 @@ NUMERIC = {
 @pytest.fixture(scope="module")
 def fixture_server(live_server_factory) -> LiveServer:  # noqa: ANN001
     return live_server_factory(data_files=(FIXTURE,))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
+    """The fixture graph served in process, as the live fixture server serves it."""
+    data_dir = tmp_path_factory.mktemp("resources") / "data"
+    test_client = make_client(data_dir, data_files=(FIXTURE,), today=TODAY)
+    yield test_client
+    assert isinstance(test_client.application, Flask)
+    test_client.application.extensions["prospectus"].store.close()
 
 
 @pytest.fixture(scope="module")
@@ -199,17 +216,17 @@ ACCEPT_TABLE = [
 
 
 @pytest.mark.parametrize(("accept", "expected"), ACCEPT_TABLE)
-def test_negotiation(fixture_server: LiveServer, accept: str | None, expected: str) -> None:
+def test_negotiation(client: FlaskClient, accept: str | None, expected: str) -> None:
     headers = {"Accept": accept} if accept is not None else {"Accept": ""}
-    r = requests.get(fixture_server.url + doc_path(PIONEER), headers=headers, timeout=30)
+    r = client.get(doc_path(PIONEER), headers=headers)
     assert r.status_code == 200
     assert r.headers["Content-Type"].split(";")[0] == expected
     assert "Accept" in r.headers["Vary"]
 
 
 @pytest.mark.parametrize("accept", ["image/png", "application/pdf", "text/html;q=0, image/*"])
-def test_not_acceptable(fixture_server: LiveServer, accept: str) -> None:
-    r = requests.get(fixture_server.url + doc_path(PIONEER), headers={"Accept": accept}, timeout=30)
+def test_not_acceptable(client: FlaskClient, accept: str) -> None:
+    r = client.get(doc_path(PIONEER), headers={"Accept": accept})
     assert r.status_code == 406
     assert "Accept" in r.headers["Vary"]
 
@@ -242,49 +259,42 @@ def test_link_headers_and_tags(fixture_server: LiveServer) -> None:
         assert requests.get(fixture_server.url + href, timeout=30).status_code == 200
 
 
-def test_conditional_requests(fixture_server: LiveServer) -> None:
-    url = fixture_server.url + doc_path(PIONEER) + ".ttl"
-    first = requests.get(url, timeout=30)
+def test_conditional_requests(client: FlaskClient) -> None:
+    url = doc_path(PIONEER) + ".ttl"
+    first = client.get(url)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    again = requests.get(url, headers={"If-None-Match": etag}, timeout=30)
-    assert again.status_code == 304 and not again.content
-    since = requests.get(url, headers={"If-Modified-Since": modified}, timeout=30)
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data
+    since = client.get(url, headers={"If-Modified-Since": modified})
     assert since.status_code == 304
-    other = requests.get(url, headers={"If-None-Match": '"something-else"'}, timeout=30)
-    assert other.status_code == 200 and other.content == first.content
-    html = requests.get(
-        fixture_server.url + doc_path(PIONEER), headers={"Accept": "text/html"}, timeout=30
-    )
+    other = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == first.data
+    html = client.get(doc_path(PIONEER), headers={"Accept": "text/html"})
     assert html.headers["ETag"] != etag  # every variant has its own tag
     assert html.headers["Last-Modified"] == modified  # both tied to the dataset
 
 
-def test_compression(fixture_server: LiveServer) -> None:
-    url = fixture_server.url + doc_path(PIONEER) + ".nt"
-    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=30)
+def test_compression(client: FlaskClient) -> None:
+    url = doc_path(PIONEER) + ".nt"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
-    zipped = requests.get(url, headers={"Accept-Encoding": "gzip"}, timeout=30, stream=True)
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["Content-Encoding"] == "gzip"
-    raw = zipped.raw.read()
-    assert gzip.decompress(raw) == plain.content
-    assert len(raw) < len(plain.content)
+    raw = zipped.data
+    assert gzip.decompress(raw) == plain.data
+    assert len(raw) < len(plain.data)
     assert "Accept-Encoding" in zipped.headers["Vary"]
     assert zipped.headers["ETag"] != plain.headers["ETag"]
 
 
-def test_head(fixture_server: LiveServer) -> None:
-    url = fixture_server.url + doc_path(PIONEER) + ".jsonld"
-    head = requests.head(url, timeout=30)
-    get = requests.get(url, timeout=30)
-    assert head.status_code == 200 and not head.content
+def test_head(client: FlaskClient) -> None:
+    url = doc_path(PIONEER) + ".jsonld"
+    head = client.head(url)
+    get = client.get(url)
+    assert head.status_code == 200 and not head.data
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
     assert head.headers["ETag"] == get.headers["ETag"]
-    assert (
-        requests.head(
-            fixture_server.url + thing_path(PIONEER), timeout=30, allow_redirects=False
-        ).status_code
-        == 303
-    )
+    assert client.head(thing_path(PIONEER)).status_code == 303
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The schema.org JSON-LD embedded in programme pages (graph/schemaorg.py), read the way a
+"""The schema.org JSON-LD embedded in programme pages (graph/read/schemaorg.py), read the way a
 search engine reads it: parsed as JSON-LD into RDF with http://schema.org/ terms."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, XSD
 from graph.iris import DATA_BASE, SCHEMA
 
 from .conftest import LiveServer
-from .test_crawler import parse_page
+from .support.pages import parse_page
 
 pytestmark = pytest.mark.live
 

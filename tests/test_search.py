@@ -19,14 +19,14 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from graph import publish
+from graph import versions
 from graph.formats import BY_NAME
-from graph.generate import generate
 from graph.iris import TEXT_MATCH, TEXT_SCORE
-from graph.search import INDEX_FILE, SearchIndexError, build_index, search, write_search_index
+from graph.search import INDEX_FILE, SearchIndexError, build_index, search
 from graph.search.analysis import match_expression
 from graph.settings import load
 from graph.store import QueryRefused, Store, open_store
+from graph.synthetic.generate import generate
 
 from .conftest import LiveServer
 from .sparql_support import result_rows
@@ -84,8 +84,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out.write(generated.read_bytes())
         out.write(ox.serialize(_extra_quads(), format=ox.RdfFormat.N_QUADS) or b"")
     generated.unlink()
-    manifest: dict = {}
-    write_search_index(version, manifest, None)
+    build_index(version / "dataset.nq", version / INDEX_FILE)  # as the build's writer does
     return version
 
 
@@ -219,7 +218,7 @@ def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_bundled_build_publishes_its_index(built_data_dir: Path) -> None:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     index = version.path / INDEX_FILE
     result = search(index, "Leuven")  # a city of a provider, not in any title

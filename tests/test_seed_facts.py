@@ -18,9 +18,9 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from graph import publish
+from graph import versions
+from graph.canonical import literals_as_written
 from graph.iris import DATA_BASE, ELM, ORG, PRO, PROV, SCHEMA, is_data_iri
-from graph.load import literals_as_written
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "graph" / "sources"
@@ -1455,7 +1455,7 @@ VERBATIM = (
 @pytest.fixture(scope="module")
 def dataset(built_data_dir: Path) -> Dataset:
     """The graph exactly as `prospectus build` published it (its canonical N-Quads)."""
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     published = Dataset()
     with literals_as_written():

@@ -10,8 +10,9 @@ every file in tests/shapes/invalid/ must be rejected for exactly the reason in i
 lines the Warnings. The set of shapes reported must equal the set named, and each reported
 message must contain the fragment named for its shape.
 
-Each example is validated together with the ontology (ont_graph, and mixed into the data
-as the build does) and the vocabularies (part of the data graph), as graph/build.py does.
+Each example is validated with the build's one pySHACL wrapper (graph/build/validate.py
+`shacl`), together with the ontology (ont_graph, and mixed into the data as the build does)
+and the vocabularies (part of the data graph).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, RDF, SH
 
 from graph import paths
+from graph.build.validate import shacl
 
 EXAMPLES = Path(__file__).resolve().parent / "shapes"
 VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))
@@ -74,29 +75,10 @@ def run(example: Path) -> list[Result]:
     data.parse(example, format="turtle")
     data += vocabularies()
     data += ontology()
-    _conforms, report, _text = validate(
-        data,
-        shacl_graph=shapes(),
-        ont_graph=ontology(),
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
-    results = []
-    # Top-level results only: pySHACL also types the nested sh:detail results of sh:node.
-    top = report.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
-    for node in report.objects(top, SH.result):
-        severity = str(report.value(node, SH.resultSeverity)).rsplit("#", 1)[-1]
-        messages = [str(m) for m in report.objects(node, SH.resultMessage)]
-        results.append(
-            Result(
-                severity,
-                URIRef(report.value(node, SH.sourceShape)),
-                " / ".join(messages),
-                str(report.value(node, SH.focusNode)),
-            )
-        )
-    return results
+    report = shacl(data, shapes(), ontology=ontology(), advanced=True)
+    return [
+        Result(r.severity, URIRef(r.source_shape), r.message, r.focus_node) for r in report.results
+    ]
 
 
 def expectations(example: Path) -> dict[str, dict[URIRef, str]]:
@@ -246,10 +228,8 @@ def test_shapes_document_header() -> None:
 
 
 def test_shapes_graph_loads_in_pyshacl() -> None:
-    conforms, report, _ = validate(
-        Graph(), shacl_graph=shapes(), inference="none", advanced=True, allow_warnings=True
-    )
-    assert conforms, report.serialize(format="turtle")
+    report = shacl(Graph(), shapes(), advanced=True)
+    assert report.conforms, [r.render() for r in report.results]
 
 
 def test_language_lists_are_well_formed() -> None:

@@ -10,8 +10,9 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from graph import load
-from graph.build import nquads_lines, read_release
+from graph.build import load
+from graph.build.release import nquads_lines, read_release
+from graph.canonical import literals_as_written
 from graph.errors import SourceStructureError
 from graph.iris import DATA_BASE, PRO
 from tests.conftest import ROOT
@@ -25,7 +26,7 @@ def bundled_sources() -> dict[URIRef, Graph]:
     written: rdflib would otherwise rewrite "P24M" as "P2Y")."""
     found = {}
     for path in sorted(SOURCES.glob("*.ttl")):
-        with load.literals_as_written():
+        with literals_as_written():
             graph = Graph().parse(path, format="turtle")
         heads = [
             s

@@ -15,8 +15,8 @@ from rdflib.namespace import RDF, RDFS, SH
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
 from graph import iris, sparql_examples
+from graph.build.validate import validate
 from graph.errors import SourceStructureError, SourceSyntaxError
-from graph.validate import validate
 
 from .conftest import LiveServer
 

@@ -586,6 +586,11 @@ def test_timeout_stops_the_query_and_others_are_served(
     assert after.status_code == 200
 
 
+# Two answers sent one after the other by the server may be read by this client's two threads
+# in either order: a client-side timestamp orders them only up to this margin.
+ORDER_MARGIN_SECONDS = 0.5
+
+
 def test_query_processes_are_bounded_and_a_waiting_query_is_answered(
     servers: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
@@ -618,7 +623,9 @@ def test_query_processes_are_bounded_and_a_waiting_query_is_answered(
     assert counted.status_code == 200
     assert counted.json()["results"]["bindings"][0]["n"]["value"] == "9000000"
     assert answered.status_code == 200 and answered.json()["boolean"] is True
-    assert finished["ask"] >= finished["slow"]  # answered after the slow one was done
+    # It waited (waiting_cheap above) and was answered once the slow one was done: the two
+    # answers may reach this client's two threads in either order, so within a margin.
+    assert finished["ask"] >= finished["slow"] - ORDER_MARGIN_SECONDS
     assert stats(server)["executors_started"] == started  # by the same, warm process
 
 

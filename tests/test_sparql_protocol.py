@@ -31,7 +31,7 @@ from graph.store import (
 )
 from graph.store.base import QueryQueueTimedOut
 from graph.store.federation import check
-from graph.store.limits import ExecutorPool, Job
+from graph.store.query_pool import ExecutorPool, Job
 from graph.store.results import capped_tsv
 from graph.store.stats import stats
 from server import create_app

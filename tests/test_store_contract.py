@@ -28,8 +28,8 @@ from graph.formats import BY_NAME, of_kind
 from graph.settings import load
 from graph.store import QueryRefused, QuerySyntaxError, QueryTimedOut, Store, open_store
 from graph.store.files import open_files
-from graph.store.limits import Limits
 from graph.store.oxigraph import create_on_disk
+from graph.store.query_pool import Limits
 from graph.store.remote import RemoteStore
 
 from .conftest import free_port

@@ -58,7 +58,7 @@ ALPHA2_BY_ALPHA3 = {three: two for two, three in ALPHA3.items()}
 
 @lru_cache(maxsize=1)
 def _schemes() -> dict[URIRef, frozenset[URIRef]]:
-    from ..load import read_vocabularies
+    from ..build.load import read_vocabularies
 
     graph = read_vocabularies()
     found: dict[URIRef, set[URIRef]] = {}

@@ -2,12 +2,12 @@
 learning opportunities and the qualifications they lead to, as the Qualification Dataset
 Register (LOQ profile) holds them, in Turtle, JSON-LD or RDF/XML.
 
-The inverse of our ELM export (graph/elm.py): each top-level `elm:LearningOpportunity` (one
-that is no other's `elm:hasPart`) is one record and becomes a `pro:StudyProgramme`; its
-`elm:learningAchievementSpecification` gives the awarded qualification (EQF level, title),
-the ISCED-F fields, the credits and the learning outcomes; its providers become
-organisations; its start, deadlines and prices become one intake (`pro:Offering`). What is
-dropped, and why, is in docs/import.md ("ELM 3").
+The inverse of our ELM export (graph/build/writers/elm/): each top-level
+`elm:LearningOpportunity` (one that is no other's `elm:hasPart`) is one record and becomes a
+`pro:StudyProgramme`; its `elm:learningAchievementSpecification` gives the awarded qualification
+(EQF level, title), the ISCED-F fields, the credits and the learning outcomes; its providers
+become organisations; its start, deadlines and prices become one intake (`pro:Offering`). What
+is dropped, and why, is in docs/import.md ("ELM 3").
 
 Records: source graph `source/elm/{document}/learning-opportunity/{slug}`, where the document
 slug is made from the file or URL and the record slug from the last segment of the learning
@@ -35,9 +35,9 @@ from rdflib.namespace import DCTERMS, ORG, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from .. import iris
+from ..canonical import canonical_graph, literals_as_written, to_bytes
 from ..errors import SourceUnreadable
 from ..iris import ELM, PRO, ROV, SCHEMA
-from ..load import literals_as_written
 from . import codes, records
 from .client import Client, Fetched, is_url, read_file
 from .records import Record, Unmappable
@@ -61,7 +61,8 @@ MODE_SCHEME = URIRef("http://data.europa.eu/snb/learning-assessment/25831c2")
 SCHEDULE_SCHEME = URIRef("http://data.europa.eu/snb/learning-schedule/25831c2")
 CREDIT_SCHEME = URIRef("http://data.europa.eu/snb/education-credit/25831c2")
 ROR = "https://ror.org/"
-# The labels our export gives a price detail per billing period (graph/elm.py `fee`).
+# The labels our export gives a price detail per billing period
+# (graph/build/writers/elm/projection.py `fee`).
 BILLING_PERIOD = {"per year": "P1Y", "per semester": "P6M", "per month": "P1M"}
 DURATION = re.compile(
     r"^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+[DW])?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$"
@@ -178,10 +179,7 @@ def _closure(g: Graph, start: Node) -> Graph:
 
 def digest(g: Graph) -> str:
     """SHA-256 of the graph's canonical N-Triples (blank nodes relabelled by RDFC-1.0)."""
-    text = g.serialize(format="nt", encoding="utf-8")
-    dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = sorted(set((ox.serialize(dataset, format=ox.RdfFormat.N_QUADS) or b"").splitlines()))
+    lines = sorted(set(to_bytes(canonical_graph(g), ox.RdfFormat.N_QUADS).splitlines()))
     return records.sha256(b"\n".join(lines) + b"\n")
 
 

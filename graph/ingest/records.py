@@ -30,9 +30,10 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from .. import dump, iris
+from .. import iris
+from ..build.validate import Report
+from ..canonical import turtle
 from ..iris import PRO, PROV
-from ..validate import Report
 from .report import ImportReport, Refusal
 
 FILE_SUFFIX = ".ttl"
@@ -162,7 +163,7 @@ def render(record: Record, fetched: datetime) -> bytes:
         f"# Imported by `prospectus import {record.fmt}` from {record.url}\n"
         "# Written by the importer: a re-import replaces it; do not edit.\n"
     )
-    return head.encode("utf-8") + dump.turtle(triples) + b"\n"
+    return head.encode("utf-8") + turtle(triples) + b"\n"
 
 
 def fetched_time(path: Path) -> datetime | None:
@@ -230,8 +231,8 @@ def check(records: list[Record], rounds: int = 4) -> tuple[list[Record], list[Re
     A refused record may leave others dangling (an offering whose programme was refused), so
     the check repeats on what is left until nothing more is refused.
     """
-    from ..load import read_ontology, read_vocabularies
-    from ..validate import read_shapes, validate
+    from ..build.load import read_ontology, read_vocabularies
+    from ..build.validate import read_shapes, validate
 
     shapes, ontology, vocabularies = read_shapes(), read_ontology(), read_vocabularies()
     accepted = list(records)

@@ -27,9 +27,9 @@ from rdflib.namespace import DCTERMS, ORG, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from .. import iris
+from ..canonical import literals_as_written
 from ..errors import SourceUnreadable
 from ..iris import ELM, PRO, SCHEMA
-from ..load import literals_as_written
 from . import codes, records
 from .client import Client, Fetched, is_url, read_file
 from .records import Record, Unmappable

@@ -5,13 +5,15 @@ an immutable version of one programme, emitted when a published version adds, ch
 retires it (docs/harvesting.md, "The change stream").
 
 - `members`: what a member holds and how changed programmes are found from the change record;
-- `writer`: the build step (`ldes_writer(page_size, retention_days)`) that appends a
-  version's members to the stream stored in the version;
+- the build step that appends a version's members to the stream stored in the version is
+  a writer of the build: graph/build/writers/ldes.py (`ldes_writer(page_size,
+  retention_days)`);
 - `log`: the stream's files in a version (index, pages, the build's state);
 - `nodes`: the root node and the pages as RDF for a site's URLs (`stream_graph`,
   `page_graph`, `page_is_immutable`), and a static copy (`export_static`).
 
-Pure functions over files: nothing here imports Flask or server.
+Pure functions over files: nothing here imports Flask or server. Imported by the build's
+LDES writer, the dataset description (graph/read/) and the stream's view (server/views/ldes.py).
 """
 
 from .log import StreamError
@@ -29,10 +31,8 @@ from .nodes import (
     serialize,
     stream_graph,
 )
-from .writer import DEFAULT_PAGE_SIZE, ldes_writer, settings_writer, write_stream
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE",
     "ExportedFile",
     "PageGone",
     "Stream",
@@ -40,13 +40,10 @@ __all__ = [
     "StreamUrls",
     "UnknownPage",
     "export_static",
-    "ldes_writer",
     "page_etag",
     "page_graph",
     "page_is_immutable",
     "page_parts",
     "serialize",
-    "settings_writer",
     "stream_graph",
-    "write_stream",
 ]

@@ -1,7 +1,8 @@
 """Members of the change stream: one immutable version of one programme.
 
-A member's payload is the programme's description as its page shows it (graph.describe
-with the programme page's expansion rule): its own triples and the triples pointing at it,
+A member's payload is the programme's description as its page shows it (graph/read/describe.py
+with the programme page's expansion rule, graph/read/expand.py): its own triples and the
+triples pointing at it,
 the nodes it owns (offerings, deadlines, fees, requirements, components…), the labels of
 every IRI it mentions and the provenance of its sources, as triples in the member's named
 graph (https://w3id.org/ldes/specification, "Emitting members": a client takes the
@@ -9,7 +10,8 @@ member's star pattern and the named graph named after the member). The catalogue
 (`id:graph/order`, `pro:listPosition`) is left out: it is a position in a listing, not a
 fact about the programme, and one new programme would move every programme after it.
 
-Which programmes changed is decided from the version's change record (graph/changes.py),
+Which programmes changed is decided from the version's change record
+(graph/build/writers/changes.py),
 without describing every programme again. `describe()` is a function of the quads its
 lookups return, and every lookup is keyed by a subject (`quads(s, …)`) or, for the
 programme itself, by an object (`describe(iri)` reads the triples pointing at it). The
@@ -32,53 +34,11 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
-from ..describe import Expand, describe
-from ..iris import ELM, PRO, SCHEMA, is_data_iri
-from ..load import literals_as_written
+from ..canonical import literals_as_written
+from ..read.describe import describe_resource
+from ..read.expand import PROGRAMME_TYPES, expand_rule
 from ..store.base import Quad, QueryResult, Store
 from ..store.terms import to_oxigraph
-
-PROGRAMME_TYPES = frozenset({PRO.StudyProgramme})
-
-# The programme page's expansion rule (server/views/resources.py `_expand_rule`, kind
-# "programme"). tests/test_ldes.py checks that a member holds what the page's RDF holds.
-OWNED_KINDS = frozenset(
-    {"component", "requirement", "fee", "deadline", "outcome", "note", "offering", "org"}
-)
-FOLLOW = frozenset(
-    {
-        PRO.awards,
-        PRO.funding,
-        PRO.consortium,
-        SCHEMA.address,
-        PRO.qualityNote,
-        PRO.hasOption,
-        PRO.acceptedTest,
-        PRO.exemption,
-        PRO.unattributedScore,
-        PRO.acceptedDegree,
-        PRO.applicationDeadline,
-        PRO.tuitionFee,
-        ELM.creditPoint,
-        ELM.framework,
-    }
-)
-
-
-def programme_expand(base: str) -> Expand:
-    """Which linked nodes a programme's description fetches too."""
-
-    def expand(node: URIRef, predicate: URIRef, inverse: bool) -> bool:
-        if predicate in (RDF.type, PRO.programmeKind, SCHEMA.addressCountry, DCTERMS.type):
-            return False
-        if inverse:
-            return predicate == PRO.offeringOf
-        if predicate in FOLLOW:
-            return True
-        iri = str(node)
-        return is_data_iri(iri, base) and iri[len(base) :].split("/", 1)[0] in OWNED_KINDS
-
-    return expand
 
 
 def term_key(node: Node) -> str:
@@ -177,10 +137,14 @@ def describe_programme(store: Store, programme: URIRef, *, base: str, as_of: dat
     """The payload of a member for `programme`: its description, read through `store`."""
     recorder = RecordingStore(store)
     with literals_as_written():
-        description = describe(
-            recorder, programme, as_of=as_of, expand=programme_expand(base), languages=("en",)
+        description = describe_resource(
+            recorder,
+            programme,
+            as_of=as_of,
+            expand=expand_rule("programme", base),  # the programme page's rule
+            languages=("en",),
         )
-        # What Description.dataset() holds, without building an rdflib Dataset.
+        # What ResourceDescription.dataset() holds, without building an rdflib Dataset.
         quads = (*description.facts.quads, *description.label_quads, *description.provenance_quads)
         distinct = {(s, p, o) for s, p, o, _g in quads}  # one triple stated in many graphs
         triples = {

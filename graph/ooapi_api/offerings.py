@@ -21,7 +21,6 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
-from ..describe import literal_date
 from ..ingest.ooapi.tables import (
     CODE_TYPE_IRI,
     COST_TYPE_BY_PERIOD,
@@ -32,6 +31,7 @@ from ..ingest.ooapi.tables import (
     PERIOD_WORDS,
 )
 from ..iris import ELM, PRO
+from ..read.text import literal_date
 from ..store.base import Store
 from . import ids, programs
 from .read import (

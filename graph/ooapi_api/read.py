@@ -25,9 +25,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from ..describe import literal_date
 from ..formats import BY_NAME
 from ..iris import PROV
+from ..read.text import literal_date
 from ..store.base import Store
 from ..store.terms import term_from_json
 from .problem import Problem

@@ -1,11 +1,11 @@
 """The full-text index of a version, built at build time (SQLite FTS5, standard library).
 
-`write_search_index` is a build writer (graph.publish.Writer): it reads the version's N-Quads
-dump once, streaming, and writes `search.sqlite` into the version's folder, so the index is
-published atomically with the version it describes. Nothing is held in memory per programme:
-the quads that matter go into staging tables of the same SQLite file, the documents are then
-assembled by SQL joins sorted on disk, stemmed one programme at a time, and the staging tables
-are dropped.
+`build_index` is run by the build's writer (graph/build/writers/search_index.py): it reads the
+version's N-Quads once, streaming, and writes `search.sqlite` into the version's folder, so the
+index is published atomically with the version it describes. Nothing is held in memory per
+programme: the quads that matter go into staging tables of the same SQLite file, the documents
+are then assembled by SQL joins sorted on disk, stemmed one programme at a time, and the
+staging tables are dropped.
 
 One document per `pro:StudyProgramme`, with five indexed columns (docs/search.md):
 title (dct:title, schema:name), alt (skos:altLabel, skos:prefLabel, dct:alternative,
@@ -21,7 +21,6 @@ import sqlite3
 from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -63,11 +62,6 @@ _BATCH = 5000
 
 class SearchIndexError(ProspectusError):
     """The search index could not be written or read."""
-
-
-def write_search_index(staging: Path, manifest: dict[str, Any], previous: Any = None) -> None:
-    """Writer (graph.publish.Writer): `search.sqlite` in the version being staged."""
-    build_index(staging / "dataset.nq", staging / INDEX_FILE)
 
 
 def _schema(db: sqlite3.Connection) -> None:

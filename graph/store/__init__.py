@@ -3,6 +3,16 @@
 `open_store(settings, version_dir)` returns the implementation the `store` setting names:
 oxigraph (default), rdflib or remote. `graph.store.files.open_files` serves RDF files given
 with `prospectus serve --data`.
+
+base.py (the Store protocol and its errors), oxigraph.py, rdflib.py and remote.py (the three
+implementations), files.py (`serve --data`), query_pool.py (the query process pool a store
+holds: limits, started on first use), pool.py and executor.py (the pool's worker and executor
+sides), lanes.py, crashes.py, stats.py (how the pool schedules, names crashes and counts),
+query_text.py, ordering.py, federation.py (what is done to a query's text before it runs),
+results.py and terms.py (results and terms across the interface).
+
+Imported by graph/read/, the build (to load a version's store), the web app and the tests;
+it imports nothing of graph but its common modules.
 """
 
 from .base import (
@@ -38,7 +48,7 @@ __all__ = [
 
 
 def open_store(settings, version_dir=None) -> Store:  # noqa: ANN001
-    from .limits import Limits
+    from .query_pool import Limits
 
     limits = Limits.from_settings(settings)
     kind = settings.store

@@ -208,11 +208,13 @@ class Store(Protocol):
         timeout: float | None = None,
         max_rows: int | None = None,
         fmt: Format | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL 1.1 query; the default graph is the union of all named graphs.
 
         `timeout` and `max_rows` default to the settings; `fmt` is the format the caller
-        will ask `serialize()` for, so that the result is produced in it directly.
+        will ask `serialize()` for, so that the result is produced in it directly;
+        `base_iri` resolves the query's relative IRIs (the endpoint's URL).
         """
         ...
 

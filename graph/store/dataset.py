@@ -20,8 +20,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 from rdflib.term import Node
 
+from ..canonical import literals_as_written
 from ..formats import Format
-from ..load import literals_as_written
 from .base import Quad, QueryResult, StoreError
 from .terms import dataset_of, to_oxigraph, to_rdflib
 
@@ -47,6 +47,7 @@ class DatasetStore:
         timeout: float | None = None,
         max_rows: int | None = None,
         fmt: Format | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         raise StoreError("this store answers lookups only (quads, describe), not SPARQL")
 

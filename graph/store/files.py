@@ -1,6 +1,7 @@
 """`prospectus serve --data FILE…`: serve RDF files as they are, without building the graph.
 
-Each file's format comes from its extension (graph.formats; .owl and .xml read as RDF/XML).
+Each file's format comes from its extension (graph/formats.py `for_file`: .owl and .xml read
+as RDF/XML, .json as JSON-LD).
 Quad formats (TriG, N-Quads, JSON-LD) keep their graph names; the triples of a triple format
 (Turtle, N-Triples, RDF/XML) go into a named graph called after the file (its file: URI),
 so that every triple sits in a named graph and the union default graph holds them all.
@@ -16,22 +17,15 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
 from ..errors import SourceSyntaxError
-from ..formats import BY_NAME, FORMATS, Format, for_path
+from ..formats import Format, file_extensions, for_file
 from .base import Store, StoreError
-from .limits import Limits
-
-EXTRA_EXTENSIONS = {"owl": BY_NAME["rdfxml"], "xml": BY_NAME["rdfxml"]}
+from .query_pool import Limits
 
 
 def file_format(path: Path) -> Format:
-    fmt = for_path(path.name) or EXTRA_EXTENSIONS.get(path.suffix.lstrip(".").lower())
-    if fmt is None or fmt.kind != "graph":
-        known = ", ".join(
-            sorted(
-                {f".{f.extension}" for f in FORMATS if f.kind == "graph"}
-                | {f".{ext}" for ext in EXTRA_EXTENSIONS}
-            )
-        )
+    fmt = for_file(path.name)
+    if fmt is None:
+        known = ", ".join(file_extensions())
         raise StoreError(
             f"{path}: cannot tell the RDF format from the extension; use one of {known}"
         )
@@ -96,7 +90,7 @@ def open_files(paths: Sequence[Path], settings) -> Store:  # noqa: ANN001 - grap
     return OxigraphStore(load_oxigraph(paths), limits)
 
 
-def check_files(paths: Sequence[Path]) -> None:
+def parse_files(paths: Sequence[Path]) -> None:
     """Parse every file once (streaming, nothing kept) so that `serve --data` stops at
     start-up, with file and line, instead of failing on the first request."""
     for path in paths:

@@ -1,7 +1,7 @@
 """The default store: embedded Oxigraph (pyoxigraph), on disk or loaded into memory.
 
 Lookups (`quads`, `describe`) run in the web worker: they are bounded index scans. SPARQL
-queries run in executor processes (graph/store/limits.py) and come back serialised by
+queries run in executor processes (graph/store/query_pool.py) and come back serialised by
 pyoxigraph's own writers (QuerySolutions/QueryTriples serialisation, graph/store/results.py).
 """
 
@@ -18,7 +18,7 @@ from rdflib.term import Node, URIRef
 
 from . import federation, ordering, query_text, results, text_search
 from .base import Quad, QuerySyntaxError, StoreError
-from .limits import Job, LazyPool, Limits, PooledQueries
+from .query_pool import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
 
 

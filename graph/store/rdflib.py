@@ -1,6 +1,6 @@
 """The rdflib store, for small graphs: an in-memory rdflib Dataset.
 
-Queries run in executor processes like Oxigraph's (graph/store/limits.py), so the timeout
+Queries run in executor processes like Oxigraph's (graph/store/query_pool.py), so the timeout
 stops pure-Python evaluation as well. The query's dataset is built here, never by rdflib:
 FROM / FROM NAMED and the protocol's graph lists select graphs of the Dataset, and nothing is
 fetched (rdflib would otherwise dereference an unknown FROM graph). Results are written by
@@ -28,7 +28,7 @@ from rdflib.term import IdentifiedNode, Node
 from ..formats import Format
 from . import federation, ordering, results, text_search
 from .base import Quad, QuerySyntaxError, QueryTooDeep, StoreError
-from .limits import Job, LazyPool, Limits, PooledQueries
+from .query_pool import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, to_rdflib
 
 RECURSION_LIMIT = 50_000

@@ -36,7 +36,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from ..formats import BY_NAME, Format, by_media_type
 from . import federation, lanes, ordering, query_text, results, text_search
 from .base import Quad, QueryQueueFull, QuerySyntaxError, QueryTimedOut, StoreError
-from .limits import Limits
+from .query_pool import Limits
 from .stats import stats
 from .terms import dataset_of, term_from_json
 

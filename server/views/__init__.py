@@ -1,4 +1,11 @@
-"""The blueprints, registered in this order by create_app()."""
+"""The blueprints, registered in this order by create_app(): thin views that parse the
+request, read through graph/read/ (with the store, settings and URLs from server/context.py),
+build a page model (server/pages/) or a representation (server/representations.py) and
+answer. Nothing app-wide is registered here: hooks and template globals belong to the
+factory (server/__init__.py).
+
+Imported by server/__init__.py only (and bench/ and the tests for the SPARQL EXAMPLES).
+"""
 
 from .dumps import bp as dumps_bp
 from .home import bp as home_bp

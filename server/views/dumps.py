@@ -1,17 +1,16 @@
 """Dump downloads: /dumps/<version>/<file> and /dumps/latest/<file>.
 
-Files are the ones a version's manifest lists (graph/dump.py), plus its SHA256SUMS. They
-are sent with the HTTP machinery harvesters rely on (RFC 9110): a strong ETag equal to the
-file's SHA-256, Last-Modified (the version's creation time), preconditions in the order of
-§13.2.2 (412 for an If-Match naming another tag or an If-Unmodified-Since before the
-version, 304 for If-None-Match / If-Modified-Since), and one byte range (206, If-Range) so
-that an interrupted download resumes. A Range header that is not one valid byte range
-(`bytes=5-1`, `bytes=abc`, `items=0-5`, or several ranges) is ignored as §14.2 allows: the
-whole file is sent with 200. A valid range past the end answers 416 with
-`Content-Range: bytes */{size}`. A versioned URL never changes its bytes (Cache-Control
-immutable); /dumps/latest/ follows the current version.
-Gzip dumps are served as application/gzip, never with Content-Encoding, so the bytes
-received are the bytes whose size and checksum the description states.
+Files are the ones a version's manifest lists (graph/build/writers/dumps.py), plus its
+SHA256SUMS. They are sent with the HTTP machinery harvesters rely on (RFC 9110): a strong ETag
+equal to the file's SHA-256, Last-Modified (the version's creation time), preconditions in the
+order of §13.2.2 (412 for an If-Match naming another tag or an If-Unmodified-Since before the
+version, 304 for If-None-Match / If-Modified-Since), and one byte range (206, If-Range) so that
+an interrupted download resumes. A Range header that is not one valid byte range (`bytes=5-1`,
+`bytes=abc`, `items=0-5`, or several ranges) is ignored as §14.2 allows: the whole file is sent
+with 200. A valid range past the end answers 416 with `Content-Range: bytes */{size}`. A
+versioned URL never changes its bytes (Cache-Control immutable); /dumps/latest/ follows the
+current version. Gzip dumps are served as application/gzip, never with Content-Encoding, so the
+bytes received are the bytes whose size and checksum the description states.
 """
 
 from __future__ import annotations
@@ -25,8 +24,11 @@ from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Response as BaseResponse
 
-from graph import dump, publish
+from graph import versions
+from graph.build.writers import dumps
+from graph.formats import GZIP_MEDIA_TYPE
 
+from .. import context
 from ..caching import precondition_failed, precondition_status
 from ..errors import NotFound, ServiceUnavailable
 
@@ -38,18 +40,18 @@ REVALIDATE = "public, max-age=60, must-revalidate"
 
 
 def _data_path() -> Path:
-    return current_app.config["PROSPECTUS_SETTINGS"].data_path
+    return context.settings().data_path
 
 
-def _version(version_id: str) -> publish.Version:
+def _version(version_id: str) -> versions.Version:
     if version_id == LATEST:
-        version = current_app.extensions["prospectus"].version
+        version = context.version()
         if version is None:
             raise ServiceUnavailable("nothing is published yet: run `prospectus build`")
         return version
-    version = publish.find(_data_path(), version_id)
+    version = versions.find(_data_path(), version_id)
     if version is None:
-        kept = ", ".join(v.id for v in publish.versions(_data_path())) or "none"
+        kept = ", ".join(v.id for v in versions.retained(_data_path())) or "none"
         raise NotFound(
             f"no published version {version_id!r} (retained versions: {kept}); "
             "older versions are removed by the retain_versions setting",
@@ -90,19 +92,19 @@ def _range_environ() -> dict[str, Any]:
 def download(version_id: str, filename: str) -> Response:
     version = _version(version_id)
     records = {d["file"]: d for d in version.manifest.get("dumps", [])}
-    path = version.path / dump.DUMP_DIR / filename
-    if filename == dump.CHECKSUMS and path.is_file():
+    path = version.path / dumps.DUMP_DIR / filename
+    if filename == dumps.CHECKSUMS and path.is_file():
         etag, mimetype = hashlib.sha256(path.read_bytes()).hexdigest(), "text/plain"
     elif filename in records and path.is_file():
         record = records[filename]
-        spec = dump.spec_for(filename)
+        spec = dumps.spec_for(filename)
         etag = record["sha256"]
         if record.get("compression") == "gzip":
-            mimetype = dump.GZIP_MEDIA_TYPE
+            mimetype = GZIP_MEDIA_TYPE
         else:
             mimetype = spec.content_type if spec else record["media_type"]
     else:
-        files = ", ".join(sorted([*records, dump.CHECKSUMS]))
+        files = ", ".join(sorted([*records, dumps.CHECKSUMS]))
         raise NotFound(
             f"version {version.id} has no dump {filename!r}; its files: {files}",
             help_url="/dataset",

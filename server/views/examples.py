@@ -8,12 +8,13 @@ shows the same examples.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph import sparql_examples
 from graph.formats import BY_EXTENSION, BY_NAME, Format
 
+from .. import context
 from ..conneg import negotiate
 from ..errors import NotFound
 from ..representations import rdf_response
@@ -49,7 +50,7 @@ def examples(ext: str | None = None) -> BaseResponse:
         response = redirect(url_for("sparql.endpoint") + "#examples-h", code=303)
         response.vary.add("Accept")
         return response
-    base = current_app.config["PROSPECTUS_SETTINGS"].base_iri
+    base = context.settings().base_iri
     body: Response = rdf_response(sparql_examples.graph(base), fmt, sparql_examples.prefixes(base))
     body.headers["Link"] = ", ".join(
         f'<{alt.href}>; rel="{"self" if alt.format == fmt else "alternate"}"; '

@@ -26,15 +26,15 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from graph import ldes
+from graph.canonical import literals_as_written
 from graph.formats import BY_EXTENSION, BY_NAME, Format
 from graph.iris import ACTIVITY_STREAMS, LDES, PREFIXES, TREE
-from graph.load import literals_as_written
 from graph.store.terms import dataset_of, to_rdflib
 
+from .. import context as app_context
 from ..caching import accepted_codings
 from ..conneg import negotiate
 from ..errors import NotFound, PublisherError, ServiceUnavailable
-from ..hosts import site_url
 from ..representations import rdf_response
 from .resources import RDF_FORMATS, alternates
 
@@ -66,7 +66,7 @@ class Gone(PublisherError):
 
 
 def _stream() -> ldes.Stream:
-    version = current_app.extensions["prospectus"].version
+    version = app_context.version()
     if version is None:
         raise ServiceUnavailable(
             "nothing is published yet (or the app serves --data files, which have no "
@@ -124,7 +124,7 @@ def root(extension: str | None = None) -> Response:
     """The root node: the stream, its retention policy and one relation per page."""
     stream = _stream()
     fmt = _format(extension)
-    urls = ldes.StreamUrls.served(site_url())
+    urls = ldes.StreamUrls.served(app_context.site_url())
     response = _respond(ldes.stream_graph(stream, urls), fmt, "/ldes")
     response.headers["Cache-Control"] = OPEN
     return response
@@ -139,7 +139,9 @@ def page(page: str) -> Response:
     stream = _stream()
     page_id = int(number)
     try:
-        naming, members = ldes.page_parts(stream, page_id, ldes.StreamUrls.served(site_url()))
+        naming, members = ldes.page_parts(
+            stream, page_id, ldes.StreamUrls.served(app_context.site_url())
+        )
     except ldes.UnknownPage as exc:
         raise NotFound(f"{exc}; the root node /ldes lists every page", help_url="/ldes") from None
     except ldes.PageGone as exc:

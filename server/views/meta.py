@@ -1,9 +1,9 @@
 """The dataset description and crawler discovery.
 
 - /dataset and /.well-known/void (https://www.w3.org/TR/void/#well-known): VoID + DCAT-AP 3
-  from graph/metadata.py, negotiated between HTML, Turtle, JSON-LD, N-Triples and RDF/XML
-  (also /dataset.ttl, /dataset.jsonld, … and ?format=);
-- /dataset/changes/<version>: what that version changed (graph/changes.py);
+  from graph/read/dataset_description.py, negotiated between HTML, Turtle, JSON-LD, N-Triples
+  and RDF/XML (also /dataset.ttl, /dataset.jsonld, … and ?format=);
+- /dataset/changes/<version>: what that version changed (graph/build/writers/changes.py);
 - /sitemap.xml (https://www.sitemaps.org/protocol.html): every resource page with the time
   its description last changed; /robots.txt points to it.
 
@@ -18,18 +18,19 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
-from graph import changes, metadata, publish
+from graph import versions
+from graph.build.writers import changes
+from graph.build.writers.statistics import read_resources
 from graph.formats import BY_EXTENSION, BY_NAME, Format
-from graph.settings import Settings
+from graph.read import dataset_description
 
+from .. import context
 from ..conneg import negotiate
 from ..errors import NotFound, ServiceUnavailable
-from ..hosts import site_url
 from ..representations import rdf_response
-from ..urls import Urls
 
 bp = Blueprint("meta", __name__)
 
@@ -44,28 +45,24 @@ _CACHE_SIZE = 8
 class DatasetContext:
     """What dataset.html renders."""
 
-    version: publish.Version
-    versions: list[publish.Version]
+    version: versions.Version
+    versions: list[versions.Version]
     statistics: dict[str, Any]
     dumps: list[dict[str, Any]]
-    site: metadata.Site
+    site: dataset_description.Site
     changes: dict[str, Any] | None
     alternates: list[dict[str, Any]] = field(default_factory=list)
-    title: str = metadata.TITLE
-    description: str = metadata.DESCRIPTION
+    title: str = dataset_description.TITLE
+    description: str = dataset_description.DESCRIPTION
     lang: str = "en"
 
 
-def _settings() -> Settings:
-    return current_app.config["PROSPECTUS_SETTINGS"]
+def site() -> dataset_description.Site:
+    return dataset_description.Site(context.settings().base_iri, context.site_url())
 
 
-def site() -> metadata.Site:
-    return metadata.Site(_settings().base_iri, site_url())
-
-
-def _current() -> publish.Version:
-    version = current_app.extensions["prospectus"].version
+def _current() -> versions.Version:
+    version = context.version()
     if version is None:
         raise ServiceUnavailable(
             "nothing is published yet (or the app serves --data files, which have no "
@@ -74,15 +71,15 @@ def _current() -> publish.Version:
     return version
 
 
-def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, list]:
+def description(version: versions.Version, where: dataset_description.Site) -> tuple[Graph, list]:
     """The description graph, cached per (version, site URL, retained versions)."""
-    retained = publish.versions(_settings().data_path)
+    retained = versions.retained(context.settings().data_path)
     key = (version.id, where.url, where.base_iri, tuple(v.id for v in retained))
-    cache: dict = current_app.extensions.setdefault("prospectus.descriptions", {})
+    cache = context.app_cache("descriptions")
     with _cache_lock:
         if key in cache:
             return cache[key], retained
-    graph = metadata.describe(version, retained, where)
+    graph = dataset_description.describe_dataset(version, retained, where)
     with _cache_lock:
         if len(cache) >= _CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -91,7 +88,7 @@ def description(version: publish.Version, where: metadata.Site) -> tuple[Graph, 
 
 
 def _rdf_response(graph: Graph, fmt: Format) -> Response:
-    return rdf_response(graph, fmt, metadata.DESCRIPTION_PREFIXES)
+    return rdf_response(graph, fmt, dataset_description.DESCRIPTION_PREFIXES)
 
 
 def _alternates(path: str) -> list[dict[str, Any]]:
@@ -154,9 +151,9 @@ def well_known_void() -> Response:
 
 @bp.get("/dataset/changes/<version_id>")
 def change_record(version_id: str) -> Response:
-    version = publish.find(_settings().data_path, version_id)
+    version = versions.find(context.settings().data_path, version_id)
     if version is None:
-        kept = ", ".join(v.id for v in publish.versions(_settings().data_path)) or "none"
+        kept = ", ".join(v.id for v in versions.retained(context.settings().data_path)) or "none"
         raise NotFound(
             f"no published version {version_id!r} (retained versions: {kept})", help_url="/dataset"
         )
@@ -180,11 +177,11 @@ def _w3c_datetime(value: str) -> str:
 def sitemap() -> Response:
     version = _current()
     where = site()
-    urls = Urls(_settings().base_iri)
+    urls = context.urls()
     modified = _w3c_datetime(version.manifest["created"])
     entries: list[tuple[str, str]] = [("/", modified), ("/dataset", modified)]
     seen = {"/", "/dataset"}
-    resources = metadata.read_resources(version.path)
+    resources = read_resources(version.path)
     for iri, info in sorted(resources.items()):
         path = urls.doc(iri)
         if path and path not in seen:

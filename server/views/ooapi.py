@@ -27,11 +27,11 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.ooapi_api import METHODS, Answer, Context, Problem, answer
-from graph.settings import Settings
 from graph.store.base import QueryQueueFull, QueryTimedOut, StoreError
 
+from .. import context as app_context
 from ..errors import ServiceUnavailable
-from ..hosts import check_host, site_url
+from ..hosts import check_host
 
 bp = Blueprint("ooapi", __name__)
 
@@ -40,19 +40,15 @@ ALLOW = ", ".join(METHODS)
 RETRY_AFTER_SECONDS = 5  # a store out of time: try again shortly
 
 
-def _settings() -> Settings:
-    return current_app.config["PROSPECTUS_SETTINGS"]
-
-
 def context(service: bool) -> Context:
     """The answer's Context; the site's URL (which makes the answer vary by Host) is read
     only for the service answer (GET /), the one that names the documentation."""
-    settings = _settings()
+    settings = app_context.settings()
     documentation = settings.ooapi_documentation_url or None
     if service and documentation is None:
-        documentation = f"{site_url()}/dataset"
+        documentation = f"{app_context.site_url()}/dataset"
     return Context(
-        today=current_app.extensions["prospectus.clock"].today(),
+        today=app_context.today(),
         base_iri=settings.base_iri,
         contact_email=settings.ooapi_contact_email or None,
         documentation=documentation,
@@ -79,7 +75,7 @@ def root() -> Response:
 @bp.get(MOUNT + "/<path:rest>")
 def serve(rest: str) -> Response:
     try:
-        store = current_app.extensions["prospectus"].store
+        store = app_context.store()
     except ServiceUnavailable as exc:
         return _problem(503, exc.message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     args = {name: request.args.getlist(name) for name in request.args}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from werkzeug.datastructures import MIMEAccept
@@ -36,16 +36,20 @@ from graph.store import (
 from graph.store.results import results_format
 from graph.store.stats import stats
 
+from .. import context
 from ..conneg import negotiate
 from ..errors import (
+    BadGateway,
+    Busy,
     ProtocolError,
-    PublisherError,
+    QueryEngineFailed,
+    QueryForbidden,
+    QueryMemoryLimit,
+    QueryProcessCrashed,
     QueryTimeout,
     QueryTooLarge,
-    ServiceUnavailable,
 )
-from ..hosts import site_url
-from ..representations import rdf_response
+from ..representations import query_answer, rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
 from ..urls import Urls, safe_href
 
@@ -80,58 +84,8 @@ Example = sparql_examples.SparqlExample
 EXAMPLES: tuple[Example, ...] = sparql_examples.examples()
 
 
-class BadGateway(PublisherError):
-    """An allowlisted SERVICE endpoint or FROM document failed."""
-
-    status = 502
-    title = "Bad gateway"
-
-
-class QueryProcessCrashed(PublisherError):
-    """Decided once: a query process that died during a query answers 500 with the cause
-    (a defect of the engine, not a temporary condition); crashes.CrashLog has logged it."""
-
-    status = 500
-    title = "Query process crashed"
-    logged = True
-
-
-class QueryEngineFailed(PublisherError):
-    """The store's engine raised an error on a query that parsed: 500, logged, named."""
-
-    status = 500
-    title = "Query failed"
-
-
-class QueryMemoryLimit(ServiceUnavailable):
-    """A query stopped by the `query_memory_limit` setting answers 503, like a timeout."""
-
-    title = "Query memory limit"
-
-
-class Busy(ServiceUnavailable):
-    """Too many heavy queries for this worker: 503 at once, with Retry-After."""
-
-    title = "Busy"
-
-
-class QueryForbidden(PublisherError):
-    """A query this service refuses to run (SERVICE to an endpoint not allowlisted)."""
-
-    status = 403
-    title = "Query refused"
-
-
-def _settings() -> Settings:
-    return current_app.config["PROSPECTUS_SETTINGS"]
-
-
-def _store() -> Any:  # the Store protocol
-    return current_app.extensions["prospectus"].store
-
-
 def _endpoint_url() -> str:
-    return site_url() + "/sparql"
+    return context.site_url() + "/sparql"
 
 
 @bp.after_request
@@ -162,7 +116,7 @@ def endpoint() -> Response:
     """GET (and HEAD, which is a GET whose body is dropped: the query runs, under the same
     limits, so the headers are those GET would send) or POST. CORS preflights are answered
     by server/cors.py."""
-    settings = _settings()
+    settings = context.settings()
     body = _read_body(settings.max_query_length) if request.method == "POST" else b""
     query = parse_request(
         "GET" if request.method == "HEAD" else request.method,
@@ -181,7 +135,7 @@ def endpoint() -> Response:
 def query_stats() -> Response:
     """What the query processes did, as JSON (graph/store/stats.py): counts since the server
     started, summed over its workers, and the queries running and waiting now."""
-    _store()  # opens the store, which creates the shared counters, on a fresh app
+    context.store()  # opens the store, which creates the shared counters, on a fresh app
     response = Response(
         json.dumps({"ok": True, "stats": stats().snapshot()}), mimetype="application/json"
     )
@@ -224,7 +178,7 @@ def _answer(query: QueryRequest) -> Response:
     fmt = _choose(graph_result, query.format)
     run_as = (BY_NAME["ntriples"] if graph_result else BY_NAME["json"]) if fmt is HTML else fmt
     try:
-        result = _store().query(
+        result = context.store().query(
             query.query,
             default_graph_uris=query.default_graph_uris,
             named_graph_uris=query.named_graph_uris,
@@ -263,8 +217,8 @@ def _answer(query: QueryRequest) -> Response:
         )
         run_as = (BY_NAME["ntriples"] if graph_result else BY_NAME["json"]) if fmt is HTML else fmt
     if fmt is HTML:
-        return _results_page(query, result, result.serialize(run_as), run_as)
-    response = Response(result.serialize(fmt), mimetype=_mimetype(fmt))
+        return _results_page(query, result, query_answer(result, run_as), run_as)
+    response = Response(query_answer(result, fmt), mimetype=_mimetype(fmt))
     if result.truncated:
         response.headers[TRUNCATED_HEADER] = str(result.max_rows)
     return response
@@ -339,7 +293,7 @@ def _limits(settings: Settings) -> dict[str, str]:
 
 
 def _page(query: str = "") -> SparqlPage:
-    settings = _settings()
+    settings = context.settings()
     return SparqlPage(
         title="SPARQL query service",
         endpoint=_endpoint_url(),
@@ -351,7 +305,7 @@ def _page(query: str = "") -> SparqlPage:
 
 def _results_page(query: QueryRequest, result: Any, body: bytes, fmt: Format) -> Response:
     page = _page(query.query)
-    urls = Urls(_settings().base_iri)
+    urls = context.urls()
     page.has_result = True
     if result.kind == "ask":
         page.boolean = bool(ox.parse_query_results(body, results_format(fmt)))
@@ -431,7 +385,7 @@ def _service_page() -> Response:
     if fmt is HTML:
         page = _page()
         return Response(render_template("sparql.html", page=page), mimetype="text/html")
-    graph = service_description(_endpoint_url(), _store(), _settings())
+    graph = service_description(_endpoint_url(), context.store(), context.settings())
     return rdf_response(graph, fmt, SD_PREFIXES)
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from graph.describe import comparable
+from graph.canonical import literals_as_written
 from graph.iris import PROV
-from graph.load import literals_as_written
+from graph.read.describe import comparable
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "ldes_replicate.mjs"

@@ -11,6 +11,8 @@ the institution is the slug of the endpoint's root organization's `shortName` (a
 endpoint serves one institution). The record's bytes are its JSON object with expanded
 references replaced by their ids, keys sorted: the same record gives the same SHA-256 however
 it was reached. The mapping, field by field, is tables.py and docs/import.md.
+
+Imported by the CLI (`prospectus import ooapi`) and the tests, like the rest of graph/ingest/.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
-Run after the dumps and the change record (graph/changes.py) are written: it reads the
+Run after the change record (graph/build/writers/changes.py) is written: it reads the
 staged version's canonical dataset and change record and the previous version's stream,
 then writes the whole stream into the staged version (graph/ldes/log.py).
 
@@ -30,19 +30,21 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from .. import changes, dump, iris
-from ..iris import ACTIVITY_STREAMS as AS
-from ..publish import Version, Writer
-from ..store.dataset import DatasetStore
-from . import log, members
-from .log import Entry, Index, Page
+from ... import iris
+from ...iris import ACTIVITY_STREAMS as AS
+from ...ldes import log, members
+from ...ldes.log import Entry, Index, Page
+from ...store.dataset import DatasetStore
+from ...versions import Version
+from ..context import BuildContext, Writer
+from . import changes
 
 DEFAULT_PAGE_SIZE = 250
 XSD_DATE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> Writer:
-    """A build writer (writer(staging, manifest, previous)) for the change stream, with the
+    """A build writer (graph/build/context.py) for the change stream, with the
     `ldes_page_size` and `ldes_retention_days` settings."""
     if page_size < 1:
         raise log.StreamError(
@@ -53,10 +55,8 @@ def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> 
             f"ldes_retention_days must be 0 (keep everything) or more, not {retention_days}"
         )
 
-    def write(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
-        write_stream(
-            staging, manifest, previous, page_size=page_size, retention_days=retention_days
-        )
+    def write(ctx: BuildContext) -> None:
+        write_stream(ctx, page_size=page_size, retention_days=retention_days)
 
     return write
 
@@ -68,41 +68,26 @@ def member_time(created: str, latest: str | None) -> str:
     return max(when, latest) if latest else when
 
 
-def _touched(
-    staging: Path,
-    manifest: dict[str, Any],
-    previous: Version,
-    dataset: ox.Dataset,
-    hidden: set[str],
-) -> members.Touched:
+def _touched(ctx: BuildContext, dataset: ox.Dataset, hidden: set[str]) -> members.Touched:
     """What the version changed, from its change record (or a diff when it has none)."""
-    staged = Version(staging, manifest)
-    if (staging / changes.CHANGES_FILE).is_file():
-        found = changes.read_changes(changes.read_record(staged))
+    if (ctx.path / changes.CHANGES_FILE).is_file():
+        found = changes.read_changes(changes.read_record(Version(ctx.path, ctx.manifest)))
     else:
+        assert ctx.previous_dataset is not None
         found = {
             g: (set(added), set(removed))
-            for g, (added, removed) in changes.diff(
-                dump.read_version(previous.path), dataset
-            ).items()
+            for g, (added, removed) in changes.diff(ctx.previous_dataset, dataset).items()
         }
     return members.Touched.of(found, sorted(hidden))
 
 
 def write_stream(
-    staging: Path,
-    manifest: dict[str, Any],
-    previous: Version | None,
-    *,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    retention_days: int = 0,
+    ctx: BuildContext, *, page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0
 ) -> None:
-    dataset = dump.read_version(staging)
-    base = manifest.get("base_iri") or dump.base_of(dataset)
+    staging, manifest, previous, base = ctx.path, ctx.manifest, ctx.previous, ctx.base_iri
     hidden = {base + "graph/order"}  # the catalogue order is not part of a description
-    for name in hidden:
-        for quad in list(dataset.quads_for_graph_name(ox.NamedNode(name))):
-            dataset.remove(quad)
+    names = {ox.NamedNode(name) for name in hidden}
+    dataset = ox.Dataset(q for q in ctx.dataset if q.graph_name not in names)
     store = DatasetStore(dataset)
     old_index = log.read_index(previous.path) if previous is not None else None
     if old_index is not None and old_index.base_iri != base:
@@ -120,7 +105,7 @@ def write_stream(
     if old_index is None or previous is None:
         candidates = now
     else:
-        touched = _touched(staging, manifest, previous, dataset, hidden)
+        touched = _touched(ctx, dataset, hidden)
         candidates = [
             p for p in now if str(p) not in live_before or touched.may_change(entries[str(p)].reads)
         ]

@@ -1,11 +1,15 @@
 """SHACL validation (https://www.w3.org/TR/shacl/) with pySHACL, reported per source file.
 
+`shacl()` is the one place the project calls pySHACL: the build validates with the project's
+shapes (`validate`, `validate_release`, `validate_files`), and the ELM and DCAT-AP exports
+are checked with it against the official shapes (graph/build/reference.py).
+
 A Violation stops publishing; Warnings and Infos are reported and published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +18,11 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from . import paths
-from .errors import ProspectusError, ValidationFailed, Violation
+from .. import paths
+from ..errors import ProspectusError, ValidationFailed, Violation
+from . import load
 from .load import parse_into
+from .release import Release
 
 
 class ShapesError(ProspectusError):
@@ -79,24 +85,25 @@ def union(dataset: Dataset) -> Graph:
     return graph
 
 
-def validate(
-    dataset: Dataset,
+def shacl(
+    data: Graph,
     shapes: Graph,
+    *,
     ontology: Graph | None = None,
-    files: dict[URIRef, str] | None = None,
-    extra: Iterable[Graph] = (),
+    advanced: bool = False,
+    locate: Callable[[Node], str | None] | None = None,
 ) -> Report:
-    """Validate the union of `dataset`'s graphs (plus `extra`) against `shapes`."""
-    data = union(dataset)
-    for g in extra:
-        for triple in g:
-            data.add(triple)
+    """Validate `data` against `shapes` with pySHACL: the project's one call of pySHACL, for
+    the project's shapes (`validate`) and the official ones the exports are checked against
+    (graph/build/reference.py). `advanced` enables SHACL-AF (the project's shapes use it);
+    `locate` names the source file of a focus node. Results are sorted: the same data gives
+    the same report."""
     _conforms, report_graph, _text = shacl_validate(
         data,
         shacl_graph=shapes,
         ont_graph=ontology,
         inference="none",
-        advanced=True,
+        advanced=advanced,
         allow_warnings=True,
         abort_on_first=False,
     )
@@ -113,16 +120,16 @@ def validate(
     for result in top_level:
         severity = report_graph.value(result, SH.resultSeverity)
         focus = report_graph.value(result, SH.focusNode)
-        message = report_graph.value(result, SH.resultMessage)
+        messages = sorted(str(m) for m in report_graph.objects(result, SH.resultMessage))
         results.append(
             Violation(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 focus_node=_short(focus) or "?",
                 path=_short(report_graph.value(result, SH.resultPath)),
                 value=_short(report_graph.value(result, SH.value)),
-                message=str(message) if message else "(the shape has no sh:message)",
+                message=" / ".join(messages) or "(the shape has no sh:message)",
                 source_shape=_short(report_graph.value(result, SH.sourceShape)) or "?",
-                source_file=_where(dataset, files or {}, focus) if focus is not None else None,
+                source_file=locate(focus) if locate is not None and focus is not None else None,
             )
         )
     results.sort(
@@ -135,3 +142,55 @@ def validate(
         )
     )
     return Report(results)
+
+
+def validate(
+    dataset: Dataset,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    files: dict[URIRef, str] | None = None,
+    extra: Iterable[Graph] = (),
+) -> Report:
+    """Validate the union of `dataset`'s graphs (plus `extra`) against the project's shapes,
+    each result located in the source file(s) `files` names for its graphs."""
+    data = union(dataset)
+    for g in extra:
+        for triple in g:
+            data.add(triple)
+    return shacl(
+        data,
+        shapes,
+        ontology=ontology,
+        advanced=True,
+        locate=lambda focus: _where(dataset, files or {}, focus),
+    )
+
+
+def validate_release(release: Release, shapes: Graph | None = None) -> Report:
+    """The project's shapes over what a build read (graph/build/release.py)."""
+    return validate(release.dataset, shapes or read_shapes(), release.ontology, release.files)
+
+
+def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
+    """Validate arbitrary files (Turtle, TriG, JSON-LD, …) with the bundled vocabularies, as
+    `prospectus validate FILES` does.
+
+    TriG and N-Quads keep their named graphs; any other file forms one graph.
+    """
+    dataset = Dataset()
+    names: dict[URIRef, str] = {}
+    for path in files:
+        for graph in load.read_any(path).graphs():
+            if len(graph) == 0:
+                continue
+            target = dataset.graph(graph.identifier)
+            for triple in graph:
+                target.add(triple)
+            names[URIRef(graph.identifier)] = str(path)
+    return validate(
+        dataset,
+        shapes or read_shapes(),
+        load.read_ontology(),
+        names,
+        extra=[load.read_vocabularies()],
+    )

@@ -1,5 +1,7 @@
-"""Limits that are real: the settings every store applies, and `query()` for the stores that
-evaluate in this machine's executor processes (graph/store/pool.py).
+"""The query process pool as a store holds it: its limits, the pool itself started on first
+use, and `query()` through it for the stores that evaluate in this machine's executor
+processes (Oxigraph, rdflib). The pool's machinery is graph/store/pool.py (the worker's side)
+and graph/store/executor.py (the executors'); the remote store applies the same Limits.
 
 Read once from the settings: `query_timeout` (the query process is killed), `max_rows`
 (the result is cut and says so), `service_allowlist` (SERVICE / FROM policy),

@@ -1,4 +1,4 @@
-"""The dataset description: VoID and DCAT-AP 3, built from the finished dataset and manifest.
+"""The dataset description: VoID and DCAT-AP 3, made from the manifests of the published versions.
 
 - VoID, https://www.w3.org/TR/void/ : counts, class and property partitions, one subset
   per named graph, dumps, SPARQL endpoint, vocabularies, example resources, URI space.
@@ -6,14 +6,11 @@
   https://semiceu.github.io/DCAT-AP/releases/3.0.1/ : catalogue, dataset, one distribution
   per dump, the SPARQL endpoint as a data service.
 
-Two halves:
-- at build time `write_statistics` (a graph.publish.Writer) counts what the version holds
-  and stores it in the manifest under "statistics", plus `resources.json` (each resource's
-  digest and the time it last changed, for the sitemap);
-- at request time `describe()` turns the manifests of the retained versions into RDF. The
-  IRIs of catalogue, dataset, distributions and service are minted under the `base_iri`
-  setting; download and endpoint URLs are under the site's public URL (`public_url`, or the
-  request's own root when it is empty).
+At request time `describe_dataset()` turns the manifests of the retained versions into RDF:
+the counts the build stored in each manifest (graph/build/writers/statistics.py) and the
+dumps it lists. The IRIs of catalogue, dataset, distributions and service are minted under
+the `base_iri` setting; download and endpoint URLs are under the site's public URL
+(`public_url`, or the request's own root when it is empty).
 
 The dataset IRI (`{base}dataset/prospectus`) is stable across versions: it always describes
 the current version (`dcat:version`, its dumps, its counts) and links every retained older
@@ -26,20 +23,15 @@ itself, as the DCAT-AP controlled-vocabulary shapes require.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from . import dump, iris, reference
-from .iris import (
+from .. import iris
+from ..formats import GZIP_MEDIA_TYPE
+from ..iris import (
     ADMS,
     DCAT,
     EU_COUNTRY,
@@ -55,12 +47,8 @@ from .iris import (
     VCARD,
     VOID,
 )
-from .ldes.catalog import describe_stream
-from .publish import Version
-from .validate import Report
-
-RESOURCES_FILE = "resources.json"
-EXAMPLE_LIMIT = 5
+from ..ldes.catalog import describe_stream
+from ..versions import Version
 
 # The catalogue's fixed facts. Change them here (and in docs/harvesting.md).
 TITLE = "Prospectus: study-programme facts"
@@ -135,8 +123,6 @@ VOID_FEATURES = {
     "turtle": URIRef("http://www.w3.org/ns/formats/Turtle"),
     "jsonld": URIRef("http://www.w3.org/ns/formats/JSON-LD"),
 }
-# Where temporal coverage is read from: intake starts, deadlines, the pages' own dates.
-TEMPORAL_PROPERTIES = (PRO.startDate, PRO.date, DCTERMS.modified)
 
 DESCRIPTION_PREFIXES = {
     "dcat": DCAT,
@@ -155,159 +141,6 @@ DESCRIPTION_PREFIXES = {
     "cs": iris.CHANGESET,
     "pro": PRO,
 }
-
-
-# --- build time: statistics ----------------------------------------------------------------
-
-
-def _iri(term: Any) -> str | None:
-    return term.value if isinstance(term, ox.NamedNode) else None
-
-
-def _namespace(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
-
-
-def _period(value: str, datatype: str) -> tuple[date, date] | None:
-    """The first and last day a date-like literal covers."""
-    xsd = str(XSD)
-    try:
-        if datatype in (xsd + "date", xsd + "dateTime"):
-            day = date.fromisoformat(value[:10])
-            return day, day
-        if datatype == xsd + "gYearMonth":
-            year, month = int(value[:4]), int(value[5:7])
-            nxt = date(year + month // 12, month % 12 + 1, 1)
-            return date(year, month, 1), date.fromordinal(nxt.toordinal() - 1)
-        if datatype == xsd + "gYear":
-            year = int(value[:4])
-            return date(year, 1, 1), date(year, 12, 31)
-    except ValueError:
-        return None
-    return None
-
-
-def compute_statistics(dataset: ox.Dataset, base_iri: str) -> dict[str, Any]:
-    """Counts and coverage of one version, as JSON-serialisable values."""
-    triples = {q.triple for q in dataset}
-    subjects = {t.subject for t in triples}
-    objects = {t.object for t in triples}
-    predicates = Counter(str(t.predicate.value) for t in triples)
-    rdf_type = ox.NamedNode(str(RDF.type))
-    class_members: dict[str, set[Any]] = defaultdict(set)
-    for t in triples:
-        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode):
-            class_members[t.object.value].add(t.subject)
-    graphs: Counter[str] = Counter()
-    for q in dataset:
-        name = _iri(q.graph_name)
-        if name:
-            graphs[name] += 1
-    labels: dict[str, str] = {}
-    label_props = {str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title)}
-    for t in triples:
-        if (
-            t.predicate.value in label_props
-            and isinstance(t.object, ox.Literal)
-            and t.object.language in (None, "en")
-            and isinstance(t.subject, ox.NamedNode)
-        ):
-            labels.setdefault(t.subject.value, t.object.value)
-    start: date | None = None
-    end: date | None = None
-    temporal = {str(p) for p in TEMPORAL_PROPERTIES}
-    for t in triples:
-        if t.predicate.value in temporal and isinstance(t.object, ox.Literal):
-            span = _period(t.object.value, t.object.datatype.value)
-            if span:
-                start = span[0] if start is None else min(start, span[0])
-                end = span[1] if end is None else max(end, span[1])
-    country_prop = "http://schema.org/addressCountry"
-    countries = sorted(
-        {
-            t.object.value
-            for t in triples
-            if t.predicate.value == country_prop
-            and isinstance(t.object, ox.NamedNode)
-            and t.object.value.startswith(str(EU_COUNTRY))
-        }
-    )
-    subject_areas = sorted(
-        {
-            labels.get(t.object.value, "")
-            for t in triples
-            if t.predicate.value == str(PRO.sourceSubjectArea)
-            and isinstance(t.object, ox.NamedNode)
-        }
-        - {""}
-    )
-    examples = sorted(
-        s.value
-        for s in class_members.get(str(PRO.StudyProgramme), ())
-        if isinstance(s, ox.NamedNode)
-    )[:EXAMPLE_LIMIT]
-    vocabularies = sorted(
-        {_namespace(p) for p in predicates} | {_namespace(c) for c in class_members}
-    )
-    return {
-        "triples": len(triples),
-        "quads": len(dataset),
-        "entities": sum(
-            1 for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(base_iri)
-        ),
-        "distinct_subjects": len(subjects),
-        "distinct_objects": len(objects),
-        "properties": len(predicates),
-        "classes": len(class_members),
-        "class_partitions": {c: len(m) for c, m in sorted(class_members.items())},
-        "property_partitions": dict(sorted(predicates.items())),
-        "graphs": {g: {"triples": n, "label": labels.get(g)} for g, n in sorted(graphs.items())},
-        "temporal": [start.isoformat(), end.isoformat()] if start and end else None,
-        "countries": {c: labels.get(c, c.rsplit("/", 1)[-1]) for c in countries},
-        "subject_areas": subject_areas,
-        "examples": examples,
-        "vocabularies": vocabularies,
-        "uri_space": base_iri,
-    }
-
-
-def resource_digests(dataset: ox.Dataset, base_iri: str) -> dict[str, str]:
-    """Each data resource (subject under the base) -> SHA-256 of its sorted quads."""
-    lines: dict[str, list[str]] = defaultdict(list)
-    for q in dataset:
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(base_iri):
-            lines[q.subject.value].append(str(q))
-    return {
-        s: hashlib.sha256("\n".join(sorted(ls)).encode()).hexdigest()
-        for s, ls in sorted(lines.items())
-    }
-
-
-def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
-    try:
-        return json.loads((version_dir / RESOURCES_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def write_statistics(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
-    """Writer: manifest["statistics"] and resources.json (when each resource last changed)."""
-    dataset = dump.read_version(staging)
-    base_iri = manifest.get("base_iri") or dump.base_of(dataset)
-    manifest["statistics"] = compute_statistics(dataset, base_iri)
-    before = read_resources(previous.path) if previous else {}
-    resources = {}
-    for iri, digest in resource_digests(dataset, base_iri).items():
-        old = before.get(iri)
-        same = old is not None and old.get("sha256") == digest
-        resources[iri] = {
-            "sha256": digest,
-            "modified": old["modified"] if old is not None and same else manifest["created"],
-        }
-    (staging / RESOURCES_FILE).write_text(
-        json.dumps(resources, indent=0, sort_keys=True) + "\n", encoding="utf-8"
-    )
 
 
 # --- request time: the description ----------------------------------------------------------
@@ -334,7 +167,7 @@ class Site:
         return URIRef(self.url + "/sparql")
 
 
-class Description:
+class DatasetIris:
     """IRIs of the catalogue-level resources under one base."""
 
     def __init__(self, base_iri: str):
@@ -390,13 +223,13 @@ def _file_type(g: Graph, format_name: str) -> URIRef | None:
     return _concept(g, EU_FILE_TYPE[code], label, DCTERMS.MediaTypeOrExtent)
 
 
-def _common(g: Graph, node: URIRef, ids: Description) -> None:
+def _common(g: Graph, node: URIRef, ids: DatasetIris) -> None:
     g.add((node, DCTERMS.publisher, ids.publisher))
     g.add((node, DCTERMS.license, LICENCE))
 
 
 def _distributions(
-    g: Graph, dataset_node: URIRef, version: Version, site: Site, ids: Description, kind: str
+    g: Graph, dataset_node: URIRef, version: Version, site: Site, ids: DatasetIris, kind: str
 ) -> list[URIRef]:
     found = []
     for record in version.manifest.get("dumps", []):
@@ -425,7 +258,7 @@ def _distributions(
         if file_type is not None:
             g.add((node, DCTERMS["format"], file_type))
         if record.get("compression") == "gzip":
-            g.add((node, DCAT.compressFormat, _media_type(g, dump.GZIP_MEDIA_TYPE)))
+            g.add((node, DCAT.compressFormat, _media_type(g, GZIP_MEDIA_TYPE)))
         g.add((node, DCAT.byteSize, Literal(record["bytes"], datatype=XSD.nonNegativeInteger)))
         checksum = BNode()
         g.add((node, SPDX.checksum, checksum))
@@ -442,7 +275,7 @@ def _void(
     node: URIRef,
     stats: dict[str, Any],
     version: Version,
-    ids: Description,
+    ids: DatasetIris,
     dump_urls: list[URIRef],
     site: Site,
 ) -> None:
@@ -489,7 +322,7 @@ def _void(
     g.add((node, VOID.rootResource, ids.catalog))
 
 
-def _version_node(g: Graph, version: Version, site: Site, ids: Description) -> URIRef:
+def _version_node(g: Graph, version: Version, site: Site, ids: DatasetIris) -> URIRef:
     """A retained version as its own dataset, with its still downloadable dumps."""
     node = ids.version(version.id)
     g.add((node, RDF.type, DCAT.Dataset))
@@ -510,9 +343,9 @@ def _version_node(g: Graph, version: Version, site: Site, ids: Description) -> U
     return node
 
 
-def describe(current: Version, versions: list[Version], site: Site) -> Graph:
+def describe_dataset(current: Version, versions: list[Version], site: Site) -> Graph:
     """The VoID + DCAT-AP description of the dataset as published in `current`."""
-    ids = Description(site.base_iri)
+    ids = DatasetIris(site.base_iri)
     stats: dict[str, Any] = current.manifest.get("statistics", {})
     g = Graph()
     for prefix, ns in DESCRIPTION_PREFIXES.items():
@@ -640,114 +473,3 @@ def describe(current: Version, versions: list[Version], site: Site) -> Graph:
     g.add((SHA256_ALGORITHM, RDF.type, SPDX.ChecksumAlgorithm))
     g.add((SHA256_ALGORITHM, OWL.sameAs, SHA256_ALGORITHM_SPDX))
     return g
-
-
-# --- DCAT-AP 3 validation -------------------------------------------------------------------
-
-DCAT_AP_FILES = tuple(f for f in reference.DCAT_AP_FILES if f.startswith("dcat-ap/"))
-
-
-@lru_cache(maxsize=4)
-def dcat_ap_shapes(root: Path) -> tuple[Graph, ...]:
-    """The official DCAT-AP 3.0.1 shapes of the reference folder `root` (graph/reference.py),
-    one graph per file.
-
-    The files are run one by one: merged, their blank-node and template shapes collide.
-    Patch, in memory: dcat-ap-SHACL.ttl lists two property shapes of DataServiceShape
-    (…#dcat:DataServiceShape/dc08f4dc…, …/eb3ac4e4…) that it never defines (they belong to
-    the left-out ranges.ttl); pyshacl stops on any dcat:DataService with "exists but is not
-    a well-formed SHACL PropertyShape". An undefined shape constrains nothing, so the
-    dangling sh:property links are dropped; range.ttl checks the same ranges.
-    """
-    from rdflib.namespace import SH
-
-    graphs = []
-    for name in DCAT_AP_FILES:
-        shapes = Graph()
-        shapes += reference.read(root, name)
-        for shape, prop in list(shapes.subject_objects(SH.property)):
-            if (prop, SH.path, None) not in shapes:
-                shapes.remove((shape, SH.property, prop))
-        graphs.append(shapes)
-    return tuple(graphs)
-
-
-def run_shapes(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Report:
-    """pySHACL over one graph; only the report's own results (sh:result), not the nested
-    sh:detail results of sh:node constraints, whose severity is the outer result's."""
-    from pyshacl import validate as shacl_validate
-    from rdflib.namespace import SH
-
-    from .errors import Violation
-
-    _conforms, report_graph, _text = shacl_validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        allow_warnings=True,
-        abort_on_first=False,
-    )
-    results = []
-    for result in report_graph.objects(None, SH.result):
-        severity = report_graph.value(result, SH.resultSeverity)
-        focus = report_graph.value(result, SH.focusNode)
-        value = report_graph.value(result, SH.value)
-        path = report_graph.value(result, SH.resultPath)
-        message = report_graph.value(result, SH.resultMessage)
-        results.append(
-            Violation(
-                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                focus_node=str(focus),
-                path=str(path) if isinstance(path, URIRef) else None,
-                value=None if value is None else str(value),
-                message=str(message) if message else "(no message)",
-                source_shape=str(report_graph.value(result, SH.sourceShape)),
-            )
-        )
-    return Report(results)
-
-
-def check_dcat_ap(description: Graph, root: Path) -> Report:
-    """Validate a description against every DCAT-AP 3 shapes file of the reference folder
-    `root`, with its DCAT 3 ontology (dcat/dcat3.ttl)."""
-    reference.require(root, reference.DCAT_AP_FILES)
-    ontology = reference.read(root, "dcat/dcat3.ttl")
-    report = Report()
-    for shapes in dcat_ap_shapes(root):
-        report.results.extend(run_shapes(description, shapes, ontology).results)
-    return report
-
-
-# --- `prospectus export dataset` ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DescriptionExport:
-    data: bytes
-    version: str
-    report: Report | None  # None: not checked against the official DCAT-AP shapes
-
-
-def export_description(settings: Any, *, fmt: str = "turtle") -> DescriptionExport:
-    """The description of the published versions, as /.well-known/void serves it for the
-    site at `public_url` (or, when it is empty, the site `base_iri` implies), checked
-    against DCAT-AP 3 when the `reference_shapes_dir` setting names the official shapes."""
-    from . import formats, publish
-    from .elm import default_site_url
-    from .errors import ProspectusError
-
-    serializer = formats.BY_NAME[fmt].rdflib if fmt in formats.BY_NAME else None
-    if serializer is None:
-        raise ProspectusError(f"the dataset description cannot be written as {fmt!r}")
-    current = publish.current(settings.data_path)
-    if current is None:
-        raise ProspectusError(
-            f"nothing is published in {settings.data_path} yet: run `prospectus build`"
-        )
-    site = Site(settings.base_iri, (settings.public_url or default_site_url(settings.base_iri)))
-    graph = describe(current, publish.versions(settings.data_path), site)
-    root = reference.folder(settings.reference_shapes_dir)
-    report = check_dcat_ap(graph, root) if root is not None else None
-    data = graph.serialize(format=serializer, encoding="utf-8")
-    return DescriptionExport(data, current.id, report)

@@ -22,8 +22,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from .describe import Description, literal_date, local_name
-from .iris import ELM, PRO, SCHEMA
+from ..iris import ELM, PRO, SCHEMA
+from .describe import ResourceDescription
+from .text import literal_date, local_name
 
 CONTEXT = {"@vocab": str(SCHEMA)}
 # ELM modes and schedules -> schema.org educationalProgramMode values.
@@ -46,12 +47,12 @@ def _number(node: Node) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _text(d: Description, s: Node, p: URIRef) -> str | None:
+def _text(d: ResourceDescription, s: Node, p: URIRef) -> str | None:
     v = d.text(s, p)
     return str(v.node) if v is not None else None
 
 
-def _freshest(d: Description, s: Node, p: URIRef) -> Node | None:
+def _freshest(d: ResourceDescription, s: Node, p: URIRef) -> Node | None:
     """The value from the newest source (undated curation and fresh pages first)."""
     values = d.facts.values(s, p)
     if not values:
@@ -66,7 +67,7 @@ def _freshest(d: Description, s: Node, p: URIRef) -> Node | None:
     return min(values, key=age).node
 
 
-def _organisation(d: Description, org: Node) -> dict[str, Any]:
+def _organisation(d: ResourceDescription, org: Node) -> dict[str, Any]:
     node: dict[str, Any] = {"@type": "CollegeOrUniversity", "name": d.label(org)}
     if isinstance(org, URIRef):
         node["@id"] = str(org)
@@ -91,7 +92,7 @@ def _organisation(d: Description, org: Node) -> dict[str, Any]:
     return node
 
 
-def _deadline(d: Description, today: date) -> str | None:
+def _deadline(d: ResourceDescription, today: date) -> str | None:
     found: list[tuple[date, str]] = []
     for offering in (v.node for v in d.facts.subjects(PRO.offeringOf, d.iri)):
         for dl in d.facts.nodes(offering, PRO.applicationDeadline):
@@ -105,7 +106,7 @@ def _deadline(d: Description, today: date) -> str | None:
     return (upcoming[0] if upcoming else max(found))[1]
 
 
-def _offers(d: Description) -> list[dict[str, Any]]:
+def _offers(d: ResourceDescription) -> list[dict[str, Any]]:
     offers = []
     for offering in (v.node for v in d.facts.subjects(PRO.offeringOf, d.iri)):
         for fee in d.facts.nodes(offering, PRO.tuitionFee):
@@ -136,7 +137,7 @@ def _offers(d: Description) -> list[dict[str, Any]]:
     return offers
 
 
-def _node(d: Description, s: Node, p: URIRef) -> Node | None:
+def _node(d: ResourceDescription, s: Node, p: URIRef) -> Node | None:
     value = d.facts.value(s, p)
     return value.node if value is not None else None
 
@@ -154,7 +155,7 @@ def _credential(name: str | None, level: Node | None) -> dict[str, Any]:
     return credential
 
 
-def _prerequisites(d: Description) -> list[dict[str, Any]]:
+def _prerequisites(d: ResourceDescription) -> list[dict[str, Any]]:
     """programPrerequisites: each accepted prior degree by name, or, for a degree requirement
     that names none, the level and field it asks for."""
     found: list[dict[str, Any]] = []
@@ -179,7 +180,9 @@ def _prerequisites(d: Description) -> list[dict[str, Any]]:
     return found
 
 
-def programme_jsonld(d: Description, *, today: date, page_url: str | None = None) -> dict[str, Any]:
+def programme_jsonld(
+    d: ResourceDescription, *, today: date, page_url: str | None = None
+) -> dict[str, Any]:
     """The schema.org JSON-LD object of the programme `d` describes; its application
     deadline is the next one on `today` (else the latest)."""
     iri = d.iri

@@ -12,47 +12,33 @@ A sources folder (graph/sources/, or `prospectus build --sources DIR`) holds, fl
 Documentation (`*.md`, `*.txt`) and hidden files are not read, and the build names them.
 Anything else (another RDF syntax, a compressed file, a sub-folder) stops the build, as does
 a folder with no source file: nothing is skipped in silence. Files given to
-`prospectus validate` may also be JSON-LD or any syntax of `_FORMATS`.
+`prospectus validate` may also be JSON-LD or any graph format of graph/formats.py.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import rdflib
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import formats, paths
-from .errors import SourceStructureError, SourceSyntaxError
-from .iris import ONTOLOGY_IRI, PRO, named_graph
-from .order import ORDER_GRAPH
+from .. import formats, paths
+from ..canonical import literals_as_written
+from ..errors import SourceStructureError, SourceSyntaxError
+from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, PRO, VOCABULARY_GRAPH
 
-ONTOLOGY_GRAPH = named_graph("ontology")
-VOCABULARY_GRAPH = named_graph("vocabularies")
 SOURCE_CLASSES = (PRO.SourceSegment, PRO.CurationRecord, PRO.ImportedRecord)
 
-_FORMATS = {
-    ".ttl": "turtle",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".rdf": "xml",
-    ".owl": "xml",
-}
-
-
 # The file kinds a sources folder holds, and the documentation it may carry beside them.
-SOURCE_FORMATS = {".ttl": "turtle", ".trig": "trig", ".nq": "nquads"}
+SOURCE_FORMATS: dict[str, formats.Format] = {
+    f".{f.extension}": f for f in (formats.BY_NAME[n] for n in ("turtle", "trig", "nquads"))
+}
 NOTE_SUFFIXES = (".md", ".txt")
 SOURCE_KINDS = (
     "Turtle files (*.ttl, one source each) and TriG or N-Quads files (*.trig, *.nq, one "
@@ -77,22 +63,12 @@ class SourceFolder:
 
 
 def rdf_format(path: Path) -> str:
-    try:
-        return _FORMATS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(_FORMATS))
-        raise SourceStructureError(path, f"unknown file type {path.suffix!r} ({known})") from None
-
-
-@contextmanager
-def literals_as_written() -> Iterator[None]:
-    """Keep every literal's lexical form as written ("P24M" stays "P24M", not "P2Y")."""
-    saved = rdflib.NORMALIZE_LITERALS
-    rdflib.NORMALIZE_LITERALS = False
-    try:
-        yield
-    finally:
-        rdflib.NORMALIZE_LITERALS = saved
+    """The rdflib parser of an RDF file, by its extension (graph/formats.py `for_file`)."""
+    fmt = formats.for_file(path.name)
+    if fmt is None or fmt.rdflib is None:
+        known = ", ".join(formats.file_extensions())
+        raise SourceStructureError(path, f"unknown file type {path.suffix!r} ({known})")
+    return fmt.rdflib
 
 
 def parse_into(target: Graph | Dataset, path: Path, fmt: str | None = None) -> None:
@@ -146,7 +122,7 @@ def read_source_graphs(path: Path) -> list[SourceFile]:
     """A TriG or N-Quads source file: one source per named graph, each graph named by the
     source node it describes, and no triple outside a named graph."""
     dataset = Dataset()
-    parse_into(dataset, path, SOURCE_FORMATS[path.suffix.lower()])
+    parse_into(dataset, path, SOURCE_FORMATS[path.suffix.lower()].rdflib)
     sources = []
     for ctx in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
         if len(ctx) == 0:
@@ -181,7 +157,7 @@ def read_source_file(path: Path) -> list[SourceFile]:
     kind = SOURCE_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise SourceStructureError(path, f"not a source file; sources are {SOURCE_KINDS}")
-    return [read_source(path)] if kind == "turtle" else read_source_graphs(path)
+    return [read_source(path)] if kind.name == "turtle" else read_source_graphs(path)
 
 
 def scan_sources(directory: Path = paths.SOURCES_DIR) -> SourceFolder:
@@ -294,9 +270,6 @@ def read_any(path: Path) -> Dataset:
 
 
 __all__ = [
-    "ONTOLOGY_GRAPH",
-    "ONTOLOGY_IRI",
-    "VOCABULARY_GRAPH",
     "SOURCE_FORMATS",
     "SourceFile",
     "SourceFolder",

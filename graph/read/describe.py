@@ -16,8 +16,6 @@ Everything goes through the Store protocol (graph.store.base); nothing here know
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,22 +26,17 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from .formats import BY_NAME
-from .iris import DATA_BASE, ELM, ONTOLOGY_IRI, PREFIXES, PRO, SCHEMA
-from .store.base import Quad, Store
-from .store.terms import term_from_json
+from ..iris import DATA_BASE, ELM, ONTOLOGY_GRAPH, PREFIXES, PRO, SCHEMA, VOCABULARY_GRAPH
+from ..store.base import Quad, Store
+from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, label_quads
+from .text import FALLBACK_LANGUAGE, fallback_label, format_literal, literal_date, pick_literal
 
-# Label properties, strongest first: the one label a resource gets comes from the first
-# property that has a value in an acceptable language.
-LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)
-FALLBACK_LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.altLabel, SKOS.notation, PRO.acronym)
 DESCRIPTION_PROPERTIES: tuple[URIRef, ...] = (
     DCTERMS.description,
     RDFS.comment,
     SKOS.definition,
     SCHEMA.description,
 )
-FALLBACK_LANGUAGE = "en"
 STALE_AFTER_DAYS = 2 * 365 + 1  # "older than two years"
 INVERSE_SHOWN = 50  # inverse subjects listed per property; the count is always given
 MAX_EXPANDED = 400  # nodes an expansion may fetch, a guard against runaway rules
@@ -132,6 +125,15 @@ class Source:
         return format_literal(self.modified) if self.modified is not None else None
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What a page needs to know about a resource that points at this one, read for the page
+    (graph/read/expand.py) and not part of the description's RDF."""
+
+    types: frozenset[Node] = frozenset()
+    owners: tuple[Node, ...] = ()  # the programmes a hosted component or a grant belongs to
+
+
 class Facts:
     """Quads indexed both ways, with graph names kept."""
 
@@ -201,75 +203,11 @@ def _value_key(v: Value) -> tuple:
     return (1, str(node))
 
 
-# -- labels ----------------------------------------------------------------------------------
-
-
-def language_preferences(accepted: Iterable[str]) -> tuple[str, ...]:
-    """The reader's languages (Accept-Language order), then English, then untagged."""
-    prefs: list[str] = []
-    for tag in accepted:
-        tag = tag.strip().lower()
-        if not tag or tag == "*" or not re.fullmatch(r"[a-z]{1,8}(-[a-z0-9]{1,8})*", tag):
-            continue
-        for candidate in (tag, tag.split("-", 1)[0]):
-            if candidate not in prefs:
-                prefs.append(candidate)
-    if FALLBACK_LANGUAGE not in prefs:
-        prefs.append(FALLBACK_LANGUAGE)
-    return tuple(prefs)
-
-
-def pick_literal(literals: Iterable[Node], languages: Sequence[str]) -> Literal | None:
-    """The literal in the most preferred language; untagged next; then any, stably."""
-    candidates = sorted((lit for lit in literals if isinstance(lit, Literal)), key=str)
-    if not candidates:
-        return None
-
-    def rank(lit: Literal) -> int:
-        lang = (lit.language or "").lower()
-        if not lang:
-            return len(languages)
-        for i, pref in enumerate(languages):
-            if lang == pref or lang.split("-", 1)[0] == pref:
-                return i
-        return len(languages) + 1
-
-    # Ties go to the longest (usually the most complete) form, then alphabetically.
-    return min(candidates, key=lambda lit: (rank(lit), -len(str(lit)), str(lit)))
-
-
-def local_name(iri: str) -> str:
-    tail = re.split(r"[#/]", iri.rstrip("/#"))[-1]
-    return tail or iri
-
-
-def humanise(name: str) -> str:
-    """'creditPoint' -> 'credit point', 'EQFLevel' -> 'EQF level', 'semester-1' -> 'semester 1'."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
-    words = re.split(r"[\s_\-]+", spaced)
-    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words if w)
-
-
-def prefixed(iri: str) -> str | None:
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return None
-
-
-def fallback_label(iri: str) -> str:
-    """A readable name for an IRI that has no label in the graph."""
-    if iri.startswith(DATA_BASE):
-        parts = iri[len(DATA_BASE) :].split("/")
-        return humanise(parts[-1]) if len(parts) > 1 else iri
-    return humanise(local_name(iri))
-
-
 # -- the description -------------------------------------------------------------------------
 
 
 @dataclass
-class Description:
+class ResourceDescription:
     """What one page or RDF document about `iri` shows."""
 
     iri: URIRef
@@ -282,6 +220,8 @@ class Description:
     single_valued: frozenset[URIRef] = SINGLE_VALUED
     label_quads: set[Quad] = field(default_factory=set)
     provenance_quads: set[Quad] = field(default_factory=set)
+    kind: str = "resource"  # the kind of page (graph/read/expand.py)
+    linked: dict[Node, Linked] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:
@@ -405,7 +345,7 @@ def comparable(node: Node) -> object:
     return node
 
 
-def describe(
+def describe_resource(
     store: Store,
     iri: URIRef,
     *,
@@ -413,14 +353,14 @@ def describe(
     as_of: date,
     expand: Expand | None = None,
     max_depth: int = 5,
-) -> Description:
+) -> ResourceDescription:
     """Describe `iri`: its facts (expanded by `expand`), labels and sources. `as_of` is the
     day the description is read on (a graph.clock.Clock's today): sources older than two
     years by then are stale."""
     facts = Facts()
     for quad in store.describe(iri):
         facts.add(quad)
-    description = Description(iri, tuple(languages), as_of, facts)
+    description = ResourceDescription(iri, tuple(languages), as_of, facts)
     if not facts.quads:
         return description
     _expand(store, facts, iri, expand, max_depth)
@@ -461,40 +401,7 @@ def _expand(
             break
 
 
-def select(store: Store, sparql: str) -> list[dict[str, Node]]:
-    """Run a SELECT through the store and return rows of rdflib terms."""
-    result = store.query(sparql)
-    data = json.loads(result.serialize(BY_NAME["json"]))
-    rows = []
-    for binding in data.get("results", {}).get("bindings", []):
-        rows.append({name: term_from_json(cell) for name, cell in binding.items()})
-    return rows
-
-
-def _safe_iri(iri: URIRef) -> bool:
-    return not re.search(r'[\s<>"{}|\\^`]', str(iri))
-
-
-def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
-    """Label, comment and description quads of `iris`, with their graphs.
-
-    Read with quads() (one pattern per IRI), not SPARQL: pages then never wait for the
-    query workers, and a store answers these lookups from its indexes.
-    """
-    wanted = {*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES, RDFS.comment, SKOS.definition}
-    found: list[Quad] = []
-    for iri in iris:
-        if not isinstance(iri, URIRef) or not _safe_iri(iri):
-            continue
-        found += [
-            q
-            for q in store.quads(iri, None, None, None)
-            if q[1] in wanted and isinstance(q[2], Literal)
-        ]
-    return found
-
-
-def _resolve_labels(store: Store, d: Description) -> None:
+def _resolve_labels(store: Store, d: ResourceDescription) -> None:
     iris = d.facts.mentioned_iris()
     by_iri: dict[URIRef, dict[URIRef, list[Literal]]] = defaultdict(lambda: defaultdict(list))
     for s, p, o, g in label_quads(store, iris):
@@ -515,7 +422,7 @@ def _resolve_labels(store: Store, d: Description) -> None:
             d.comments[iri] = comment
 
 
-def _resolve_sources(store: Store, d: Description) -> None:
+def _resolve_sources(store: Store, d: ResourceDescription) -> None:
     graphs = d.facts.graphs()
     for g in graphs:
         quads = list(store.quads(g, None, None, g))
@@ -544,9 +451,9 @@ def _resolve_sources(store: Store, d: Description) -> None:
             else "curation"
             if PRO.CurationRecord in types
             else "ontology"
-            if g == URIRef(DATA_BASE + "graph/ontology")
+            if g == ONTOLOGY_GRAPH
             else "vocabularies"
-            if g == URIRef(DATA_BASE + "graph/vocabularies")
+            if g == VOCABULARY_GRAPH
             else "graph"
         )
         label = (
@@ -571,7 +478,7 @@ def _resolve_sources(store: Store, d: Description) -> None:
             d.labels.setdefault(publisher, Literal(publisher_label))
 
 
-def _resolve_single_valued(store: Store, d: Description) -> None:
+def _resolve_single_valued(store: Store, d: ResourceDescription) -> None:
     predicates = {q[1] for q in d.facts.quads if isinstance(q[1], URIRef)}
     functional = {
         p
@@ -589,99 +496,3 @@ def _first_iri(nodes: Iterable[Node]) -> URIRef | None:
 def _pick_str(nodes: Iterable[Node], languages: Sequence[str]) -> str | None:
     lit = pick_literal(nodes, languages)
     return str(lit) if lit is not None else None
-
-
-# -- literals --------------------------------------------------------------------------------
-
-# English month names: dates spelled out on the pages and in the ELM export (graph/elm.py).
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def literal_date(lit: Literal) -> date | None:
-    """The first day a date-like literal can mean (2020-03 -> 2020-03-01), else None."""
-    m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", str(lit))
-    if not m or lit.datatype not in (XSD.date, XSD.dateTime, XSD.gYearMonth, XSD.gYear, None):
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
-    except ValueError:
-        return None
-
-
-def format_literal(lit: Node) -> str:
-    """A reader's form of a literal: dates spelled out, durations in words, numbers tidy
-    (any other node: its text)."""
-    text = str(lit)
-    if not isinstance(lit, Literal):
-        return text
-    dt = lit.datatype
-    if dt == XSD.date:
-        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
-    if dt == XSD.gYearMonth:
-        m = re.match(r"^(\d{4})-(\d{2})", text)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
-    if dt == XSD.gMonth:
-        m = re.match(r"^--(\d{2})", text)
-        if m and 1 <= int(m.group(1)) <= 12:
-            return MONTHS[int(m.group(1)) - 1]
-    if dt == XSD.duration:
-        return format_duration(text)
-    if dt in (XSD.decimal, XSD.double, XSD.float):
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return text
-        if number == number.to_integral_value():
-            return f"{int(number):,}"
-        return f"{number.normalize():,}"
-    if dt == XSD.boolean:
-        return "yes" if text.strip().lower() in ("true", "1") else "no"
-    return text
-
-
-def format_duration(text: str) -> str:
-    m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", text)
-    if not m or not any(m.groups()):
-        return text
-    parts = []
-    for amount, unit in zip(m.groups(), ("year", "month", "week", "day"), strict=True):
-        if amount:
-            n = int(amount)
-            parts.append(f"{n} {unit}{'' if n == 1 else 's'}")
-    return ", ".join(parts)
-
-
-def is_ontology_term(iri: str) -> bool:
-    return iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#")
-
-
-def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> dict[URIRef, str]:
-    """One label per IRI in the reader's language (IRIs without one are left out)."""
-    pool: dict[URIRef, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
-    for s, p, o, _g in label_quads(store, iris):
-        if isinstance(s, URIRef) and isinstance(p, URIRef):
-            pool[s][p].append(o)
-    found: dict[URIRef, str] = {}
-    for iri, props in pool.items():
-        for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES):
-            best = pick_literal(props.get(p, []), languages)
-            if best is not None:
-                found[iri] = str(best)
-                break
-    return found

@@ -9,7 +9,7 @@ named graph (`id:graph/order`), so that a listing or a deep page is a range on a
 
 The rule (also stated in the graph, `pro:classificationRule`): programmes ordered by their
 smallest `dct:title` (lexical form in code-point order, then language tag), then by IRI;
-positions 1..N without gaps. graph/generate.py writes the same graph through `positions()`.
+positions 1..N without gaps. graph/synthetic/ writes the same graph through `positions()`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from collections.abc import Iterable
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from . import iris
-from .iris import PRO
+from ..iris import ORDER_GRAPH, PRO
 
-ORDER_GRAPH = iris.named_graph("order")
 LABEL = "Catalogue order (computed by the build)"
 RULE = (
     "Every pro:StudyProgramme gets pro:listPosition 1..N: ordered by its smallest dct:title "
@@ -81,4 +79,4 @@ def add_order(dataset: Dataset) -> None:
         target.add(triple)
 
 
-__all__ = ["ORDER_GRAPH", "add_order", "order_graph", "positions", "title_key"]
+__all__ = ["add_order", "order_graph", "positions", "title_key"]

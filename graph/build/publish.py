@@ -1,12 +1,4 @@
-"""Atomic publishing of built versions.
-
-Layout under the `data_dir` setting:
-
-    versions/<version>/dataset.nq     canonical N-Quads, sorted (the version's content)
-    versions/<version>/store/         the Oxigraph on-disk store loaded from it
-    versions/<version>/manifest.json  version, created, previous, counts, sha256
-    versions/<version>/...            whatever the registered writers add (dumps, metadata)
-    current -> versions/<version>     swapped with one rename(2): readers see old or new
+"""Atomic publishing of built versions, in the layout of graph/versions.py.
 
 A version is assembled in a staging folder and only renamed into `versions/` once it is
 complete; `current` then moves in one atomic rename. A build that fails or is killed half
@@ -27,74 +19,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import PublishError
-
-STAGING_PREFIX = ".staging-"
-MANIFEST = "manifest.json"
-DATASET_FILE = "dataset.nq"
-STORE_DIR = "store"
+from ..errors import PublishError
+from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, STORE_DIR, Version, retained
+from ..versions import current as current_version
+from ..versions import read as read_version
 
 
 @dataclass(frozen=True)
-class Version:
-    """One published version, read from its manifest."""
+class Staging:
+    """A version being assembled: its folder, its manifest (being written; written to
+    manifest.json once `write` returns), the version it follows and its content, the
+    canonical N-Quads of dataset.nq."""
 
     path: Path
     manifest: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.manifest["version"])
-
-    @property
-    def created(self) -> datetime:
-        return datetime.fromisoformat(self.manifest["created"])
-
-    @property
-    def dataset_file(self) -> Path:
-        return self.path / DATASET_FILE
-
-    @property
-    def store_dir(self) -> Path:
-        return self.path / STORE_DIR
-
-    @property
-    def previous(self) -> str | None:
-        return self.manifest.get("previous")
-
-
-# A writer adds files to a version being staged: writer(staging_dir, manifest, previous).
-# It may add keys to `manifest` (e.g. the list of dumps).
-Writer = Callable[[Path, dict[str, Any], "Version | None"], None]
-
-
-def _read(path: Path) -> Version | None:
-    try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return Version(path, manifest)
-
-
-def current(data_dir: Path) -> Version | None:
-    """The version `current` points at, or None before the first publish."""
-    link = data_dir / "current"
-    if not link.exists():
-        return None
-    return _read(link.resolve())
-
-
-def versions(data_dir: Path) -> list[Version]:
-    """Every complete published version, oldest first."""
-    root = data_dir / "versions"
-    if not root.is_dir():
-        return []
-    found = [v for p in root.iterdir() if not p.name.startswith(".") if (v := _read(p))]
-    return sorted(found, key=lambda v: (v.manifest.get("sequence", 0), v.manifest["created"]))
-
-
-def find(data_dir: Path, version_id: str) -> Version | None:
-    return next((v for v in versions(data_dir) if v.id == version_id), None)
+    previous: Version | None
+    nquads: bytes
 
 
 def _fsync_tree(path: Path) -> None:
@@ -125,20 +65,21 @@ def publish(
     data_dir: Path,
     nquads_lines: Iterable[str],
     *,
-    writers: Iterable[Writer] = (),
+    write: Callable[[Staging], None] | None = None,
     store_loader: Callable[[Path, Path], None] | None = None,
     retain: int = 5,
     now: datetime | None = None,
 ) -> tuple[Version, bool]:
     """Publish a dataset given as N-Quads lines. Returns (version, True when new).
 
-    When the content equals the current version's, nothing is published and the current
-    version is returned with False.
+    `write` adds the version's products to the staging folder (graph/build/pipeline.py runs
+    the writers there) after the store is loaded. When the content equals the current
+    version's, nothing is published and the current version is returned with False.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "versions").mkdir(exist_ok=True)
     clean_staging(data_dir)
-    previous = current(data_dir)
+    previous = current_version(data_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data_dir / "versions"))
     try:
         lines = sorted(set(nquads_lines))
@@ -160,8 +101,8 @@ def publish(
         }
         if store_loader is not None:
             store_loader(staging / DATASET_FILE, staging / STORE_DIR)
-        for writer in writers:
-            writer(staging, manifest, previous)
+        if write is not None:
+            write(Staging(staging, manifest, previous, payload.encode("utf-8")))
         (staging / MANIFEST).write_text(
             json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -176,15 +117,15 @@ def publish(
         raise
     _swap_current(data_dir, final)
     prune(data_dir, retain)
-    version = _read(final)
+    version = read_version(final)
     assert version is not None
     return version, True
 
 
 def prune(data_dir: Path, retain: int) -> list[str]:
     """Delete the oldest versions beyond `retain`, never the current one."""
-    cur = current(data_dir)
-    all_versions = versions(data_dir)
+    cur = current_version(data_dir)
+    all_versions = retained(data_dir)
     removed = []
     for v in all_versions[: max(0, len(all_versions) - max(retain, 1))]:
         if cur is not None and v.path == cur.path:

@@ -27,19 +27,18 @@ the totals to the manifest under "changes".
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from . import dump, iris
-from .iris import CHANGESET as CS
-from .iris import PROV
-from .load import literals_as_written
-from .publish import Version
+from ... import iris
+from ...canonical import literals_as_written, oxigraph_triples, rdflib_graph, turtle
+from ...iris import CHANGESET as CS
+from ...iris import PROV
+from ...versions import Version
+from ..context import BuildContext
 
 CHANGES_FILE = "changes.ttl"
 CREATOR = "prospectus build"
@@ -55,12 +54,7 @@ def _by_graph(dataset: ox.Dataset) -> dict[str, list[ox.Quad]]:
 
 def _graph(quads: list[ox.Quad]) -> Graph:
     """An rdflib graph of the triples of `quads`, literals as written ("P24M" stays "P24M")."""
-    graph = Graph()
-    if quads:
-        text = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-        with literals_as_written():
-            graph.parse(data=text.decode("utf-8"), format="nt")
-    return graph
+    return rdflib_graph(q.triple for q in quads)
 
 
 def _has_blank(quads: set[ox.Quad]) -> bool:
@@ -182,22 +176,21 @@ def read_changes(g: Graph) -> dict[str, tuple[set[tuple], set[tuple]]]:
     return found
 
 
-def write_changes(staging: Path, manifest: dict[str, Any], previous: Version | None) -> None:
+def write_changes(ctx: BuildContext) -> None:
     """Writer: changes.ttl and manifest["changes"] (per graph: added / removed counts)."""
-    new = dump.read_version(staging)
-    base_iri = manifest.get("base_iri") or dump.base_of(new)
-    changes = diff(dump.read_version(previous.path), new) if previous else {}
+    previous = ctx.previous
+    old = ctx.previous_dataset
+    changes = diff(old, ctx.dataset) if old is not None else {}
     g = record(
-        manifest["version"],
-        manifest["created"],
+        ctx.version_id,
+        ctx.manifest["created"],
         previous.id if previous else None,
         changes,
-        base_iri,
+        ctx.base_iri,
     )
     # Written by pyoxigraph: rdflib's Turtle writer turns "80"^^xsd:decimal into 80.0.
-    triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    (staging / CHANGES_FILE).write_bytes(dump.turtle(list(triples)))
-    manifest["changes"] = {
+    (ctx.path / CHANGES_FILE).write_bytes(turtle(oxigraph_triples(g)))
+    ctx.manifest["changes"] = {
         "previous": previous.id if previous else None,
         "added": sum(len(a) for a, _r in changes.values()),
         "removed": sum(len(r) for _a, r in changes.values()),

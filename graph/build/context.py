@@ -1,0 +1,70 @@
+"""What every writer of a version is given: one BuildContext, decided by the build.
+
+The build reads and validates the sources once, decides the base IRI from the settings,
+and publishes the canonical N-Quads (graph/build/publish.py). Each writer of
+graph/build/writers/ then adds its product to the version being staged, as a function of
+this context alone, in the order graph/build/pipeline.py declares (WRITERS). A writer
+reads what it needs from here, never a file another writer wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ..canonical import canonical_dataset, rdflib_graph, union_triples
+from ..versions import Version, read_dataset
+from .publish import Staging
+
+
+@dataclass
+class BuildContext:
+    """One version being written: where, what, after which version, under which base."""
+
+    staging: Staging
+    base_iri: str  # the `base_iri` setting the dataset was published under
+    reference_dir: Path | None = None  # official shapes to check exports against (optional)
+
+    @property
+    def path(self) -> Path:
+        """The folder of the version being staged."""
+        return self.staging.path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest being written; writers add their records to it."""
+        return self.staging.manifest
+
+    @property
+    def previous(self) -> Version | None:
+        """The version this one follows (the current one when the build started)."""
+        return self.staging.previous
+
+    @property
+    def version_id(self) -> str:
+        return str(self.manifest["version"])
+
+    @cached_property
+    def dataset(self) -> ox.Dataset:
+        """The validated dataset, parsed once: terms as written, blank nodes canonical."""
+        return canonical_dataset(self.staging.nquads)
+
+    @cached_property
+    def union(self) -> Graph:
+        """The union of the dataset's graphs as an rdflib graph, literals as written."""
+        return rdflib_graph(union_triples(self.dataset))
+
+    @cached_property
+    def previous_dataset(self) -> ox.Dataset | None:
+        """The previous version's dataset (read from its folder), or None for the first."""
+        return read_dataset(self.previous.path) if self.previous is not None else None
+
+
+Writer = Callable[[BuildContext], None]
+"""A writer adds one product to the version being staged (files, manifest entries)."""

@@ -1,0 +1,103 @@
+"""The build, step by step: read -> validate -> rebase -> publish -> write the products.
+
+`build()` reads the sources (graph/build/release.py), validates them with the project's
+shapes (graph/build/validate.py), moves the data IRIs under the `base_iri` setting and
+publishes the result atomically (graph/build/publish.py): a failed or interrupted build
+leaves the previously published version in place and serving. While the new version is
+staged, the writers of graph/build/writers/ add its products, each given one BuildContext
+(graph/build/context.py), in the order of WRITERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..iris import DATA_BASE
+from ..settings import Settings
+from ..store.oxigraph import create_on_disk
+from ..versions import Version
+from . import publish, reference
+from .context import BuildContext, Writer
+from .release import default_sources, nquads_lines, read_release, rebase
+from .validate import Report, validate_release
+from .writers.changes import write_changes
+from .writers.dumps import write_dumps
+from .writers.elm.write import write_elm
+from .writers.ldes import settings_writer as ldes_writer
+from .writers.search_index import write_search_index
+from .writers.statistics import write_statistics
+
+# What a version holds besides its store, written in this order: the dumps first (the ELM
+# export is listed with them), then the statistics, the change record, the ELM export and
+# the search index. `build()` adds the change stream (it reads the change record and needs
+# the ldes_* settings): writers_for(settings).
+WRITERS: tuple[Writer, ...] = (
+    write_dumps,
+    write_statistics,
+    write_changes,
+    write_elm,
+    write_search_index,
+)
+
+
+def writers_for(settings: Settings) -> tuple[Writer, ...]:
+    """Every writer a build with these settings runs: WRITERS, then the change stream."""
+    return (*WRITERS, ldes_writer(settings))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: Version
+    published: bool  # False when the content equals the current version
+    report: Report
+
+
+def publish_dataset(
+    data_dir: Path,
+    lines: Iterable[str],
+    *,
+    base_iri: str = DATA_BASE,
+    writers: Sequence[Writer] = WRITERS,
+    reference_dir: Path | None = None,
+    retain: int = 5,
+    now: datetime | None = None,
+    load_store: bool = False,
+) -> tuple[Version, bool]:
+    """Publish N-Quads `lines` (already under `base_iri`) as a new version and run `writers`
+    on it; (version, False) when the content equals the current version's. The ELM export
+    is checked against the official shapes in `reference_dir` when given."""
+
+    def write(staging: publish.Staging) -> None:
+        ctx = BuildContext(staging, base_iri, reference_dir)
+        ctx.manifest["base_iri"] = base_iri
+        for writer in writers:
+            writer(ctx)
+
+    return publish.publish(
+        data_dir,
+        lines,
+        write=write,
+        store_loader=create_on_disk if load_store else None,
+        retain=retain,
+        now=now,
+    )
+
+
+def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
+    """Read, validate and publish the bundled and imported sources (or `source_files`)."""
+    release = read_release(default_sources(settings) if source_files is None else source_files)
+    report = validate_release(release)
+    report.raise_for_violations()
+    version, published = publish_dataset(
+        settings.data_path,
+        nquads_lines(rebase(release.dataset, settings.base_iri)),
+        base_iri=settings.base_iri,
+        writers=writers_for(settings),
+        reference_dir=reference.folder(settings.reference_shapes_dir),
+        retain=settings.retain_versions,
+        load_store=True,
+    )
+    return BuildResult(version, published, report)

@@ -1,0 +1,62 @@
+"""The labels of IRIs, as pages and the catalogue read them: which properties name a
+resource (strongest first), the label quads of a set of IRIs, and one label per IRI in the
+reader's language. Read with quads() (one pattern per IRI), never SPARQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib.term import Node
+
+from ..iris import PRO, SCHEMA
+from ..store.base import Quad, Store
+from .text import pick_literal
+
+# Label properties, strongest first: the one label a resource gets comes from the first
+# property that has a value in an acceptable language.
+LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)
+FALLBACK_LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.altLabel, SKOS.notation, PRO.acronym)
+
+
+def _safe_iri(iri: URIRef) -> bool:
+    return not re.search(r'[\s<>"{}|\\^`]', str(iri))
+
+
+def label_quads(store: Store, iris: Iterable[URIRef]) -> list[Quad]:
+    """Label, comment and description quads of `iris`, with their graphs.
+
+    Read with quads() (one pattern per IRI), not SPARQL: pages then never wait for the
+    query workers, and a store answers these lookups from its indexes.
+    """
+    wanted = {*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES, RDFS.comment, SKOS.definition}
+    found: list[Quad] = []
+    for iri in iris:
+        if not isinstance(iri, URIRef) or not _safe_iri(iri):
+            continue
+        found += [
+            q
+            for q in store.quads(iri, None, None, None)
+            if q[1] in wanted and isinstance(q[2], Literal)
+        ]
+    return found
+
+
+def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> dict[URIRef, str]:
+    """One label per IRI in the reader's language (IRIs without one are left out)."""
+    pool: dict[URIRef, dict[URIRef, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    for s, p, o, _g in label_quads(store, iris):
+        if isinstance(s, URIRef) and isinstance(p, URIRef):
+            pool[s][p].append(o)
+    found: dict[URIRef, str] = {}
+    for iri, props in pool.items():
+        for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES):
+            best = pick_literal(props.get(p, []), languages)
+            if best is not None:
+                found[iri] = str(best)
+                break
+    return found
