@@ -23,15 +23,15 @@ from typing import Any
 
 import pytest
 import requests
-from graph.generate import generate
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from graph import publish
+from graph import versions
 from graph.iris import EU_LANGUAGE
 from graph.ooapi_api import Context, answer, ids
 from graph.ooapi_api.read import bcp47
 from graph.store import Store, open_store
 from graph.store.files import open_files
+from graph.synthetic.generate import generate
 
 from .support import ooapi_server as ooapi
 from .support.ooapi_api_app import ServedApi
@@ -69,7 +69,7 @@ from .support.ooapi_server import OoapiServer
 
 @pytest.fixture(scope="module")
 def bundled(built_data_dir: Path) -> Iterator[Store]:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     store = open_store(settings(), version.path)
     yield store

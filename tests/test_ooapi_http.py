@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from graph import publish
+from graph import versions
 from graph.store import Store, open_store
 
 from .conftest import LiveServer
@@ -61,7 +61,7 @@ def api(server: LiveServer) -> Api:
 
 @pytest.fixture(scope="module")
 def bundled(built_data_dir: Path) -> Iterator[Store]:
-    version = publish.current(built_data_dir)
+    version = versions.current(built_data_dir)
     assert version is not None
     store = open_store(settings(), version.path)
     yield store

@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 import requests
-from graph.describe import select
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph import publish
+from graph import versions
 from graph.iris import EU_LANGUAGE
 from graph.ooapi_api import Context
+from graph.read.catalogue import select
 from graph.settings import load
 from graph.store import Store, open_store
 
@@ -218,7 +218,7 @@ def import_and_build(url: str, work: Path, expect: int = 0) -> Store:
     assert "Traceback" not in imported.stderr
     built = run("build", "--sources", str(work / "imports"), data_dir=str(work / "published"))
     assert built.returncode == 0, built.stdout + built.stderr
-    version = publish.current(work / "published")
+    version = versions.current(work / "published")
     assert version is not None
     return open_store(settings(), version.path)
 
