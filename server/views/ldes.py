@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from graph import ldes
 from graph.canonical import literals_as_written
@@ -72,7 +72,7 @@ def _stream() -> ldes.Stream:
             "nothing is published yet (or the app serves --data files, which have no "
             "published versions and no change stream): run `prospectus build`"
         )
-    cache: dict = current_app.extensions.setdefault("prospectus.ldes", {})
+    cache = app_context.app_cache("ldes")
     key = str(version.path)
     if key not in cache:
         cache.clear()  # one version is served at a time
