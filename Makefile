@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
-# Debian packages the test suite needs (the browser tests drive Debian's chromium).
-TEST_DEBS := chromium
+# Debian packages the test suite needs (the browser tests drive Debian's chromium; the
+# remote publish is tested against Debian's Virtuoso).
+TEST_DEBS := chromium virtuoso-opensource
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 

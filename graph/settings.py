@@ -150,6 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         4,
         "Importers: retries of a request answered 429 or 5xx (or not at all), with backoff.",
     ),
+    Setting(
+        "publish_attempts",
+        int,
+        4,
+        "`publish --to`: attempts of each request to the remote store (the first included), "
+        "with backoff, when it does not answer or answers 408, 429 or 5xx.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
