@@ -25,9 +25,10 @@ from bs4 import BeautifulSoup
 from rdflib import Literal, URIRef
 
 from graph import versions
+from graph.store.remote_publish import switch_settings
 
 from .support.publishing import make_client
-from .support.stores import RunningStore, oxigraph_server, virtuoso
+from .support.stores import FlakyProxy, RunningStore, free_port, oxigraph_server, virtuoso
 
 PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
 BASE = "https://w3id.org/prospectus/"
@@ -274,11 +275,40 @@ def test_wrong_credentials_are_a_clear_refusal(
 
 
 def test_unreachable_store_is_a_clear_error(data_dir: Path) -> None:
-    from .support.stores import free_port
-
     root = f"http://127.0.0.1:{free_port()}"
     gone = RunningStore(f"{root}/query", f"{root}/store", f"{root}/update")
     failed = publish(gone, data_dir, "--attempts", "2", "--no-switch")
     assert failed.returncode == 2
     assert "Traceback" not in failed.stderr
     assert "failed 2 time(s)" in failed.stderr
+
+
+def test_refused_writes_are_retried(oxigraph: RunningStore, data_dir: Path) -> None:
+    """A store that answers 503 to the first two PUTs gets them again, and all lands."""
+    current = versions.current(data_dir)
+    assert current is not None
+    root = oxigraph.query.removesuffix("/query")
+    with FlakyProxy(root, failures=2) as proxy:
+        flaky = RunningStore(oxigraph.query, proxy.url + "/store", oxigraph.update)
+        done = publish(flaky, data_dir, "--attempts", "3", "--no-switch")
+    assert done.returncode == 0, done.stderr
+    assert len(proxy.refused) == 2
+    assert "attempt 2 of 3" in done.stdout
+    assert_same_graphs(oxigraph, current)
+
+
+def test_switch_keeps_the_other_settings(tmp_path: Path) -> None:
+    path = tmp_path / "prospectus.toml"
+    path.write_text('store = "oxigraph"\nworkers = 3\nremote_endpoint = "http://old/q"\n')
+    switch_settings(path, "http://127.0.0.1:1/query")
+    assert tomllib.loads(path.read_text()) == {
+        "store": "remote",
+        "workers": 3,
+        "remote_endpoint": "http://127.0.0.1:1/query",
+    }
+    fresh = tmp_path / "new.toml"
+    switch_settings(fresh, "http://127.0.0.1:2/sparql")
+    assert tomllib.loads(fresh.read_text()) == {
+        "store": "remote",
+        "remote_endpoint": "http://127.0.0.1:2/sparql",
+    }

@@ -255,7 +255,12 @@ class Remote:
             "counting the remote's graphs",
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
         )
-        return {row["g"]["value"]: int(row["n"]["value"]) for row in rows if "g" in row}
+        try:
+            return {row["g"]["value"]: int(row["n"]["value"]) for row in rows if "g" in row}
+        except (KeyError, TypeError, ValueError):
+            raise PublishError(
+                f"{_plain(self.target.query)} answered graph counts that are not numbers"
+            ) from None
 
 
 def publish(
