@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 # Debian packages the test suite needs (the browser tests drive Debian's chromium; the LDES
-# tests drive the npm package ldes-client under Node). A package counts as present when
-# dpkg has it or a command of its name exists (Node from elsewhere brings its own npm).
-TEST_DEBS := chromium nodejs npm
+# tests drive the npm package ldes-client under Node; the remote publish is tested against
+# Debian's Virtuoso). A package counts as present when dpkg has it or a command of its name
+# exists (Node from elsewhere brings its own npm).
+TEST_DEBS := chromium nodejs npm virtuoso-opensource
 # Node packages the tests drive, pinned by tests/support/package-lock.json.
 NODE_TEST_DEPS := tests/support/node_modules/.installed
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).

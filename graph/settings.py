@@ -199,6 +199,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Header in which a trusted reverse proxy names the client (X-Forwarded-For: its "
         "rightmost address counts); empty: the peer address of the connection.",
     ),
+    Setting(
+        "publish_attempts",
+        int,
+        4,
+        "`publish --to`: attempts of each request to the remote store (the first included), "
+        "with backoff, when it does not answer or answers 408, 429 or 5xx.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -388,3 +388,74 @@ def import_schemaorg(ctx: click.Context, source: str, into: Path | None) -> None
 
     settings = _settings(ctx)
     _finish_import(schemaorg.run(source, into or settings.import_path, client_for(settings)))
+
+
+@cli.command()
+@click.option("--to", "query_endpoint", required=True, metavar="URL", help="SPARQL query endpoint.")
+@click.option("--graph-store", default="", metavar="URL", help="Graph Store Protocol endpoint.")
+@click.option("--update", default="", metavar="URL", help="SPARQL Update endpoint.")
+@click.option("--version", "version_id", default=None, help="Version id (default: current).")
+@click.option("--user", default="", help="User name for the store's write endpoints.")
+@click.option("--password", default="", envvar="PROSPECTUS_PUBLISH_PASSWORD", help="Its password.")
+@click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic", show_default=True)
+@click.option("--attempts", type=click.IntRange(min=1), default=None, help="publish_attempts.")
+@click.option("--switch/--no-switch", default=True, show_default=True, help="Write the settings.")
+@click.pass_context
+@reports_errors
+def publish(
+    ctx: click.Context,
+    query_endpoint: str,
+    graph_store: str,
+    update: str,
+    version_id: str | None,
+    user: str,
+    password: str,
+    auth: str,
+    attempts: int | None,
+    switch: bool,
+) -> None:
+    """Load a published version into a remote SPARQL store, one named graph at a time, then
+    point the servers' remote backend at it (docs/deploy.md)."""
+    import os
+
+    from graph import versions
+    from graph.store import remote_publish as rp
+
+    settings = _settings(ctx)
+    if version_id:
+        version = versions.find(settings.data_path, version_id)
+        missing = f"no published version {version_id} in {settings.data_path}"
+    else:
+        version = versions.current(settings.data_path)
+        missing = f"nothing is published yet in {settings.data_path}: run `prospectus build`"
+    if version is None:
+        raise rp.PublishError(missing)
+    if not (graph_store or update) and query_endpoint.rstrip("/").endswith("/query"):
+        graph_store = query_endpoint.rstrip("/").removesuffix("/query") + "/store"  # Oxigraph
+    target = rp.Target(
+        query=query_endpoint,
+        graph_store=graph_store,
+        update=update,
+        user=user,
+        password=password,
+        auth=auth,
+        attempts=attempts or settings.publish_attempts,
+    )
+    report = rp.publish(version, target, settings.base_iri, log=lambda line: click.echo(line))
+    click.echo(
+        f"published version {report.version} to {query_endpoint}: {len(report.graphs)} graph(s), "
+        f"{sum(report.graphs.values())} quads, {len(report.removed)} removed, "
+        f"{report.retries} retried request(s); counts checked"
+    )
+    if not switch:
+        click.echo(f'to serve it, set: store = "remote", remote_endpoint = "{query_endpoint}"')
+        return
+    path = rp.config_path(dict(os.environ))
+    rp.switch_settings(path, query_endpoint)
+    click.echo(
+        f'{path}: store = "remote", remote_endpoint = "{query_endpoint}"; '
+        "restart `prospectus serve` to read it (settings are read once, at start)"
+    )
+    for name in ("STORE", "REMOTE_ENDPOINT"):
+        if os.environ.get(settings_module.PREFIX + name) is not None:
+            click.echo(f"note: PROSPECTUS_{name} is set and wins over {path}", err=True)

@@ -10,6 +10,7 @@ holds: limits, started on first use), pool.py and executor.py (the pool's worker
 sides), lanes.py, crashes.py, stats.py (how the pool schedules, names crashes and counts),
 query_text.py, ordering.py, federation.py (what is done to a query's text before it runs),
 results.py and terms.py (results and terms across the interface).
+remote_publish.py loads a published version into a remote store (`prospectus publish --to`).
 
 Imported by graph/read/, the build (to load a version's store), the web app and the tests;
 it imports nothing of graph but its common modules.
