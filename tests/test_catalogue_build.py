@@ -87,3 +87,63 @@ def test_a_second_generate_into_the_folder_leaves_only_its_own_sources(tmp_path:
         done = prospectus("generate", "-n", n, "-o", str(folder), data_dir=tmp_path / "d")
         assert done.returncode == 0, done.stderr
     assert len(scan_sources(folder).files) == 3
+
+
+POSITION = "<https://w3id.org/prospectus/ontology#listPosition>"
+INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
+
+
+def programme_of(path: Path) -> str:
+    """The programme IRI a generated segment file describes."""
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    kind = "<https://w3id.org/prospectus/ontology#StudyProgramme>"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        s, p, o, _rest = line.split(" ", 3)
+        if p == rdf_type and o == kind:
+            return s.strip("<>")
+    raise AssertionError(f"no programme in {path}")
+
+
+def test_a_position_taken_twice_across_two_files_is_refused_naming_files_and_nodes(
+    generated: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    folder, _single, data = generated
+    before = versions.current(data)
+    broken = tmp_path / "sources"
+    broken.mkdir()
+    for path in folder.iterdir():
+        (broken / path.name).write_bytes(path.read_bytes())
+    first, second = sorted(broken.glob("synthetic-programme-*.nq"))[:2]
+    for path in (first, second):  # both claim position 99, in their own graphs
+        graph = path.read_text(encoding="utf-8").splitlines()[0].rsplit(" ", 2)[1]
+        with path.open("a", encoding="utf-8") as out:
+            out.write(f'<{programme_of(path)}> {POSITION} "99"^^{INTEGER} {graph} .\n')
+    done = prospectus("build", "--sources", str(broken), data_dir=data)
+    assert done.returncode != 0
+    report = done.stderr
+    for path in (first, second):
+        assert path.name in report and programme_of(path) in report
+    assert "is also the pro:listPosition of" in report
+    assert versions.current(data) == before  # nothing published
+
+
+def test_sparql_checks_give_the_report_pyshacl_gives(generated: tuple[Path, Path, Path]) -> None:
+    """The shapes' SPARQL constraints, run in Oxigraph (graph/build/sparql_checks.py), report
+    what pySHACL reports when it runs them itself: on the bundled sources and on a folder."""
+    from graph import paths
+    from graph.build.release import read_release
+    from graph.build.validate import read_shapes, validate, validate_release
+
+    def key(result: object) -> tuple:
+        fields = vars(result)
+        return tuple(
+            "_:" if isinstance(v, str) and v.startswith("_:") else v
+            for v in (fields[k] for k in sorted(fields))
+        )
+
+    for folder in (paths.SOURCES_DIR, generated[0]):
+        release = read_release(scan_sources(folder).files)
+        ours = validate_release(release).results
+        pyshacl_alone = validate(release.dataset, read_shapes(), release.ontology, release.files)
+        assert sorted(map(key, ours)) == sorted(map(key, pyshacl_alone.results))
+        assert ours  # the generated data and the bundled sources have warnings to compare

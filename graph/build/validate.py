@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from .. import paths
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load
+from . import load, sparql_checks
 from .load import parse_into
 from .release import Release
 
@@ -132,16 +132,14 @@ def shacl(
                 source_file=locate(focus) if locate is not None and focus is not None else None,
             )
         )
-    results.sort(
-        key=lambda r: (
-            SEVERITY_ORDER.get(r.severity, 9),
-            r.source_file or "",
-            r.focus_node,
-            r.path or "",
-            r.message,
-        )
-    )
+    results.sort(key=_order)
     return Report(results)
+
+
+def _order(r: Violation) -> tuple[int, str, str, str, str]:
+    """Reports are sorted: the same data gives the same report."""
+    return (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "", r.focus_node, r.path or "",
+            r.message)  # fmt: skip
 
 
 def validate(
@@ -167,8 +165,14 @@ def validate(
 
 
 def validate_release(release: Release, shapes: Graph | None = None) -> Report:
-    """The project's shapes over what a build read (graph/build/release.py)."""
-    return validate(release.dataset, shapes or read_shapes(), release.ontology, release.files)
+    """The project's shapes over what a build read (graph/build/release.py): the SPARQL-based
+    constraints in Oxigraph over the whole dataset, once (graph/build/sparql_checks.py), the
+    others with pySHACL."""
+    local, checks = sparql_checks.split(shapes or read_shapes())
+    report = validate(release.dataset, local, release.ontology, release.files)
+    store = sparql_checks.store_of(release.dataset)
+    files = {str(graph): name for graph, name in release.files.items()}
+    return Report(sorted(report.results + sparql_checks.run(checks, store, files), key=_order))
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
