@@ -102,9 +102,11 @@ def _print_report(report) -> None:  # noqa: ANN001
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
+    from graph.build import progress
     from graph.build.pipeline import build as run_build
     from graph.build.release import source_folders
 
+    progress.enable()  # a bar on a terminal, plain lines otherwise (standard error)
     folders = source_folders(_settings(ctx), sources_dir)
     for folder in folders:
         not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"

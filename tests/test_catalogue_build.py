@@ -4,6 +4,7 @@ path as real data (shapes included)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
 from graph import versions
+from graph.build import progress
 from graph.build.load import read_source_file, scan_sources
 from graph.iris import ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
 
@@ -147,3 +149,35 @@ def test_sparql_checks_give_the_report_pyshacl_gives(generated: tuple[Path, Path
         pyshacl_alone = validate(release.dataset, read_shapes(), release.ontology, release.files)
         assert sorted(map(key, ours)) == sorted(map(key, pyshacl_alone.results))
         assert ours  # the generated data and the bundled sources have warnings to compare
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), Terminal()], ids=["lines", "terminal"])
+def test_progress_counts_with_a_bar_on_a_terminal_and_lines_otherwise(stream: io.StringIO) -> None:
+    progress.enable(stream)
+    try:
+        assert list(progress.each(range(40), "reading sources", unit="files")) == list(range(40))
+    finally:
+        progress.disable()
+    shown = stream.getvalue()
+    assert "reading sources" in shown and "40/40" in shown
+    if isinstance(stream, Terminal):
+        assert "\r" in shown  # the bar redraws itself
+    else:
+        lines = shown.splitlines()
+        assert lines[0] == "reading sources: 0/40" and len(lines) == 11
+        assert "about" in lines[1] and "s left" in lines[1]  # the ETA
+
+
+def test_the_build_reports_progress_in_lines_when_not_on_a_terminal(
+    generated: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    folder, _single, _data = generated
+    done = prospectus("build", "--sources", str(folder), data_dir=tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    assert "reading sources: 7/7 done" in done.stderr
+    assert "SPARQL constraints:" in done.stderr

@@ -18,7 +18,7 @@ variable's value as a string); a result without `?value` has its focus node as v
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -166,7 +166,9 @@ def _where(
     return ", ".join(sorted({files[g] for g in graphs if g in files})) or None
 
 
-def run(checks: list[SparqlCheck], store: ox.Store, files: Mapping[str, str]) -> list[Violation]:
+def run(
+    checks: Iterable[SparqlCheck], store: ox.Store, files: Mapping[str, str]
+) -> list[Violation]:
     """The results of `checks` over `store` (the union of its graphs is the data graph), each
     located by `files` (graph IRI -> source file)."""
     results = []

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from .. import paths
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load, sparql_checks
+from . import load, progress, sparql_checks
 from .load import parse_into
 from .release import Release
 
@@ -169,10 +169,12 @@ def validate_release(release: Release, shapes: Graph | None = None) -> Report:
     constraints in Oxigraph over the whole dataset, once (graph/build/sparql_checks.py), the
     others with pySHACL."""
     local, checks = sparql_checks.split(shapes or read_shapes())
+    progress.note(f"validating {len(release.files)} graphs with pySHACL (core constraints)")
     report = validate(release.dataset, local, release.ontology, release.files)
     store = sparql_checks.store_of(release.dataset)
     files = {str(graph): name for graph, name in release.files.items()}
-    return Report(sorted(report.results + sparql_checks.run(checks, store, files), key=_order))
+    steps = progress.each(checks, "SPARQL constraints", unit="constraints")
+    return Report(sorted(report.results + sparql_checks.run(steps, store, files), key=_order))
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:
