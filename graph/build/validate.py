@@ -65,16 +65,16 @@ def _short(node: Node | None) -> str | None:
     return node.n3() if not isinstance(node, URIRef) else str(node)
 
 
-def _where(dataset: Dataset, files: dict[URIRef, str], focus: Node) -> str | None:
-    """The source file(s) in which `focus` is described."""
-    found = sorted(
-        {
-            files[URIRef(g.identifier)]
-            for g in dataset.graphs()
-            if URIRef(g.identifier) in files and (focus, None, None) in g
-        }
-    )
-    return ", ".join(found) or None
+def _locator(dataset: Dataset, files: dict[URIRef, str]) -> Callable[[Node], str | None]:
+    """focus node -> the source file(s) in which it is described (indexed once: looking
+    through every graph for every result was quadratic in a catalogue's size)."""
+    described: dict[Node, set[str]] = {}
+    for g in dataset.graphs():
+        name = files.get(URIRef(g.identifier))
+        if name is not None:
+            for subject in set(g.subjects()):
+                described.setdefault(subject, set()).add(name)
+    return lambda focus: ", ".join(sorted(described.get(focus, ()))) or None
 
 
 def union(dataset: Dataset) -> Graph:
@@ -160,7 +160,7 @@ def validate(
         shapes,
         ontology=ontology,
         advanced=True,
-        locate=lambda focus: _where(dataset, files or {}, focus),
+        locate=_locator(dataset, files or {}),
     )
 
 
