@@ -1,8 +1,8 @@
 """How far a build is: a progress bar with counts and an ETA on a terminal (tqdm), plain lines
 otherwise (at the start, every tenth and the end of a step), or nothing.
 
-Off unless `enable()` is called: `prospectus build` and `prospectus validate` enable it on
-standard error; the library (importers, tests) builds silently. Steps call `each()` around
+Off unless `enable()` is called: `prospectus build` enables it on standard error; the
+library (importers, tests, `prospectus validate`) runs silently. Steps call `each()` around
 what they iterate over, or `note()` for a step that cannot count.
 """
 
