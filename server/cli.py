@@ -102,9 +102,11 @@ def _print_report(report) -> None:  # noqa: ANN001
 @reports_errors
 def build(ctx: click.Context, sources_dir: Path | None) -> None:
     """Parse, validate and publish the bundled graph (or the sources of --sources DIR)."""
+    from graph.build import progress
     from graph.build.pipeline import build as run_build
     from graph.build.release import source_folders
 
+    progress.enable()  # a bar on a terminal, plain lines otherwise (standard error)
     folders = source_folders(_settings(ctx), sources_dir)
     for folder in folders:
         not_read = f" (not read: {', '.join(p.name for p in folder.not_read)})"
@@ -190,20 +192,27 @@ def main() -> None:  # pragma: no cover
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=Path("synthetic.nq"),
     show_default=True,
-    help="File to write: N-Quads (.nq) or TriG (.trig).",
+    help="File to write: N-Quads (.nq) or TriG (.trig); or a folder (an existing one, or a "
+    "name without a suffix) to write one source file per source, for `build --sources`.",
 )
 @reports_errors
 def generate(programmes: int, seed: int, output: Path) -> None:
     """Write a synthetic graph of N programmes (same ontology and shapes) for benchmarks."""
     from graph.synthetic.generate import generate as run_generate
+    from graph.synthetic.generate import generate_folder
 
-    summary = run_generate(output, programmes, seed=seed)
+    if output.is_dir() or not output.suffix:
+        summary = generate_folder(output, programmes, seed=seed)
+        where = f"one file per source in {output}/"
+    else:
+        summary = run_generate(output, programmes, seed=seed)
+        where = str(output)
     click.echo(
         f"wrote {summary.quads} quads: {summary.programmes} programmes, "
-        f"{summary.organisations} universities, seed {seed} -> {output}"
+        f"{summary.organisations} universities, seed {seed} -> {where}"
     )
 
 

@@ -19,7 +19,7 @@ from ..iris import DATA_BASE
 from ..settings import Settings
 from ..store.oxigraph import create_on_disk
 from ..versions import Version
-from . import publish, reference
+from . import progress, publish, reference
 from .context import BuildContext, Writer
 from .release import default_sources, nquads_lines, read_release, rebase
 from .validate import Report, validate_release
@@ -91,6 +91,7 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
     release = read_release(default_sources(settings) if source_files is None else source_files)
     report = validate_release(release)
     report.raise_for_violations()
+    progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(
         settings.data_path,
         nquads_lines(rebase(release.dataset, settings.base_iri)),

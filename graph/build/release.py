@@ -19,7 +19,7 @@ from rdflib.term import Node
 from .. import paths
 from ..iris import DATA_BASE, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
 from ..settings import Settings
-from . import load, order
+from . import load, order, progress
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _relative(path: Path) -> str:
 
 def read_release(source_files: Sequence[Path] | None = None) -> Release:
     files = list(source_files) if source_files is not None else load.source_paths()
-    sources = load.read_sources(files)
+    sources = load.read_sources(progress.each(files, "reading sources", unit="files"))
     ontology = load.read_ontology()
     vocabularies = load.read_vocabularies()
     dataset = load.assemble(sources, ontology, vocabularies)

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from .. import paths
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load
+from . import load, progress, sparql_checks
 from .load import parse_into
 from .release import Release
 
@@ -65,16 +65,16 @@ def _short(node: Node | None) -> str | None:
     return node.n3() if not isinstance(node, URIRef) else str(node)
 
 
-def _where(dataset: Dataset, files: dict[URIRef, str], focus: Node) -> str | None:
-    """The source file(s) in which `focus` is described."""
-    found = sorted(
-        {
-            files[URIRef(g.identifier)]
-            for g in dataset.graphs()
-            if URIRef(g.identifier) in files and (focus, None, None) in g
-        }
-    )
-    return ", ".join(found) or None
+def _locator(dataset: Dataset, files: dict[URIRef, str]) -> Callable[[Node], str | None]:
+    """focus node -> the source file(s) in which it is described (indexed once: looking
+    through every graph for every result was quadratic in a catalogue's size)."""
+    described: dict[Node, set[str]] = {}
+    for g in dataset.graphs():
+        name = files.get(URIRef(g.identifier))
+        if name is not None:
+            for subject in set(g.subjects()):
+                described.setdefault(subject, set()).add(name)
+    return lambda focus: ", ".join(sorted(described.get(focus, ()))) or None
 
 
 def union(dataset: Dataset) -> Graph:
@@ -132,16 +132,14 @@ def shacl(
                 source_file=locate(focus) if locate is not None and focus is not None else None,
             )
         )
-    results.sort(
-        key=lambda r: (
-            SEVERITY_ORDER.get(r.severity, 9),
-            r.source_file or "",
-            r.focus_node,
-            r.path or "",
-            r.message,
-        )
-    )
+    results.sort(key=_order)
     return Report(results)
+
+
+def _order(r: Violation) -> tuple[int, str, str, str, str]:
+    """Reports are sorted: the same data gives the same report."""
+    return (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "", r.focus_node, r.path or "",
+            r.message)  # fmt: skip
 
 
 def validate(
@@ -162,13 +160,21 @@ def validate(
         shapes,
         ontology=ontology,
         advanced=True,
-        locate=lambda focus: _where(dataset, files or {}, focus),
+        locate=_locator(dataset, files or {}),
     )
 
 
 def validate_release(release: Release, shapes: Graph | None = None) -> Report:
-    """The project's shapes over what a build read (graph/build/release.py)."""
-    return validate(release.dataset, shapes or read_shapes(), release.ontology, release.files)
+    """The project's shapes over what a build read (graph/build/release.py): the SPARQL-based
+    constraints in Oxigraph over the whole dataset, once (graph/build/sparql_checks.py), the
+    others with pySHACL."""
+    local, checks = sparql_checks.split(shapes or read_shapes())
+    progress.note(f"validating {len(release.files)} graphs with pySHACL (core constraints)")
+    report = validate(release.dataset, local, release.ontology, release.files)
+    store = sparql_checks.store_of(release.dataset)
+    files = {str(graph): name for graph, name in release.files.items()}
+    steps = progress.each(checks, "SPARQL constraints", unit="constraints")
+    return Report(sorted(report.results + sparql_checks.run(steps, store, files), key=_order))
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:

@@ -1,5 +1,6 @@
 """`generate()`: write the synthetic graph to a file, N-Quads or TriG, the same bytes for the
-same seed and size, quads written as they are made."""
+same seed and size, quads written as they are made; `generate_folder()`: the same sources as a
+sources folder, one file per source, which `prospectus build --sources DIR` publishes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rdflib.compare import to_canonical_graph
 
 from ..build.load import read_ontology, read_vocabularies
 from ..formats import BY_NAME, for_path
-from ..iris import ONTOLOGY_GRAPH, VOCABULARY_GRAPH
+from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH, local_path
 from .generator import Generator, GeneratorError
 from .tables import TITLE_WORDS
 from .terms import Block, Triple
@@ -117,3 +118,52 @@ def _fixed_blocks(dataset: Dataset) -> Iterator[Block]:
             s, p, o = spo.split(" ", 2)
             blocks.setdefault(graph, []).append((s, p, o))
     yield from blocks.items()
+
+
+def _file_name(graph: str) -> str:
+    """<…/id/source/{slug}> -> '{slug}.nq' (graph/ingest/records.py names its files alike)."""
+    local = local_path(graph.strip("<>")) or graph.strip("<>")
+    return local.removeprefix("source/").replace("/", ".") + ".nq"
+
+
+def generate_folder(folder: Path, programmes: int, seed: int = 1) -> Summary:
+    """Write the synthetic sources into `folder`, one N-Quads file per source (one named
+    graph each: a programme's page segment, or the curation record), as a sources folder
+    holds them (graph/build/load.py). The ontology, the vocabularies and the catalogue order
+    are the build's own and not written; the EU concepts the bundled vocabulary snapshot
+    lacks (graph/synthetic/vocab.py) go into the curation record's graph. Files of an
+    earlier run that this one does not write are removed, so the folder holds this run."""
+    if folder.exists() and not folder.is_dir():
+        raise GeneratorError(f"{folder}: not a folder")
+    vocab = read_vocabularies()
+    extra = extra_concepts(vocab)
+    vocab += extra
+    generator = Generator(programmes, seed, vocab)
+    folder.mkdir(parents=True, exist_ok=True)
+    extra_triples = [tuple(t.n3() for t in triple) for triple in sorted(extra)]
+    written: set[str] = set()
+    quads = 0
+    for graph, triples in generator.blocks():
+        if graph == f"<{ORDER_GRAPH}>":
+            continue
+        if graph == generator.curation_graph:
+            triples = [*triples, *extra_triples]  # type: ignore[list-item]
+        name = _file_name(graph)
+        tmp = folder / f".{name}.part"
+        with tmp.open("w", encoding="utf-8", newline="\n") as out:
+            quads += _write_blocks(out, [(graph, triples)], "nquads")
+        tmp.replace(folder / name)
+        written.add(name)
+    for stale in folder.glob("*.nq"):
+        if stale.name not in written:
+            stale.unlink()
+    return Summary(
+        path=folder,
+        programmes=programmes,
+        organisations=len(generator.organisations),
+        quads=quads,
+        seed=seed,
+        sample_programmes=generator.sample,
+        countries=sorted({o.country for o in generator.organisations}),
+        title_words=list(TITLE_WORDS),
+    )

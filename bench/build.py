@@ -1,0 +1,211 @@
+"""The catalogue build measured (issue 13 item 5): `make bench-build`.
+
+For each size N, in one run:
+
+1. `prospectus generate --programmes N --output DIR` writes a sources folder (not timed);
+2. **build**: `prospectus build --sources DIR` into an empty data folder, from scratch;
+3. **floor**: pyoxigraph alone bulk-loads the quads that build published (its dataset.nq)
+   into an on-disk store, as the build's own store is (`Store.bulk_load`);
+4. **rebuild**: 1% of the programme sources change (a title each) and the build runs again.
+
+Each step runs in its own process; its peak memory is the largest sum of the resident set
+sizes of that process and all its descendants, sampled from /proc every 200 ms (so a build
+that forks workers is counted whole), with the kernel's maximum RSS of the largest process
+(`getrusage(RUSAGE_CHILDREN)`) beside it. Results go to bench/results/build-<date>.json and
+.md with the machine (bench/report.py). The targets: build ≤ 10× the floor at 100,000
+programmes, rebuild ≤ 10% of the build, peak ≤ 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graph import paths
+
+from . import report
+
+RESULTS_DIR = paths.ROOT / "bench" / "results"
+WORK_DIR = paths.ROOT / "bench" / "work" / "build"
+PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
+TARGETS = {"build_over_floor": 10.0, "rebuild_over_build": 0.10, "peak_gb": 4.0}
+
+FLOOR = """
+import sys, pyoxigraph as ox
+store = ox.Store(sys.argv[2])
+store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)
+store.flush()
+print(len(store))
+"""
+
+
+def _log(message: str) -> None:
+    print(f"[bench-build {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of `root` and every descendant (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            statm = (entry / "statm").read_text().split()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        pid = int(entry.name)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `args`; wall time, peak memory of its process tree, exit status and output."""
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(args),
+            env={**os.environ, **(env or {})},
+            stdout=out_file,
+            stderr=err_file,
+            text=True,
+            cwd=paths.ROOT,
+        )
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
+    maxrss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{err[-3000:]}")
+    return {
+        "seconds": round(seconds, 2),
+        "peak_tree_rss_mb": round(peak / 2**20, 1),
+        "max_child_rss_mb_so_far": round(maxrss_kb / 1024, 1),
+        "stdout": out.strip()[-500:],
+    }
+
+
+def change_titles(folder: Path, share: float) -> int:
+    """Change the dct:title of `share` of the programme sources (every k-th file)."""
+    files = sorted(folder.glob("synthetic-programme-*.nq"))
+    step = max(1, round(1 / share))
+    title = re.compile(r'(<http://purl.org/dc/terms/title> ")([^"]*)(")')
+    changed = 0
+    for path in files[::step]:
+        text = path.read_text(encoding="utf-8")
+        new, n = title.subn(r"\1\2 (revised)\3", text, count=1)
+        if n:
+            path.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
+
+
+def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
+    root = work / str(programmes)
+    shutil.rmtree(root, ignore_errors=True)
+    sources, data, floor_store = root / "sources", root / "data", root / "floor-store"
+    env = {"PROSPECTUS_DATA_DIR": str(data)}
+    _log(f"{programmes}: generate")
+    gen = measure([PROSPECTUS, "generate", "-n", str(programmes), "--seed", str(seed),
+                   "-o", str(sources)])  # fmt: skip
+    _log(f"{programmes}: build from scratch")
+    build = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    dataset = (data / "current").resolve() / "dataset.nq"
+    with dataset.open("rb") as fh:
+        quads = sum(1 for _ in fh)
+    _log(f"{programmes}: pyoxigraph bulk load of the same {quads} quads")
+    floor = measure([sys.executable, "-c", FLOOR, str(dataset), str(floor_store)])
+    files = len(list(sources.glob("*.nq")))
+    changed = change_titles(sources, 0.01)
+    _log(f"{programmes}: rebuild after {changed} changed sources")
+    rebuild = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    shutil.rmtree(root, ignore_errors=True)
+    peak_mb = max(build["peak_tree_rss_mb"], rebuild["peak_tree_rss_mb"])
+    return {
+        "programmes": programmes,
+        "source_files": files,
+        "quads": quads,
+        "generate": gen,
+        "build": build,
+        "floor": floor,
+        "rebuild": {**rebuild, "changed_sources": changed},
+        "build_over_floor": round(build["seconds"] / floor["seconds"], 1),
+        "rebuild_over_build": round(rebuild["seconds"] / build["seconds"], 3),
+        "peak_gb": round(peak_mb / 1024, 2),
+    }
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"# Catalogue build benchmark, {results['date']}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+        f"Python {m['python']}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
+        f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}.",
+        "",
+        "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "
+        "1% rebuild s | rebuild / build (≤ 0.10) | peak GB (≤ 4) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results["sizes"]:
+        lines.append(
+            f"| {r['programmes']:,} | {r['quads']:,} | {r['build']['seconds']} | "
+            f"{r['floor']['seconds']} | {r['build_over_floor']} | {r['rebuild']['seconds']} | "
+            f"{r['rebuild_over_build']} | {r['peak_gb']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="1000", help="comma-separated programme counts")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=WORK_DIR)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    now = datetime.now(UTC)
+    results: dict[str, Any] = {
+        "date": now.isoformat(timespec="seconds"),
+        "machine": report.machine(),
+        "load": os.getloadavg()[0],
+        "targets": TARGETS,
+        "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"build-{now:%Y-%m-%dT%H%M%S}"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    print(markdown(results))
+    _log(f"results: {stem}.json, {stem}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

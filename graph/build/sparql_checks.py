@@ -1,0 +1,200 @@
+"""The shapes' SPARQL-based constraints (SHACL §5, `sh:sparql`), run over a pyoxigraph store.
+
+They are the checks that look across nodes and sources (unique `pro:listPosition`, dates of
+an offering against its programme's, what a segment quotes, blank nodes referenced from
+elsewhere, …). pySHACL evaluates each of them once per focus node with rdflib's SPARQL
+engine, which was 90% of a build's time; here each runs in Oxigraph, once per focus node
+with `$this` pre-bound (pyoxigraph's `substitutions`, the pre-binding of SHACL §5.3.1), over
+the union of the dataset's graphs. `split()` takes them out of the shapes given to pySHACL
+(graph/build/validate.py) and `run()` gives their results in the same form, each naming the
+source file of its focus node.
+
+Only constraints of node shapes move (none of the project's shapes has one on a property
+shape, whose `$PATH` would need substituting); a constraint of a property shape stays with
+pySHACL. Message templates are filled as pySHACL fills them ({?var} or {$var} by the
+variable's value as a string); a result without `?value` has its focus node as value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from ..errors import Violation
+
+PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?[^{]*[$?]this\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SparqlCheck:
+    """One `sh:sparql` constraint of a node shape, with what selects its focus nodes."""
+
+    shape: str
+    severity: str
+    messages: tuple[str, ...]
+    select: str
+    prefixes: str
+    target_classes: tuple[str, ...]
+    target_selects: tuple[str, ...]
+
+
+def _prefixes(shapes: Graph, holder: Node) -> str:
+    lines = []
+    for prefixes in shapes.objects(holder, SH.prefixes):
+        for decl in shapes.objects(prefixes, SH.declare):
+            prefix, namespace = shapes.value(decl, SH.prefix), shapes.value(decl, SH.namespace)
+            if prefix is not None and namespace is not None:
+                lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(set(lines))) + "\n"
+
+
+def _drop(shapes: Graph, node: Node) -> None:
+    """Remove `node`'s description (and the blank nodes only it holds)."""
+    for _s, p, o in list(shapes.triples((node, None, None))):
+        shapes.remove((node, p, o))
+        if isinstance(o, BNode) and p != SH.prefixes:
+            _drop(shapes, o)
+
+
+def split(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
+    """(the shapes without the SPARQL constraints of node shapes, those constraints)."""
+    rest = Graph()
+    rest += shapes
+    checks = []
+    for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
+        if (shape, SH.path, None) in shapes or (constraint, SH.deactivated, None) in shapes:
+            continue
+        select = shapes.value(constraint, SH.select)
+        if select is None or not PROJECTS_THIS.search(str(select)):
+            continue  # pre-binding needs $this in the projection: left to pySHACL
+        targets = []
+        for target in shapes.objects(shape, SH.target):
+            if (target, RDF.type, SH.SPARQLTarget) in shapes:
+                targets.append((_prefixes(shapes, target), str(shapes.value(target, SH.select))))
+        if len(targets) != len(set(shapes.objects(shape, SH.target))):
+            continue  # a target kind this module does not evaluate
+        if any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf,
+                                                     SH.targetObjectsOf)):  # fmt: skip
+            continue
+        messages = list(shapes.objects(constraint, SH.message)) or list(
+            shapes.objects(shape, SH.message)
+        )
+        severity = shapes.value(shape, SH.severity) or SH.Violation
+        checks.append(
+            SparqlCheck(
+                shape=str(shape),
+                severity=str(severity).rsplit("#", 1)[-1],
+                messages=tuple(str(m) for m in messages),
+                select=str(select),
+                prefixes=_prefixes(shapes, constraint),
+                target_classes=tuple(sorted(str(c) for c in shapes.objects(shape, SH.targetClass))),
+                target_selects=tuple(prefixes + query for prefixes, query in targets),
+            )
+        )
+        rest.remove((shape, SH.sparql, constraint))
+        _drop(rest, constraint)
+    return rest, checks
+
+
+def store_of(dataset: Dataset, extra: Graph | None = None) -> ox.Store:
+    """An in-memory Oxigraph store holding `dataset` (and `extra` in its default graph)."""
+    store = ox.Store()
+    data = dataset.serialize(format="nquads", encoding="utf-8")
+    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    if extra is not None and len(extra):
+        store.bulk_load(extra.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _focus_nodes(check: SparqlCheck, store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
+    found: dict[str, ox.NamedNode | ox.BlankNode] = {}
+    queries = [
+        f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS_SUBCLASS}>* <{cls}> }}"
+        for cls in check.target_classes
+    ] + list(check.target_selects)
+    for query in queries:
+        for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+            node = row["this"]
+            if isinstance(node, ox.NamedNode | ox.BlankNode):
+                found.setdefault(str(node), node)
+    return [found[key] for key in sorted(found)]
+
+
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
+def _text(term: object) -> str:
+    """A term as pySHACL puts it into a message (rdflib's str())."""
+    return str(getattr(term, "value", term))
+
+
+def _reported(term: object) -> str:
+    """A term as graph/build/validate.py reports it: IRIs bare, others in N-Triples."""
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value).n3()
+    if isinstance(term, ox.Literal):
+        lang, datatype = term.language, term.datatype
+        literal = Literal(term.value, lang=lang, datatype=None if lang else URIRef(datatype.value))
+        return literal.n3()
+    return str(term)
+
+
+def _message(template: str, bindings: dict[str, object]) -> str:
+    for name, value in bindings.items():
+        template = template.replace("{?" + name + "}", _text(value))
+        template = template.replace("{$" + name + "}", _text(value))
+    return template
+
+
+WHERE = "SELECT DISTINCT ?this ?g WHERE { GRAPH ?g { ?this ?p ?o } }"
+
+
+def _where(
+    store: ox.Store, focus: ox.NamedNode | ox.BlankNode, files: Mapping[str, str]
+) -> str | None:
+    """The source file(s) whose graphs describe `focus`."""
+    answer = store.query(WHERE, substitutions={ox.Variable("this"): focus})
+    graphs = {row["g"].value for row in answer}  # type: ignore[union-attr]
+    return ", ".join(sorted({files[g] for g in graphs if g in files})) or None
+
+
+def run(
+    checks: Iterable[SparqlCheck], store: ox.Store, files: Mapping[str, str]
+) -> list[Violation]:
+    """The results of `checks` over `store` (the union of its graphs is the data graph), each
+    located by `files` (graph IRI -> source file)."""
+    results = []
+    this = ox.Variable("this")
+    for check in checks:
+        prepared = check.prefixes + check.select
+        for focus in _focus_nodes(check, store):
+            answer = store.query(prepared, use_default_graph_as_union=True,
+                                 substitutions={this: focus})  # fmt: skip
+            variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
+            for row in answer:  # type: ignore[union-attr]
+                bound = {name: row[name] for name in variables if row[name] is not None}
+                bound.setdefault("this", focus)
+                value = bound.get("value", focus)
+                path = bound.get("path")
+                messages = sorted(_message(m, bound) for m in check.messages)
+                focus_text = _reported(focus)
+                results.append(
+                    Violation(
+                        severity=check.severity,
+                        focus_node=focus_text,
+                        path=_reported(path) if path is not None else None,
+                        value=_reported(value),
+                        message=" / ".join(messages) or "(the shape has no sh:message)",
+                        source_shape=check.shape,
+                        source_file=_where(store, focus, files),
+                    )
+                )
+    return results
