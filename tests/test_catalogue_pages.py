@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from bs4 import BeautifulSoup
+from rdflib import RDF, Graph, Namespace, URIRef
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from .conftest import LiveServer
@@ -25,6 +26,8 @@ SMALL = 300
 PRO = "https://w3id.org/prospectus/ontology#"
 BEL = "http://publications.europa.eu/resource/authority/country/BEL"
 HTML = {"Accept": "text/html"}
+SDO = Namespace("http://schema.org/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 FACET_PATHS = {  # the SPARQL a reader would write for each facet, independently of the code
     "country": "<http://data.europa.eu/snb/model/elm/providedBy>/"
     "<http://schema.org/address>/<http://schema.org/addressCountry>",
@@ -218,3 +221,25 @@ def test_a_page_query_over_the_timeout_is_stopped_and_answers_the_error_page(
         slow, lambda s: s["timeouts"] > before and s["running_heavy"] + s["running_cheap"] == 0
     )
     print(f"\nstopped: {after['timeouts'] - before} page query(ies) timed out, none running")
+
+
+def test_a_page_of_programmes_as_rdf(server: LiveServer) -> None:
+    r = requests.get(server.url + "/programmes.ttl?after=20", timeout=60)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    graph = Graph().parse(data=r.text, format="turtle")
+    items = {
+        int(graph.value(item, SDO.position)): graph.value(item, SDO.item)
+        for item in graph.subjects(RDF.type, SDO.ListItem)
+    }
+    assert sorted(items) == list(range(21, 41))
+    data = get_json(server, "/programmes.json?after=20").json()
+    assert [items[p["position"]] for p in data["programmes"]] == [
+        URIRef(p["iri"]) for p in data["programmes"]
+    ]
+    [page] = graph.subjects(RDF.type, SDO.ItemList)
+    assert str(graph.value(page, HYDRA.next)).endswith("/programmes?after=40")
+    assert r.links["next"]["url"] == "/programmes.ttl?after=40"
+    # Every RDF format carries the same triples.
+    as_nt = requests.get(server.url + "/programmes.nt?after=20", timeout=60).text
+    nt = Graph().parse(data=as_nt, format="nt")
+    assert len(nt) == len(graph)

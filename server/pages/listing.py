@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from graph.iris import PRO
@@ -284,3 +285,37 @@ def search_page(
         truncated=result.truncated if result is not None else False,
         message=message,
     )
+
+
+SCHEMA_ORG = Namespace("http://schema.org/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+
+
+def listing_graph(
+    site: str,
+    chosen: Mapping[str, str],
+    listed: Page,
+    facts: dict[URIRef, Facts],
+    total: int | None,
+) -> Graph:
+    """One page of the list as RDF: a schema:ItemList of the programmes with their positions
+    in the catalogue order and titles, hydra:next / hydra:previous to the pages around it."""
+    graph = Graph()
+    page = URIRef(site + list_href("/programmes", chosen, listed.after))
+    graph.add((page, RDF.type, SCHEMA_ORG.ItemList))
+    graph.add((page, RDF.type, HYDRA.PartialCollectionView))
+    if total is not None:
+        graph.add((page, SCHEMA_ORG.numberOfItems, Literal(total)))
+    positions = dict(listed.programmes)
+    for programme, f in facts.items():
+        item = BNode()
+        graph.add((page, SCHEMA_ORG.itemListElement, item))
+        graph.add((item, RDF.type, SCHEMA_ORG.ListItem))
+        graph.add((item, SCHEMA_ORG.position, Literal(positions[programme])))
+        graph.add((item, SCHEMA_ORG.item, programme))
+        for title in f.get("title", set()):
+            graph.add((programme, DCTERMS.title, title))
+    for rel, after in ((HYDRA.next, listed.next_after), (HYDRA.previous, listed.prev_after)):
+        if after is not None:
+            graph.add((page, rel, URIRef(site + list_href("/programmes", chosen, after))))
+    return graph

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import URIRef
 
+from graph.formats import BY_EXTENSION
 from graph.read import catalogue, listing
 from graph.read.catalogue import IndexedSearch
 from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_counts
@@ -36,8 +37,16 @@ from ..errors import (
     QueryProcessCrashed,
     QueryTimeout,
 )
-from ..pages.listing import MAX_OPTIONS, home_page, list_href, programmes_page, search_page
+from ..pages.listing import (
+    MAX_OPTIONS,
+    home_page,
+    list_href,
+    listing_graph,
+    programmes_page,
+    search_page,
+)
 from ..pages.search import indexed_search_page, search_json
+from ..representations import rdf_response
 from ..urls import safe_href
 
 bp = Blueprint("home", __name__)
@@ -228,6 +237,17 @@ def programmes_json() -> Response:
 
 def _name(names: Mapping[URIRef, str], node: object) -> str:
     return names.get(node, fallback_label(str(node))) if isinstance(node, URIRef) else str(node)
+
+
+@bp.get("/programmes.<any(ttl, nt, nq, trig, rdf, jsonld):ext>")
+def programmes_rdf(ext: str) -> Response:
+    """The page as an RDF graph (schema:ItemList, hydra:next / hydra:previous)."""
+    chosen, listed, counts, facts = _listing()
+    fmt = BY_EXTENSION[ext]
+    graph = listing_graph(context.site_url(), chosen, listed, facts, counts.programmes)
+    response = rdf_response(graph, fmt)
+    response.headers.update(_link_header(f"/programmes.{ext}", chosen, listed))
+    return response
 
 
 def _title(facts: catalogue.Facts) -> str | None:
