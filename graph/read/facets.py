@@ -30,8 +30,10 @@ class FacetDef:
     path: str  # SPARQL property path from the programme to the value
 
 
-_COUNTRY = SCHEMA.addressCountry.n3()
-_ADDRESS_COUNTRY = f"({SCHEMA.address.n3()}/{_COUNTRY}|{_COUNTRY})"
+# The provider's address's country. An alternative path (`address/country|country`) would
+# also read a country stated on the organisation itself, but costs Oxigraph 10 times more
+# on every filtered page (measured at 10k: 0.34 s against 0.03 s); no source states it so.
+_ADDRESS_COUNTRY = f"{SCHEMA.address.n3()}/{SCHEMA.addressCountry.n3()}"
 FACETS: tuple[FacetDef, ...] = (
     FacetDef("country", "Country", f"{ELM.providedBy.n3()}/{_ADDRESS_COUNTRY}"),
     FacetDef("institution", "Institution", ELM.providedBy.n3()),

@@ -55,8 +55,7 @@ def facet_counts(dataset: ox.Dataset) -> dict[str, Any]:
     for p in programmes:
         providers = follow({p}, ELM.providedBy)
         values: dict[str, set[Any]] = {
-            "country": follow(providers, SCHEMA.address, SCHEMA.addressCountry)
-            | follow(providers, SCHEMA.addressCountry),
+            "country": follow(providers, SCHEMA.address, SCHEMA.addressCountry),
             "institution": providers,
             "eqf": follow({p}, PRO.awards, ELM.EQFLevel),
             "field": follow({p}, PRO.fieldOfEducation),
