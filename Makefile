@@ -68,6 +68,7 @@ test: venv system-test-deps $(NODE_TEST_DEPS) ## lint and type-check, then every
 bench: venv system-bench-deps ## benchmark over HTTP against rdflib-endpoint and Virtuoso
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.pages
 
 soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/operations.md)
 	$(BIN)/python -m bench.soak
