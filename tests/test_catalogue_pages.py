@@ -243,3 +243,22 @@ def test_a_page_of_programmes_as_rdf(server: LiveServer) -> None:
     as_nt = requests.get(server.url + "/programmes.nt?after=20", timeout=60).text
     nt = Graph().parse(data=as_nt, format="nt")
     assert len(nt) == len(graph)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/programmes?credits=90",  # not a range
+        "/programmes?country=not%20an%20iri",
+        "/programmes?after=-1",
+        "/programmes.json?after=x",
+        "/search?q=science&page=0",
+        "/search.json?q=science&country=%3Cscript%3E",
+    ],
+)
+def test_a_bad_parameter_is_a_clear_400(server: LiveServer, path: str) -> None:
+    r = requests.get(server.url + path, headers={"Accept": "application/json"}, timeout=60)
+    assert r.status_code == 400
+    body = r.json()
+    assert body["ok"] is False and "takes" in body["message"]
+    assert "<script>" not in r.text

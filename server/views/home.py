@@ -137,7 +137,9 @@ def _chosen() -> dict[str, str]:
     for facet in FACETS:
         value = request.args.get(facet.name, "").strip()
         if value and not listing.valid_value(facet.name, value):
-            raise ProtocolError(f"{facet.name}={value!r} is not a value of the {facet.label} facet")
+            raise ProtocolError(
+                f"the {facet.name} filter takes an IRI (credits: -60, 61-90, 91-120 or 121-)"
+            )
         chosen[facet.name] = value
     return chosen
 
@@ -145,7 +147,7 @@ def _chosen() -> dict[str, str]:
 def _after() -> int:
     raw = request.args.get("after", "0").strip() or "0"
     if not re.fullmatch(r"\d{1,10}", raw) or int(raw) > MAX_AFTER:
-        raise ProtocolError(f"after={raw!r} is not a position (a whole number from 0)")
+        raise ProtocolError("after= takes a position in the catalogue order (a whole number)")
     return int(raw)
 
 
@@ -274,7 +276,7 @@ def _search_filters() -> dict[str, str]:
     for name in catalogue.SEARCH_FILTERS:
         value = request.args.get(name, "").strip()
         if value and not listing.valid_value(name, value):
-            raise ProtocolError(f"{name}={value!r} is not an IRI")
+            raise ProtocolError(f"the {name} filter takes an IRI")
         filters[name] = value
     return filters
 
@@ -282,7 +284,7 @@ def _search_filters() -> dict[str, str]:
 def _search_page_number() -> int:
     raw = request.args.get("page", "1").strip() or "1"
     if not re.fullmatch(r"\d{1,6}", raw) or int(raw) < 1:
-        raise ProtocolError(f"page={raw!r} is not a page number (1, 2, …)")
+        raise ProtocolError("page= takes a page number (1, 2, …)")
     return int(raw)
 
 
