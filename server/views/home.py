@@ -241,11 +241,15 @@ def _name(names: Mapping[URIRef, str], node: object) -> str:
     return names.get(node, fallback_label(str(node))) if isinstance(node, URIRef) else str(node)
 
 
-@bp.get("/programmes.<any(ttl, nt, nq, trig, rdf, jsonld):ext>")
+@bp.get("/programmes.<ext>")
 def programmes_rdf(ext: str) -> Response:
     """The page as an RDF graph (schema:ItemList, hydra:next / hydra:previous)."""
+    fmt = BY_EXTENSION.get(ext)
+    if fmt is None or fmt.kind != "graph":
+        raise NotFound(
+            "the programme list is served as .json, .ttl, .nt, .nq, .trig, .rdf and .jsonld"
+        )
     chosen, listed, counts, facts = _listing()
-    fmt = BY_EXTENSION[ext]
     graph = listing_graph(context.site_url(), chosen, listed, facts, counts.programmes)
     response = rdf_response(graph, fmt)
     response.headers.update(_link_header(f"/programmes.{ext}", chosen, listed))
