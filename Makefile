@@ -69,6 +69,7 @@ test: venv system-test-deps $(NODE_TEST_DEPS) ## lint and type-check, then every
 bench: venv system-bench-deps bench-build ## benchmark over HTTP against rdflib-endpoint and Virtuoso
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.pages
 
 BUILD_SIZES ?= 1000,10000
 bench-build: venv ## the catalogue build against pyoxigraph's bulk load, 1% rebuild, peak memory

@@ -6,13 +6,14 @@ and Leiden pages at desktop and phone width (tests/artefacts/, git-ignored)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from .conftest import LiveServer
+from .support.catalogue import publish_synthetic
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -129,12 +130,46 @@ def test_home_list_and_filters_in_a_browser(browser: Browser, live_server: LiveS
     page, errors = open_page(browser, live_server.url + "/", "phone")
     page.get_by_role("link", name="Browse and filter all programmes").click()
     assert page.locator("ul.cards > li").count() == 2
-    value = page.locator("#f-country option", has_text="Netherlands").get_attribute("value")
-    page.select_option("#f-country", value=value)
-    page.get_by_role("button", name="Apply filters").click()
+    # The facets are links (docs/pages.md): choosing a country follows its link.
+    page.locator('section[data-facet="country"] a', has_text="Netherlands").click()
+    page.wait_for_url("**/programmes?country=*")
     titles = page.locator("ul.cards h2").all_inner_texts()
     assert titles == ["ICT in the Public Sector"]
     page.get_by_role("link", name="ICT in the Public Sector").click()
     assert page.locator("h1").inner_text() == "ICT in the Public Sector"
+    assert not errors, errors
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def catalogue_server(
+    live_server_factory: Callable[..., LiveServer], tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
+    """A synthetic catalogue of 60 programmes (three pages of the list)."""
+    data_dir = tmp_path_factory.mktemp("browser-catalogue") / "data"
+    publish_synthetic(data_dir, 60)
+    return live_server_factory(settings={"data_dir": str(data_dir)})
+
+
+def test_the_listing_s_facet_and_next_page_links_work(
+    browser: Browser, catalogue_server: LiveServer
+) -> None:
+    page, errors = open_page(browser, catalogue_server.url + "/programmes", "phone")
+    first = page.locator("li.card h2").all_inner_texts()
+    assert len(first) == 20
+    page.locator('nav.pager a[rel="next"]').click()
+    page.wait_for_url("**/programmes?after=20")
+    second = page.locator("li.card h2").all_inner_texts()
+    assert len(second) == 20 and not set(second) & set(first)
+    # A facet link narrows the list to the programmes its count announced.
+    option = page.locator('section[data-facet="mode"] li').first
+    announced = int(re.search(r"\((\d+)\)", option.inner_text()).group(1))
+    option.locator("a").first.click()
+    page.wait_for_url("**/programmes?mode=*")
+    summary = page.locator(".listing-summary").inner_text()
+    assert summary.startswith(f"{announced} programme")
+    assert page.locator("li.card").count() == min(20, announced)
+    assert page.locator('section[data-facet="mode"] li.selected').count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"][0]
     assert not errors, errors
     page.context.close()

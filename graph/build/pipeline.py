@@ -26,20 +26,22 @@ from .validate import Report, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
 from .writers.elm.write import write_elm
+from .writers.facets import write_facets
 from .writers.ldes import settings_writer as ldes_writer
 from .writers.search_index import write_search_index
 from .writers.statistics import write_statistics
 
 # What a version holds besides its store, written in this order: the dumps first (the ELM
 # export is listed with them), then the statistics, the change record, the ELM export and
-# the search index. `build()` adds the change stream (it reads the change record and needs
-# the ldes_* settings): writers_for(settings).
+# the search index, then the facet counts of the programme list. `build()` adds the change
+# stream (it reads the change record and needs the ldes_* settings): writers_for(settings).
 WRITERS: tuple[Writer, ...] = (
     write_dumps,
     write_statistics,
     write_changes,
     write_elm,
     write_search_index,
+    write_facets,
 )
 
 

@@ -1,26 +1,28 @@
-"""The catalogue as the home page, the programme list and the search read it.
+"""The catalogue as the home page, the programme list and the search read it (which
+programmes a page shows, and the counts, are graph/read/listing.py's queries):
 
-- `programme_facts()`: every programme's titles, acronyms, durations and the values of the
-  list's facets (institution, country, credits, language, field), read with quads() so that
-  pages never wait for the query processes;
-- `class_counts()`: how many programmes, intakes, universities and source segments there are;
+- `programme_facts()`: the titles, acronyms, durations, institutions, countries and credits
+  of the programmes one page shows (a page's worth, never the catalogue), read with quads();
 - `names()`: one label per IRI those facts mention, in the reader's language;
 - `search()`: resources whose label contains a text (case-insensitive), with the label that
-  matched and their types' labels: one SPARQL query for the matches (a label index would do
-  better, issue 13), one for the types.
+  matched and their types' labels: one SPARQL query for the matches, one for the types (the
+  search without a full-text index, and its "by name" section);
+- `indexed_search()`: a page of the version's full-text index (graph/search) for /search.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
+from .. import search as text_index
 from ..formats import BY_NAME
 from ..iris import ELM, PRO, SCHEMA
 from ..store.base import Store
@@ -28,14 +30,6 @@ from ..store.terms import term_from_json
 from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, labels
 from .text import fallback_label
 
-FACETS: tuple[tuple[str, str], ...] = (
-    # (request parameter and key of programme_facts, label)
-    ("country", "Country"),
-    ("institution", "Institution"),
-    ("credits", "Credits"),
-    ("language", "Language"),
-    ("field", "Field of education"),
-)
 # What the home page counts: (what, class).
 COUNTED: tuple[tuple[str, URIRef], ...] = (
     ("programmes", PRO.StudyProgramme),
@@ -52,11 +46,12 @@ def _objects(store: Store, subjects: Iterable[Node], predicate: URIRef) -> set[N
     return {o for s in subjects for _s, _p, o, _g in store.quads(s, predicate, None, None)}
 
 
-def programme_facts(store: Store) -> dict[URIRef, Facts]:
-    """title, acronym, duration and the facet values of every programme (via quads())."""
+def programme_facts(store: Store, programmes: Sequence[URIRef]) -> dict[URIRef, Facts]:
+    """title, acronym, duration, institutions, countries and credits of `programmes` (one
+    page's worth; quads() lookups per programme), in the order given."""
     facts: dict[URIRef, Facts] = {}
-    for p, _pred, _cls, _g in store.quads(None, RDF.type, PRO.StudyProgramme, None):
-        if not isinstance(p, URIRef) or p in facts:
+    for p in programmes:
+        if p in facts:
             continue
         providers = _objects(store, [p], ELM.providedBy)
         addresses = _objects(store, providers, SCHEMA.address)
@@ -67,8 +62,6 @@ def programme_facts(store: Store) -> dict[URIRef, Facts]:
             "institution": providers,
             "country": _objects(store, addresses, SCHEMA.addressCountry),
             "credits": _objects(store, _objects(store, [p], ELM.creditPoint), RDF.value),
-            "language": _objects(store, [p], ELM.defaultLanguage),
-            "field": _objects(store, [p], PRO.fieldOfEducation),
         }
     return facts
 
@@ -77,14 +70,6 @@ def names(store: Store, facts: dict[URIRef, Facts], languages: Sequence[str]) ->
     """One label for every IRI the programmes' facts mention (those with one)."""
     iris = {v for f in facts.values() for vs in f.values() for v in vs if isinstance(v, URIRef)}
     return labels(store, iris, languages)
-
-
-def class_counts(store: Store) -> list[tuple[str, URIRef, int]]:
-    """(what, class, how many) for each class the home page counts."""
-    return [
-        (what, cls, len({s for s, _p, _o, _g in store.quads(None, RDF.type, cls, None)}))
-        for what, cls in COUNTED
-    ]
 
 
 def select(store: Store, sparql: str) -> list[dict[str, Node]]:
@@ -161,3 +146,41 @@ def search(
     lowered = text.lower()
     hits.sort(key=lambda h: (not h.label.lower().startswith(lowered), h.label.lower()))
     return SearchResult(tuple(hits), len(rows) > SEARCH_LIMIT)
+
+
+SEARCH_PAGE_SIZE = 20
+SEARCH_FILTERS = ("country", "institution", "language")  # the index's facets
+
+
+@dataclass(frozen=True)
+class IndexedSearch:
+    """A page of the full-text index's answer (graph/search) and the labels of the facet
+    values it counts, in the reader's language."""
+
+    result: text_index.SearchResult
+    names: dict[str, str]
+    page: int  # 1-based
+    size: int
+
+
+def indexed_search(
+    index: Path,
+    store: Store,
+    text: str,
+    filters: Mapping[str, str],
+    page: int,
+    languages: Sequence[str],
+) -> IndexedSearch:
+    """Page `page` of the programmes the index ranks for `text` (ranked, with snippets and
+    facet counts), and one label per facet value (quads() lookups, one page's worth)."""
+    result = text_index.search(
+        index,
+        text,
+        limit=SEARCH_PAGE_SIZE,
+        offset=(page - 1) * SEARCH_PAGE_SIZE,
+        filters={k: v for k, v in filters.items() if v},
+    )
+    iris = {URIRef(v) for values in result.facets.values() for v in values}
+    iris |= {URIRef(v) for v in filters.values() if v}
+    found = labels(store, iris, languages)
+    return IndexedSearch(result, {str(k): v for k, v in found.items()}, page, SEARCH_PAGE_SIZE)

@@ -5,17 +5,19 @@ made from what graph/read/catalogue.py read.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from graph.iris import PRO
-from graph.read.catalogue import FACETS, Facts, SearchResult
+from graph.read.catalogue import Facts, SearchResult
+from graph.read.facets import FACETS, CatalogueCounts
+from graph.read.listing import Page
 from graph.read.text import fallback_label, format_literal, pick_literal
 from graph.versions import Version
 
@@ -27,8 +29,9 @@ from .shown import PageBase
 class Option:
     value: str
     label: str
-    count: int
+    count: int | None  # None: the count ran out of time (shown as "—")
     selected: bool
+    href: str  # the list with this value chosen (or, when selected, without it)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Facet:
     name: str
     label: str
     options: tuple[Option, ...]
+    more: int = 0  # values not shown (the facet lists the MAX_OPTIONS largest)
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,16 @@ class HomePage(PageBase):
 
 @dataclass
 class ProgrammesPage(PageBase):
-    """programmes.html: every programme, filtered by the facets in the query string."""
+    """programmes.html: one page of the programmes the chosen facet values keep, in
+    catalogue order, with the facets' counts and the links to the pages around it."""
 
     facets: tuple[Facet, ...] = ()
     programmes: tuple[ProgrammeCard, ...] = ()
-    total: int = 0
+    total: int | None = 0  # None: the count ran out of time
     filtered: bool = False
+    first: int = 1  # the position of the first programme shown (1-based rank)
+    next_href: str | None = None
+    prev_href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class SearchPage(PageBase):
     """search.html: resources whose label contains the query text."""
 
     query: str = ""
+    indexed: bool = False  # False: the label scan (server/pages/search.py has the other)
     hits: tuple[Hit, ...] = ()
     truncated: bool = False
     message: str | None = None
@@ -109,6 +118,7 @@ def _cards(
     languages: Sequence[str],
     urls: Urls,
 ) -> list[ProgrammeCard]:
+    """One card per programme, in the order of `facts` (the catalogue order)."""
     cards = []
     for p, f in facts.items():
         titles = [t for t in f.get("title", set()) if isinstance(t, Literal)]
@@ -129,7 +139,7 @@ def _cards(
                 duration=" / ".join(durations) or None,
             )
         )
-    return sorted(cards, key=lambda c: c.title.lower())
+    return cards
 
 
 def home_page(
@@ -142,7 +152,8 @@ def home_page(
     urls: Urls,
     dumps_served: bool,
 ) -> HomePage:
-    """The home page: the counts, the programmes and (when served) the current dumps."""
+    """The home page: the counts, the first programmes of the catalogue order and (when
+    served) the current dumps."""
     dumps = []
     if version is not None and dumps_served:
         for entry in version.manifest.get("dumps", []) or []:
@@ -169,52 +180,86 @@ def home_page(
     )
 
 
+MAX_OPTIONS = 25  # values a facet lists (the most frequent; the chosen one always)
+
+
+def list_href(path: str, chosen: Mapping[str, str], after: int = 0) -> str:
+    """The address of the list (`path`: /programmes or /programmes.json) with `chosen`."""
+    args = [(name, value) for name, value in sorted(chosen.items()) if value]
+    if after > 0:
+        args.append(("after", str(after)))
+    return path + ("?" + urlencode(args) if args else "")
+
+
+def facets_of(
+    counts: CatalogueCounts,
+    chosen: Mapping[str, str],
+    names: Mapping[str, str],
+    path: str = "/programmes",
+) -> tuple[Facet, ...]:
+    """Each facet's options with their counts (None when they ran out of time), the chosen
+    value first, then the MAX_OPTIONS most frequent."""
+    facets = []
+    for facet in FACETS:
+        found = counts.facets.get(facet.name, {})
+        missing = facet.name in counts.missing
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0]).lower()))
+        values = [v for v, _n in ranked[:MAX_OPTIONS]]
+        value = chosen.get(facet.name, "")
+        if value and value not in values:
+            values.insert(0, value)
+        options = []
+        for v in values:
+            selected = v == value
+            target = {**chosen, facet.name: "" if selected else v}
+            options.append(
+                Option(
+                    v,
+                    names.get(v, fallback_label(v)),
+                    None if missing else found.get(v, 0),
+                    selected,
+                    list_href(path, target),
+                )
+            )
+        facets.append(
+            Facet(facet.name, facet.label, tuple(options), max(0, len(found) - len(values)))
+        )
+    return tuple(facets)
+
+
 def programmes_page(
+    listed: Page,
     facts: dict[URIRef, Facts],
     names: dict[URIRef, str],
+    counts: CatalogueCounts,
+    option_names: Mapping[str, str],
     chosen: Mapping[str, str],
     languages: Sequence[str],
     urls: Urls,
 ) -> ProgrammesPage:
-    """The programme list filtered by the `chosen` facet values, with each facet's options
-    counted among the programmes the other chosen values keep."""
-
-    def matches(f: Facts, skip: str | None = None) -> bool:
-        for name, value in chosen.items():
-            if not value or name == skip:
-                continue
-            if value not in {_value_key(v) for v in f.get(name, set())}:
-                return False
-        return True
-
-    facets = []
-    for name, label in FACETS:
-        counter: dict[str, int] = defaultdict(int)
-        option_label: dict[str, str] = {}
-        for f in facts.values():
-            if not matches(f, skip=name):
-                continue
-            for v in f.get(name, set()):
-                key = _value_key(v)
-                counter[key] += 1
-                option_label[key] = names.get(v, key) if isinstance(v, URIRef) else key
-        options = tuple(
-            sorted(
-                (Option(k, option_label[k], n, k == chosen.get(name)) for k, n in counter.items()),
-                key=lambda o: o.label.lower(),
-            )
-        )
-        facets.append(Facet(name, label, options))
-    kept = {p: f for p, f in facts.items() if matches(f)}
+    """One page of the list: the programmes of `listed`, the facets (counted over the view
+    the chosen values keep) and the links to the next and previous pages."""
+    filtered = any(chosen.values())
     return ProgrammesPage(
         title="Study programmes",
         alternates=(),
         lang=languages[0],
-        description="Every study programme in the graph, with filters.",
-        facets=tuple(facets),
-        programmes=tuple(_cards(kept, names, languages, urls)),
-        total=len(facts),
-        filtered=any(chosen.values()),
+        description="The study programmes in the graph, in catalogue order, with filters.",
+        facets=facets_of(counts, chosen, option_names),
+        programmes=tuple(_cards(facts, names, languages, urls)),
+        total=counts.programmes,
+        filtered=filtered,
+        first=listed.programmes[0][1] if listed.programmes and not filtered else 0,
+        next_href=(
+            list_href("/programmes", chosen, listed.next_after)
+            if listed.next_after is not None
+            else None
+        ),
+        prev_href=(
+            list_href("/programmes", chosen, listed.prev_after)
+            if listed.prev_after is not None
+            else None
+        ),
     )
 
 
@@ -240,3 +285,37 @@ def search_page(
         truncated=result.truncated if result is not None else False,
         message=message,
     )
+
+
+SCHEMA_ORG = Namespace("http://schema.org/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+
+
+def listing_graph(
+    site: str,
+    chosen: Mapping[str, str],
+    listed: Page,
+    facts: dict[URIRef, Facts],
+    total: int | None,
+) -> Graph:
+    """One page of the list as RDF: a schema:ItemList of the programmes with their positions
+    in the catalogue order and titles, hydra:next / hydra:previous to the pages around it."""
+    graph = Graph()
+    page = URIRef(site + list_href("/programmes", chosen, listed.after))
+    graph.add((page, RDF.type, SCHEMA_ORG.ItemList))
+    graph.add((page, RDF.type, HYDRA.PartialCollectionView))
+    if total is not None:
+        graph.add((page, SCHEMA_ORG.numberOfItems, Literal(total)))
+    positions = dict(listed.programmes)
+    for programme, f in facts.items():
+        item = BNode()
+        graph.add((page, SCHEMA_ORG.itemListElement, item))
+        graph.add((item, RDF.type, SCHEMA_ORG.ListItem))
+        graph.add((item, SCHEMA_ORG.position, Literal(positions[programme])))
+        graph.add((item, SCHEMA_ORG.item, programme))
+        for title in f.get("title", set()):
+            graph.add((programme, DCTERMS.title, title))
+    for rel, after in ((HYDRA.next, listed.next_after), (HYDRA.previous, listed.prev_after)):
+        if after is not None:
+            graph.add((page, rel, URIRef(site + list_href("/programmes", chosen, after))))
+    return graph

@@ -24,6 +24,7 @@ SAMPLES: dict[tuple[str, str], str | None] = {
     ("/ldes/<page>", "page"): "1",
     ("/ooapi/v5/<path:rest>", "rest"): "programs",
     ("/.well-known/sparql-examples.<ext>", "ext"): "ttl",
+    ("/programmes.<ext>", "ext"): "ttl",
 }
 
 
