@@ -7,9 +7,19 @@ JSON errors always have one shape: {"ok": false, "status": int, "title": str,
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from graph.store.base import (
+    QueryCrashed,
+    QueryFailed,
+    QueryMemoryExceeded,
+    QueryQueueFull,
+    QueryTimedOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +117,25 @@ class QueryForbidden(PublisherError):
 
     status = 403
     title = "Query refused"
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """The store's query failures as the HTTP errors every view answers with (one mapping for
+    /sparql and the catalogue pages): out of time 503, no free query process 503 with
+    Retry-After, over the memory cap 503, a crashed or failed query process 500."""
+    try:
+        yield
+    except QueryTimedOut as exc:
+        raise QueryTimeout(str(exc)) from None
+    except QueryQueueFull as exc:
+        raise Busy(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+    except QueryMemoryExceeded as exc:
+        raise QueryMemoryLimit(str(exc)) from None
+    except QueryCrashed as exc:
+        raise QueryProcessCrashed(str(exc)) from None
+    except QueryFailed as exc:
+        raise QueryEngineFailed(str(exc)) from None
 
 
 def error_body(status: int, title: str, message: str, help_url: str | None) -> dict:

@@ -5,8 +5,7 @@ bounded path), shown by the page models of server/pages/listing.py and search.py
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -19,24 +18,9 @@ from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_count
 from graph.read.labels import labels
 from graph.read.text import fallback_label
 from graph.search import INDEX_FILE
-from graph.store.base import (
-    QueryCrashed,
-    QueryFailed,
-    QueryMemoryExceeded,
-    QueryQueueFull,
-    QueryTimedOut,
-)
 
 from .. import context
-from ..errors import (
-    Busy,
-    NotFound,
-    ProtocolError,
-    QueryEngineFailed,
-    QueryMemoryLimit,
-    QueryProcessCrashed,
-    QueryTimeout,
-)
+from ..errors import NotFound, ProtocolError, store_errors
 from ..pages.listing import (
     MAX_OPTIONS,
     home_page,
@@ -53,24 +37,6 @@ bp = Blueprint("home", __name__)
 
 MAX_QUERY_TEXT = 100
 MAX_AFTER = 10**9
-
-
-@contextmanager
-def bounded() -> Iterator[None]:
-    """A page query that ran out of time (or memory, or found no free query process) answers
-    the error page, as /sparql does; the query process was stopped by the store."""
-    try:
-        yield
-    except QueryTimedOut as exc:
-        raise QueryTimeout(str(exc)) from None
-    except QueryQueueFull as exc:
-        raise Busy(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
-    except QueryMemoryExceeded as exc:
-        raise QueryMemoryLimit(str(exc)) from None
-    except QueryCrashed as exc:
-        raise QueryProcessCrashed(str(exc)) from None
-    except QueryFailed as exc:
-        raise QueryEngineFailed(str(exc)) from None
 
 
 def _is_ordered() -> bool:
@@ -108,7 +74,7 @@ def index() -> str:
     languages = context.languages()
     version = context.version()
     statistics = version.manifest.get("statistics") if version is not None else None
-    with bounded():
+    with store_errors():
         is_ordered = _is_ordered()
         first = listing.page(store, {}, 0, listing.HOME_SIZE, is_ordered)
         if isinstance(statistics, dict) and "class_partitions" in statistics:
@@ -155,7 +121,7 @@ def _listing() -> tuple:
     store = context.store()
     chosen = _chosen()
     after = _after()
-    with bounded():
+    with store_errors():
         is_ordered = _is_ordered()
         listed = listing.page(store, chosen, after, listing.PAGE_SIZE, is_ordered)
     if any(chosen.values()):
@@ -313,7 +279,7 @@ def search() -> str:
         page = indexed_search_page(found, query, filters, languages, urls)
         return render_template("search.html", page=page)
     store = context.store()
-    with bounded():
+    with store_errors():
         result = catalogue.search(store, query, languages, urls.is_local) if query else None
     return render_template("search.html", page=search_page(query, result, languages, urls))
 

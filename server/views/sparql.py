@@ -23,13 +23,8 @@ from graph.formats import BY_NAME, Format, of_kind
 from graph.iris import PREFIXES, VOID
 from graph.settings import Settings
 from graph.store import (
-    QueryCrashed,
-    QueryFailed,
-    QueryMemoryExceeded,
-    QueryQueueFull,
     QueryRefused,
     QuerySyntaxError,
-    QueryTimedOut,
     QueryTooDeep,
     UpstreamError,
 )
@@ -40,14 +35,10 @@ from .. import context
 from ..conneg import negotiate
 from ..errors import (
     BadGateway,
-    Busy,
     ProtocolError,
-    QueryEngineFailed,
     QueryForbidden,
-    QueryMemoryLimit,
-    QueryProcessCrashed,
-    QueryTimeout,
     QueryTooLarge,
+    store_errors,
 )
 from ..representations import query_answer, rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
@@ -178,28 +169,19 @@ def _answer(query: QueryRequest) -> Response:
     fmt = _choose(graph_result, query.format)
     run_as = (BY_NAME["ntriples"] if graph_result else BY_NAME["json"]) if fmt is HTML else fmt
     try:
-        result = context.store().query(
-            query.query,
-            default_graph_uris=query.default_graph_uris,
-            named_graph_uris=query.named_graph_uris,
-            fmt=run_as,
-            base_iri=_endpoint_url(),
-        )
+        with store_errors():
+            result = context.store().query(
+                query.query,
+                default_graph_uris=query.default_graph_uris,
+                named_graph_uris=query.named_graph_uris,
+                fmt=run_as,
+                base_iri=_endpoint_url(),
+            )
     except QuerySyntaxError as exc:
         raise ProtocolError(
             f"malformed query: {exc.message}",
             help_url="https://www.w3.org/TR/sparql11-query/#grammar",
         ) from None
-    except QueryTimedOut as exc:
-        raise QueryTimeout(str(exc)) from None
-    except QueryQueueFull as exc:
-        raise Busy(str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
-    except QueryMemoryExceeded as exc:
-        raise QueryMemoryLimit(str(exc)) from None
-    except QueryCrashed as exc:
-        raise QueryProcessCrashed(str(exc)) from None
-    except QueryFailed as exc:
-        raise QueryEngineFailed(str(exc)) from None
     except QueryTooDeep as exc:
         raise ProtocolError(
             exc.message, help_url="https://www.w3.org/TR/sparql11-query/#grammar"
