@@ -165,8 +165,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Catalogue build benchmark, {results['date']}",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
-        f"Python {m['python']}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
+        f"{report.machine_line(m)}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
         f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}.",
         "",
         "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "

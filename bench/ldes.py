@@ -37,7 +37,7 @@ from graph.build.writers.dumps import write_dumps
 from graph.build.writers.ldes import DEFAULT_PAGE_SIZE, ldes_writer
 from graph.iris import DATA_BASE, PRO, SCHEMA
 
-from .report import machine
+from .report import machine, machine_line
 from .run import RESULTS_DIR, WORK_DIR, dataset
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -162,8 +162,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Change stream build step, {results['date']}",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
-        f"Python {m['python']}. Command: `python -m bench.ldes {' '.join(results['argv'])}`.",
+        f"{machine_line(m)}. Command: `python -m bench.ldes {' '.join(results['argv'])}`.",
         "",
         "| programmes | quads | version | stream writer s | described | members | pages | "
         "pages MB | state MB | publish s (with dumps, change record) |",

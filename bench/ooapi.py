@@ -23,7 +23,7 @@ from graph.ooapi_api import Answer, Context, answer, ids
 from graph.settings import load
 from graph.store.files import open_files
 
-from .report import machine
+from .report import machine, machine_line
 from .run import RESULTS_DIR, WORK_DIR, dataset
 
 CTX = Context(today=date(2026, 9, 1))
@@ -130,8 +130,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# OOAPI read API: time per answer ({report['date']})",
         "",
-        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB, "
-        f"{m.get('os')}, Python {m.get('python')}; in-process answers from an in-memory "
+        f"{machine_line(m)}; in-process answers from an in-memory "
         "Oxigraph store with the default settings (`python -m bench.ooapi`).",
         "",
     ]

@@ -135,8 +135,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Catalogue pages benchmark, {results['date']}",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, Python "
-        f"{m['python']}; load average at start {results['load_average']}. Over HTTP to "
+        f"{report.machine_line(m)}; load average at start {results['load_average']}. Over HTTP to "
         "`prospectus serve` (gunicorn, default settings: on-disk store, 2 workers) on "
         "127.0.0.1, one request at a time, uncompressed HTML.",
         "",

@@ -76,6 +76,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def machine_line(m: dict[str, Any]) -> str:
+    """The machine of a results file in one phrase, as every bench report starts with it."""
+    return (
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB, "
+        f"{m.get('os')}, Python {m.get('python')}"
+    )
+
+
 def mix_rps(queries: dict[str, Any]) -> float | None:
     """Throughput of the mix run with each query equally often: n / sum(1 / rps)."""
     rates = [q["throughput"]["rps"] for q in queries.values()]

@@ -153,8 +153,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# Search benchmark, {results['date']}",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, Python "
-        f"{m['python']}; load average at start {results['load_average']}.",
+        f"{report.machine_line(m)}; load average at start {results['load_average']}.",
         "",
         "| size | index build | build peak RSS | index size | search p50 / p99 | "
         "without facets p50 / p99 | SPARQL CONTAINS p50 / p99 | fn:textScore p50 / p99 |",
