@@ -1,5 +1,5 @@
-"""The real LDES client (the npm package ldes-client, installed by `make test` into
-tests/support/node_modules) and what tests read from its replica.
+"""The real LDES client (the npm package ldes-client, which `make test` installs with `npm ci`
+into the node_modules folder beside this file) and what tests read from its replica.
 
 `replicate(url, state, output)` runs tests/support/ldes_replicate.mjs: the client replicates
 the stream at `url` (or, with a state folder a previous run filled, resumes it) and appends
