@@ -20,6 +20,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from graph.ooapi_api import Answer, Context, answer
 from graph.store.base import Store
 
+from .threaded import ThreadedServer
+
 MOUNT = "/ooapi/v5"
 
 
@@ -61,26 +63,17 @@ class OoapiApp:
         return [] if method == "HEAD" else [body]
 
 
-class ServedApi:
+class ServedApi(ThreadedServer):
     """`OoapiApp` on 127.0.0.1:{free port} in a thread; `url` is the API's root."""
 
     def __init__(self, store: Store, ctx: Context):
         self.app = OoapiApp(store, ctx)
-        self.httpd = make_server(
-            "127.0.0.1", 0, self.app, server_class=_ThreadingServer, handler_class=_Quiet
+        super().__init__(
+            make_server(
+                "127.0.0.1", 0, self.app, server_class=_ThreadingServer, handler_class=_Quiet
+            )
         )
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}{MOUNT}"
-
-    def __enter__(self) -> ServedApi:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        return self.root + MOUNT

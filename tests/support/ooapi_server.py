@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .threaded import ThreadedServer
+
 PAGE_CAP = 3
 RETRY_AFTER = 1  # seconds, in the 429 answer
 
@@ -322,7 +324,7 @@ def _page(items: list[Any], query: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-class OoapiServer:
+class OoapiServer(ThreadedServer):
     """Serve `documents` on 127.0.0.1:{free port} in a thread (use as a context manager)."""
 
     def __init__(
@@ -343,22 +345,7 @@ class OoapiServer:
             def do_GET(self) -> None:  # noqa: N802
                 server._handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> OoapiServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     # --- answers ------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .threaded import ThreadedServer
+
 Headers = Callable[[str], Mapping[str, str]]
 
 
@@ -46,25 +48,10 @@ class _Handler(SimpleHTTPRequestHandler):
         return
 
 
-class StaticServer:
+class StaticServer(ThreadedServer):
     def __init__(self, folder: Path, headers: Headers | None = None):
         self.headers = headers
         self.requests: list[str] = []
         self.lock = threading.Lock()
         handler = functools.partial(_Handler, directory=str(folder), owner=self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> StaticServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), handler))

@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+
+from .threaded import ThreadedServer
 
 OXIGRAPH = str(Path(sys.executable).with_name("oxigraph"))
 STARTUP_SECONDS = 60
@@ -157,7 +158,7 @@ def virtuoso(folder: Path) -> Iterator[RunningStore]:
             process.wait(timeout=30)
 
 
-class FlakyProxy:
+class FlakyProxy(ThreadedServer):
     """A proxy on 127.0.0.1 in front of `upstream` that answers the first `failures` write
     requests (PUT, DELETE) with 503 and forwards everything else: the store's bad moments."""
 
@@ -195,17 +196,4 @@ class FlakyProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FlakyProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
