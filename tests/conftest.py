@@ -20,8 +20,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
+
+from graph import versions
+
+from .support import ldes_history
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -140,3 +145,21 @@ def copy_tree() -> Callable[[Path, Path], Path]:
         return dst
 
     return copy
+
+
+# -- the change-stream tests' catalogue and its versions (tests/support/ldes_history.py) --------
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
+    """A small synthetic catalogue as quads (test_ldes, test_ldes_served; modules with a
+    `catalogue` fixture of their own use theirs)."""
+    return ldes_history.make_catalogue(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def history(
+    catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[versions.Version], list[str]]:
+    """Three published versions of `catalogue` with the change stream written."""
+    return ldes_history.make_history(catalogue, tmp_path_factory)

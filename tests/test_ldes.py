@@ -39,8 +39,6 @@ from .support.ldes_history import (
     change_fee,
     edit,
     local,
-    make_catalogue,
-    make_history,
     programmes,
     publish_quads,
     remove,
@@ -49,19 +47,6 @@ from .support.ldes_history import (
     stored_members,
 )
 from .support.static_server import StaticServer
-
-
-@pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
-    return make_catalogue(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def history(
-    catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, list[versions.Version], list[str]]:
-    return make_history(catalogue, tmp_path_factory)
-
 
 # -- members --------------------------------------------------------------------------------
 

@@ -37,27 +37,12 @@ from .support.ldes_history import (
     added_in,
     change_fee,
     local,
-    make_catalogue,
-    make_history,
     programmes,
     publish_quads,
     remove,
     retitle,
     served_description,
 )
-
-
-@pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
-    return make_catalogue(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def history(
-    catalogue: list[ox.Quad], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, list[versions.Version], list[str]]:
-    return make_history(catalogue, tmp_path_factory)
-
 
 SITE = "http://localhost"  # the test client's site URL
 FORMATS = ["turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads"]
