@@ -72,6 +72,21 @@ reference_shapes_option = click.option(
 )
 
 
+def export_output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--output/-o (a file, '-' standard output) and --format, as every export takes them."""
+    command = click.option(
+        "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True
+    )(command)
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+        default="-",
+        show_default=True,
+        help="File to write; '-' is standard output.",
+    )(command)
+
+
 def _checked_note(settings, what: str) -> str:  # noqa: ANN001
     from graph.build import reference
 
@@ -222,21 +237,7 @@ def export() -> None:
 
 
 @export.command("elm")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default="-",
-    show_default=True,
-    help="File to write; '-' is standard output.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS),
-    default="turtle",
-    show_default=True,
-)
+@export_output_options
 @click.option(
     "--from-sources",
     is_flag=True,
@@ -275,21 +276,7 @@ def export_elm(
 
 
 @export.command("dataset")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default="-",
-    show_default=True,
-    help="File to write; '-' is standard output.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS),
-    default="turtle",
-    show_default=True,
-)
+@export_output_options
 @reference_shapes_option
 @click.pass_context
 @reports_errors

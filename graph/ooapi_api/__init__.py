@@ -1,6 +1,7 @@
 """The OOAPI v5 read API: the published graph as Open Education API 5.0 JSON.
 
-Specification: ../shared/ref/ooapi-v5/v5/ooapi.json (OpenAPI 3.0; https://openonderwijsapi.nl).
+Specification: OOAPI 5.0, ooapi.json (OpenAPI 3.0; https://openonderwijsapi.nl; the tests
+validate every answer against a copy of it).
 Endpoints (paths below the API's root, which the HTTP wiring mounts at /ooapi/v5):
 
     GET /                                       Service

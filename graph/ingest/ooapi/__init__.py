@@ -1,5 +1,5 @@
 """The Open Education API v5 importer (OOAPI, https://openonderwijsapi.nl; the schemas of
-../shared/ref/ooapi-v5/v5/ooapi.json): programs, their offerings and their organizations.
+its OpenAPI document, ooapi.json): programs, their offerings and their organizations.
 
 `walk` reads the endpoint (or a folder of its JSON documents), `mapping` turns each object
 into a record with the tables of `tables` (both ways: OOAPI field <-> our property), and this
