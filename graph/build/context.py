@@ -19,7 +19,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ..canonical import canonical_dataset, rdflib_graph, union_triples
-from ..versions import Version, read_dataset
+from ..store.oxigraph import create_on_disk
+from ..store.sorted_nquads import SortedNQuads
+from ..versions import DATASET_FILE, STORE_DIR, Version, read_dataset
 from .publish import Staging
 
 
@@ -49,6 +51,26 @@ class BuildContext:
     @property
     def version_id(self) -> str:
         return str(self.manifest["version"])
+
+    @property
+    def nquads_path(self) -> Path:
+        """The version's dataset.nq: canonical N-Quads, distinct lines sorted by code point."""
+        return self.staging.path / DATASET_FILE
+
+    @cached_property
+    def quads_file(self) -> SortedNQuads:
+        """dataset.nq read in place: a subject's quads as written, by binary search, or every
+        quad streamed; what a writer reads for the terms it writes out."""
+        return SortedNQuads(self.nquads_path)
+
+    @cached_property
+    def store(self) -> ox.Store:
+        """The version's on-disk store (read-only; loaded now if the build did not load it):
+        what a writer queries to find and count. Typed literals come back canonical."""
+        store_dir = self.staging.path / STORE_DIR
+        if not store_dir.exists():
+            create_on_disk(self.nquads_path, store_dir)
+        return ox.Store.read_only(str(store_dir))
 
     @cached_property
     def dataset(self) -> ox.Dataset:
