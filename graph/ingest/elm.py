@@ -41,7 +41,7 @@ from ..iris import ELM, PRO, ROV, SCHEMA
 from . import codes, records
 from .client import Client, Fetched, is_url, read_file
 from .records import Record, Unmappable
-from .report import ImportReport, Refusal
+from .report import ImportReport
 
 FORMAT = "elm"
 FOAF_HOMEPAGE = URIRef("http://xmlns.com/foaf/0.1/homepage")
@@ -447,24 +447,20 @@ def import_document(fetched: Fetched, into: Path, report: ImportReport) -> Impor
         try:
             facts, _inst, title = mapper.programme(lo, slug)
         except Unmappable as exc:
-            report.refused.append(Refusal(fetched.url, ident, exc.field, exc.message))
             parts = (FORMAT, scope, "learning-opportunity", slug)
-            refused_files.append(records.file_name(iris.imported_record(*parts)))
+            records.refuse(report, refused_files, fetched.url, ident, exc, parts)
             continue
         mapped.append(
-            Record(
-                fmt=FORMAT,
-                scope=scope,
-                parts=("learning-opportunity", slug),
-                url=fetched.url,
+            records.of_document(
+                fetched,
+                FORMAT,
+                scope,
+                ("learning-opportunity", slug),
                 identifier=ident,
                 label=f"ELM learning opportunity “{title}”",
-                retrieved_from=fetched.url,
-                media_type=fetched.media_type,
                 digest=digest(_closure(doc, lo)),
-                fetched=fetched.fetched,
                 facts=facts,
-                fields={p: f for p, f in FIELDS.items()},
+                fields=dict(FIELDS),
             )
         )
     if not opportunities:

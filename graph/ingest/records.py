@@ -34,6 +34,7 @@ from .. import iris
 from ..build.validate import Report
 from ..canonical import turtle
 from ..iris import PRO, PROV
+from .client import Fetched
 from .report import ImportReport, Refusal
 
 FILE_SUFFIX = ".ttl"
@@ -91,6 +92,51 @@ class Record:
         if prop is None:
             return "(record)"
         return self.fields.get(URIRef(prop)) or _prefixed(prop)
+
+
+def of_document(
+    fetched: Fetched,
+    fmt: str,
+    scope: str,
+    parts: tuple[str, ...],
+    *,
+    identifier: str,
+    label: str,
+    digest: str,
+    facts: Graph,
+    fields: Mapping[URIRef, str],
+) -> Record:
+    """A record mapped from one item of a fetched document (an ELM file, a web page): the
+    document is what was retrieved, its URL the record's."""
+    return Record(
+        fmt=fmt,
+        scope=scope,
+        parts=parts,
+        url=fetched.url,
+        identifier=identifier,
+        label=label,
+        retrieved_from=fetched.url,
+        media_type=fetched.media_type,
+        digest=digest,
+        fetched=fetched.fetched,
+        facts=facts,
+        fields=fields,
+    )
+
+
+def refuse(
+    report: ImportReport,
+    refused_files: list[str],
+    url: str,
+    identifier: str,
+    exc: Unmappable,
+    parts: tuple[str, ...] | None,
+) -> None:
+    """Name a record that could not be mapped in the report (its URL, identifier and source
+    field) and, when its source IRI's `parts` are known, keep its previously imported file."""
+    report.refused.append(Refusal(url, identifier, exc.field, exc.message))
+    if parts is not None:
+        refused_files.append(file_name(iris.imported_record(*parts)))
 
 
 def _prefixed(iri: str) -> str:

@@ -33,7 +33,7 @@ from ..iris import ELM, PRO, SCHEMA
 from . import codes, records
 from .client import Client, Fetched, is_url, read_file
 from .records import Record, Unmappable
-from .report import ImportReport, Refusal
+from .report import ImportReport
 
 FORMAT = "schemaorg"
 FOAF_HOMEPAGE = URIRef("http://xmlns.com/foaf/0.1/homepage")
@@ -503,22 +503,18 @@ def import_page(fetched: Fetched, into: Path, report: ImportReport) -> ImportRep
         try:
             facts, title = mapper.programme(item, slug)
         except Unmappable as exc:
-            report.refused.append(Refusal(fetched.url, ident, exc.field, exc.message))
             parts = (FORMAT, scope, "programme", slug)
-            refused_files.append(records.file_name(iris.imported_record(*parts)))
+            records.refuse(report, refused_files, fetched.url, ident, exc, parts)
             continue
         mapped.append(
-            Record(
-                fmt=FORMAT,
-                scope=scope,
-                parts=("programme", slug),
-                url=fetched.url,
+            records.of_document(
+                fetched,
+                FORMAT,
+                scope,
+                ("programme", slug),
                 identifier=ident,
                 label=f"schema.org programme “{title}” on a web page",
-                retrieved_from=fetched.url,
-                media_type=fetched.media_type,
                 digest=digest,
-                fetched=fetched.fetched,
                 facts=facts,
                 fields=FIELDS,
             )

@@ -27,7 +27,7 @@ from ...errors import SourceUnreadable
 from .. import records
 from ..client import Client, is_url
 from ..records import Record, Unmappable
-from ..report import ImportReport, Refusal
+from ..report import ImportReport
 from .mapping import Context, map_offering, map_organization, map_program
 from .tables import FORMAT, PAGE_SIZES
 from .walk import Collected, Item, canonical_json, read_endpoint, read_folder
@@ -66,10 +66,8 @@ def import_collected(collected: Collected, into: Path, report: ImportReport) -> 
         try:
             record = mapper()
         except Unmappable as exc:
-            report.refused.append(Refusal(item.url, ident, exc.field, exc.message))
-            if ident:
-                parts = (FORMAT, ctx.institution, item.kind, iris.record_slug(ident))
-                refused_files.append(records.file_name(iris.imported_record(*parts)))
+            parts = (FORMAT, ctx.institution, item.kind, iris.record_slug(ident)) if ident else None
+            records.refuse(report, refused_files, item.url, ident, exc, parts)
             return None
         mapped.append(record)
         return record
