@@ -7,19 +7,30 @@ records (graph/ingest/records.py) and every reader of a published version:
   "P24M", "120.0" stays "120.0"). pyoxigraph's in-memory `Dataset` keeps them, a pyoxigraph
   `Store` does not (it gives numbers, dates and durations back in canonical form), and
   rdflib keeps them only inside `literals_as_written()`;
-- blank nodes are relabelled with RDF Dataset Canonicalization (RDFC-1.0,
-  https://www.w3.org/TR/rdf-canon/), so a re-parsed graph gets the same labels;
+- blank nodes are labelled canonically where a graph is small enough to hold: each source
+  when it is read (graph/build/load.py), so the same content gives the same N-Quads lines,
+  and the records of the importers and of the ELM export (RDFC-1.0,
+  https://www.w3.org/TR/rdf-canon/, `canonical_graph`). A published version's whole dataset
+  is never canonicalised as one: at 100,000 programmes it does not fit in memory, and its
+  lines are already canonical per source (graph/build/publish.py sorts them on disk);
 - lines (N-Triples, N-Quads) and statements (Turtle) are sorted by code point, and Turtle
   carries the project's prefixes in a fixed order;
-- gzip members carry mtime 0 and no file name, at a fixed compression level.
+- gzip files are one or more members, each with mtime 0, no file name and a fixed
+  compression level; a dump's members are cut where its content says (`write_gzip_members`),
+  so the same content gives the same bytes and a member of unchanged lines can be reused.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import json
+import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -77,8 +88,43 @@ def union_triples(dataset: ox.Dataset) -> list[ox.Triple]:
     return sorted(unique, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = None) -> bytes:
-    """Turtle with the project prefixes (in a fixed order) and absolute IRIs.
+class _SortedHeader:
+    """A binary writer that replaces the serialiser's @prefix lines (written first, in hash
+    order) with `header` (sorted) and passes the rest through."""
+
+    def __init__(self, out: BinaryIO, header: bytes) -> None:
+        self.out, self.header, self.pending, self.passing = out, header, b"", False
+
+    def write(self, data: bytes) -> int:
+        if self.passing:
+            return self.out.write(data) or len(data)
+        self.pending += bytes(data)
+        while not self.passing:
+            end = self.pending.find(b"\n")
+            undecided = len(self.pending) < 7 and b"@prefix".startswith(self.pending)
+            if self.pending.startswith(b"@prefix") or undecided:
+                if end < 0:
+                    return len(data)  # the rest of this line is still to come
+                self.pending = self.pending[end + 1 :]
+            else:
+                self.finish()
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def finish(self) -> None:
+        if not self.passing:
+            self.out.write(self.header + self.pending)
+            self.pending, self.passing = b"", True
+
+
+def write_turtle(
+    triples: Iterable[ox.Triple], out: BinaryIO, extra_prefixes: dict[str, str] | None = None
+) -> None:
+    """Turtle with the project prefixes (in a fixed order) and absolute IRIs, streamed to
+    `out` (triples sorted by the caller; the serialiser groups a subject's consecutive
+    triples).
 
     No @base: pyoxigraph relativises every IRI against a base, including other hosts'
     (`<//ror.org/…>`) and other paths (`</other/x>`), and even the prefix declarations;
@@ -86,12 +132,18 @@ def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = Non
     slashes would have to be escaped in prefixed names)."""
     table = {k: v for k, v in PREFIXES.items() if k != "id"}
     table.update(extra_prefixes or {})
-    body = to_bytes(triples, ox.RdfFormat.TURTLE, table)
-    # The serialiser writes its own header in hash order; ours is sorted.
-    lines = body.split(b"\n")
-    start = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
-    header = [f"@prefix {k}: <{v}> .".encode() for k, v in sorted(table.items())]
-    return b"\n".join([*header, *lines[start:]])
+    header = b"".join(f"@prefix {k}: <{v}> .\n".encode() for k, v in sorted(table.items()))
+    writer = _SortedHeader(out, header)
+    output = cast(BinaryIO, writer)  # pyoxigraph needs only its write()
+    ox.serialize(triples, output=output, format=ox.RdfFormat.TURTLE, prefixes=table)
+    writer.finish()
+
+
+def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = None) -> bytes:
+    """`write_turtle` into bytes."""
+    buffer = io.BytesIO()
+    write_turtle(triples, buffer, extra_prefixes)
+    return buffer.getvalue()
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -102,6 +154,64 @@ def gzip_bytes(data: bytes) -> bytes:
     ) as fh:
         fh.write(data)
     return buffer.getvalue()
+
+
+# A gzip member ends after a line whose CRC-32 has its low 12 bits zero (one line in 4,096
+# on average, about 1 MB of N-Quads), or once it holds MEMBER_MAX bytes.
+MEMBER_MASK = 0xFFF
+MEMBER_MAX = 8 << 20
+
+
+def _chunks(source: Path) -> Iterator[bytes]:
+    """The lines of `source` in content-defined chunks (whole lines)."""
+    buffer: list[bytes] = []
+    size = 0
+    with source.open("rb", buffering=1 << 20) as fh:
+        for line in fh:
+            buffer.append(line)
+            size += len(line)
+            if zlib.crc32(line) & MEMBER_MASK == 0 or size >= MEMBER_MAX:
+                yield b"".join(buffer)
+                buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def write_gzip_members(
+    source: Path, target: Path, index: Path, previous: tuple[Path, Path] | None = None
+) -> int:
+    """gzip `source` into `target` as one member per content-defined chunk of lines (RFC
+    1952 allows members; every reader reads them as one stream), each member with no file
+    name and mtime 0, and the members' index (chunk SHA-256 -> offset, length) into `index`.
+    A chunk also in `previous` (the previous version's file and index) is copied compressed
+    instead of compressed again: the same content gives the same bytes either way. Returns
+    the number of members copied."""
+    known: dict[str, list[int]] = {}
+    if previous is not None and previous[0].is_file() and previous[1].is_file():
+        recorded = json.loads(previous[1].read_text(encoding="utf-8"))
+        if recorded.get("level") == GZIP_LEVEL and recorded.get("mask") == MEMBER_MASK:
+            known = recorded["members"]
+    members: dict[str, list[int]] = {}
+    copied = 0
+    with ExitStack() as files:
+        out = files.enter_context(target.open("wb"))
+        old = files.enter_context(previous[0].open("rb")) if known and previous else None
+        for chunk in _chunks(source):
+            key = hashlib.sha256(chunk).hexdigest()
+            if key in known and old is not None:
+                offset, length = known[key]
+                old.seek(offset)
+                member = old.read(length)
+                copied += 1
+            else:
+                member = gzip.compress(chunk, compresslevel=GZIP_LEVEL, mtime=0)
+            members[key] = [out.tell(), len(member)]
+            out.write(member)
+        if not members:  # an empty file is still a gzip stream
+            out.write(gzip.compress(b"", compresslevel=GZIP_LEVEL, mtime=0))
+    record = {"level": GZIP_LEVEL, "mask": MEMBER_MASK, "members": members}
+    index.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    return copied
 
 
 def rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:

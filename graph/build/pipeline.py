@@ -10,10 +10,12 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from ..iris import DATA_BASE
 from ..settings import Settings
@@ -67,14 +69,19 @@ def publish_dataset(
     retain: int = 5,
     now: datetime | None = None,
     load_store: bool = False,
+    check: Callable[[ox.Store], None] | None = None,
 ) -> tuple[Version, bool]:
-    """Publish N-Quads `lines` (already under `base_iri`) as a new version and run `writers`
-    on it; (version, False) when the content equals the current version's. The ELM export
-    is checked against the official shapes in `reference_dir` when given."""
+    """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
+    a new version and run `writers` on it; (version, False) when the content equals the
+    current version's. `check` runs on the loaded store (read-only) before the writers; a
+    violation it raises publishes nothing. The ELM export is checked against the official
+    shapes in `reference_dir` when given."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir)
         ctx.manifest["base_iri"] = base_iri
+        if check is not None:
+            check(ctx.store)
         for writer in writers:
             writer(ctx)
 

@@ -8,10 +8,17 @@ How the bytes are fixed (graph/canonical.py):
 - every term is the one the sources wrote: literals keep their lexical form ("P24M" stays
   "P24M", "120.0" stays "120.0"), never the canonical form a store would give them
   (docs/sparql.md lists the forms the SPARQL endpoint returns);
-- blank nodes are relabelled with RDF Dataset Canonicalization (RDFC-1.0,
-  https://www.w3.org/TR/rdf-canon/), so a re-parsed graph gets the same labels;
+- blank nodes keep the labels the reading gave them, canonical per source, so the same
+  content gives the same lines;
 - lines (N-Triples, N-Quads) and statements (Turtle, JSON-LD) are sorted by code point;
-- gzip members carry mtime 0 and no file name; the compression level is fixed.
+- gzip files are members cut where the content says, each with mtime 0 and no file name,
+  at a fixed compression level; a member whose lines the previous version's file holds
+  too is copied from it (graph/canonical.py, write_gzip_members).
+
+Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
+the graphs is the triples of dataset.nq sorted by `sort -u` (graph/build/publish.py) into a
+temporary file, which gives N-Triples and is streamed through pyoxigraph's serialisers into
+the Turtle and JSON-LD files.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
 holds), and so does JSON-LD, so that a reader without dataset support gets the same
@@ -24,7 +31,6 @@ Each dump is recorded in the version's manifest under "dumps" with its size and 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,11 +38,20 @@ from typing import Any
 import pyoxigraph as ox
 
 from ... import formats
-from ...canonical import gzip_bytes, sorted_lines, to_bytes, turtle, union_triples
+from ...canonical import (
+    gzip_bytes,
+    sorted_lines,
+    to_bytes,
+    turtle,
+    union_triples,
+    write_gzip_members,
+    write_turtle,
+)
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
 from ...versions import DUMPS_DIR
 from ..context import BuildContext
+from ..publish import digest_and_count, sort_unique
 
 DUMP_DIR = DUMPS_DIR
 CHECKSUMS = "SHA256SUMS"
@@ -74,7 +89,9 @@ DUMPS: tuple[DumpSpec, ...] = (
 
 
 def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
-    """The bytes of one dump (gzipped when the spec says so)."""
+    """The bytes of one dump of a small dataset held in memory (the ELM export in another
+    format), gzipped when the spec says so; the version's own dumps are streamed instead
+    (write_dump)."""
     if spec.format_name == "nquads":
         data = sorted_lines(to_bytes(dataset, ox.RdfFormat.N_QUADS))
     elif spec.format_name == "ntriples":
@@ -82,19 +99,61 @@ def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     elif spec.format_name == "turtle":
         data = turtle(union_triples(dataset))
     elif spec.format_name == "jsonld":
-        # Plain triples, like every triple format: a JSON-LD reader without dataset support
-        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
-        raw = to_bytes(union_triples(dataset), ox.RdfFormat.JSON_LD)
-        # Re-indent for people; key order and list order stay as written (sorted triples).
-        data = (json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n").encode()
+        data = to_bytes(union_triples(dataset), ox.RdfFormat.JSON_LD)
     else:
         raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
     return gzip_bytes(data) if spec.gzip else data
 
 
+MEMBERS_DIR = "gzip-members"  # the dumps' member indexes, in the version folder
+UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
+
+
+def _triples_file(nquads: Path, target: Path, temp_dir: Path) -> int:
+    """The distinct triples of every graph of `nquads`, N-Triples sorted by code point, into
+    `target`; returns their number."""
+    unsorted = temp_dir / (UNION_FILE + ".unsorted")
+    quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    ox.serialize((q.triple for q in quads), output=str(unsorted), format=ox.RdfFormat.N_TRIPLES)
+    sort_unique(unsorted, target, temp_dir)
+    unsorted.unlink()
+    return digest_and_count(target)[1]
+
+
+def _gzip(ctx: BuildContext, source: Path, target: Path) -> None:
+    index_dir = ctx.path / MEMBERS_DIR
+    index_dir.mkdir(exist_ok=True)
+    previous = None
+    if ctx.previous is not None:
+        old = ctx.previous.path / DUMP_DIR / target.name
+        previous = (old, ctx.previous.path / MEMBERS_DIR / (target.name + ".json"))
+    write_gzip_members(source, target, index_dir / (target.name + ".json"), previous)
+
+
+def write_dump(ctx: BuildContext, spec: DumpSpec, union: Path, target: Path) -> None:
+    """One dump into `target`, from the version's dataset.nq or the sorted `union`."""
+    if spec.format_name == "nquads":
+        _gzip(ctx, ctx.nquads_path, target)
+    elif spec.format_name == "ntriples":
+        _gzip(ctx, union, target)
+    elif spec.format_name == "turtle":
+        with target.open("wb") as out:
+            write_turtle(ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES), out)
+    elif spec.format_name == "jsonld":
+        # Plain triples, like every triple format: a JSON-LD reader without dataset support
+        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
+        triples = ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES)
+        ox.serialize(triples, output=str(target), format=ox.RdfFormat.JSON_LD)
+    else:
+        raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+
+
 def file_record(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def dumps_dir(ctx: BuildContext) -> Path:
@@ -106,24 +165,27 @@ def dumps_dir(ctx: BuildContext) -> Path:
 
 def write_dumps(ctx: BuildContext) -> None:
     """Writer: the four dataset dumps, manifest["dumps"] and SHA256SUMS."""
-    dataset = ctx.dataset
     out = dumps_dir(ctx)
-    triples = len(union_triples(dataset))
+    union = ctx.path / UNION_FILE
+    triples = _triples_file(ctx.nquads_path, union, ctx.path)
     records = []
-    for spec in DUMPS:
-        path = out / spec.file
-        path.write_bytes(serialize(spec, dataset))
-        record = {
-            "file": spec.file,
-            "format": spec.format_name,
-            "media_type": spec.format.media_type,
-            "compression": "gzip" if spec.gzip else None,
-            "dataset": "graph",
-            "label": spec.label,
-            "statements": len(dataset) if spec.quads else triples,
-            **file_record(path),
-        }
-        records.append(record)
+    try:
+        for spec in DUMPS:
+            path = out / spec.file
+            write_dump(ctx, spec, union, path)
+            record = {
+                "file": spec.file,
+                "format": spec.format_name,
+                "media_type": spec.format.media_type,
+                "compression": "gzip" if spec.gzip else None,
+                "dataset": "graph",
+                "label": spec.label,
+                "statements": ctx.manifest["quads"] if spec.quads else triples,
+                **file_record(path),
+            }
+            records.append(record)
+    finally:
+        union.unlink(missing_ok=True)
     ctx.manifest["dumps"] = records
     write_checksums(ctx)
 
