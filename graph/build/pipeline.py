@@ -19,8 +19,9 @@ import pyoxigraph as ox
 
 from ..iris import DATA_BASE
 from ..settings import Settings
-from ..store.oxigraph import create_on_disk
-from ..versions import Version
+from ..store.nquads_diff import store_changes
+from ..store.oxigraph import create_on_disk, update_on_disk
+from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
 from .context import BuildContext, Writer
 from .release import default_sources, nquads_lines, read_release, rebase
@@ -50,6 +51,37 @@ WRITERS: tuple[Writer, ...] = (
 def writers_for(settings: Settings) -> tuple[Writer, ...]:
     """Every writer a build with these settings runs: WRITERS, then the change stream."""
     return (*WRITERS, ldes_writer(settings))
+
+
+# Above this share of changed lines (added + removed, of the new version's quads) the store
+# is bulk-loaded from scratch instead of made from the previous version's.
+INCREMENTAL_SHARE = 0.05
+
+
+def make_store(staging: publish.Staging, incremental_share: float = INCREMENTAL_SHARE) -> None:
+    """The staged version's store: from the previous version's store and the lines that
+    changed (graph/store/oxigraph.py, update_on_disk) when a previous version with a store
+    exists and few lines changed, else bulk-loaded from dataset.nq. manifest["store"] says
+    which."""
+    nquads, store_dir = staging.path / DATASET_FILE, staging.path / STORE_DIR
+    previous = staging.previous
+    if previous is not None and (previous.path / STORE_DIR).is_dir():
+        added, removed = staging.path / "store-added.nq", staging.path / "store-removed.nq"
+        limit = int(incremental_share * staging.manifest["quads"])
+        found = store_changes(previous.path / DATASET_FILE, nquads, added, removed, limit)
+        if found is not None:
+            changed, cleared = found
+            update_on_disk(previous.path / STORE_DIR, store_dir, added, removed, sorted(cleared))
+            added.unlink()
+            removed.unlink()
+            staging.manifest["store"] = {
+                "made": "incremental",
+                "changed_lines": changed,
+                "graphs_reloaded": len(cleared),
+            }
+            return
+    create_on_disk(nquads, store_dir)
+    staging.manifest["store"] = {"made": "bulk load"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +121,7 @@ def publish_dataset(
         data_dir,
         lines,
         write=write,
-        store_loader=create_on_disk if load_store else None,
+        store_loader=make_store if load_store else None,
         retain=retain,
         now=now,
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PublishError
-from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, STORE_DIR, Version, retained
+from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
 
@@ -114,7 +114,7 @@ def publish(
     nquads_lines: Iterable[str],
     *,
     write: Callable[[Staging], None] | None = None,
-    store_loader: Callable[[Path, Path], None] | None = None,
+    store_loader: Callable[[Staging], None] | None = None,
     check: Callable[[Staging], None] | None = None,
     retain: int = 5,
     now: datetime | None = None,
@@ -122,7 +122,7 @@ def publish(
     """Publish a dataset given as N-Quads lines (any order, duplicates allowed). Returns
     (version, True when new).
 
-    `store_loader(dataset.nq, store folder)` makes the store; `check` then runs on the
+    `store_loader(staging)` makes the store from dataset.nq; `check` then runs on the
     staged version (a violation raises: the staging folder is removed, nothing is
     published); `write` adds the version's products to the staging folder
     (graph/build/pipeline.py runs the writers there). When the content equals the current
@@ -152,9 +152,9 @@ def publish(
             "sha256": digest,
             "quads": count,
         }
-        if store_loader is not None:
-            store_loader(staging / DATASET_FILE, staging / STORE_DIR)
         staged = Staging(staging, manifest, previous)
+        if store_loader is not None:
+            store_loader(staged)
         if check is not None:
             check(staged)
         if write is not None:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import pyoxigraph as ox
+
 BUFFER = 1 << 20
 
 
@@ -62,3 +64,68 @@ def graph_lines(path: Path, graphs: set[str]) -> Iterator[bytes]:
                 line += b"\n"
             if line.endswith(suffixes):
                 yield line
+
+
+def split_diff(old: Path, new: Path, added: Path, removed: Path, limit: int) -> int | None:
+    """The lines only `new` holds into `added`, those only `old` holds into `removed`; their
+    number, or None (and the files removed) once it exceeds `limit`."""
+    count = 0
+    with added.open("wb") as plus, removed.open("wb") as minus:
+        for is_added, line in diff_lines(old, new):
+            count += 1
+            if count > limit:
+                break
+            (plus if is_added else minus).write(line)
+    if count > limit:
+        added.unlink()
+        removed.unlink()
+        return None
+    return count
+
+
+def graphs_with_blank_nodes(*paths: Path) -> set[str] | None:
+    """The named graphs of the lines of `paths` that hold a blank node (a line holding
+    "_:" is parsed), or None when such a line is in the default graph."""
+    found: set[str] = set()
+    for path in paths:
+        with path.open("rb", buffering=BUFFER) as fh:
+            for line in fh:
+                if b"_:" not in line:
+                    continue
+                for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS):
+                    blank = isinstance(quad.subject, ox.BlankNode) or isinstance(
+                        quad.object, ox.BlankNode
+                    )
+                    if blank and not isinstance(quad.graph_name, ox.NamedNode):
+                        return None
+                    if blank:
+                        found.add(quad.graph_name.value)
+    return found
+
+
+def store_changes(
+    old: Path, new: Path, added: Path, removed: Path, limit: int
+) -> tuple[int, set[str]] | None:
+    """What turns a store of `old` into a store of `new`: the quads to remove into
+    `removed`, the named graphs to clear (those whose change involves blank nodes, whose
+    stored identifiers differ from the labels) and the quads to add into `added` (with every
+    quad of a cleared graph); with the number of changed lines. None (and no files) when
+    more than `limit` lines changed or a blank node changed in the default graph."""
+    plus, minus = added.with_suffix(".diff"), removed.with_suffix(".diff")
+    count = split_diff(old, new, plus, minus, limit)
+    if count is None:
+        return None
+    cleared = graphs_with_blank_nodes(plus, minus)
+    if cleared is None:
+        plus.unlink()
+        minus.unlink()
+        return None
+    suffixes = tuple(graph_suffix(g) for g in cleared)
+    with minus.open("rb") as src, removed.open("wb") as out:
+        out.writelines(line for line in src if not suffixes or not line.endswith(suffixes))
+    with plus.open("rb") as src, added.open("wb") as out:
+        out.writelines(line for line in src if not suffixes or not line.endswith(suffixes))
+        out.writelines(graph_lines(new, cleared))
+    plus.unlink()
+    minus.unlink()
+    return count, cleared
