@@ -113,9 +113,11 @@ def publish_dataset(
         ctx = BuildContext(staging, base_iri, reference_dir)
         ctx.manifest["base_iri"] = base_iri
         if check is not None:
-            check(ctx.store)
+            with publish.timed("check"):
+                check(ctx.store)
         for writer in writers:
-            writer(ctx)
+            with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
+                writer(ctx)
 
     return publish.publish(
         data_dir,
@@ -129,8 +131,10 @@ def publish_dataset(
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
     """Read, validate and publish the bundled and imported sources (or `source_files`)."""
-    release = read_release(default_sources(settings) if source_files is None else source_files)
-    report = validate_release(release)
+    with publish.timed("read"):
+        release = read_release(default_sources(settings) if source_files is None else source_files)
+    with publish.timed("validate"):
+        report = validate_release(release)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(

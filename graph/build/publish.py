@@ -21,7 +21,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from ..errors import PublishError
 from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
+from . import progress
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,15 @@ class Staging:
     path: Path
     manifest: dict[str, Any]
     previous: Version | None
+
+
+@contextmanager
+def timed(step: str) -> Iterator[None]:
+    """Report how long `step` took (a progress line, `time <step>: <seconds> s`, which
+    bench/build.py reads)."""
+    start = time.perf_counter()
+    yield
+    progress.note(f"time {step}: {time.perf_counter() - start:.2f} s")
 
 
 UNSORTED_FILE = "dataset.unsorted.nq"
@@ -135,10 +147,12 @@ def publish(
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data_dir / "versions"))
     try:
         unsorted = staging / UNSORTED_FILE
-        _write_lines(nquads_lines, unsorted)
-        sort_unique(unsorted, staging / DATASET_FILE, staging)
-        unsorted.unlink()
-        digest, count = digest_and_count(staging / DATASET_FILE)
+        with timed("lines"):  # the reading, when it streams, runs while this writes
+            _write_lines(nquads_lines, unsorted)
+        with timed("sort"):
+            sort_unique(unsorted, staging / DATASET_FILE, staging)
+            unsorted.unlink()
+            digest, count = digest_and_count(staging / DATASET_FILE)
         if previous is not None and previous.manifest.get("sha256") == digest:
             shutil.rmtree(staging, ignore_errors=True)
             return previous, False
@@ -154,9 +168,11 @@ def publish(
         }
         staged = Staging(staging, manifest, previous)
         if store_loader is not None:
-            store_loader(staged)
+            with timed("store"):
+                store_loader(staged)
         if check is not None:
-            check(staged)
+            with timed("check"):
+                check(staged)
         if write is not None:
             write(staged)
         (staging / MANIFEST).write_text(
