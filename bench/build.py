@@ -150,15 +150,20 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
                    "-o", str(sources)])  # fmt: skip
     _log(f"{programmes}: build from scratch")
     build = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    _log(f"{programmes}: build {build['seconds']} s, peak {build['peak_tree_rss_mb']} MB, "
+         f"steps {build['steps']}")  # fmt: skip
     dataset = (data / "current").resolve() / "dataset.nq"
     with dataset.open("rb") as fh:
         quads = sum(1 for _ in fh)
     _log(f"{programmes}: pyoxigraph bulk load of the same {quads} quads")
     floor = measure([sys.executable, "-c", FLOOR, str(dataset), str(floor_store)])
+    _log(f"{programmes}: floor {floor['seconds']} s")
     files = len(list(sources.glob("*.nq")))
     changed = change_titles(sources, 0.01)
     _log(f"{programmes}: rebuild after {changed} changed sources")
     rebuild = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    _log(f"{programmes}: rebuild {rebuild['seconds']} s, peak {rebuild['peak_tree_rss_mb']} MB, "
+         f"steps {rebuild['steps']}")  # fmt: skip
     shutil.rmtree(root, ignore_errors=True)
     peak_mb = max(build["peak_tree_rss_mb"], rebuild["peak_tree_rss_mb"])
     return {
