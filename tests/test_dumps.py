@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
@@ -33,6 +33,8 @@ from .support.publishing import (
     term,
     union,
 )
+
+EX = "http://example.org/"
 
 
 def graphs_of(dataset: Dataset) -> dict[str, Graph]:
@@ -350,7 +352,7 @@ def test_gzip_members_of_unchanged_lines_are_reused_and_give_the_same_bytes(
     old, old_index = tmp_path / "old.gz", tmp_path / "old.json"
     assert write_gzip_members(before, old, old_index) == 0
     assert gzip.decompress(old.read_bytes()) == before.read_bytes()
-    members = len(json.loads(old_index.read_text())["members"])
+    members = len(json.loads(old_index.read_text())["chunks"])
     assert members > 2, "content-defined chunks cut the file into several members"
     fresh, reused = tmp_path / "fresh.gz", tmp_path / "reused.gz"
     write_gzip_members(after, fresh, tmp_path / "fresh.json")
@@ -360,3 +362,27 @@ def test_gzip_members_of_unchanged_lines_are_reused_and_give_the_same_bytes(
     assert gzip.decompress(reused.read_bytes()) == after.read_bytes()
     with gzip.open(reused, "rb") as fh:  # a streaming reader reads across members
         assert fh.read() == after.read_bytes()
+
+
+def test_a_rebuild_reusing_chunks_writes_the_dumps_a_fresh_build_writes(tmp_path: Path) -> None:
+    def catalogue(changed: int | None) -> list[str]:
+        return [
+            f'<{EX}s{i:05d}> <{EX}p> "{"changed" if i == changed else "value"} {i}"'
+            f" <{EX}g{i % 3}> ."
+            for i in range(12_000)
+        ] + [f"<{EX}s{i:05d}> <{EX}q> <{EX}s{i + 1:05d}> <{EX}g0> ." for i in range(0, 12_000, 7)]
+
+    publish_dataset(tmp_path / "rebuilt", catalogue(None), writers=[dumps.write_dumps])
+    rebuilt, _ = publish_dataset(tmp_path / "rebuilt", catalogue(5000), writers=[dumps.write_dumps])
+    fresh, _ = publish_dataset(tmp_path / "fresh", catalogue(5000), writers=[dumps.write_dumps])
+    assert rebuilt.previous is not None and fresh.previous is None
+    for spec in dumps.DUMPS:
+        index = json.loads((rebuilt.path / dumps.MEMBERS_DIR / (spec.file + ".json")).read_text())
+        assert len(index["chunks"]) > 2, spec.file
+        a = (rebuilt.path / "dumps" / spec.file).read_bytes()
+        b = (fresh.path / "dumps" / spec.file).read_bytes()
+        assert a == b, spec.file
+    turtle_graph = Graph().parse(rebuilt.path / "dumps" / "dataset.ttl", format="turtle")
+    jsonld_graph = Graph().parse(rebuilt.path / "dumps" / "dataset.jsonld", format="json-ld")
+    assert isomorphic(turtle_graph, jsonld_graph) and len(turtle_graph) == 12_000 + 1_715
+    assert (URIRef(f"{EX}s05000"), URIRef(f"{EX}p"), Literal("changed 5000")) in turtle_graph

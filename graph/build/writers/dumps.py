@@ -11,13 +11,16 @@ How the bytes are fixed (graph/canonical.py):
 - blank nodes keep the labels the reading gave them, canonical per source, so the same
   content gives the same lines;
 - lines (N-Triples, N-Quads) and statements (Turtle, JSON-LD) are sorted by code point;
-- gzip files are members cut where the content says, each with mtime 0 and no file name,
-  at a fixed compression level; a member whose lines the previous version's file holds
-  too is copied from it (graph/canonical.py, write_gzip_members).
+- every dump is written in chunks of lines cut where the content says (at a subject
+  change): a gzip member each (mtime 0, no file name, a fixed compression level), a run of
+  Turtle statements, a run of JSON-LD node objects; a chunk whose lines the previous
+  version's file holds too is copied from it (graph/canonical.py, write_chunked), so a
+  rebuild after a small change encodes a few chunks and the same content gives the same
+  bytes either way.
 
 Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
 the graphs is the triples of dataset.nq sorted by `sort -u` (graph/build/publish.py) into a
-temporary file, which gives N-Triples and is streamed through pyoxigraph's serialisers into
+temporary file, which gives N-Triples and, chunk by chunk through pyoxigraph's serialisers,
 the Turtle and JSON-LD files.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
@@ -39,13 +42,16 @@ import pyoxigraph as ox
 
 from ... import formats
 from ...canonical import (
+    Chunked,
     gzip_bytes,
+    gzip_members,
+    jsonld_chunks,
     sorted_lines,
     to_bytes,
     turtle,
+    turtle_chunks,
     union_triples,
-    write_gzip_members,
-    write_turtle,
+    write_chunked,
 )
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
@@ -105,7 +111,7 @@ def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     return gzip_bytes(data) if spec.gzip else data
 
 
-MEMBERS_DIR = "gzip-members"  # the dumps' member indexes, in the version folder
+MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
 UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
 
 
@@ -120,30 +126,31 @@ def _triples_file(nquads: Path, target: Path, temp_dir: Path) -> int:
     return digest_and_count(target)[1]
 
 
-def _gzip(ctx: BuildContext, source: Path, target: Path) -> None:
+def _chunked(ctx: BuildContext, source: Path, target: Path, how: Chunked) -> None:
+    """`source` written into `target` chunk by chunk, reusing the previous version's chunks
+    (graph/canonical.py, write_chunked); the chunk index goes into the version's
+    dump-chunks/ folder."""
     index_dir = ctx.path / MEMBERS_DIR
     index_dir.mkdir(exist_ok=True)
     previous = None
     if ctx.previous is not None:
         old = ctx.previous.path / DUMP_DIR / target.name
         previous = (old, ctx.previous.path / MEMBERS_DIR / (target.name + ".json"))
-    write_gzip_members(source, target, index_dir / (target.name + ".json"), previous)
+    write_chunked(source, target, index_dir / (target.name + ".json"), how, previous)
 
 
 def write_dump(ctx: BuildContext, spec: DumpSpec, union: Path, target: Path) -> None:
     """One dump into `target`, from the version's dataset.nq or the sorted `union`."""
     if spec.format_name == "nquads":
-        _gzip(ctx, ctx.nquads_path, target)
+        _chunked(ctx, ctx.nquads_path, target, gzip_members())
     elif spec.format_name == "ntriples":
-        _gzip(ctx, union, target)
+        _chunked(ctx, union, target, gzip_members())
     elif spec.format_name == "turtle":
-        with target.open("wb") as out:
-            write_turtle(ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES), out)
+        _chunked(ctx, union, target, turtle_chunks())
     elif spec.format_name == "jsonld":
         # Plain triples, like every triple format: a JSON-LD reader without dataset support
         # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
-        triples = ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES)
-        ox.serialize(triples, output=str(target), format=ox.RdfFormat.JSON_LD)
+        _chunked(ctx, union, target, jsonld_chunks())
     else:
         raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
 
