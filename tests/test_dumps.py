@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import XSD
 
 from graph import versions
+from graph.build import union as union_file
 from graph.build.context import BuildContext
 from graph.build.pipeline import publish_dataset
 from graph.build.release import read_release
@@ -386,3 +387,47 @@ def test_a_rebuild_reusing_chunks_writes_the_dumps_a_fresh_build_writes(tmp_path
     jsonld_graph = Graph().parse(rebuilt.path / "dumps" / "dataset.jsonld", format="json-ld")
     assert isomorphic(turtle_graph, jsonld_graph) and len(turtle_graph) == 12_000 + 1_715
     assert (URIRef(f"{EX}s05000"), URIRef(f"{EX}p"), Literal("changed 5000")) in turtle_graph
+
+
+def test_the_union_of_a_rebuild_keeps_a_triple_another_graph_still_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = f'<{EX}s00001> <{EX}p> "stated twice"'
+    base = [f'<{EX}s{i:05d}> <{EX}p> "value {i}" <{EX}g{i % 3}> .' for i in range(300)]
+    first = [
+        *base,
+        f"{shared} <{EX}g0> .",
+        f"{shared} <{EX}g1> .",
+        f'<{EX}x> <{EX}p> "x" <{EX}g2> .',
+    ]
+    # g0 drops the shared triple (g1 still states it), g2 drops x, g1 adds a triple g0 states
+    second = [
+        *base[1:],
+        f"{shared} <{EX}g1> .",
+        f'<{EX}s00003> <{EX}p> "value 3" <{EX}g1> .',
+        f'<{EX}new> <{EX}p> "new" <{EX}g2> .',
+    ]
+    publish_dataset(tmp_path / "rebuilt", first, writers=[dumps.write_dumps])
+    merged: list[int | None] = []
+    from_previous = union_file.from_previous
+
+    def spy(*args: object) -> int | None:
+        count = from_previous(*args)  # type: ignore[arg-type]
+        merged.append(count)
+        return count
+
+    monkeypatch.setattr(union_file, "from_previous", spy)
+    rebuilt, _ = publish_dataset(tmp_path / "rebuilt", second, writers=[dumps.write_dumps])
+    assert merged == [301], "the rebuild's union was merged from the previous one"
+    monkeypatch.undo()
+    fresh, _ = publish_dataset(tmp_path / "fresh", second, writers=[dumps.write_dumps])
+    lines = gzip.decompress((rebuilt.path / "dumps" / "dataset.nt.gz").read_bytes()).splitlines()
+    assert lines == sorted(set(lines))
+    graph = Graph().parse(data=b"\n".join(lines).decode(), format="nt")
+    assert (URIRef(f"{EX}s00001"), URIRef(f"{EX}p"), Literal("stated twice")) in graph
+    assert (URIRef(f"{EX}x"), URIRef(f"{EX}p"), Literal("x")) not in graph
+    assert (URIRef(f"{EX}s00000"), URIRef(f"{EX}p"), Literal("value 0")) not in graph
+    assert len(graph) == 299 + 1 + 1
+    for spec in dumps.DUMPS:
+        a = (rebuilt.path / "dumps" / spec.file).read_bytes()
+        assert a == (fresh.path / "dumps" / spec.file).read_bytes(), spec.file

@@ -55,9 +55,9 @@ from ...canonical import (
 )
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
-from ...versions import DUMPS_DIR
+from ...versions import DATASET_FILE, DUMPS_DIR
+from .. import union
 from ..context import BuildContext
-from ..publish import digest_and_count, sort_unique
 
 DUMP_DIR = DUMPS_DIR
 CHECKSUMS = "SHA256SUMS"
@@ -84,8 +84,9 @@ class DumpSpec:
         return GZIP_MEDIA_TYPE if self.gzip else self.format.media_type
 
 
+NTRIPLES_FILE = "dataset.nt.gz"
 DUMPS: tuple[DumpSpec, ...] = (
-    DumpSpec("dataset.nt.gz", "ntriples", True, "N-Triples, gzip (union of all graphs)"),
+    DumpSpec(NTRIPLES_FILE, "ntriples", True, "N-Triples, gzip (union of all graphs)"),
     DumpSpec(
         "dataset.nq.gz", "nquads", True, "N-Quads, gzip (one named graph per source)", quads=True
     ),
@@ -115,15 +116,28 @@ MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
 UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
 
 
-def _triples_file(nquads: Path, target: Path, temp_dir: Path) -> int:
-    """The distinct triples of every graph of `nquads`, N-Triples sorted by code point, into
-    `target`; returns their number."""
-    unsorted = temp_dir / (UNION_FILE + ".unsorted")
-    quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    ox.serialize((q.triple for q in quads), output=str(unsorted), format=ox.RdfFormat.N_TRIPLES)
-    sort_unique(unsorted, target, temp_dir)
-    unsorted.unlink()
-    return digest_and_count(target)[1]
+# Above this share of changed lines (of the version's quads) the union is sorted from scratch.
+UNION_SHARE = 0.05
+
+
+def _union(ctx: BuildContext, target: Path) -> int:
+    """The sorted union of the version's graphs into `target` (graph/build/union.py): from
+    the previous version's when it was written the same way and few lines changed."""
+    previous = ctx.previous
+    if previous is not None:
+        old_union = previous.path / DUMP_DIR / NTRIPLES_FILE
+        if (
+            old_union.is_file()
+            and (previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")).is_file()
+        ):
+            limit = int(UNION_SHARE * ctx.manifest["quads"])
+            old_nquads = previous.path / DATASET_FILE
+            count = union.from_previous(
+                old_nquads, old_union, ctx.nquads_path, target, ctx.path, limit
+            )
+            if count is not None:
+                return count
+    return union.from_scratch(ctx.nquads_path, target, ctx.path)
 
 
 def _chunked(ctx: BuildContext, source: Path, target: Path, how: Chunked) -> None:
@@ -173,13 +187,13 @@ def dumps_dir(ctx: BuildContext) -> Path:
 def write_dumps(ctx: BuildContext) -> None:
     """Writer: the four dataset dumps, manifest["dumps"] and SHA256SUMS."""
     out = dumps_dir(ctx)
-    union = ctx.path / UNION_FILE
-    triples = _triples_file(ctx.nquads_path, union, ctx.path)
+    union_file = ctx.path / UNION_FILE
+    triples = _union(ctx, union_file)
     records = []
     try:
         for spec in DUMPS:
             path = out / spec.file
-            write_dump(ctx, spec, union, path)
+            write_dump(ctx, spec, union_file, path)
             record = {
                 "file": spec.file,
                 "format": spec.format_name,
@@ -192,7 +206,7 @@ def write_dumps(ctx: BuildContext) -> None:
             }
             records.append(record)
     finally:
-        union.unlink(missing_ok=True)
+        union_file.unlink(missing_ok=True)
     ctx.manifest["dumps"] = records
     write_checksums(ctx)
 
