@@ -11,7 +11,9 @@ For each size N, in one run:
 Each step runs in its own process; its peak memory is the largest sum of the resident set
 sizes of that process and all its descendants, sampled from /proc every 200 ms (so a build
 that forks workers is counted whole), with the kernel's maximum RSS of the largest process
-(`getrusage(RUSAGE_CHILDREN)`) beside it. Results go to bench/results/build-<date>.json and
+(`getrusage(RUSAGE_CHILDREN)`) beside it. The build reports how long each of its steps took
+(read, validate, lines, sort, store, check, each writer: its `time …` progress lines), and
+those go into the results too. Results go to bench/results/build-<date>.json and
 .md with the machine (bench/report.py). The targets: build ≤ 10× the floor at 100,000
 programmes, rebuild ≤ 10% of the build, peak ≤ 4 GB.
 """
@@ -106,8 +108,21 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         "seconds": round(seconds, 2),
         "peak_tree_rss_mb": round(peak / 2**20, 1),
         "max_child_rss_mb_so_far": round(maxrss_kb / 1024, 1),
+        "steps": steps(err),
         "stdout": out.strip()[-500:],
     }
+
+
+STEP = re.compile(r"^time (.+): ([0-9.]+) s$", re.MULTILINE)
+
+
+def steps(stderr: str) -> dict[str, float]:
+    """The build's own timing of each step (its `time <step>: <seconds> s` progress lines:
+    read, validate, lines, sort, store, check, each writer)."""
+    found: dict[str, float] = {}
+    for name, seconds in STEP.findall(stderr):
+        found[name] = round(found.get(name, 0.0) + float(seconds), 2)
+    return found
 
 
 def change_titles(folder: Path, share: float) -> int:
@@ -135,15 +150,20 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
                    "-o", str(sources)])  # fmt: skip
     _log(f"{programmes}: build from scratch")
     build = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    _log(f"{programmes}: build {build['seconds']} s, peak {build['peak_tree_rss_mb']} MB, "
+         f"steps {build['steps']}")  # fmt: skip
     dataset = (data / "current").resolve() / "dataset.nq"
     with dataset.open("rb") as fh:
         quads = sum(1 for _ in fh)
     _log(f"{programmes}: pyoxigraph bulk load of the same {quads} quads")
     floor = measure([sys.executable, "-c", FLOOR, str(dataset), str(floor_store)])
+    _log(f"{programmes}: floor {floor['seconds']} s")
     files = len(list(sources.glob("*.nq")))
     changed = change_titles(sources, 0.01)
     _log(f"{programmes}: rebuild after {changed} changed sources")
     rebuild = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
+    _log(f"{programmes}: rebuild {rebuild['seconds']} s, peak {rebuild['peak_tree_rss_mb']} MB, "
+         f"steps {rebuild['steps']}")  # fmt: skip
     shutil.rmtree(root, ignore_errors=True)
     peak_mb = max(build["peak_tree_rss_mb"], rebuild["peak_tree_rss_mb"])
     return {
@@ -178,6 +198,22 @@ def markdown(results: dict[str, Any]) -> str:
             f"{r['floor']['seconds']} | {r['build_over_floor']} | {r['rebuild']['seconds']} | "
             f"{r['rebuild_over_build']} | {r['peak_gb']} |"
         )
+    for r in results["sizes"]:
+        names = list(dict.fromkeys([*r["build"].get("steps", {}), *r["rebuild"].get("steps", {})]))
+        if not names:
+            continue
+        lines += [
+            "",
+            f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing):",
+            "",
+            "| step | build | 1% rebuild |",
+            "| --- | ---: | ---: |",
+        ]
+        for name in names:
+            lines.append(
+                f"| {name} | {r['build'].get('steps', {}).get(name, '')} | "
+                f"{r['rebuild'].get('steps', {}).get(name, '')} |"
+            )
     return "\n".join(lines) + "\n"
 
 

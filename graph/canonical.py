@@ -7,19 +7,32 @@ records (graph/ingest/records.py) and every reader of a published version:
   "P24M", "120.0" stays "120.0"). pyoxigraph's in-memory `Dataset` keeps them, a pyoxigraph
   `Store` does not (it gives numbers, dates and durations back in canonical form), and
   rdflib keeps them only inside `literals_as_written()`;
-- blank nodes are relabelled with RDF Dataset Canonicalization (RDFC-1.0,
-  https://www.w3.org/TR/rdf-canon/), so a re-parsed graph gets the same labels;
+- blank nodes are labelled canonically where a graph is small enough to hold: each source
+  when it is read (graph/build/load.py), so the same content gives the same N-Quads lines,
+  and the records of the importers and of the ELM export (RDFC-1.0,
+  https://www.w3.org/TR/rdf-canon/, `canonical_graph`). A published version's whole dataset
+  is never canonicalised as one: at 100,000 programmes it does not fit in memory, and its
+  lines are already canonical per source (graph/build/publish.py sorts them on disk);
 - lines (N-Triples, N-Quads) and statements (Turtle) are sorted by code point, and Turtle
   carries the project's prefixes in a fixed order;
-- gzip members carry mtime 0 and no file name, at a fixed compression level.
+- gzip files are one or more members, each with mtime 0, no file name and a fixed
+  compression level;
+- a dump is written in chunks cut where its content says (`write_chunked`): a gzip member,
+  a run of Turtle statements or JSON-LD node objects each, so the same content gives the
+  same bytes and a chunk of unchanged lines can be copied from the previous version.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -84,14 +97,16 @@ def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = Non
     (`<//ror.org/…>`) and other paths (`</other/x>`), and even the prefix declarations;
     such references are valid but easy to misread, so data IRIs are written whole (their
     slashes would have to be escaped in prefixed names)."""
-    table = {k: v for k, v in PREFIXES.items() if k != "id"}
-    table.update(extra_prefixes or {})
-    body = to_bytes(triples, ox.RdfFormat.TURTLE, table)
-    # The serialiser writes its own header in hash order; ours is sorted.
+    table, header = _turtle_prefixes(extra_prefixes)
+    return header + _without_prefixes(to_bytes(triples, ox.RdfFormat.TURTLE, table))
+
+
+def _without_prefixes(body: bytes) -> bytes:
+    """The serialiser's output without its @prefix lines (written in hash order; ours are
+    sorted)."""
     lines = body.split(b"\n")
     start = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
-    header = [f"@prefix {k}: <{v}> .".encode() for k, v in sorted(table.items())]
-    return b"\n".join([*header, *lines[start:]])
+    return b"\n".join(lines[start:])
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -102,6 +117,138 @@ def gzip_bytes(data: bytes) -> bytes:
     ) as fh:
         fh.write(data)
     return buffer.getvalue()
+
+
+# A chunk of a dump ends after a line whose CRC-32 has its low 12 bits zero (one line in
+# 4,096 on average, about 1 MB of N-Quads) or once it holds CHUNK_MAX bytes, and then only
+# where the next line has another subject, so that a subject's statements stay together.
+CHUNK_MASK = 0xFFF
+CHUNK_MAX = 8 << 20
+
+
+def _subject(line: bytes) -> bytes:
+    return line.split(b" ", 1)[0]
+
+
+def _chunks(source: Path) -> Iterator[bytes]:
+    """The lines of `source` (sorted N-Triples or N-Quads) in content-defined chunks."""
+    buffer: list[bytes] = []
+    size, cut = 0, False
+    with source.open("rb", buffering=1 << 20) as fh:
+        for line in fh:
+            if cut and _subject(line) != _subject(buffer[-1]):
+                yield b"".join(buffer)
+                buffer, size, cut = [], 0, False
+            buffer.append(line)
+            size += len(line)
+            cut = cut or zlib.crc32(line) & CHUNK_MASK == 0 or size >= CHUNK_MAX
+    if buffer:
+        yield b"".join(buffer)
+
+
+@dataclass(frozen=True)
+class Chunked:
+    """How a dump is written chunk by chunk: `encode` turns a chunk of sorted lines into its
+    bytes in the file; the file is `head`, the encoded chunks joined by `separator` (or
+    `empty` when there is none), then `tail`. `kind` names the encoding in the chunk index:
+    chunks of another kind (another level, serialiser version) are never reused."""
+
+    kind: str
+    encode: Callable[[bytes], bytes]
+    head: bytes = b""
+    separator: bytes = b""
+    tail: bytes = b""
+    empty: bytes = b""
+
+
+def gzip_members() -> Chunked:
+    """gzip, one member per chunk (RFC 1952 allows members; every reader reads them as one
+    stream), each with no file name and mtime 0."""
+    return Chunked(
+        f"gzip-{GZIP_LEVEL}",
+        lambda chunk: gzip.compress(chunk, compresslevel=GZIP_LEVEL, mtime=0),
+        empty=gzip.compress(b"", compresslevel=GZIP_LEVEL, mtime=0),
+    )
+
+
+def _turtle_prefixes(extra: dict[str, str] | None = None) -> tuple[dict[str, str], bytes]:
+    table = {k: v for k, v in PREFIXES.items() if k != "id"}
+    table.update(extra or {})
+    header = b"".join(f"@prefix {k}: <{v}> .\n".encode() for k, v in sorted(table.items()))
+    return table, header
+
+
+def turtle_chunks() -> Chunked:
+    """Turtle of sorted N-Triples: the sorted prefix header, then each chunk's statements
+    (pyoxigraph's serialiser, its own header dropped)."""
+    table, header = _turtle_prefixes()
+
+    def encode(chunk: bytes) -> bytes:
+        triples = ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
+        return _without_prefixes(to_bytes(triples, ox.RdfFormat.TURTLE, table))
+
+    return Chunked(f"turtle-pyoxigraph-{ox.__version__}", encode, head=header)
+
+
+def jsonld_chunks() -> Chunked:
+    """JSON-LD (expanded, one node object per subject) of sorted N-Triples: one array, each
+    chunk's node objects in it."""
+
+    def encode(chunk: bytes) -> bytes:
+        array = to_bytes(ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.JSON_LD)
+        return array.strip()[1:-1]
+
+    return Chunked(f"jsonld-pyoxigraph-{ox.__version__}", encode, b"[", b",", b"]\n")
+
+
+def write_chunked(
+    source: Path,
+    target: Path,
+    index: Path,
+    how: Chunked,
+    previous: tuple[Path, Path] | None = None,
+) -> int:
+    """Write `source` (sorted lines) into `target` chunk by chunk (`how`), and the chunks'
+    index (chunk SHA-256 -> offset, length in the file) into `index`. A chunk also in
+    `previous` (the previous version's file and index) is copied from it instead of encoded
+    again: the same content gives the same bytes either way. Returns the chunks copied."""
+    known: dict[str, list[int]] = {}
+    if previous is not None and previous[0].is_file() and previous[1].is_file():
+        recorded = json.loads(previous[1].read_text(encoding="utf-8"))
+        if recorded.get("kind") == how.kind and recorded.get("mask") == CHUNK_MASK:
+            known = recorded["chunks"]
+    chunks: dict[str, list[int]] = {}
+    copied = 0
+    with ExitStack() as files:
+        out = files.enter_context(target.open("wb"))
+        old = files.enter_context(previous[0].open("rb")) if known and previous else None
+        out.write(how.head)
+        for chunk in _chunks(source):
+            key = hashlib.sha256(chunk).hexdigest()
+            if key in known and old is not None:
+                offset, length = known[key]
+                old.seek(offset)
+                piece = old.read(length)
+                copied += 1
+            else:
+                piece = how.encode(chunk)
+            if chunks:
+                out.write(how.separator)
+            chunks[key] = [out.tell(), len(piece)]
+            out.write(piece)
+        if not chunks:
+            out.write(how.empty)
+        out.write(how.tail)
+    record = {"kind": how.kind, "mask": CHUNK_MASK, "chunks": chunks}
+    index.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    return copied
+
+
+def write_gzip_members(
+    source: Path, target: Path, index: Path, previous: tuple[Path, Path] | None = None
+) -> int:
+    """gzip `source` (sorted lines) into `target`, one member per chunk (`write_chunked`)."""
+    return write_chunked(source, target, index, gzip_members(), previous)
 
 
 def rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:

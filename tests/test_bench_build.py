@@ -21,4 +21,7 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
     assert size["quads"] > 300
     for step in ("build", "floor", "rebuild"):
         assert size[step]["seconds"] > 0 and size[step]["peak_tree_rss_mb"] > 0
+    expected = {"read", "validate", "sort", "store", "writer write_dumps"}
+    for run in ("build", "rebuild"):  # the build's own timing of its steps
+        assert expected <= set(size[run]["steps"])
     assert (out / json_file.name.replace(".json", ".md")).is_file()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from graph import versions
 from graph.build import publish
-from graph.errors import PublishError
+from graph.build.pipeline import publish_dataset
+from graph.errors import PublishError, ValidationFailed
 
 QUAD = (
     "<https://w3id.org/prospectus/id/org/x> <http://www.w3.org/2000/01/rdf-schema#label>"
@@ -90,3 +93,43 @@ def test_killed_build_changes_nothing_and_is_cleaned_up(tmp_path: Path) -> None:
     publish.publish(tmp_path, lines("a", "d"))
     assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".staging")]
     assert os.path.islink(tmp_path / "current")
+
+
+def test_lines_in_any_order_with_repeats_publish_sorted_distinct_lines(tmp_path: Path) -> None:
+    labels = ["z", "é", "a", "\U0001f600", "ß", "a", "z"]  # code point order is not locale order
+    version, new = publish.publish(tmp_path, (line for line in lines(*labels)))
+    assert new
+    written = version.dataset_file.read_text(encoding="utf-8").splitlines()
+    assert written == sorted(set(lines(*labels)))
+    assert version.manifest["quads"] == 5
+    data = version.dataset_file.read_bytes()
+    assert version.manifest["sha256"] == hashlib.sha256(data).hexdigest()
+    assert not (version.path / publish.UNSORTED_FILE).exists()
+
+
+def test_a_failing_check_on_the_loaded_store_publishes_nothing(tmp_path: Path) -> None:
+    first, _ = publish.publish(tmp_path, lines("a"))
+    seen: list[int] = []
+
+    def check(store: ox.Store) -> None:
+        seen.append(len(store))
+        raise ValidationFailed()
+
+    with pytest.raises(ValidationFailed):
+        publish_dataset(tmp_path, lines("a", "b"), writers=[], load_store=True, check=check)
+    assert seen == [2], "the check ran on the loaded store, both quads in it"
+    assert versions.current(tmp_path).id == first.id
+    assert [v.id for v in versions.retained(tmp_path)] == [first.id]
+    assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".staging")]
+
+
+def test_a_passing_check_runs_before_the_writers(tmp_path: Path) -> None:
+    order: list[str] = []
+    version, new = publish_dataset(
+        tmp_path,
+        lines("a", "b"),
+        writers=[lambda ctx: order.append("writer")],
+        check=lambda store: order.append(f"check {len(store)}"),
+    )
+    assert new and order == ["check 2", "writer"]
+    assert versions.current(tmp_path).id == version.id

@@ -1,7 +1,7 @@
 """What every writer of a version is given: one BuildContext, decided by the build.
 
 The build reads and validates the sources once, decides the base IRI from the settings,
-and publishes the canonical N-Quads (graph/build/publish.py). Each writer of
+and publishes the sorted N-Quads (graph/build/publish.py). Each writer of
 graph/build/writers/ then adds its product to the version being staged, as a function of
 this context alone, in the order graph/build/pipeline.py declares (WRITERS). A writer
 reads what it needs from here, never a file another writer wrote.
@@ -18,10 +18,11 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..canonical import canonical_dataset, rdflib_graph, union_triples
+from ..canonical import rdflib_graph, union_triples
 from ..store.oxigraph import create_on_disk
 from ..store.sorted_nquads import SortedNQuads
 from ..versions import DATASET_FILE, STORE_DIR, Version, read_dataset
+from .diff import Changes, diff_files
 from .publish import Staging
 
 
@@ -54,7 +55,7 @@ class BuildContext:
 
     @property
     def nquads_path(self) -> Path:
-        """The version's dataset.nq: canonical N-Quads, distinct lines sorted by code point."""
+        """The version's dataset.nq: N-Quads, distinct lines sorted by code point."""
         return self.staging.path / DATASET_FILE
 
     @cached_property
@@ -73,9 +74,19 @@ class BuildContext:
         return ox.Store.read_only(str(store_dir))
 
     @cached_property
+    def changes(self) -> Changes:
+        """What this version changed from the previous one: named graph IRI -> (added,
+        removed) triples, for the graphs that changed (empty for the first version). Found
+        once, by a merge walk over both versions' dataset.nq (graph/build/diff.py)."""
+        if self.previous is None:
+            return {}
+        return diff_files(self.previous.path / DATASET_FILE, self.nquads_path)
+
+    @cached_property
     def dataset(self) -> ox.Dataset:
-        """The validated dataset, parsed once: terms as written, blank nodes canonical."""
-        return canonical_dataset(self.staging.nquads)
+        """The whole dataset in memory, terms as written, blank nodes as the reading labelled
+        them (canonically per source). Holds the catalogue: prefer quads_file and store."""
+        return ox.Dataset(ox.parse(path=str(self.nquads_path), format=ox.RdfFormat.N_QUADS))
 
     @cached_property
     def union(self) -> Graph:

@@ -10,15 +10,18 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ..iris import DATA_BASE
 from ..settings import Settings
-from ..store.oxigraph import create_on_disk
-from ..versions import Version
+from ..store.nquads_diff import store_changes
+from ..store.oxigraph import create_on_disk, update_on_disk
+from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
 from .context import BuildContext, Writer
 from .release import default_sources, nquads_lines, read_release, rebase
@@ -50,6 +53,37 @@ def writers_for(settings: Settings) -> tuple[Writer, ...]:
     return (*WRITERS, ldes_writer(settings))
 
 
+# Above this share of changed lines (added + removed, of the new version's quads) the store
+# is bulk-loaded from scratch instead of made from the previous version's.
+INCREMENTAL_SHARE = 0.05
+
+
+def make_store(staging: publish.Staging, incremental_share: float = INCREMENTAL_SHARE) -> None:
+    """The staged version's store: from the previous version's store and the lines that
+    changed (graph/store/oxigraph.py, update_on_disk) when a previous version with a store
+    exists and few lines changed, else bulk-loaded from dataset.nq. manifest["store"] says
+    which."""
+    nquads, store_dir = staging.path / DATASET_FILE, staging.path / STORE_DIR
+    previous = staging.previous
+    if previous is not None and (previous.path / STORE_DIR).is_dir():
+        added, removed = staging.path / "store-added.nq", staging.path / "store-removed.nq"
+        limit = int(incremental_share * staging.manifest["quads"])
+        found = store_changes(previous.path / DATASET_FILE, nquads, added, removed, limit)
+        if found is not None:
+            changed, cleared = found
+            update_on_disk(previous.path / STORE_DIR, store_dir, added, removed, sorted(cleared))
+            added.unlink()
+            removed.unlink()
+            staging.manifest["store"] = {
+                "made": "incremental",
+                "changed_lines": changed,
+                "graphs_reloaded": len(cleared),
+            }
+            return
+    create_on_disk(nquads, store_dir)
+    staging.manifest["store"] = {"made": "bulk load"}
+
+
 @dataclass(frozen=True)
 class BuildResult:
     version: Version
@@ -67,22 +101,29 @@ def publish_dataset(
     retain: int = 5,
     now: datetime | None = None,
     load_store: bool = False,
+    check: Callable[[ox.Store], None] | None = None,
 ) -> tuple[Version, bool]:
-    """Publish N-Quads `lines` (already under `base_iri`) as a new version and run `writers`
-    on it; (version, False) when the content equals the current version's. The ELM export
-    is checked against the official shapes in `reference_dir` when given."""
+    """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
+    a new version and run `writers` on it; (version, False) when the content equals the
+    current version's. `check` runs on the loaded store (read-only) before the writers; a
+    violation it raises publishes nothing. The ELM export is checked against the official
+    shapes in `reference_dir` when given."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir)
         ctx.manifest["base_iri"] = base_iri
+        if check is not None:
+            with publish.timed("check"):
+                check(ctx.store)
         for writer in writers:
-            writer(ctx)
+            with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
+                writer(ctx)
 
     return publish.publish(
         data_dir,
         lines,
         write=write,
-        store_loader=create_on_disk if load_store else None,
+        store_loader=make_store if load_store else None,
         retain=retain,
         now=now,
     )
@@ -90,8 +131,10 @@ def publish_dataset(
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
     """Read, validate and publish the bundled and imported sources (or `source_files`)."""
-    release = read_release(default_sources(settings) if source_files is None else source_files)
-    report = validate_release(release)
+    with publish.timed("read"):
+        release = read_release(default_sources(settings) if source_files is None else source_files)
+    with publish.timed("validate"):
+        report = validate_release(release)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(

@@ -4,6 +4,13 @@ A version is assembled in a staging folder and only renamed into `versions/` onc
 complete; `current` then moves in one atomic rename. A build that fails or is killed half
 way leaves `current` and every published version exactly as they were; its staging folder
 is removed by the next build.
+
+The quads never sit in memory together: the lines are streamed to a file in the staging
+folder and sorted there by `sort -u` under LC_ALL=C (byte order, which for UTF-8 is code
+point order; bounded memory, temporary files in the staging folder), then hashed and
+counted while streamed. Blank nodes are labelled by the reading (canonically per source),
+so the same content gives the same lines and the same digest; no whole-dataset
+canonicalisation runs here (graph/canonical.py).
 """
 
 from __future__ import annotations
@@ -12,29 +19,82 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import PublishError
-from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, STORE_DIR, Version, retained
+from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
+from . import progress
 
 
 @dataclass(frozen=True)
 class Staging:
-    """A version being assembled: its folder, its manifest (being written; written to
-    manifest.json once `write` returns), the version it follows and its content, the
-    canonical N-Quads of dataset.nq."""
+    """A version being assembled: its folder (whose dataset.nq holds its content: distinct
+    N-Quads lines sorted by code point), its manifest (being written; written to
+    manifest.json once `write` returns) and the version it follows."""
 
     path: Path
     manifest: dict[str, Any]
     previous: Version | None
-    nquads: bytes
+
+
+@contextmanager
+def timed(step: str) -> Iterator[None]:
+    """Report how long `step` took (a progress line, `time <step>: <seconds> s`, which
+    bench/build.py reads)."""
+    start = time.perf_counter()
+    yield
+    progress.note(f"time {step}: {time.perf_counter() - start:.2f} s")
+
+
+UNSORTED_FILE = "dataset.unsorted.nq"
+SORT_MEMORY = "512M"  # sort's buffer (-S); larger inputs spill to temporary files
+CHUNK = 1 << 20
+
+
+def _write_lines(lines: Iterable[str], path: Path) -> None:
+    """Every non-empty line to `path`, each ending in one line break (streamed)."""
+    with path.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
+        for line in lines:
+            line = line.rstrip("\n")
+            if line.strip():
+                fh.write(line)
+                fh.write("\n")
+
+
+def sort_unique(source: Path, target: Path, temp_dir: Path) -> None:
+    """`sort -u` of `source` into `target` in byte (code point) order, bounded memory,
+    temporary files in `temp_dir`, a thread per core."""
+    cores = max(1, min(os.cpu_count() or 1, 8))
+    command = ["sort", "-u", "-S", SORT_MEMORY, "-T", str(temp_dir), f"--parallel={cores}"]
+    result = subprocess.run(
+        [*command, "-o", str(target), str(source)],
+        env={**os.environ, "LC_ALL": "C"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PublishError(f"sorting the N-Quads failed: {result.stderr.strip()}")
+
+
+def digest_and_count(path: Path) -> tuple[str, int]:
+    """The SHA-256 of a file and its number of lines (streamed)."""
+    digest, count = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            count += chunk.count(b"\n")
+    return digest.hexdigest(), count
 
 
 def _fsync_tree(path: Path) -> None:
@@ -66,14 +126,18 @@ def publish(
     nquads_lines: Iterable[str],
     *,
     write: Callable[[Staging], None] | None = None,
-    store_loader: Callable[[Path, Path], None] | None = None,
+    store_loader: Callable[[Staging], None] | None = None,
+    check: Callable[[Staging], None] | None = None,
     retain: int = 5,
     now: datetime | None = None,
 ) -> tuple[Version, bool]:
-    """Publish a dataset given as N-Quads lines. Returns (version, True when new).
+    """Publish a dataset given as N-Quads lines (any order, duplicates allowed). Returns
+    (version, True when new).
 
-    `write` adds the version's products to the staging folder (graph/build/pipeline.py runs
-    the writers there) after the store is loaded. When the content equals the current
+    `store_loader(staging)` makes the store from dataset.nq; `check` then runs on the
+    staged version (a violation raises: the staging folder is removed, nothing is
+    published); `write` adds the version's products to the staging folder
+    (graph/build/pipeline.py runs the writers there). When the content equals the current
     version's, nothing is published and the current version is returned with False.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,27 +146,35 @@ def publish(
     previous = current_version(data_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data_dir / "versions"))
     try:
-        lines = sorted(set(nquads_lines))
-        payload = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        unsorted = staging / UNSORTED_FILE
+        with timed("lines"):  # the reading, when it streams, runs while this writes
+            _write_lines(nquads_lines, unsorted)
+        with timed("sort"):
+            sort_unique(unsorted, staging / DATASET_FILE, staging)
+            unsorted.unlink()
+            digest, count = digest_and_count(staging / DATASET_FILE)
         if previous is not None and previous.manifest.get("sha256") == digest:
             shutil.rmtree(staging, ignore_errors=True)
             return previous, False
         created = (now or datetime.now(UTC)).replace(microsecond=0)
         version_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8]
-        (staging / DATASET_FILE).write_text(payload, encoding="utf-8")
         manifest: dict[str, Any] = {
             "version": version_id,
             "created": created.isoformat(),
             "previous": previous.id if previous else None,
             "sequence": (previous.manifest.get("sequence", 0) + 1) if previous else 1,
             "sha256": digest,
-            "quads": len(lines),
+            "quads": count,
         }
+        staged = Staging(staging, manifest, previous)
         if store_loader is not None:
-            store_loader(staging / DATASET_FILE, staging / STORE_DIR)
+            with timed("store"):
+                store_loader(staged)
+        if check is not None:
+            with timed("check"):
+                check(staged)
         if write is not None:
-            write(Staging(staging, manifest, previous, payload.encode("utf-8")))
+            write(staged)
         (staging / MANIFEST).write_text(
             json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )

@@ -7,7 +7,7 @@ pyoxigraph's own writers (QuerySolutions/QueryTriples serialisation, graph/store
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, cast
@@ -28,6 +28,33 @@ def create_on_disk(nquads: Path, store_dir: Path) -> None:
         store = ox.Store(str(store_dir))
         store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         store.optimize()
+        store.flush()
+        del store
+    except OSError as exc:
+        raise StoreError(f"could not write the Oxigraph store in {store_dir}: {exc}") from exc
+
+
+def update_on_disk(
+    previous_store: Path, store_dir: Path, added: Path, removed: Path, cleared: Iterable[str] = ()
+) -> None:
+    """Make the store of a version being published from the previous version's: a RocksDB
+    checkpoint of it (`Store.backup`, taken from a read-only handle, so servers may keep
+    reading it; on the same file system its immutable files are hard-linked, not copied),
+    then the quads of `removed` taken out, the named graphs `cleared` emptied and the quads
+    of `added` loaded (both N-Quads). The previous store is never written to.
+
+    A store gives loaded blank nodes new identifiers, so a quad with a blank node cannot be
+    found again by its label: the caller clears a graph whose change involves blank nodes
+    and adds all its quads again."""
+    try:
+        ox.Store.read_only(str(previous_store)).backup(str(store_dir))
+        store = ox.Store(str(store_dir))
+        with removed.open("rb") as fh:
+            for quad in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+                store.remove(quad)
+        for graph in cleared:
+            store.clear_graph(ox.NamedNode(graph))
+        store.bulk_load(path=str(added), format=ox.RdfFormat.N_QUADS)
         store.flush()
         del store
     except OSError as exc:

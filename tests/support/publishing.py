@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from rdflib import BNode, Dataset, Graph, Literal
+from rdflib.compare import to_canonical_graph
 
 from graph import settings, versions
 from graph.build.context import Writer
@@ -35,6 +36,18 @@ def fixture_dataset(path: Path = FIXTURE) -> Dataset:
 
 def nquads(dataset: Dataset) -> list[str]:
     return [line for line in dataset.serialize(format="nquads").splitlines() if line.strip()]
+
+
+def canonical_nquads(dataset: Dataset) -> list[str]:
+    """The N-Quads lines of `dataset` with blank nodes labelled canonically per graph, as
+    the build's reading labels each source's (rdflib's canonical labels are hashes of the
+    blank node's surroundings, the same for the same graph)."""
+    labelled = Dataset()
+    for graph in dataset.graphs():
+        target = labelled.graph(graph.identifier)
+        for triple in to_canonical_graph(graph):
+            target.add(triple)
+    return nquads(labelled)
 
 
 def publish_fixture(

@@ -18,23 +18,21 @@ plain Turtle or JSON-LD:
         cs:removal  [ a rdf:Statement ; … ] .
 
 One cs:ChangeSet per named graph whose triples differ; a graph that appears or disappears
-has only additions or only removals. The first version has no change sets. Blank nodes are
-compared by their canonical form (rdflib.compare.graph_diff), so relabelling alone is no
-change. The record is written at build time to `changes.ttl` in the version's folder and
-the totals to the manifest under "changes".
+has only additions or only removals. The first version has no change sets. The difference
+is found by one merge walk over the previous and the new dataset.nq (both sorted), so no
+version is held in memory; a graph whose difference involves blank nodes is compared whole,
+up to blank-node labels (rdflib.compare.graph_diff), so relabelling alone is no change
+(graph/build/diff.py; BuildContext.changes). The record is written at build time to
+`changes.ttl` in the version's folder and the totals to the manifest under "changes".
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ... import iris
-from ...canonical import literals_as_written, oxigraph_triples, rdflib_graph, turtle
+from ...canonical import literals_as_written, oxigraph_triples, turtle
 from ...iris import CHANGESET as CS
 from ...iris import PROV
 from ...versions import Version
@@ -42,45 +40,6 @@ from ..context import BuildContext
 
 CHANGES_FILE = "changes.ttl"
 CREATOR = "prospectus build"
-
-
-def _by_graph(dataset: ox.Dataset) -> dict[str, list[ox.Quad]]:
-    groups: dict[str, list[ox.Quad]] = defaultdict(list)
-    for quad in dataset:
-        name = quad.graph_name
-        groups[name.value if isinstance(name, ox.NamedNode) else ""].append(quad)
-    return groups
-
-
-def _graph(quads: list[ox.Quad]) -> Graph:
-    """An rdflib graph of the triples of `quads`, literals as written ("P24M" stays "P24M")."""
-    return rdflib_graph(q.triple for q in quads)
-
-
-def _has_blank(quads: set[ox.Quad]) -> bool:
-    return any(
-        isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads
-    )
-
-
-def diff(old: ox.Dataset, new: ox.Dataset) -> dict[str, tuple[Graph, Graph]]:
-    """Named graph IRI -> (added, removed) triples, for every graph that changed."""
-    before, after = _by_graph(old), _by_graph(new)
-    changed: dict[str, tuple[Graph, Graph]] = {}
-    for name in sorted(set(before) | set(after)):
-        old_quads, new_quads = set(before.get(name, ())), set(after.get(name, ()))
-        if old_quads == new_quads:
-            continue
-        if _has_blank(old_quads | new_quads):
-            old_graph, new_graph = _graph(list(old_quads)), _graph(list(new_quads))
-            if to_isomorphic(old_graph) == to_isomorphic(new_graph):
-                continue  # only blank-node labels differ
-            _both, removed, added = graph_diff(old_graph, new_graph)
-        else:
-            added = _graph(list(new_quads - old_quads))
-            removed = _graph(list(old_quads - new_quads))
-        changed[name] = (added, removed)
-    return changed
 
 
 def record_iri(base_iri: str, version_id: str) -> URIRef:
@@ -179,8 +138,7 @@ def read_changes(g: Graph) -> dict[str, tuple[set[tuple], set[tuple]]]:
 def write_changes(ctx: BuildContext) -> None:
     """Writer: changes.ttl and manifest["changes"] (per graph: added / removed counts)."""
     previous = ctx.previous
-    old = ctx.previous_dataset
-    changes = diff(old, ctx.dataset) if old is not None else {}
+    changes = ctx.changes
     g = record(
         ctx.version_id,
         ctx.manifest["created"],

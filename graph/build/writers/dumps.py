@@ -8,10 +8,20 @@ How the bytes are fixed (graph/canonical.py):
 - every term is the one the sources wrote: literals keep their lexical form ("P24M" stays
   "P24M", "120.0" stays "120.0"), never the canonical form a store would give them
   (docs/sparql.md lists the forms the SPARQL endpoint returns);
-- blank nodes are relabelled with RDF Dataset Canonicalization (RDFC-1.0,
-  https://www.w3.org/TR/rdf-canon/), so a re-parsed graph gets the same labels;
+- blank nodes keep the labels the reading gave them, canonical per source, so the same
+  content gives the same lines;
 - lines (N-Triples, N-Quads) and statements (Turtle, JSON-LD) are sorted by code point;
-- gzip members carry mtime 0 and no file name; the compression level is fixed.
+- every dump is written in chunks of lines cut where the content says (at a subject
+  change): a gzip member each (mtime 0, no file name, a fixed compression level), a run of
+  Turtle statements, a run of JSON-LD node objects; a chunk whose lines the previous
+  version's file holds too is copied from it (graph/canonical.py, write_chunked), so a
+  rebuild after a small change encodes a few chunks and the same content gives the same
+  bytes either way.
+
+Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
+the graphs is the triples of dataset.nq sorted by `sort -u` (graph/build/publish.py) into a
+temporary file, which gives N-Triples and, chunk by chunk through pyoxigraph's serialisers,
+the Turtle and JSON-LD files.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
 holds), and so does JSON-LD, so that a reader without dataset support gets the same
@@ -24,7 +34,6 @@ Each dump is recorded in the version's manifest under "dumps" with its size and 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +41,22 @@ from typing import Any
 import pyoxigraph as ox
 
 from ... import formats
-from ...canonical import gzip_bytes, sorted_lines, to_bytes, turtle, union_triples
+from ...canonical import (
+    Chunked,
+    gzip_bytes,
+    gzip_members,
+    jsonld_chunks,
+    sorted_lines,
+    to_bytes,
+    turtle,
+    turtle_chunks,
+    union_triples,
+    write_chunked,
+)
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
-from ...versions import DUMPS_DIR
+from ...versions import DATASET_FILE, DUMPS_DIR
+from .. import union
 from ..context import BuildContext
 
 DUMP_DIR = DUMPS_DIR
@@ -63,8 +84,9 @@ class DumpSpec:
         return GZIP_MEDIA_TYPE if self.gzip else self.format.media_type
 
 
+NTRIPLES_FILE = "dataset.nt.gz"
 DUMPS: tuple[DumpSpec, ...] = (
-    DumpSpec("dataset.nt.gz", "ntriples", True, "N-Triples, gzip (union of all graphs)"),
+    DumpSpec(NTRIPLES_FILE, "ntriples", True, "N-Triples, gzip (union of all graphs)"),
     DumpSpec(
         "dataset.nq.gz", "nquads", True, "N-Quads, gzip (one named graph per source)", quads=True
     ),
@@ -74,7 +96,9 @@ DUMPS: tuple[DumpSpec, ...] = (
 
 
 def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
-    """The bytes of one dump (gzipped when the spec says so)."""
+    """The bytes of one dump of a small dataset held in memory (the ELM export in another
+    format), gzipped when the spec says so; the version's own dumps are streamed instead
+    (write_dump)."""
     if spec.format_name == "nquads":
         data = sorted_lines(to_bytes(dataset, ox.RdfFormat.N_QUADS))
     elif spec.format_name == "ntriples":
@@ -82,19 +106,75 @@ def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     elif spec.format_name == "turtle":
         data = turtle(union_triples(dataset))
     elif spec.format_name == "jsonld":
-        # Plain triples, like every triple format: a JSON-LD reader without dataset support
-        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
-        raw = to_bytes(union_triples(dataset), ox.RdfFormat.JSON_LD)
-        # Re-indent for people; key order and list order stay as written (sorted triples).
-        data = (json.dumps(json.loads(raw), indent=1, ensure_ascii=False) + "\n").encode()
+        data = to_bytes(union_triples(dataset), ox.RdfFormat.JSON_LD)
     else:
         raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
     return gzip_bytes(data) if spec.gzip else data
 
 
+MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
+UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
+
+
+# Above this share of changed lines (of the version's quads) the union is sorted from scratch.
+UNION_SHARE = 0.05
+
+
+def _union(ctx: BuildContext, target: Path) -> int:
+    """The sorted union of the version's graphs into `target` (graph/build/union.py): from
+    the previous version's when it was written the same way and few lines changed."""
+    previous = ctx.previous
+    if previous is not None:
+        old_union = previous.path / DUMP_DIR / NTRIPLES_FILE
+        if (
+            old_union.is_file()
+            and (previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")).is_file()
+        ):
+            limit = int(UNION_SHARE * ctx.manifest["quads"])
+            old_nquads = previous.path / DATASET_FILE
+            count = union.from_previous(
+                old_nquads, old_union, ctx.nquads_path, target, ctx.path, limit
+            )
+            if count is not None:
+                return count
+    return union.from_scratch(ctx.nquads_path, target, ctx.path)
+
+
+def _chunked(ctx: BuildContext, source: Path, target: Path, how: Chunked) -> None:
+    """`source` written into `target` chunk by chunk, reusing the previous version's chunks
+    (graph/canonical.py, write_chunked); the chunk index goes into the version's
+    dump-chunks/ folder."""
+    index_dir = ctx.path / MEMBERS_DIR
+    index_dir.mkdir(exist_ok=True)
+    previous = None
+    if ctx.previous is not None:
+        old = ctx.previous.path / DUMP_DIR / target.name
+        previous = (old, ctx.previous.path / MEMBERS_DIR / (target.name + ".json"))
+    write_chunked(source, target, index_dir / (target.name + ".json"), how, previous)
+
+
+def write_dump(ctx: BuildContext, spec: DumpSpec, union: Path, target: Path) -> None:
+    """One dump into `target`, from the version's dataset.nq or the sorted `union`."""
+    if spec.format_name == "nquads":
+        _chunked(ctx, ctx.nquads_path, target, gzip_members())
+    elif spec.format_name == "ntriples":
+        _chunked(ctx, union, target, gzip_members())
+    elif spec.format_name == "turtle":
+        _chunked(ctx, union, target, turtle_chunks())
+    elif spec.format_name == "jsonld":
+        # Plain triples, like every triple format: a JSON-LD reader without dataset support
+        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
+        _chunked(ctx, union, target, jsonld_chunks())
+    else:
+        raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+
+
 def file_record(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
-    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def dumps_dir(ctx: BuildContext) -> Path:
@@ -106,24 +186,27 @@ def dumps_dir(ctx: BuildContext) -> Path:
 
 def write_dumps(ctx: BuildContext) -> None:
     """Writer: the four dataset dumps, manifest["dumps"] and SHA256SUMS."""
-    dataset = ctx.dataset
     out = dumps_dir(ctx)
-    triples = len(union_triples(dataset))
+    union_file = ctx.path / UNION_FILE
+    triples = _union(ctx, union_file)
     records = []
-    for spec in DUMPS:
-        path = out / spec.file
-        path.write_bytes(serialize(spec, dataset))
-        record = {
-            "file": spec.file,
-            "format": spec.format_name,
-            "media_type": spec.format.media_type,
-            "compression": "gzip" if spec.gzip else None,
-            "dataset": "graph",
-            "label": spec.label,
-            "statements": len(dataset) if spec.quads else triples,
-            **file_record(path),
-        }
-        records.append(record)
+    try:
+        for spec in DUMPS:
+            path = out / spec.file
+            write_dump(ctx, spec, union_file, path)
+            record = {
+                "file": spec.file,
+                "format": spec.format_name,
+                "media_type": spec.format.media_type,
+                "compression": "gzip" if spec.gzip else None,
+                "dataset": "graph",
+                "label": spec.label,
+                "statements": ctx.manifest["quads"] if spec.quads else triples,
+                **file_record(path),
+            }
+            records.append(record)
+    finally:
+        union_file.unlink(missing_ok=True)
     ctx.manifest["dumps"] = records
     write_checksums(ctx)
 

@@ -73,11 +73,7 @@ def _touched(ctx: BuildContext, dataset: ox.Dataset, hidden: set[str]) -> member
     if (ctx.path / changes.CHANGES_FILE).is_file():
         found = changes.read_changes(changes.read_record(Version(ctx.path, ctx.manifest)))
     else:
-        assert ctx.previous_dataset is not None
-        found = {
-            g: (set(added), set(removed))
-            for g, (added, removed) in changes.diff(ctx.previous_dataset, dataset).items()
-        }
+        found = {g: (set(added), set(removed)) for g, (added, removed) in ctx.changes.items()}
     return members.Touched.of(found, sorted(hidden))
 
 
