@@ -19,6 +19,15 @@ import time
 from pathlib import Path
 
 
+def _peak_rss() -> int:
+    """This process's peak resident set (VmHWM): not getrusage's ru_maxrss, which Linux carries
+    over an exec from the parent that forked it."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main(argv: list[str]) -> int:
     name, version_dir, out = argv[0], Path(argv[1]), Path(argv[2])
     reference = Path(argv[3]) if len(argv) > 3 and argv[3] else None
@@ -49,7 +58,7 @@ def main(argv: list[str]) -> int:
     writers[name](ctx)
     seconds = time.perf_counter() - started
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss()
     print(json.dumps({"writer": name, "seconds": seconds, "peak_rss": peak}))
     return 0
 
