@@ -33,6 +33,9 @@ from .base import Quad, QueryResult, StoreError
 from .sorted_nquads import SortedNQuads
 from .terms import dataset_of, to_oxigraph, to_rdflib
 
+TERM_CACHE = 200_000  # rdflib terms kept for reuse (predicates, concepts, graphs recur)
+_MISSING: Any = object()
+
 
 class StagedLookup:
     """The Store protocol's lookups over a staged version's sorted N-Quads and its store;
@@ -52,6 +55,7 @@ class StagedLookup:
         self._cache: OrderedDict[Node, tuple[Quad, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._blank_index: dict[str, list[str]] | None = None
+        self._terms: dict[Any, Node | None] = {}  # the rdflib term of each pyoxigraph term read
 
     # what one subject says -------------------------------------------------------------
     def subject_quads(self, subject: Node) -> tuple[Quad, ...]:
@@ -87,19 +91,20 @@ class StagedLookup:
         result: dict[Node, list[Quad]] = {s: [] for s in subjects}
         if not lines:
             return {s: () for s in subjects}
+        if len(self._terms) > TERM_CACHE:
+            self._terms.clear()
+        terms = self._terms
         with literals_as_written():
             for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_QUADS):
                 if q.graph_name in self._hidden:
                     continue
-                quad = cast(
-                    Quad,
-                    (
-                        to_rdflib(q.subject),
-                        to_rdflib(q.predicate),
-                        to_rdflib(q.object),
-                        to_rdflib(q.graph_name),
-                    ),
-                )
+                converted = []
+                for term in (q.subject, q.predicate, q.object, q.graph_name):
+                    found = terms.get(term, _MISSING)
+                    if found is _MISSING:
+                        found = terms[term] = to_rdflib(term)
+                    converted.append(found)
+                quad = cast(Quad, tuple(converted))
                 result.setdefault(quad[0], []).append(quad)
         return {s: tuple(qs) for s, qs in result.items()}
 

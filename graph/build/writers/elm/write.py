@@ -20,6 +20,7 @@ from ....formats import EXPORT_FORMATS
 from ....iris import ADMS, PRO, PROV, ROV, default_site_url
 from ....store.sorted_nquads import SortedNQuads
 from ....store.staged import StagedLookup, union_graph
+from ....store.terms import to_oxigraph
 from ...context import BuildContext
 from ...reference import check_elm
 from ..dumps import DumpSpec, add_dump, dumps_dir
@@ -129,7 +130,11 @@ def _check(graph: Graph, reference_dir: Path) -> None:
 def _append(out: BinaryIO, graph: Graph, label: str, *, header: bool) -> int:
     """Append `graph` to the export as Turtle, blank nodes canonical then prefixed by
     `label` (each batch's own); the number of statements written."""
-    dataset = canonical_graph(graph)
+    dataset = ox.Dataset(
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+        for s, p, o in graph
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
 
     def own(term: Any) -> Any:
         return ox.BlankNode(label + term.value) if isinstance(term, ox.BlankNode) else term
