@@ -1,8 +1,9 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
 Run after the change record (graph/build/writers/changes.py) is written: it reads the
-staged version's canonical dataset and change record and the previous version's stream,
-then writes the whole stream into the staged version (graph/ldes/log.py).
+staged version in place (its store and sorted N-Quads, graph/store/staged.py, a batch of
+programmes at a time), its change record and the previous version's stream, then writes the
+whole stream into the staged version (graph/ldes/log.py).
 
 1. Programmes that appeared (or came back) are described and get an `as:Create` member;
    programmes whose last description looked up a term the change record touched are

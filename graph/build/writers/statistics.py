@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -66,11 +66,17 @@ def _subject_runs(quads_file: SortedNQuads) -> Iterator[tuple[Any, list[ox.Quad]
         yield subject, list(run)
 
 
-def compute_statistics(quads_file: SortedNQuads, store: ox.Store, base_iri: str) -> dict[str, Any]:
+def compute_statistics(
+    quads_file: SortedNQuads,
+    store: ox.Store,
+    base_iri: str,
+    each_run: Callable[[Any, list[ox.Quad]], None] | None = None,
+) -> dict[str, Any]:
     """Counts and coverage of one version, as JSON-serialisable values: one streaming pass
     over the sorted N-Quads (terms as written; each subject's triples are distinct within
     its run of lines), then a lookup of the few labels the counts name. Distinct IRIs,
-    blank nodes and strings among the objects are counted by the store."""
+    blank nodes and strings among the objects are counted by the store. `each_run` is given
+    each subject's quads on the way (the resource digests are made in the same pass)."""
     rdf_type = ox.NamedNode(str(RDF.type))
     label_props = {str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title)}
     temporal = {str(p) for p in TEMPORAL_PROPERTIES}
@@ -86,8 +92,10 @@ def compute_statistics(quads_file: SortedNQuads, store: ox.Store, base_iri: str)
     countries: set[str] = set()
     areas: set[str] = set()
     examples: list[str] = []  # the smallest programme IRIs, kept sorted
-    typed: set[str] = set()  # typed literal objects other than strings, as written
+    typed: set[int] = set()  # typed literal objects other than strings, as written (hashed)
     for subject, run in _subject_runs(quads_file):
+        if each_run is not None:
+            each_run(subject, run)
         quads += len(run)
         for q in run:
             name = _iri(q.graph_name)
@@ -103,7 +111,7 @@ def compute_statistics(quads_file: SortedNQuads, store: ox.Store, base_iri: str)
             predicates[predicate] += 1
             obj = t.object
             if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN:
-                typed.add(str(obj))
+                typed.add(_short_hash(str(obj)))
             if t.predicate == rdf_type and isinstance(obj, ox.NamedNode):
                 classes[obj.value] += 1
                 if obj.value == programme_class and isinstance(subject, ox.NamedNode):
@@ -160,7 +168,13 @@ def _labels(quads_file: SortedNQuads, iris: set[str], label_props: set[str]) -> 
 _PLAIN = ("http://www.w3.org/2001/XMLSchema#string", str(RDF.langString))
 
 
-def _distinct_objects(store: ox.Store, typed: set[str]) -> int:
+def _short_hash(text: str) -> int:
+    """64 bits of a term's digest: a set of millions stays small, and a collision among
+    millions has odds of about one in a million."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _distinct_objects(store: ox.Store, typed: set[int]) -> int:
     """Distinct objects: IRIs, blank nodes and strings counted by the store, and `typed`,
     the other literals as written (the store would count "120.0" and "120" once)."""
     query = (
@@ -173,12 +187,16 @@ def _distinct_objects(store: ox.Store, typed: set[str]) -> int:
     return len(typed)
 
 
+def resource_digest(run: list[ox.Quad]) -> str:
+    """SHA-256 of a resource's sorted quads."""
+    return hashlib.sha256("\n".join(sorted(str(q) for q in run)).encode()).hexdigest()
+
+
 def resource_digests(quads_file: SortedNQuads, base_iri: str) -> Iterator[tuple[str, str]]:
     """Each data resource (subject under the base) -> SHA-256 of its sorted quads, streamed."""
     for subject, run in _subject_runs(quads_file):
         if isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri):
-            text = "\n".join(sorted(str(q) for q in run))
-            yield subject.value, hashlib.sha256(text.encode()).hexdigest()
+            yield subject.value, resource_digest(run)
 
 
 def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
@@ -188,21 +206,46 @@ def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
+def _previous_resources(version_dir: Path) -> dict[str, tuple[str, str]]:
+    """A previous version's resources.json as IRI -> (sha256, modified): half the memory of
+    one dict per resource."""
+
+    def pairs(items: list[tuple[str, Any]]) -> Any:
+        record = dict(items)
+        if set(record) == {"sha256", "modified"} and isinstance(record["sha256"], str):
+            return (record["sha256"], record["modified"])
+        return record
+
+    try:
+        with (version_dir / RESOURCES_FILE).open(encoding="utf-8") as fh:
+            found = json.load(fh, object_pairs_hook=pairs)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def write_statistics(ctx: BuildContext) -> None:
-    """Writer: manifest["statistics"] and resources.json (when each resource last changed)."""
-    base_iri = ctx.base_iri
-    with SortedNQuads(ctx.nquads_path) as quads_file:
-        ctx.manifest["statistics"] = compute_statistics(quads_file, ctx.store, base_iri)
-        digests = dict(resource_digests(quads_file, base_iri))
-    before = read_resources(ctx.previous.path) if ctx.previous else {}
-    resources = {}
-    for iri, digest in digests.items():
-        old = before.get(iri)
-        same = old is not None and old.get("sha256") == digest
-        resources[iri] = {
-            "sha256": digest,
-            "modified": old["modified"] if old is not None and same else ctx.manifest["created"],
-        }
-    (ctx.path / RESOURCES_FILE).write_text(
-        json.dumps(resources, indent=0, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    """Writer: manifest["statistics"] and resources.json (when each resource last changed),
+    in one pass over the version's sorted N-Quads; resources.json is written as the
+    resources come (one per line, in the file's order), never held whole."""
+    base_iri, created = ctx.base_iri, ctx.manifest["created"]
+    before = _previous_resources(ctx.previous.path) if ctx.previous else {}
+    with (ctx.path / RESOURCES_FILE).open("w", encoding="utf-8") as out:
+        separator = "{\n"
+
+        def each_run(subject: Any, run: list[ox.Quad]) -> None:
+            nonlocal separator
+            if not (isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri)):
+                return
+            digest = resource_digest(run)
+            old = before.get(subject.value)
+            modified = old[1] if old is not None and old[0] == digest else created
+            entry = json.dumps({"modified": modified, "sha256": digest}, sort_keys=True)
+            out.write(f"{separator}{json.dumps(subject.value)}: {entry}")
+            separator = ",\n"
+
+        with SortedNQuads(ctx.nquads_path) as quads_file:
+            ctx.manifest["statistics"] = compute_statistics(
+                quads_file, ctx.store, base_iri, each_run
+            )
+        out.write("{}\n" if separator == "{\n" else "\n}\n")
