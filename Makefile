@@ -15,7 +15,7 @@ NODE_TEST_DEPS := tests/support/node_modules/.installed
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
-.PHONY: help venv serve build validate test lint bench bench-build bench-publish soak fuzz golden clean system-test-deps system-bench-deps
+.PHONY: help venv serve build validate test lint bench bench-build bench-publish bench-writers soak fuzz golden clean system-test-deps system-bench-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -77,6 +77,10 @@ bench-build: venv ## the catalogue build against pyoxigraph's bulk load, 1% rebu
 
 bench-publish: venv ## publishing alone (sort, store, dumps, change record) against the bulk load, 1% republish
 	$(BIN)/python -m bench.publish --sizes $(BUILD_SIZES)
+
+WRITER_SIZES ?= 1000,10000
+bench-writers: venv ## each writer of the build alone, main's (3fd16af) against this tree's: time, peak RSS
+	$(BIN)/python -m bench.writers --sizes $(WRITER_SIZES) --reference ../shared/ref
 
 soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/operations.md)
 	$(BIN)/python -m bench.soak

@@ -102,6 +102,12 @@ class SortedNQuads:
                     todo.append(quad.object)
         return quads
 
+    def blank_tail(self) -> bytes:
+        """The lines whose subject is a blank node: the file's tail (`_:` sorts after `<`)."""
+        if self._map is None:
+            return b""
+        return self._map[self._first_at_or_after(b"_:") :]
+
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad of the file, in file order (streamed)."""
         with self.path.open("rb") as fh:

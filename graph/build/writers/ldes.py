@@ -1,8 +1,9 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
 Run after the change record (graph/build/writers/changes.py) is written: it reads the
-staged version's canonical dataset and change record and the previous version's stream,
-then writes the whole stream into the staged version (graph/ldes/log.py).
+staged version in place (its store and sorted N-Quads, graph/store/staged.py, a batch of
+programmes at a time), its change record and the previous version's stream, then writes the
+whole stream into the staged version (graph/ldes/log.py).
 
 1. Programmes that appeared (or came back) are described and get an `as:Create` member;
    programmes whose last description looked up a term the change record touched are
@@ -34,12 +35,14 @@ from ... import iris
 from ...iris import ACTIVITY_STREAMS as AS
 from ...ldes import log, members
 from ...ldes.log import Entry, Index, Page
-from ...store.dataset import DatasetStore
+from ...store.sorted_nquads import SortedNQuads
+from ...store.staged import StagedLookup
 from ...versions import Version
 from ..context import BuildContext, Writer
 from . import changes
 
 DEFAULT_PAGE_SIZE = 250
+PREFETCH = 500  # programmes whose own quads are read from the file in one go
 XSD_DATE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -80,11 +83,19 @@ def _touched(ctx: BuildContext, dataset: ox.Dataset, hidden: set[str]) -> member
 def write_stream(
     ctx: BuildContext, *, page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0
 ) -> None:
+    with SortedNQuads(ctx.nquads_path) as quads_file:
+        _write_stream(ctx, quads_file, page_size=page_size, retention_days=retention_days)
+
+
+def _write_stream(
+    ctx: BuildContext, quads_file: SortedNQuads, *, page_size: int, retention_days: int
+) -> None:
     staging, manifest, previous, base = ctx.path, ctx.manifest, ctx.previous, ctx.base_iri
     hidden = {base + "graph/order"}  # the catalogue order is not part of a description
     names = {ox.NamedNode(name) for name in hidden}
-    dataset = ox.Dataset(q for q in ctx.dataset if q.graph_name not in names)
-    store = DatasetStore(dataset)
+    # The version read in place (graph/store/staged.py): its sorted N-Quads, found through
+    # its store, a batch of programmes at a time; never the catalogue in memory.
+    store = StagedLookup(quads_file, ctx.store, hidden=hidden)
     old_index = log.read_index(previous.path) if previous is not None else None
     if old_index is not None and old_index.base_iri != base:
         old_index = None  # another base is another stream
@@ -101,6 +112,12 @@ def write_stream(
     if old_index is None or previous is None:
         candidates = now
     else:
+        recorded = (ctx.path / changes.CHANGES_FILE).is_file()
+        dataset = (
+            ox.Dataset()
+            if recorded
+            else ox.Dataset(q for q in quads_file.quads() if q.graph_name not in names)
+        )
         touched = _touched(ctx, dataset, hidden)
         candidates = [
             p for p in now if str(p) not in live_before or touched.may_change(entries[str(p)].reads)
@@ -121,7 +138,11 @@ def write_stream(
         index.pages = [Page(**{**vars(p), "times": list(p.times)}) for p in old_index.pages]
     counts = {"created": 0, "updated": 0, "deleted": 0}
     pages = PageWriter(staging, index, previous, time)
-    for member, programme, retiring in plan:
+    for number, (member, programme, retiring) in enumerate(plan):
+        if number % PREFETCH == 0:
+            store.prefetch(
+                URIRef(p) for _m, p, gone in plan[number : number + PREFETCH] if not gone
+            )
         entry = entries.get(programme)
         if retiring:
             quads = members.member_quads(

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from ...iris import EU_COUNTRY, PRO
+from ...store.sorted_nquads import SortedNQuads
 from ..context import BuildContext
 
 RESOURCES_FILE = "resources.json"
@@ -57,100 +60,143 @@ def _period(value: str, datatype: str) -> tuple[date, date] | None:
     return None
 
 
-def compute_statistics(dataset: ox.Dataset, base_iri: str) -> dict[str, Any]:
-    """Counts and coverage of one version, as JSON-serialisable values."""
-    triples = {q.triple for q in dataset}
-    subjects = {t.subject for t in triples}
-    objects = {t.object for t in triples}
-    predicates = Counter(str(t.predicate.value) for t in triples)
+def _subject_runs(quads_file: SortedNQuads) -> Iterator[tuple[Any, list[ox.Quad]]]:
+    """The file's quads one subject at a time (a sorted file keeps a subject's lines together)."""
+    for subject, run in groupby(quads_file.quads(), key=lambda q: q.subject):
+        yield subject, list(run)
+
+
+def compute_statistics(
+    quads_file: SortedNQuads,
+    store: ox.Store,
+    base_iri: str,
+    each_run: Callable[[Any, list[ox.Quad]], None] | None = None,
+) -> dict[str, Any]:
+    """Counts and coverage of one version, as JSON-serialisable values: one streaming pass
+    over the sorted N-Quads (terms as written; each subject's triples are distinct within
+    its run of lines), then a lookup of the few labels the counts name. Distinct IRIs,
+    blank nodes and strings among the objects are counted by the store. `each_run` is given
+    each subject's quads on the way (the resource digests are made in the same pass)."""
     rdf_type = ox.NamedNode(str(RDF.type))
-    class_members: dict[str, set[Any]] = defaultdict(set)
-    for t in triples:
-        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode):
-            class_members[t.object.value].add(t.subject)
-    graphs: Counter[str] = Counter()
-    for q in dataset:
-        name = _iri(q.graph_name)
-        if name:
-            graphs[name] += 1
-    labels: dict[str, str] = {}
     label_props = {str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title)}
-    for t in triples:
-        if (
-            t.predicate.value in label_props
-            and isinstance(t.object, ox.Literal)
-            and t.object.language in (None, "en")
-            and isinstance(t.subject, ox.NamedNode)
-        ):
-            labels.setdefault(t.subject.value, t.object.value)
+    temporal = {str(p) for p in TEMPORAL_PROPERTIES}
+    country_prop = "http://schema.org/addressCountry"
+    area_prop = str(PRO.sourceSubjectArea)
+    programme_class = str(PRO.StudyProgramme)
+    triples = subjects = entities = quads = 0
+    predicates: Counter[str] = Counter()
+    classes: Counter[str] = Counter()
+    graphs: Counter[str] = Counter()
     start: date | None = None
     end: date | None = None
-    temporal = {str(p) for p in TEMPORAL_PROPERTIES}
-    for t in triples:
-        if t.predicate.value in temporal and isinstance(t.object, ox.Literal):
-            span = _period(t.object.value, t.object.datatype.value)
-            if span:
-                start = span[0] if start is None else min(start, span[0])
-                end = span[1] if end is None else max(end, span[1])
-    country_prop = "http://schema.org/addressCountry"
-    countries = sorted(
-        {
-            t.object.value
-            for t in triples
-            if t.predicate.value == country_prop
-            and isinstance(t.object, ox.NamedNode)
-            and t.object.value.startswith(str(EU_COUNTRY))
-        }
-    )
-    subject_areas = sorted(
-        {
-            labels.get(t.object.value, "")
-            for t in triples
-            if t.predicate.value == str(PRO.sourceSubjectArea)
-            and isinstance(t.object, ox.NamedNode)
-        }
-        - {""}
-    )
-    examples = sorted(
-        s.value
-        for s in class_members.get(str(PRO.StudyProgramme), ())
-        if isinstance(s, ox.NamedNode)
-    )[:EXAMPLE_LIMIT]
-    vocabularies = sorted(
-        {_namespace(p) for p in predicates} | {_namespace(c) for c in class_members}
-    )
+    countries: set[str] = set()
+    areas: set[str] = set()
+    examples: list[str] = []  # the smallest programme IRIs, kept sorted
+    typed: set[int] = set()  # typed literal objects other than strings, as written (hashed)
+    for subject, run in _subject_runs(quads_file):
+        if each_run is not None:
+            each_run(subject, run)
+        quads += len(run)
+        for q in run:
+            name = _iri(q.graph_name)
+            if name:
+                graphs[name] += 1
+        distinct = {q.triple for q in run}
+        triples += len(distinct)
+        subjects += 1
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri):
+            entities += 1
+        for t in distinct:
+            predicate = t.predicate.value
+            predicates[predicate] += 1
+            obj = t.object
+            if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN:
+                typed.add(_short_hash(str(obj)))
+            if t.predicate == rdf_type and isinstance(obj, ox.NamedNode):
+                classes[obj.value] += 1
+                if obj.value == programme_class and isinstance(subject, ox.NamedNode):
+                    examples = sorted({*examples, subject.value})[:EXAMPLE_LIMIT]
+            elif predicate in temporal and isinstance(obj, ox.Literal):
+                span = _period(obj.value, obj.datatype.value)
+                if span:
+                    start = span[0] if start is None else min(start, span[0])
+                    end = span[1] if end is None else max(end, span[1])
+            elif predicate == country_prop and isinstance(obj, ox.NamedNode):
+                if obj.value.startswith(str(EU_COUNTRY)):
+                    countries.add(obj.value)
+            elif predicate == area_prop and isinstance(obj, ox.NamedNode):
+                areas.add(obj.value)
+    labels = _labels(quads_file, {*graphs, *countries, *areas}, label_props)
+    vocabularies = sorted({_namespace(p) for p in predicates} | {_namespace(c) for c in classes})
     return {
-        "triples": len(triples),
-        "quads": len(dataset),
-        "entities": sum(
-            1 for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(base_iri)
-        ),
-        "distinct_subjects": len(subjects),
-        "distinct_objects": len(objects),
+        "triples": triples,
+        "quads": quads,
+        "entities": entities,
+        "distinct_subjects": subjects,
+        "distinct_objects": _distinct_objects(store, typed),
         "properties": len(predicates),
-        "classes": len(class_members),
-        "class_partitions": {c: len(m) for c, m in sorted(class_members.items())},
+        "classes": len(classes),
+        "class_partitions": dict(sorted(classes.items())),
         "property_partitions": dict(sorted(predicates.items())),
         "graphs": {g: {"triples": n, "label": labels.get(g)} for g, n in sorted(graphs.items())},
         "temporal": [start.isoformat(), end.isoformat()] if start and end else None,
-        "countries": {c: labels.get(c, c.rsplit("/", 1)[-1]) for c in countries},
-        "subject_areas": subject_areas,
+        "countries": {c: labels.get(c, c.rsplit("/", 1)[-1]) for c in sorted(countries)},
+        "subject_areas": sorted({labels.get(a, "") for a in areas} - {""}),
         "examples": examples,
         "vocabularies": vocabularies,
         "uri_space": base_iri,
     }
 
 
-def resource_digests(dataset: ox.Dataset, base_iri: str) -> dict[str, str]:
-    """Each data resource (subject under the base) -> SHA-256 of its sorted quads."""
-    lines: dict[str, list[str]] = defaultdict(list)
-    for q in dataset:
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(base_iri):
-            lines[q.subject.value].append(str(q))
-    return {
-        s: hashlib.sha256("\n".join(sorted(ls)).encode()).hexdigest()
-        for s, ls in sorted(lines.items())
-    }
+def _labels(quads_file: SortedNQuads, iris: set[str], label_props: set[str]) -> dict[str, str]:
+    """The label of each of `iris` that has one (English or no language; the first in
+    code-point order when there are several)."""
+    labels: dict[str, str] = {}
+    for iri in iris:
+        found = [
+            q.object
+            for q in quads_file.describe(ox.NamedNode(iri))
+            if q.predicate.value in label_props
+            and isinstance(q.object, ox.Literal)
+            and q.object.language in (None, "en")
+        ]
+        if found:
+            labels[iri] = min(found, key=str).value
+    return labels
+
+
+_PLAIN = ("http://www.w3.org/2001/XMLSchema#string", str(RDF.langString))
+
+
+def _short_hash(text: str) -> int:
+    """64 bits of a term's digest: a set of millions stays small, and a collision among
+    millions has odds of about one in a million."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _distinct_objects(store: ox.Store, typed: set[int]) -> int:
+    """Distinct objects: IRIs, blank nodes and strings counted by the store, and `typed`,
+    the other literals as written (the store would count "120.0" and "120" once)."""
+    query = (
+        "SELECT (COUNT(DISTINCT ?o) AS ?n) "
+        "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } "
+        f"FILTER(!isLiteral(?o) || datatype(?o) IN (<{_PLAIN[0]}>, <{_PLAIN[1]}>)) }}"
+    )
+    for row in cast(ox.QuerySolutions, store.query(query)):
+        return int(cast(ox.Literal, row["n"]).value) + len(typed)
+    return len(typed)
+
+
+def resource_digest(run: list[ox.Quad]) -> str:
+    """SHA-256 of a resource's sorted quads."""
+    return hashlib.sha256("\n".join(sorted(str(q) for q in run)).encode()).hexdigest()
+
+
+def resource_digests(quads_file: SortedNQuads, base_iri: str) -> Iterator[tuple[str, str]]:
+    """Each data resource (subject under the base) -> SHA-256 of its sorted quads, streamed."""
+    for subject, run in _subject_runs(quads_file):
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri):
+            yield subject.value, resource_digest(run)
 
 
 def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
@@ -160,19 +206,46 @@ def read_resources(version_dir: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
+def _previous_resources(version_dir: Path) -> dict[str, tuple[str, str]]:
+    """A previous version's resources.json as IRI -> (sha256, modified): half the memory of
+    one dict per resource."""
+
+    def pairs(items: list[tuple[str, Any]]) -> Any:
+        record = dict(items)
+        if set(record) == {"sha256", "modified"} and isinstance(record["sha256"], str):
+            return (record["sha256"], record["modified"])
+        return record
+
+    try:
+        with (version_dir / RESOURCES_FILE).open(encoding="utf-8") as fh:
+            found = json.load(fh, object_pairs_hook=pairs)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def write_statistics(ctx: BuildContext) -> None:
-    """Writer: manifest["statistics"] and resources.json (when each resource last changed)."""
-    dataset, base_iri = ctx.dataset, ctx.base_iri
-    ctx.manifest["statistics"] = compute_statistics(dataset, base_iri)
-    before = read_resources(ctx.previous.path) if ctx.previous else {}
-    resources = {}
-    for iri, digest in resource_digests(dataset, base_iri).items():
-        old = before.get(iri)
-        same = old is not None and old.get("sha256") == digest
-        resources[iri] = {
-            "sha256": digest,
-            "modified": old["modified"] if old is not None and same else ctx.manifest["created"],
-        }
-    (ctx.path / RESOURCES_FILE).write_text(
-        json.dumps(resources, indent=0, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    """Writer: manifest["statistics"] and resources.json (when each resource last changed),
+    in one pass over the version's sorted N-Quads; resources.json is written as the
+    resources come (one per line, in the file's order), never held whole."""
+    base_iri, created = ctx.base_iri, ctx.manifest["created"]
+    before = _previous_resources(ctx.previous.path) if ctx.previous else {}
+    with (ctx.path / RESOURCES_FILE).open("w", encoding="utf-8") as out:
+        separator = "{\n"
+
+        def each_run(subject: Any, run: list[ox.Quad]) -> None:
+            nonlocal separator
+            if not (isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri)):
+                return
+            digest = resource_digest(run)
+            old = before.get(subject.value)
+            modified = old[1] if old is not None and old[0] == digest else created
+            entry = json.dumps({"modified": modified, "sha256": digest}, sort_keys=True)
+            out.write(f"{separator}{json.dumps(subject.value)}: {entry}")
+            separator = ",\n"
+
+        with SortedNQuads(ctx.nquads_path) as quads_file:
+            ctx.manifest["statistics"] = compute_statistics(
+                quads_file, ctx.store, base_iri, each_run
+            )
+        out.write("{}\n" if separator == "{\n" else "\n}\n")

@@ -55,10 +55,13 @@ class PageUrls:
 class Builder:
     """The ELM graph (`out`) made from the canonical graph (`data`)."""
 
-    def __init__(self, data: Graph, url: PageUrls):
+    def __init__(self, data: Graph, url: PageUrls, shared: Graph | None = None):
         self.data = data
         self.url = url
         self.out = Graph()
+        # Where organisations go: the export itself, or (built in batches) a graph of their own
+        # written once at the end, as the programmes of many batches share them.
+        self.shared = self.out if shared is None else shared
         for prefix in ("elm", "dct", "skos", "foaf", "xsd", "org"):
             self.out.bind(prefix, iris.PREFIXES[prefix])
         self.out.bind("adms", ADMS)
@@ -105,6 +108,13 @@ class Builder:
             self.concepts.add(node)
         return node
 
+    def start_batch(self) -> None:
+        """Start a new export graph for the next batch of programmes (organisations and the
+        concepts used so far are kept)."""
+        self.out = Graph()
+        self.choices.out = self.out
+        self.choices.records = []
+
     def note(self, text: str) -> BNode:
         node = BNode()
         self.add(node, RDF.type, ELM.Note)
@@ -127,8 +137,15 @@ class Builder:
 
     # organisations -------------------------------------------------------------------------
     def organisation(self, org: URIRef) -> None:
-        if (org, RDF.type, ELM.Organisation) in self.out:
+        if (org, RDF.type, ELM.Organisation) in self.shared:
             return
+        out, self.out = self.out, self.shared
+        try:
+            self._organisation(org)
+        finally:
+            self.out = out
+
+    def _organisation(self, org: URIRef) -> None:
         country = self.country(org)
         assert country is not None
         self.add(org, RDF.type, ELM.Organisation)
