@@ -55,7 +55,7 @@ from ...canonical import (
 )
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
-from ...versions import DATASET_FILE, DUMPS_DIR
+from ...versions import DUMPS_DIR
 from .. import union
 from ..context import BuildContext
 
@@ -116,25 +116,17 @@ MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
 UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
 
 
-# Above this share of changed lines (of the version's quads) the union is sorted from scratch.
-UNION_SHARE = 0.05
-
-
 def _union(ctx: BuildContext, target: Path) -> int:
     """The sorted union of the version's graphs into `target` (graph/build/union.py): from
-    the previous version's when it was written the same way and few lines changed."""
+    the previous version's when it was written the same way (it has a chunk index) and the
+    change is small."""
     previous = ctx.previous
     if previous is not None:
         old_union = previous.path / DUMP_DIR / NTRIPLES_FILE
-        if (
-            old_union.is_file()
-            and (previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")).is_file()
-        ):
-            limit = int(UNION_SHARE * ctx.manifest["quads"])
-            old_nquads = previous.path / DATASET_FILE
-            count = union.from_previous(
-                old_nquads, old_union, ctx.nquads_path, target, ctx.path, limit
-            )
+        index = previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")
+        changed = ctx.changed_lines if old_union.is_file() and index.is_file() else None
+        if changed is not None:
+            count = union.from_previous(changed, old_union, ctx.nquads_path, target)
             if count is not None:
                 return count
     return union.from_scratch(ctx.nquads_path, target, ctx.path)
