@@ -29,7 +29,7 @@ import hashlib
 import io
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,54 +201,73 @@ def jsonld_chunks() -> Chunked:
     return Chunked(f"jsonld-pyoxigraph-{ox.__version__}", encode, b"[", b",", b"]\n")
 
 
-def write_chunked(
-    source: Path,
-    target: Path,
-    index: Path,
-    how: Chunked,
-    previous: tuple[Path, Path] | None = None,
-) -> int:
-    """Write `source` (sorted lines) into `target` chunk by chunk (`how`), and the chunks'
-    index (chunk SHA-256 -> offset, length in the file) into `index`. A chunk also in
-    `previous` (the previous version's file and index) is copied from it instead of encoded
-    again: the same content gives the same bytes either way. Returns the chunks copied."""
-    known: dict[str, list[int]] = {}
-    if previous is not None and previous[0].is_file() and previous[1].is_file():
-        recorded = json.loads(previous[1].read_text(encoding="utf-8"))
-        if recorded.get("kind") == how.kind and recorded.get("mask") == CHUNK_MASK:
-            known = recorded["chunks"]
-    chunks: dict[str, list[int]] = {}
-    copied = 0
-    with ExitStack() as files:
-        out = files.enter_context(target.open("wb"))
-        old = files.enter_context(previous[0].open("rb")) if known and previous else None
-        out.write(how.head)
+@dataclass(frozen=True)
+class ChunkedFile:
+    """One file `write_chunked` writes: where, its chunk index, how its chunks are encoded,
+    and the previous version's file and index to copy unchanged chunks from."""
+
+    target: Path
+    index: Path
+    how: Chunked
+    previous: tuple[Path, Path] | None = None
+
+    def known(self) -> dict[str, list[int]]:
+        """The previous file's chunks (SHA-256 -> offset, length) when encoded the same way."""
+        if self.previous is None or not all(p.is_file() for p in self.previous):
+            return {}
+        recorded = json.loads(self.previous[1].read_text(encoding="utf-8"))
+        if recorded.get("kind") != self.how.kind or recorded.get("mask") != CHUNK_MASK:
+            return {}
+        return dict(recorded["chunks"])
+
+
+def write_chunked(source: Path, files: Sequence[ChunkedFile]) -> list[int]:
+    """Write `source` (sorted lines) into each of `files` chunk by chunk (one pass over the
+    source), and each file's chunk index (chunk SHA-256 -> offset, length in the file). A
+    chunk also in the file's previous version is copied from it instead of encoded again:
+    the same content gives the same bytes either way. Returns the chunks copied, per file."""
+    known = [f.known() for f in files]
+    chunks: list[dict[str, list[int]]] = [{} for _ in files]
+    copied = [0 for _ in files]
+    with ExitStack() as stack:
+        outs = [stack.enter_context(f.target.open("wb")) for f in files]
+        olds = [
+            stack.enter_context(f.previous[0].open("rb")) if k and f.previous else None
+            for f, k in zip(files, known, strict=True)
+        ]
+        for f, out in zip(files, outs, strict=True):
+            out.write(f.how.head)
         for chunk in _chunks(source):
             key = hashlib.sha256(chunk).hexdigest()
-            if key in known and old is not None:
-                offset, length = known[key]
-                old.seek(offset)
-                piece = old.read(length)
-                copied += 1
-            else:
-                piece = how.encode(chunk)
-            if chunks:
-                out.write(how.separator)
-            chunks[key] = [out.tell(), len(piece)]
-            out.write(piece)
-        if not chunks:
-            out.write(how.empty)
-        out.write(how.tail)
-    record = {"kind": how.kind, "mask": CHUNK_MASK, "chunks": chunks}
-    index.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+            for i, f in enumerate(files):
+                old = olds[i]
+                if key in known[i] and old is not None:
+                    offset, length = known[i][key]
+                    old.seek(offset)
+                    piece = old.read(length)
+                    copied[i] += 1
+                else:
+                    piece = f.how.encode(chunk)
+                if chunks[i]:
+                    outs[i].write(f.how.separator)
+                chunks[i][key] = [outs[i].tell(), len(piece)]
+                outs[i].write(piece)
+        for f, out, found in zip(files, outs, chunks, strict=True):
+            if not found:
+                out.write(f.how.empty)
+            out.write(f.how.tail)
+    for f, found in zip(files, chunks, strict=True):
+        record = {"kind": f.how.kind, "mask": CHUNK_MASK, "chunks": found}
+        f.index.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
     return copied
 
 
 def write_gzip_members(
     source: Path, target: Path, index: Path, previous: tuple[Path, Path] | None = None
 ) -> int:
-    """gzip `source` (sorted lines) into `target`, one member per chunk (`write_chunked`)."""
-    return write_chunked(source, target, index, gzip_members(), previous)
+    """gzip `source` (sorted lines) into `target`, one member per chunk (`write_chunked`);
+    returns the members copied from `previous`."""
+    return write_chunked(source, [ChunkedFile(target, index, gzip_members(), previous)])[0]
 
 
 def rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:

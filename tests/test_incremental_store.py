@@ -62,6 +62,8 @@ def test_a_small_change_updates_a_checkpoint_of_the_previous_store(tmp_path: Pat
     }
     assert store_quads(second) == loaded_quads(second)
     assert store_quads(first) == before == loaded_quads(first), "the previous store is unchanged"
+    leftovers = [p.name for p in second.path.iterdir() if p.suffix == ".nq" or "changed" in p.name]
+    assert leftovers == ["dataset.nq"], "the lines of the change are not published"
 
 
 def test_a_large_change_bulk_loads_the_store(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ..canonical import rdflib_graph, union_triples
+from ..store.nquads_diff import changed_lines
 from ..store.oxigraph import create_on_disk
 from ..store.sorted_nquads import SortedNQuads
 from ..versions import DATASET_FILE, STORE_DIR, Version, read_dataset
@@ -80,7 +81,17 @@ class BuildContext:
         once, by a merge walk over both versions' dataset.nq (graph/build/diff.py)."""
         if self.previous is None:
             return {}
-        return diff_files(self.previous.path / DATASET_FILE, self.nquads_path)
+        return diff_files(self.previous.path / DATASET_FILE, self.nquads_path, self.changed_lines)
+
+    @property
+    def changed_lines(self) -> tuple[Path, Path] | None:
+        """The N-Quads lines this version added and removed, as two files in the staging
+        folder, when the change is small (graph/store/nquads_diff.py), else None; found once
+        (the store may have found them already) and removed once the writers are done."""
+        if self.previous is None:
+            return None
+        old = self.previous.path / DATASET_FILE
+        return changed_lines(old, self.nquads_path, self.path, self.manifest["quads"])
 
     @cached_property
     def dataset(self) -> ox.Dataset:

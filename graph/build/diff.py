@@ -45,16 +45,20 @@ def _has_blank(quads: Iterable[ox.Quad]) -> bool:
     )
 
 
-def diff_files(old: Path, new: Path) -> Changes:
+def diff_files(old: Path, new: Path, lines: tuple[Path, Path] | None = None) -> Changes:
     """Named graph IRI -> (added, removed) triples, for every graph that changed between
-    two versions' dataset.nq (sorted, distinct lines): one merge walk over both files
+    two versions' dataset.nq (sorted, distinct lines): the lines each holds alone, read
+    from `lines` (added, removed) when given, else found by one merge walk over both files
     (graph/store/nquads_diff.py). A named graph whose difference involves blank nodes is
     then read whole from both files and compared up to blank-node labels (rdflib's
     graph_diff), so relabelling alone is no change."""
     added_lines: list[bytes] = []
     removed_lines: list[bytes] = []
-    for is_added, line in diff_lines(old, new):
-        (added_lines if is_added else removed_lines).append(line)
+    if lines is not None:
+        added_lines, removed_lines = [lines[0].read_bytes()], [lines[1].read_bytes()]
+    else:
+        for is_added, line in diff_lines(old, new):
+            (added_lines if is_added else removed_lines).append(line)
     added, removed = _by_graph(_parse(added_lines)), _by_graph(_parse(removed_lines))
     names = sorted(set(added) | set(removed))
     blank = {n for n in names if n and _has_blank([*added.get(n, ()), *removed.get(n, ())])}

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from ..iris import DATA_BASE
 from ..settings import Settings
-from ..store.nquads_diff import store_changes
+from ..store.nquads_diff import changed_lines, forget_changed, store_changes
 from ..store.oxigraph import create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
@@ -53,30 +53,25 @@ def writers_for(settings: Settings) -> tuple[Writer, ...]:
     return (*WRITERS, ldes_writer(settings))
 
 
-# Above this share of changed lines (added + removed, of the new version's quads) the store
-# is bulk-loaded from scratch instead of made from the previous version's.
-INCREMENTAL_SHARE = 0.05
-
-
-def make_store(staging: publish.Staging, incremental_share: float = INCREMENTAL_SHARE) -> None:
+def make_store(staging: publish.Staging) -> None:
     """The staged version's store: from the previous version's store and the lines that
     changed (graph/store/oxigraph.py, update_on_disk) when a previous version with a store
-    exists and few lines changed, else bulk-loaded from dataset.nq. manifest["store"] says
-    which."""
+    exists and the change is small (graph/store/nquads_diff.py, changed_lines), else
+    bulk-loaded from dataset.nq. manifest["store"] says which."""
     nquads, store_dir = staging.path / DATASET_FILE, staging.path / STORE_DIR
     previous = staging.previous
     if previous is not None and (previous.path / STORE_DIR).is_dir():
+        old = previous.path / DATASET_FILE
+        changed = changed_lines(old, nquads, staging.path, staging.manifest["quads"])
         added, removed = staging.path / "store-added.nq", staging.path / "store-removed.nq"
-        limit = int(incremental_share * staging.manifest["quads"])
-        found = store_changes(previous.path / DATASET_FILE, nquads, added, removed, limit)
-        if found is not None:
-            changed, cleared = found
+        cleared = store_changes(changed, nquads, added, removed) if changed else None
+        if changed is not None and cleared is not None:
             update_on_disk(previous.path / STORE_DIR, store_dir, added, removed, sorted(cleared))
             added.unlink()
             removed.unlink()
             staging.manifest["store"] = {
                 "made": "incremental",
-                "changed_lines": changed,
+                "changed_lines": sum(publish.digest_and_count(path)[1] for path in changed),
                 "graphs_reloaded": len(cleared),
             }
             return
@@ -118,6 +113,7 @@ def publish_dataset(
         for writer in writers:
             with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
                 writer(ctx)
+        forget_changed(staging.path)
 
     return publish.publish(
         data_dir,

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..store.nquads_diff import split_diff
 from ..store.sorted_nquads import SortedNQuads
 from .publish import digest_and_count, sort_unique
 
@@ -61,24 +60,13 @@ def _merge(old: Iterator[bytes], added: list[bytes], gone: set[bytes]) -> Iterat
 
 
 def from_previous(
-    previous_nquads: Path,
-    previous_union_gz: Path,
-    nquads: Path,
-    target: Path,
-    temp_dir: Path,
-    limit: int,
+    changed: tuple[Path, Path], previous_union_gz: Path, nquads: Path, target: Path
 ) -> int | None:
-    """The union of `nquads` into `target` from the previous version's (its dataset.nq and
-    its gzipped union) and the lines that changed; its number of triples, or None (nothing
-    written) when more than `limit` lines changed."""
-    plus, minus = temp_dir / "union-added.nq", temp_dir / "union-removed.nq"
-    if split_diff(previous_nquads, nquads, plus, minus, limit) is None:
-        return None
-    try:
-        added, removed = _triples(plus), _triples(minus)
-    finally:
-        plus.unlink()
-        minus.unlink()
+    """The union of `nquads` into `target` from the previous version's (gzipped) and the
+    lines that changed (added, removed; graph/store/nquads_diff.py, changed_lines); its
+    number of triples, or None (nothing written) when a removed triple's subject is a
+    quoted triple."""
+    added, removed = _triples(changed[0]), _triples(changed[1])
     kept: set[ox.Triple] = set()
     with SortedNQuads(nquads) as new:
         for t in removed - added:

@@ -83,6 +83,33 @@ def split_diff(old: Path, new: Path, added: Path, removed: Path, limit: int) -> 
     return count
 
 
+# A change is small (the store, the union of the dumps are then made from the previous
+# version's) when at most this share of the new version's quads were added or removed.
+SMALL_CHANGE = 0.05
+CHANGED_FILES = ("changed-added.nq", "changed-removed.nq", "changed-too-many")
+
+
+def changed_lines(old: Path, new: Path, folder: Path, quads: int) -> tuple[Path, Path] | None:
+    """The lines only `new` holds and those only `old` holds, as two files in `folder`
+    (found by one merge walk the first time, then read from there), or None when the
+    change is not small (more than SMALL_CHANGE of the `quads` of `new`). `forget_changed`
+    removes the files."""
+    plus, minus, too_many = (folder / name for name in CHANGED_FILES)
+    if too_many.exists():
+        return None
+    if plus.is_file() and minus.is_file():
+        return plus, minus
+    if split_diff(old, new, plus, minus, int(SMALL_CHANGE * quads)) is None:
+        too_many.touch()
+        return None
+    return plus, minus
+
+
+def forget_changed(folder: Path) -> None:
+    for name in CHANGED_FILES:
+        (folder / name).unlink(missing_ok=True)
+
+
 def graphs_with_blank_nodes(*paths: Path) -> set[str] | None:
     """The named graphs of the lines of `paths` that hold a blank node (a line holding
     "_:" is parsed), or None when such a line is in the default graph."""
@@ -104,21 +131,17 @@ def graphs_with_blank_nodes(*paths: Path) -> set[str] | None:
 
 
 def store_changes(
-    old: Path, new: Path, added: Path, removed: Path, limit: int
-) -> tuple[int, set[str]] | None:
-    """What turns a store of `old` into a store of `new`: the quads to remove into
-    `removed`, the named graphs to clear (those whose change involves blank nodes, whose
-    stored identifiers differ from the labels) and the quads to add into `added` (with every
-    quad of a cleared graph); with the number of changed lines. None (and no files) when
-    more than `limit` lines changed or a blank node changed in the default graph."""
-    plus, minus = added.with_suffix(".diff"), removed.with_suffix(".diff")
-    count = split_diff(old, new, plus, minus, limit)
-    if count is None:
-        return None
+    changed: tuple[Path, Path], new: Path, added: Path, removed: Path
+) -> set[str] | None:
+    """What turns a store of the previous version into a store of `new`, given the lines
+    that `changed` (added, removed; `changed_lines`): the quads to remove into `removed`,
+    the named graphs to clear (those whose change involves blank nodes, whose stored
+    identifiers differ from the labels; returned) and the quads to add into `added` (with
+    every quad of a cleared graph). None (and no files) when a blank node changed in the
+    default graph."""
+    plus, minus = changed
     cleared = graphs_with_blank_nodes(plus, minus)
     if cleared is None:
-        plus.unlink()
-        minus.unlink()
         return None
     suffixes = tuple(graph_suffix(g) for g in cleared)
     with minus.open("rb") as src, removed.open("wb") as out:
@@ -126,6 +149,4 @@ def store_changes(
     with plus.open("rb") as src, added.open("wb") as out:
         out.writelines(line for line in src if not suffixes or not line.endswith(suffixes))
         out.writelines(graph_lines(new, cleared))
-    plus.unlink()
-    minus.unlink()
-    return count, cleared
+    return cleared

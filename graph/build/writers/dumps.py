@@ -34,6 +34,7 @@ Each dump is recorded in the version's manifest under "dumps" with its size and 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ import pyoxigraph as ox
 from ... import formats
 from ...canonical import (
     Chunked,
+    ChunkedFile,
     gzip_bytes,
     gzip_members,
     jsonld_chunks,
@@ -55,7 +57,7 @@ from ...canonical import (
 )
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
-from ...versions import DATASET_FILE, DUMPS_DIR
+from ...versions import DUMPS_DIR
 from .. import union
 from ..context import BuildContext
 
@@ -98,7 +100,7 @@ DUMPS: tuple[DumpSpec, ...] = (
 def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
     """The bytes of one dump of a small dataset held in memory (the ELM export in another
     format), gzipped when the spec says so; the version's own dumps are streamed instead
-    (write_dump)."""
+    (write_files)."""
     if spec.format_name == "nquads":
         data = sorted_lines(to_bytes(dataset, ox.RdfFormat.N_QUADS))
     elif spec.format_name == "ntriples":
@@ -116,57 +118,54 @@ MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
 UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
 
 
-# Above this share of changed lines (of the version's quads) the union is sorted from scratch.
-UNION_SHARE = 0.05
-
-
 def _union(ctx: BuildContext, target: Path) -> int:
     """The sorted union of the version's graphs into `target` (graph/build/union.py): from
-    the previous version's when it was written the same way and few lines changed."""
+    the previous version's when it was written the same way (it has a chunk index) and the
+    change is small."""
     previous = ctx.previous
     if previous is not None:
         old_union = previous.path / DUMP_DIR / NTRIPLES_FILE
-        if (
-            old_union.is_file()
-            and (previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")).is_file()
-        ):
-            limit = int(UNION_SHARE * ctx.manifest["quads"])
-            old_nquads = previous.path / DATASET_FILE
-            count = union.from_previous(
-                old_nquads, old_union, ctx.nquads_path, target, ctx.path, limit
-            )
+        index = previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")
+        changed = ctx.changed_lines if old_union.is_file() and index.is_file() else None
+        if changed is not None:
+            count = union.from_previous(changed, old_union, ctx.nquads_path, target)
             if count is not None:
                 return count
     return union.from_scratch(ctx.nquads_path, target, ctx.path)
 
 
-def _chunked(ctx: BuildContext, source: Path, target: Path, how: Chunked) -> None:
-    """`source` written into `target` chunk by chunk, reusing the previous version's chunks
-    (graph/canonical.py, write_chunked); the chunk index goes into the version's
-    dump-chunks/ folder."""
+def _chunked_file(ctx: BuildContext, spec: DumpSpec, how: Chunked) -> ChunkedFile:
+    """Where one dump goes, its chunk index (in the version's dump-chunks/ folder) and the
+    previous version's file and index to reuse chunks from (graph/canonical.py)."""
     index_dir = ctx.path / MEMBERS_DIR
     index_dir.mkdir(exist_ok=True)
     previous = None
     if ctx.previous is not None:
-        old = ctx.previous.path / DUMP_DIR / target.name
-        previous = (old, ctx.previous.path / MEMBERS_DIR / (target.name + ".json"))
-    write_chunked(source, target, index_dir / (target.name + ".json"), how, previous)
+        old = ctx.previous.path / DUMP_DIR / spec.file
+        previous = (old, ctx.previous.path / MEMBERS_DIR / (spec.file + ".json"))
+    return ChunkedFile(dumps_dir(ctx) / spec.file, index_dir / (spec.file + ".json"), how, previous)
 
 
-def write_dump(ctx: BuildContext, spec: DumpSpec, union: Path, target: Path) -> None:
-    """One dump into `target`, from the version's dataset.nq or the sorted `union`."""
-    if spec.format_name == "nquads":
-        _chunked(ctx, ctx.nquads_path, target, gzip_members())
-    elif spec.format_name == "ntriples":
-        _chunked(ctx, union, target, gzip_members())
-    elif spec.format_name == "turtle":
-        _chunked(ctx, union, target, turtle_chunks())
-    elif spec.format_name == "jsonld":
-        # Plain triples, like every triple format: a JSON-LD reader without dataset support
-        # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
-        _chunked(ctx, union, target, jsonld_chunks())
-    else:
-        raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+ENCODINGS: dict[str, Callable[[], Chunked]] = {
+    "nquads": gzip_members,
+    "ntriples": gzip_members,
+    "turtle": turtle_chunks,
+    # Plain triples, like every triple format: a JSON-LD reader without dataset support
+    # (rdflib.Graph) gets the same statements as from the Turtle; graphs are in N-Quads.
+    "jsonld": jsonld_chunks,
+}
+
+
+def write_files(ctx: BuildContext, union_file: Path) -> None:
+    """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
+    the sorted `union_file`, each of them in one pass."""
+    for spec in DUMPS:
+        if spec.format_name not in ENCODINGS:
+            raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+    quads = [s for s in DUMPS if s.quads]
+    triples = [s for s in DUMPS if not s.quads]
+    for source, specs in ((ctx.nquads_path, quads), (union_file, triples)):
+        write_chunked(source, [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs])
 
 
 def file_record(path: Path) -> dict[str, Any]:
@@ -191,9 +190,9 @@ def write_dumps(ctx: BuildContext) -> None:
     triples = _union(ctx, union_file)
     records = []
     try:
+        write_files(ctx, union_file)
         for spec in DUMPS:
             path = out / spec.file
-            write_dump(ctx, spec, union_file, path)
             record = {
                 "file": spec.file,
                 "format": spec.format_name,
