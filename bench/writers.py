@@ -107,7 +107,9 @@ def markdown(results: dict[str, Any]) -> str:
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
 
-    def cell(r: dict[str, Any], key: str) -> str:
+    def cell(r: dict[str, Any] | None, key: str) -> str:
+        if r is None:
+            return "not run"
         if "error" in r:
             return str(r["error"])
         value = r[key]
@@ -117,8 +119,8 @@ def markdown(results: dict[str, Any]) -> str:
         for name, r in size["writers"].items():
             lines.append(
                 f"| {size['programmes']:,} | {size['quads']:,} | {name} | "
-                f"{cell(r['before'], 'seconds')} | {cell(r['after'], 'seconds')} | "
-                f"{cell(r['before'], 'peak_rss')} | {cell(r['after'], 'peak_rss')} |"
+                f"{cell(r.get('before'), 'seconds')} | {cell(r.get('after'), 'seconds')} | "
+                f"{cell(r.get('before'), 'peak_rss')} | {cell(r.get('after'), 'peak_rss')} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -130,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", default=",".join(WRITERS))
     parser.add_argument("--reference", type=Path, default=None, help="official shapes folder")
     parser.add_argument("--timeout", type=float, default=1200.0)
+    parser.add_argument("--sides", default="before,after", help="'after' alone skips main's")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     now = datetime.now(UTC)
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             size: dict[str, Any] = {"programmes": programmes, "quads": quads, "writers": {}}
             for writer in [w for w in args.writers.split(",") if w]:
                 entry = {}
-                for side, code in (("before", tree), ("after", None)):
+                sides = (("before", tree), ("after", None))
+                for side, code in [(n, c) for n, c in sides if n in args.sides.split(",")]:
                     _log(f"{programmes}: {writer} ({side})")
                     entry[side] = run(
                         writer, version, work / "out", code, args.reference, args.timeout

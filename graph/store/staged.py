@@ -33,6 +33,7 @@ from .base import Quad, QueryResult, StoreError
 from .sorted_nquads import SortedNQuads
 from .terms import dataset_of, to_oxigraph, to_rdflib
 
+PATTERN_CACHE = 1000  # answers to lookups by object kept
 TERM_CACHE = 200_000  # rdflib terms kept for reuse (predicates, concepts, graphs recur)
 _MISSING: Any = object()
 
@@ -55,6 +56,9 @@ class StagedLookup:
         self._cache: OrderedDict[Node, tuple[Quad, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._blank_index: dict[str, list[str]] | None = None
+        self._found: OrderedDict[tuple[Node | None, Node | None], tuple[Quad, ...]] = (
+            OrderedDict()
+        )  # the answers of the most recent lookups by object (or predicate)
         self._terms: dict[Any, Node | None] = {}  # the rdflib term of each pyoxigraph term read
 
     # what one subject says -------------------------------------------------------------
@@ -148,15 +152,37 @@ class StagedLookup:
         obj: Node | None = None,
         graph: Node | None = None,
     ) -> Iterator[Quad]:
-        subjects = [subject] if subject is not None else self.subjects_for(predicate, obj)
-        for s in subjects:
-            for quad in self.subject_quads(s):
-                if (
-                    (predicate is None or quad[1] == predicate)
-                    and (obj is None or quad[2] == obj)
-                    and (graph is None or quad[3] == graph)
-                ):
-                    yield quad
+        if subject is not None:
+            found: Iterable[Quad] = self.subject_quads(subject)
+        else:
+            found = self._by_object(predicate, obj)
+        for quad in found:
+            if (
+                (predicate is None or quad[1] == predicate)
+                and (obj is None or quad[2] == obj)
+                and (graph is None or quad[3] == graph)
+            ):
+                yield quad
+
+    def _by_object(self, predicate: Node | None, obj: Node | None) -> tuple[Quad, ...]:
+        """The quads matching `? predicate obj`, remembered: describing each programme looks
+        up what points at the same organisations and concepts again."""
+        key = (predicate, obj)
+        found = self._found.get(key)
+        if found is not None:
+            self._found.move_to_end(key)
+            return found
+        found = tuple(
+            quad
+            for s in self.subjects_for(predicate, obj)
+            for quad in self.subject_quads(s)
+            if (predicate is None or quad[1] == predicate) and (obj is None or quad[2] == obj)
+        )
+        if obj is not None:  # a predicate alone is a scan, asked once
+            self._found[key] = found
+            if len(self._found) > PATTERN_CACHE:
+                self._found.popitem(last=False)
+        return found
 
     def describe(self, iri: URIRef) -> Dataset:
         return dataset_of((*self.quads(iri, None, None, None), *self.quads(None, None, iri, None)))

@@ -143,9 +143,12 @@ def _append(out: BinaryIO, graph: Graph, label: str, *, header: bool) -> int:
         ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in union_triples(dataset)
     ]
     if not triples:
+        if header:
+            out.write(turtle([], PREFIXES))  # an empty export: the prefixes, as ever
         return 0
     text = turtle(triples, PREFIXES)
     if not header:
         text = b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"@prefix"))
+        text = b"\n" + text  # after whatever came before, on a line of its own
     out.write(text if text.endswith(b"\n") else text + b"\n")
     return len(triples)
