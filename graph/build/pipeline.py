@@ -21,7 +21,8 @@ from ..store.oxigraph import create_on_disk
 from ..versions import Version
 from . import progress, publish, reference
 from .context import BuildContext, Writer
-from .release import default_sources, nquads_lines, read_release, rebase
+from .parse import workers_for
+from .release import default_sources, read_release
 from .validate import Report, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
@@ -90,13 +91,15 @@ def publish_dataset(
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
     """Read, validate and publish the bundled and imported sources (or `source_files`)."""
-    release = read_release(default_sources(settings) if source_files is None else source_files)
+    files = default_sources(settings) if source_files is None else source_files
+    workers = workers_for(settings.build_workers)
+    release = read_release(files, cache_dir=settings.data_path / "cache" / "parse", workers=workers)
     report = validate_release(release)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(
         settings.data_path,
-        nquads_lines(rebase(release.dataset, settings.base_iri)),
+        release.lines(settings.base_iri),
         base_iri=settings.base_iri,
         writers=writers_for(settings),
         reference_dir=reference.folder(settings.reference_shapes_dir),
