@@ -91,10 +91,11 @@ def publish_dataset(
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
     """Read, validate and publish the bundled and imported sources (or `source_files`)."""
+    cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
     files = default_sources(settings) if source_files is None else source_files
-    workers = workers_for(settings.build_workers)
-    release = read_release(files, cache_dir=settings.data_path / "cache" / "parse", workers=workers)
-    report = validate_release(release)
+    release = read_release(files, cache_dir=cache / "parse", workers=workers)
+    report = validate_release(release, cache_dir=cache / "validation", workers=workers)
+    progress.note(report.summary())
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(

@@ -18,15 +18,20 @@ variable's value as a string); a result without `?value` has its focus node as v
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from .. import paths
 from ..errors import Violation
+from . import progress
+from .load import parse_into
+from .release import Release
 
 PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?[^{]*[$?]this\b", re.IGNORECASE)
 
@@ -99,7 +104,24 @@ def split(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
         )
         rest.remove((shape, SH.sparql, constraint))
         _drop(rest, constraint)
+        if not _constrains(rest, shape):
+            _drop(rest, shape)  # its target would be evaluated for nothing
     return rest, checks
+
+
+# What a shape may say besides its constraints.
+NOT_CONSTRAINTS = frozenset({SH.target, SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
+                             SH.targetObjectsOf, SH.severity, SH.message, SH.deactivated,
+                             SH.prefixes, SH.name, SH.description, SH.order, SH.group})  # fmt: skip
+
+
+def _constrains(shapes: Graph, shape: Node) -> bool:
+    """Whether `shape` has a constraint left (a SHACL parameter other than its targets,
+    severity and messages)."""
+    return any(
+        str(p).startswith(str(SH)) and p not in NOT_CONSTRAINTS
+        for p in shapes.predicates(shape, None)
+    )
 
 
 def store_of(dataset: Dataset, extra: Graph | None = None) -> ox.Store:
@@ -179,7 +201,14 @@ def run(
             answer = store.query(prepared, use_default_graph_as_union=True,
                                  substitutions={this: focus})  # fmt: skip
             variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
+            seen: set[tuple[str, ...]] = set()
             for row in answer:  # type: ignore[union-attr]
+                # A statement in two graphs matches twice in the union of a store's graphs,
+                # once in the union pySHACL validates: a solution counts once.
+                solution = tuple(str(row[name]) for name in variables)
+                if solution in seen:
+                    continue
+                seen.add(solution)
                 bound = {name: row[name] for name in variables if row[name] is not None}
                 bound.setdefault("this", focus)
                 value = bound.get("value", focus)
@@ -198,3 +227,32 @@ def run(
                     )
                 )
     return results
+
+
+def store_of_lines(lines: Iterable[str]) -> ox.Store:
+    """An in-memory Oxigraph store of N-Quads `lines`, blank nodes keeping their labels
+    (`bulk_load` would relabel them, and results could not name them as the lines do)."""
+    store = ox.Store()
+    data = "\n".join(lines).encode("utf-8")
+    store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    return store
+
+
+def check_store(
+    store: ox.Store, release: Release, checks: Sequence[SparqlCheck] | None = None
+) -> list[Violation]:
+    """The shapes' SPARQL constraints (`checks`, default: the project's) over `store`, which
+    holds `release` (the union of its graphs is the data graph), each result naming the
+    source file(s) of its focus node."""
+    if checks is None:
+        checks = split(read_shapes())[1]
+    files = {str(graph): name for graph, name in release.files.items()}
+    steps = progress.each(checks, "SPARQL constraints", unit="constraints")
+    return run(steps, store, files)
+
+
+def read_shapes(path: Path = paths.SHAPES_FILE) -> Graph:
+    """The project's shapes (shapes/prospectus-shapes.ttl)."""
+    graph = Graph()
+    parse_into(graph, path)
+    return graph
