@@ -23,7 +23,8 @@ from . import progress, publish, reference
 from .context import BuildContext, Writer
 from .parse import workers_for
 from .release import default_sources, read_release
-from .validate import Report, validate_release
+from .sparql_checks import check_store, store_of_lines
+from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
 from .writers.elm.write import write_elm
@@ -94,8 +95,13 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
     cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
     files = default_sources(settings) if source_files is None else source_files
     release = read_release(files, cache_dir=cache / "parse", workers=workers)
-    report = validate_release(release, cache_dir=cache / "validation", workers=workers)
+    report = validate_release(
+        release, cache_dir=cache / "validation", workers=workers, sparql=False
+    )
     progress.note(report.summary())
+    store = store_of_lines(release.lines())  # until publish() runs check_store on its store
+    report.results = sorted(report.results + check_store(store, release), key=result_order)
+    del store
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(
