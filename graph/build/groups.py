@@ -31,7 +31,7 @@ whole synthetic catalogue, whose curation record describes every programme.)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -194,8 +194,19 @@ def _reads_only_this(shapes: Graph, target: Node) -> bool:
 
 def union_dataset(lines: Iterable[str]) -> ox.Dataset:
     """The union's statements, terms as written (a pyoxigraph Store would rewrite literals)."""
-    data = "\n".join(lines).encode("utf-8")
-    return ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    return ox.Dataset(parse_lines(lines))
+
+
+def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]:
+    """The quads of N-Quads `lines`, parsed a chunk at a time (never one string of all)."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= chunk:
+            yield from ox.parse("\n".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            batch = []
+    if batch:
+        yield from ox.parse("\n".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode:
@@ -311,6 +322,7 @@ __all__ = [
     "group_data",
     "group_sources",
     "locator",
+    "parse_lines",
     "rdflib_graph",
     "rdflib_triples",
     "union_dataset",

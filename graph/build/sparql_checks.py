@@ -32,6 +32,7 @@ from rdflib.term import Node
 from .. import paths
 from ..errors import Violation
 from . import progress
+from .groups import parse_lines
 from .load import parse_into
 from .release import Release
 
@@ -334,8 +335,7 @@ def store_of_lines(lines: Iterable[str]) -> ox.Store:
     """An in-memory Oxigraph store of N-Quads `lines`, blank nodes keeping their labels
     (`bulk_load` would relabel them, and results could not name them as the lines do)."""
     store = ox.Store()
-    data = "\n".join(lines).encode("utf-8")
-    store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    store.bulk_extend(parse_lines(lines))
     return store
 
 

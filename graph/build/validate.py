@@ -265,6 +265,23 @@ def _batches(items: list[Job]) -> list[list[Job]]:
     return [b for b in batches if b]
 
 
+Prepared = tuple[int, str, int, list[str] | None, list[Violation] | None]
+
+
+def _prepare(indexes: range) -> list[Prepared]:
+    """In a worker: for groups `indexes`, (group, cache key, statements, its data when not
+    cached, its cached results)."""
+    union, parts, groups = _WORKER["union"], _WORKER["parts"], _WORKER["groups"]
+    found: list[Prepared] = []
+    for n in indexes:
+        group = groups[n]  # type: ignore[index]
+        lines = group_data(group, parts, union, _WORKER["inverse"])  # type: ignore[arg-type]
+        key = data_key([*lines, "", *sorted(group.owned)], _WORKER["salt"])  # type: ignore[arg-type]
+        cached = validation_cache.load(_WORKER["cache_dir"], key)  # type: ignore[arg-type]
+        found.append((n, key, len(lines), None if cached is not None else lines, cached))
+    return found
+
+
 def inverse_predicates(shapes: Graph) -> frozenset[str]:
     """The predicates the shapes follow backwards (sh:inversePath)."""
     return frozenset(str(p) for p in shapes.objects(None, SH.inversePath))
@@ -291,18 +308,21 @@ def validate_groups(
     )
     results: list[list[Violation]] = [[] for _ in groups]
     todo: list[Job] = []
-    keys: list[str] = []
+    keys: list[str] = [""] * len(groups)
     progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
     largest = 0
-    for n, group in enumerate(groups):
-        lines = group_data(group, parts, union, inverse)
-        largest = max(largest, len(lines))
-        keys.append(data_key(lines, salt))
-        cached = validation_cache.load(cache_dir, keys[-1])
-        if cached is None:
-            todo.append((n, lines, group.owned))
-        else:
-            results[n] = cached
+    _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
+                   cache_dir=cache_dir)  # fmt: skip
+    step = max(1, min(200, len(groups) // (8 * workers)))
+    chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
+    for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
+        for n, key, size, lines, cached in prepared:
+            keys[n], largest = key, max(largest, size)
+            if cached is None:
+                todo.append((n, lines or [], groups[n].owned))
+            else:
+                results[n] = cached
+    _WORKER.clear()
     del union
     _WORKER.update(shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines))
     batches = _batches(todo)

@@ -2,10 +2,11 @@
 
 graph/build/validate.py validates each group of sources (graph/build/groups.py) on its data:
 the group's statements and the context it needs from the union. The key of an entry
-(groups.data_key) covers that data, the shapes, the ontology and the vocabularies, the
-pySHACL version and the code of the validator (`salt`), so an entry is reused only where
-validating again would give the same results: a rebuild validates only the groups whose
-data changed, and a cached result is never stale (a broken change has another key).
+(groups.data_key) covers that data, the focus nodes the group reports on, the shapes, the
+ontology and the vocabularies, the pySHACL version and the code of the validator (`salt`),
+so an entry is reused only where validating again would give the same results: a rebuild
+validates only the groups whose data changed, and a cached result is never stale (a broken
+change has another key).
 
 Entries live in `<data_dir>/cache/validation/`, one JSON file each, written whole or not at
 all. Results are stored without their source file: that is located at each build.
