@@ -159,10 +159,10 @@ def shacl(
     return Report(results)
 
 
-def result_order(r: Violation) -> tuple[int, str, str, str, str]:
-    """Reports are sorted: the same data gives the same report."""
+def result_order(r: Violation) -> tuple[int, str, str, str, str, str, str]:
+    """Reports are sorted, in a total order: the same data gives the same report."""
     return (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "", r.focus_node, r.path or "",
-            r.message)  # fmt: skip
+            r.message, r.value or "", r.source_shape)  # fmt: skip
 
 
 def validate(
