@@ -206,6 +206,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`publish --to`: attempts of each request to the remote store (the first included), "
         "with backoff, when it does not answer or answers 408, 429 or 5xx.",
     ),
+    Setting(
+        "build_workers",
+        int,
+        0,
+        "`build`: processes that parse and validate the sources in parallel; 0 means one "
+        "per core (os.cpu_count()).",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -15,7 +15,9 @@ positions 1..N without gaps. graph/synthetic/ writes the same graph through `pos
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
@@ -70,6 +72,38 @@ def order_graph(dataset: Dataset) -> Graph:
     return graph
 
 
+class _Described(Protocol):
+    @property
+    def titles(self) -> tuple[tuple[str, str, str], ...]: ...
+
+    @property
+    def programmes(self) -> tuple[str, ...]: ...
+
+
+def order_lines(parts: Iterable[_Described]) -> tuple[str, ...]:
+    """The order graph, as N-Quads lines, for the programmes and titles the parsed sources
+    (graph/build/parse.py ParsedSource) state: the same positions as `order_graph`."""
+    programmes = {p for part in parts for p in part.programmes}
+    titles = [
+        (s, (text, lang)) for part in parts for s, text, lang in part.titles if s in programmes
+    ]
+    graph = f"<{ORDER_GRAPH}>"
+    lines = [f"{_ox_triple(t)} {graph} ." for t in describe_graph()]
+    position = f"<{PRO.listPosition}>"
+    for programme, n in positions(titles):
+        lines.append(f'<{programme}> {position} "{n}"^^<{XSD.integer}> {graph} .')
+    return tuple(lines)
+
+
+def _ox_triple(triple: tuple[URIRef, URIRef, Literal | URIRef]) -> ox.Triple:
+    s, p, o = triple
+    if isinstance(o, Literal):
+        obj: ox.NamedNode | ox.Literal = ox.Literal(str(o), language=o.language or None)
+    else:
+        obj = ox.NamedNode(str(o))
+    return ox.Triple(ox.NamedNode(str(s)), ox.NamedNode(str(p)), obj)
+
+
 def add_order(dataset: Dataset) -> None:
     """Replace the order graph of `dataset` with one computed from its programmes."""
     dataset.graph(ORDER_GRAPH).remove((None, None, None))
@@ -79,4 +113,4 @@ def add_order(dataset: Dataset) -> None:
         target.add(triple)
 
 
-__all__ = ["add_order", "order_graph", "positions", "title_key"]
+__all__ = ["add_order", "order_graph", "order_lines", "positions", "title_key"]

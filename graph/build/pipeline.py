@@ -24,8 +24,10 @@ from ..store.oxigraph import create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
 from .context import BuildContext, Writer
-from .release import default_sources, nquads_lines, read_release, rebase
-from .validate import Report, validate_release
+from .parse import workers_for
+from .release import default_sources, read_release
+from .sparql_checks import check_store, store_of_lines
+from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
 from .writers.elm.write import write_elm
@@ -127,15 +129,26 @@ def publish_dataset(
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
     """Read, validate and publish the bundled and imported sources (or `source_files`)."""
+    cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
+    files = default_sources(settings) if source_files is None else source_files
     with publish.timed("read"):
-        release = read_release(default_sources(settings) if source_files is None else source_files)
+        release = read_release(files, cache_dir=cache / "parse", workers=workers)
     with publish.timed("validate"):
-        report = validate_release(release)
+        report = validate_release(
+            release, cache_dir=cache / "validation", workers=workers, sparql=False
+        )
+    progress.note(report.summary())
+    # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the
+    # labels of the lines (the staged store is rebased and bulk_load relabels blank nodes).
+    with publish.timed("sparql checks"):
+        store = store_of_lines(release.lines())
+        report.results = sorted(report.results + check_store(store, release), key=result_order)
+        del store
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(
         settings.data_path,
-        nquads_lines(rebase(release.dataset, settings.base_iri)),
+        release.lines(settings.base_iri),
         base_iri=settings.base_iri,
         writers=writers_for(settings),
         reference_dir=reference.folder(settings.reference_shapes_dir),

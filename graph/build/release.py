@@ -1,34 +1,99 @@
-"""What a build reads: the source folders, their files, and the dataset they assemble into.
+"""What a build reads: the source folders, their files, and the quads they give.
 
 `source_folders()` decides which folders (the bundled sources and the imported ones, or a
-folder given with --sources), `read_release()` reads them with the ontology and the
-vocabularies into one rdflib Dataset (one named graph per source, plus the catalogue order),
-`rebase()` moves the data IRIs under the `base_iri` setting and `nquads_lines()` gives what
-graph/build/publish.py publishes.
+folder given with --sources), `read_release()` parses their files in worker processes
+(graph/build/parse.py, through a parse cache) and reads the ontology and the vocabularies
+(cached too) into a `Release`: one named graph per source, plus the ontology, the
+vocabularies and the catalogue order, as N-Quads lines. `Release.lines(base)` streams every
+line with the data IRIs moved under `base` (the `base_iri` setting): what
+graph/build/publish.py publishes. `rebase()` and `nquads_lines()` do the same for an rdflib
+Dataset (the exports read the sources as one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import pickle
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from .. import paths
+from ..canonical import literals_as_written
 from ..iris import DATA_BASE, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
 from ..settings import Settings
-from . import load, order, progress
+from . import load, order, parse
 
 
 @dataclass(frozen=True)
 class Release:
-    """Everything a build has read, before validation."""
+    """Everything a build has read, before validation: its sources, the ontology and the
+    vocabularies (`builtin`) and the catalogue order, each as N-Quads lines under the
+    canonical base (graph/iris.py DATA_BASE)."""
 
-    dataset: Dataset
-    ontology: Graph
-    files: dict[URIRef, str]  # source graph IRI -> file path (for reports)
+    sources: list[parse.ParsedSource]
+    builtin: list[parse.ParsedSource]  # the ontology, then the vocabularies
+    order_lines: tuple[str, ...]
+    files: dict[URIRef, str] = field(default_factory=dict)  # graph IRI -> file (for reports)
+
+    def lines(self, base: str = DATA_BASE) -> Iterator[str]:
+        """Every statement, as an N-Quads line with data IRIs under `base`: the sources,
+        the ontology, the vocabularies, the order graph (unsorted; no duplicates within a
+        graph)."""
+        for part in (*self.sources, *self.builtin):
+            yield from rebase_lines(part.lines, base)
+        yield from rebase_lines(self.order_lines, base)
+
+    @cached_property
+    def ontology(self) -> Graph:
+        """The ontology as an rdflib graph (pySHACL's ont_graph)."""
+        return rdflib_dataset(self.builtin[0].lines).graph(ONTOLOGY_GRAPH)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """Everything as one rdflib Dataset (for the exports and `prospectus validate`; the
+        build itself does not hold one)."""
+        return rdflib_dataset(self.lines())
+
+
+def rdflib_dataset(lines: Iterable[str]) -> Dataset:
+    dataset = Dataset()
+    text = "\n".join(lines)
+    if text:
+        with literals_as_written():
+            dataset.parse(data=text, format="nquads")
+    return dataset
+
+
+_DATA_IRI = re.compile("<" + re.escape(DATA_BASE))
+
+
+def rebase_line(line: str, base: str) -> str:
+    """`line` with every data IRI moved from the canonical base to `base`; the text of a
+    literal is left as it is (only the terms before its opening quote and after its
+    closing one are IRIs)."""
+    first = line.find('"')
+    if first < 0:
+        return _DATA_IRI.sub("<" + base, line)
+    last = line.rfind('"')
+    return (
+        _DATA_IRI.sub("<" + base, line[:first])
+        + line[first:last]
+        + _DATA_IRI.sub("<" + base, line[last:])
+    )
+
+
+def rebase_lines(lines: Iterable[str], base: str) -> Iterator[str]:
+    if base == DATA_BASE:
+        yield from lines
+    else:
+        for line in lines:
+            yield rebase_line(line, base)
 
 
 def _relative(path: Path) -> str:
@@ -38,18 +103,58 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def read_release(source_files: Sequence[Path] | None = None) -> Release:
+def read_builtin(cache_dir: Path | None = None) -> list[parse.ParsedSource]:
+    """The ontology and the vocabularies (each one graph), through the parse cache."""
+    ontology_files = [paths.ONTOLOGY_FILE]
+    vocabularies = sorted(paths.VOCAB_DIR.glob("*.ttl"))
+    return [
+        _builtin(str(ONTOLOGY_GRAPH), _relative(paths.ONTOLOGY_FILE), ontology_files, cache_dir),
+        _builtin(str(VOCABULARY_GRAPH), _relative(paths.VOCAB_DIR), vocabularies, cache_dir),
+    ]
+
+
+def _builtin(
+    graph: str, name: str, files: list[Path], cache_dir: Path | None
+) -> parse.ParsedSource:
+    contents = [(path, path.read_bytes()) for path in files]
+    key = parse.cache_key(graph.encode() + b"".join(data for _p, data in contents))
+    entry = cache_dir / f"{key}.pickle" if cache_dir is not None else None
+    if entry is not None and entry.is_file():
+        try:
+            cached: parse.ParsedSource = pickle.loads(entry.read_bytes())
+            return cached
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass
+    triples = [
+        q.triple
+        for path, data in contents
+        for q in parse.parse_quads(path, data, ox.RdfFormat.TURTLE)
+    ]
+    described = parse.describe(name, graph, triples)
+    if entry is not None:
+        parse.write_atomic(entry, pickle.dumps(described, protocol=pickle.HIGHEST_PROTOCOL))
+    return described
+
+
+def read_release(
+    source_files: Sequence[Path] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+) -> Release:
+    """Read `source_files` (default: the bundled sources), the ontology and the vocabularies,
+    in `workers` processes, through the parse cache in `cache_dir` when given."""
     files = list(source_files) if source_files is not None else load.source_paths()
-    sources = load.read_sources(progress.each(files, "reading sources", unit="files"))
-    ontology = load.read_ontology()
-    vocabularies = load.read_vocabularies()
-    dataset = load.assemble(sources, ontology, vocabularies)
-    order.add_order(dataset)
-    mapping = {s.graph_iri: _relative(s.path) for s in sources}
-    mapping[ONTOLOGY_GRAPH] = _relative(paths.ONTOLOGY_FILE)
-    mapping[VOCABULARY_GRAPH] = _relative(paths.VOCAB_DIR)
-    mapping[ORDER_GRAPH] = "graph/build/order.py (computed from the sources)"
-    return Release(dataset, ontology, mapping)
+    sources = parse.parse_all(files, cache_dir, workers)
+    builtin = read_builtin(cache_dir)
+    mapping = {URIRef(s.graph_iri): _relative(Path(s.path)) for s in sources}
+    mapping[ONTOLOGY_GRAPH] = builtin[0].path
+    mapping[VOCABULARY_GRAPH] = builtin[1].path
+    mapping[ORDER_GRAPH] = ORDER_FILE
+    return Release(sources, builtin, order.order_lines([*sources, *builtin]), mapping)
+
+
+ORDER_FILE = "graph/build/order.py (computed from the sources)"
 
 
 def source_folders(settings: Settings, sources_dir: Path | None = None) -> list[load.SourceFolder]:

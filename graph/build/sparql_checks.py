@@ -18,15 +18,23 @@ variable's value as a string); a result without `?value` has its focus node as v
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import RDF, SH
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
+from .. import paths
 from ..errors import Violation
+from . import progress
+from .groups import parse_lines
+from .load import parse_into
+from .release import Release
 
 PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?[^{]*[$?]this\b", re.IGNORECASE)
 
@@ -99,7 +107,24 @@ def split(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
         )
         rest.remove((shape, SH.sparql, constraint))
         _drop(rest, constraint)
+        if not _constrains(rest, shape):
+            _drop(rest, shape)  # its target would be evaluated for nothing
     return rest, checks
+
+
+# What a shape may say besides its constraints.
+NOT_CONSTRAINTS = frozenset({SH.target, SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
+                             SH.targetObjectsOf, SH.severity, SH.message, SH.deactivated,
+                             SH.prefixes, SH.name, SH.description, SH.order, SH.group})  # fmt: skip
+
+
+def _constrains(shapes: Graph, shape: Node) -> bool:
+    """Whether `shape` has a constraint left (a SHACL parameter other than its targets,
+    severity and messages)."""
+    return any(
+        str(p).startswith(str(SH)) and p not in NOT_CONSTRAINTS
+        for p in shapes.predicates(shape, None)
+    )
 
 
 def store_of(dataset: Dataset, extra: Graph | None = None) -> ox.Store:
@@ -166,35 +191,169 @@ def _where(
     return ", ".join(sorted({files[g] for g in graphs if g in files})) or None
 
 
+def _mentions_this(node: object) -> bool:
+    if isinstance(node, Variable):
+        return node == THIS
+    if isinstance(node, CompValue):
+        return any(_mentions_this(v) for k, v in node.items() if k != "_vars")
+    if isinstance(node, list | tuple | set):
+        return any(_mentions_this(v) for v in node)
+    return False
+
+
+def _binds_this(node: object) -> bool:
+    """Whether every solution of the algebra `node` binds ?this."""
+    if not isinstance(node, CompValue):
+        return False
+    if node.name == "BGP":
+        return any(THIS in (t[0], t[2]) for t in node.get("triples") or [])
+    if node.name == "Join":
+        return _binds_this(node.get("p1")) or _binds_this(node.get("p2"))
+    if node.name == "Union":
+        return _binds_this(node.get("p1")) and _binds_this(node.get("p2"))
+    if node.name == "LeftJoin":
+        return _binds_this(node.get("p1"))
+    if node.name in {"SelectQuery", "Project", "Filter", "Extend", "Distinct", "Reduced",
+                     "Slice", "OrderBy"}:  # fmt: skip
+        return _binds_this(node.get("p"))
+    return False
+
+
+def _nodes(node: object) -> list[CompValue]:
+    if isinstance(node, CompValue):
+        return [node, *(n for k, v in node.items() if k != "_vars" for n in _nodes(v))]
+    if isinstance(node, list | tuple):
+        return [n for v in node for n in _nodes(v)]
+    return []
+
+
+def whole_store(check: SparqlCheck) -> bool:
+    """Whether `check` may run once over the whole store, ?this left free and its solutions
+    kept for the focus nodes, instead of once per focus node with $this pre-bound: when a
+    required triple pattern at the top of the query binds ?this (so that a FILTER, OPTIONAL
+    or EXISTS sees it bound as it would see it pre-bound), with no aggregate, sub-select or
+    VALUES, and no BIND that reads or sets ?this (a BIND before the pattern would see it
+    unbound)."""
+    try:
+        algebra = prepareQuery(check.prefixes + check.select).algebra
+    except Exception:  # rdflib cannot parse it: keep the form that needs no analysis
+        return False
+    nodes = _nodes(algebra)
+    if any(n.name in {"Group", "AggregateJoin", "ToMultiSet", "values"} for n in nodes):
+        return False
+    if sum(n.name == "Project" for n in nodes) > 1:
+        return False
+    if any(n.name == "Extend" and (n.get("var") == THIS or _mentions_this(n.get("expr")))
+           for n in nodes):  # fmt: skip
+        return False
+    return _binds_this(algebra)
+
+
 def run(
-    checks: Iterable[SparqlCheck], store: ox.Store, files: Mapping[str, str]
+    checks: Iterable[SparqlCheck],
+    store: ox.Store,
+    files: Mapping[str, str],
+    *,
+    whole: bool = True,
 ) -> list[Violation]:
     """The results of `checks` over `store` (the union of its graphs is the data graph), each
-    located by `files` (graph IRI -> source file)."""
+    located by `files` (graph IRI -> source file). With `whole`, a check that allows it
+    (`whole_store`) runs once over the store; the others run once per focus node."""
     results = []
-    this = ox.Variable("this")
     for check in checks:
-        prepared = check.prefixes + check.select
-        for focus in _focus_nodes(check, store):
-            answer = store.query(prepared, use_default_graph_as_union=True,
-                                 substitutions={this: focus})  # fmt: skip
-            variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
-            for row in answer:  # type: ignore[union-attr]
-                bound = {name: row[name] for name in variables if row[name] is not None}
-                bound.setdefault("this", focus)
-                value = bound.get("value", focus)
-                path = bound.get("path")
-                messages = sorted(_message(m, bound) for m in check.messages)
-                focus_text = _reported(focus)
-                results.append(
-                    Violation(
-                        severity=check.severity,
-                        focus_node=focus_text,
-                        path=_reported(path) if path is not None else None,
-                        value=_reported(value),
-                        message=" / ".join(messages) or "(the shape has no sh:message)",
-                        source_shape=check.shape,
-                        source_file=_where(store, focus, files),
-                    )
-                )
+        focus_nodes = _focus_nodes(check, store)
+        if whole and whole_store(check):
+            rows = _rows_whole(check, store, {str(f) for f in focus_nodes})
+        else:
+            rows = _rows_each(check, store, focus_nodes)
+        for focus, solutions in rows:
+            results += [_violation(check, focus, bound, store, files) for bound in solutions]
     return results
+
+
+Solutions = list[dict[str, object]]
+
+
+def _distinct(variables: list[str], answer: Iterable[ox.QuerySolution]) -> Solutions:
+    """The solutions, each once: a statement in two graphs matches twice in the union of a
+    store's graphs, once in the union pySHACL validates."""
+    seen: set[tuple[str, ...]] = set()
+    found = []
+    for row in answer:
+        solution = tuple(str(row[name]) for name in variables)
+        if solution not in seen:
+            seen.add(solution)
+            found.append({name: row[name] for name in variables if row[name] is not None})
+    return found
+
+
+def _rows_each(check: SparqlCheck, store: ox.Store, focus_nodes: list[ox.NamedNode | ox.BlankNode]
+               ) -> list[tuple[ox.NamedNode | ox.BlankNode, Solutions]]:  # fmt: skip
+    prepared = check.prefixes + check.select
+    found = []
+    for focus in focus_nodes:
+        answer = store.query(prepared, use_default_graph_as_union=True,
+                             substitutions={ox.Variable("this"): focus})  # fmt: skip
+        variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
+        found.append((focus, _distinct(variables, answer)))  # type: ignore[arg-type]
+    return found
+
+
+def _rows_whole(check: SparqlCheck, store: ox.Store, focus: set[str]
+                ) -> list[tuple[ox.NamedNode | ox.BlankNode, Solutions]]:  # fmt: skip
+    answer = store.query(check.prefixes + check.select, use_default_graph_as_union=True)
+    variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
+    by_focus: dict[str, tuple[ox.NamedNode | ox.BlankNode, list[ox.QuerySolution]]] = {}
+    for row in answer:  # type: ignore[union-attr]
+        this = row["this"]
+        if str(this) in focus:
+            by_focus.setdefault(str(this), (this, []))[1].append(row)  # type: ignore[arg-type]
+    return [(node, _distinct(variables, rows)) for _k, (node, rows) in sorted(by_focus.items())]
+
+
+def _violation(check: SparqlCheck, focus: ox.NamedNode | ox.BlankNode, bound: dict[str, object],
+               store: ox.Store, files: Mapping[str, str]) -> Violation:  # fmt: skip
+    bound.setdefault("this", focus)
+    value = bound.get("value", focus)
+    path = bound.get("path")
+    messages = sorted(_message(m, bound) for m in check.messages)
+    return Violation(
+        severity=check.severity,
+        focus_node=_reported(focus),
+        path=_reported(path) if path is not None else None,
+        value=_reported(value),
+        message=" / ".join(messages) or "(the shape has no sh:message)",
+        source_shape=check.shape,
+        source_file=_where(store, focus, files),
+    )
+
+
+THIS = Variable("this")
+
+
+def store_of_lines(lines: Iterable[str]) -> ox.Store:
+    """An in-memory Oxigraph store of N-Quads `lines`, blank nodes keeping their labels
+    (`bulk_load` would relabel them, and results could not name them as the lines do)."""
+    store = ox.Store()
+    store.bulk_extend(parse_lines(lines))
+    return store
+
+
+def check_store(
+    store: ox.Store, release: Release, checks: Sequence[SparqlCheck] | None = None
+) -> list[Violation]:
+    """The shapes' SPARQL constraints (`checks`, default: the project's) over `store`, which
+    holds `release` (the union of its graphs is the data graph), each result naming the
+    source file(s) of its focus node."""
+    if checks is None:
+        checks = split(read_shapes())[1]
+    files = {str(graph): name for graph, name in release.files.items()}
+    steps = progress.each(checks, "SPARQL constraints", unit="constraints")
+    return run(steps, store, files)
+
+
+def read_shapes(path: Path = paths.SHAPES_FILE) -> Graph:
+    """The project's shapes (shapes/prospectus-shapes.ttl)."""
+    graph = Graph()
+    parse_into(graph, path)
+    return graph

@@ -9,20 +9,37 @@ A Violation stops publishing; Warnings and Infos are reported and published.
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pyoxigraph as ox
+from pyshacl import __version__ as pyshacl_version
 from pyshacl import validate as shacl_validate
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from .. import paths
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load, progress, sparql_checks
-from .load import parse_into
+from . import load, progress, sparql_checks, validation_cache
+from .groups import (
+    SUPPORTED_REACH,
+    data_key,
+    focus_key,
+    group_data,
+    group_sources,
+    locator,
+    one_group,
+    rdflib_graph,
+    rdflib_triples,
+    reach,
+    union_dataset,
+)
+from .parse import in_parallel
 from .release import Release
+from .sparql_checks import read_shapes
 
 
 class ShapesError(ProspectusError):
@@ -32,15 +49,17 @@ class ShapesError(ProspectusError):
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
-def read_shapes(path: Path = paths.SHAPES_FILE) -> Graph:
-    graph = Graph()
-    parse_into(graph, path)
-    return graph
-
-
 @dataclass
 class Report:
     results: list[Violation] = field(default_factory=list)
+    groups: int = 0  # groups of sources validated together (graph/build/groups.py)
+    largest_group: int = 0  # statements in the data of the largest
+    validated: int = 0  # groups validated by pySHACL in this run
+    cached: int = 0  # groups whose results came from the validation cache
+
+    def summary(self) -> str:
+        return (f"{self.groups} groups of sources (the largest: {self.largest_group} statements): "
+                f"{self.validated} validated, {self.cached} from the cache")  # fmt: skip
 
     @property
     def violations(self) -> list[Violation]:
@@ -62,7 +81,11 @@ class Report:
 def _short(node: Node | None) -> str | None:
     if node is None:
         return None
-    return node.n3() if not isinstance(node, URIRef) else str(node)
+    if isinstance(node, URIRef):
+        return str(node)
+    with warnings.catch_warnings():  # rdflib warns about an ill-typed literal, as written
+        warnings.simplefilter("ignore", UserWarning)
+        return node.n3()
 
 
 def _locator(dataset: Dataset, files: dict[URIRef, str]) -> Callable[[Node], str | None]:
@@ -132,14 +155,14 @@ def shacl(
                 source_file=locate(focus) if locate is not None and focus is not None else None,
             )
         )
-    results.sort(key=_order)
+    results.sort(key=result_order)
     return Report(results)
 
 
-def _order(r: Violation) -> tuple[int, str, str, str, str]:
-    """Reports are sorted: the same data gives the same report."""
+def result_order(r: Violation) -> tuple[int, str, str, str, str, str, str]:
+    """Reports are sorted, in a total order: the same data gives the same report."""
     return (SEVERITY_ORDER.get(r.severity, 9), r.source_file or "", r.focus_node, r.path or "",
-            r.message)  # fmt: skip
+            r.message, r.value or "", r.source_shape)  # fmt: skip
 
 
 def validate(
@@ -164,17 +187,174 @@ def validate(
     )
 
 
-def validate_release(release: Release, shapes: Graph | None = None) -> Report:
-    """The project's shapes over what a build read (graph/build/release.py): the SPARQL-based
-    constraints in Oxigraph over the whole dataset, once (graph/build/sparql_checks.py), the
-    others with pySHACL."""
+def validate_release(
+    release: Release,
+    shapes: Graph | None = None,
+    *,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+    sparql: bool = True,
+) -> Report:
+    """The project's shapes over what a build read (graph/build/release.py): the core
+    constraints with pySHACL, group by group (graph/build/groups.py) in `workers` processes
+    through the validation cache in `cache_dir` when given; the SPARQL-based constraints in
+    Oxigraph over the whole release, once (graph/build/sparql_checks.py), unless `sparql` is
+    False (the build runs them over the store it publishes)."""
     local, checks = sparql_checks.split(shapes or read_shapes())
-    progress.note(f"validating {len(release.files)} graphs with pySHACL (core constraints)")
-    report = validate(release.dataset, local, release.ontology, release.files)
-    store = sparql_checks.store_of(release.dataset)
-    files = {str(graph): name for graph, name in release.files.items()}
-    steps = progress.each(checks, "SPARQL constraints", unit="constraints")
-    return Report(sorted(report.results + sparql_checks.run(steps, store, files), key=_order))
+    report = validate_groups(release, local, cache_dir=cache_dir, workers=workers)
+    if sparql:
+        store = sparql_checks.store_of_lines(release.lines())
+        report.results = sorted(
+            report.results + sparql_checks.check_store(store, release, checks), key=result_order
+        )
+    return report
+
+
+def validate_union(release: Release, shapes: Graph | None = None) -> Report:
+    """The union of everything `release` holds validated with ONE pySHACL call (all the
+    shapes, SPARQL constraints included): what validate_release must equal."""
+    data = rdflib_graph(release.lines())
+    files = {str(g): name for g, name in release.files.items()}
+    locate = locator([*release.sources, *release.builtin], files, release.order_lines)
+    ontology = rdflib_graph(release.builtin[0].lines)
+    return shacl(data, shapes or read_shapes(), ontology=ontology, advanced=True, locate=locate)
+
+
+# What a cached result depends on besides its data: this code and pySHACL's version.
+CODE_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("validate.py", "groups.py"))
+).hexdigest()[:16]
+BATCH_STATEMENTS = 12000  # statements of group data per pySHACL call (it has a fixed cost)
+
+# What a validation worker holds: set in the parent before the workers are forked.
+_WORKER: dict[str, object] = {}
+
+
+def _validate_batch(batch: list[tuple[list[str], frozenset[str]]]) -> list[list[Violation]]:
+    """In a worker: one pySHACL call over the union of the batch's group data (plus the
+    ontology), the results split by the group owning their focus node."""
+    data = Graph()
+    for triple in _WORKER["ontology"]:  # type: ignore[attr-defined]
+        data.add(triple)  # as in the union (pySHACL mixes in only part of its ont_graph)
+    owner: dict[str, int] = {}
+    for n, (lines, owned) in enumerate(batch):
+        for triple in rdflib_triples(lines):
+            data.add(triple)
+        owner.update((focus, n) for focus in owned)
+    report = shacl(data, _WORKER["shapes"], ontology=_WORKER["ontology"], advanced=True)  # type: ignore[arg-type]
+    found: list[list[Violation]] = [[] for _ in batch]
+    for result in report.results:
+        unit = owner.get(focus_key(result.focus_node))
+        if unit is not None:
+            found[unit].append(result)
+    return found
+
+
+Job = tuple[int, list[str], frozenset[str]]  # (group, its data, the focus nodes it owns)
+
+
+def _batches(items: list[Job]) -> list[list[Job]]:
+    batches: list[list[Job]] = [[]]
+    size = 0
+    for item in items:
+        if size >= BATCH_STATEMENTS:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[1])
+    return [b for b in batches if b]
+
+
+Prepared = tuple[int, str, int, list[str] | None, list[Violation] | None]
+
+
+def _prepare(indexes: range) -> list[Prepared]:
+    """In a worker: for groups `indexes`, (group, cache key, statements, its data when not
+    cached, its cached results)."""
+    union, parts, groups = _WORKER["union"], _WORKER["parts"], _WORKER["groups"]
+    found: list[Prepared] = []
+    for n in indexes:
+        group = groups[n]  # type: ignore[index]
+        lines = group_data(group, parts, union, _WORKER["inverse"])  # type: ignore[arg-type]
+        key = data_key([*lines, "", *sorted(group.owned)], _WORKER["salt"])  # type: ignore[arg-type]
+        cached = validation_cache.load(_WORKER["cache_dir"], key)  # type: ignore[arg-type]
+        found.append((n, key, len(lines), None if cached is not None else lines, cached))
+    return found
+
+
+def inverse_predicates(shapes: Graph) -> frozenset[str]:
+    """The predicates the shapes follow backwards (sh:inversePath)."""
+    return frozenset(str(p) for p in shapes.objects(None, SH.inversePath))
+
+
+def validate_groups(
+    release: Release, shapes: Graph, *, cache_dir: Path | None = None, workers: int = 1
+) -> Report:
+    """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
+    group, in `workers` processes, each group's results taken from the validation cache
+    (graph/build/validation_cache.py, in `cache_dir`) when its data is unchanged."""
+    apart = reach(shapes) <= SUPPORTED_REACH
+    groups = (group_sources if apart else one_group)(release.sources, release.builtin)
+    parts = [*release.sources, *release.builtin]
+    union = union_dataset(release.lines())
+    inverse = inverse_predicates(shapes)
+    salt = "\n".join(
+        [
+            CODE_VERSION,
+            pyshacl_version,
+            _graph_digest(shapes),
+            *(data_key(b.lines, "") for b in release.builtin),
+        ]
+    )
+    results: list[list[Violation]] = [[] for _ in groups]
+    todo: list[Job] = []
+    keys: list[str] = [""] * len(groups)
+    progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
+    largest = 0
+    _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
+                   cache_dir=cache_dir)  # fmt: skip
+    step = max(1, min(200, len(groups) // (8 * workers)))
+    chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
+    for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
+        for n, key, size, lines, cached in prepared:
+            keys[n], largest = key, max(largest, size)
+            if cached is None:
+                todo.append((n, lines or [], groups[n].owned))
+            else:
+                results[n] = cached
+    _WORKER.clear()
+    del union
+    _WORKER.update(shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines))
+    batches = _batches(todo)
+    jobs = [[(lines, owned) for _n, lines, owned in batch] for batch in batches]
+    for batch, found in zip(
+        batches,
+        in_parallel(_validate_batch, jobs, workers, "validating (pySHACL)", "batches"),
+        strict=True,
+    ):
+        for (n, _lines, _owned), group_results in zip(batch, found, strict=True):
+            results[n] = group_results
+            validation_cache.store(cache_dir, keys[n], group_results)
+    _WORKER.clear()
+    files = {str(g): name for g, name in release.files.items()}
+    locate = locator(parts, files, release.order_lines)
+    located = [replace(r, source_file=locate(r.focus_node)) for found in results for r in found]
+    return Report(
+        sorted(located, key=result_order),
+        groups=len(groups),
+        largest_group=largest,
+        validated=len(todo),
+        cached=len(groups) - len(todo),
+    )
+
+
+def _graph_digest(graph: Graph) -> str:
+    """A digest of `graph` that does not depend on its blank nodes' labels (RDFC-1.0)."""
+    dataset = ox.Dataset(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return data_key(sorted(str(q) for q in dataset), "")
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:

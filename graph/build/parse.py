@@ -1,0 +1,309 @@
+"""Reading one source file with pyoxigraph, in a worker process, into what the build needs.
+
+`parse_file()` is what graph/build/release.py runs for each file of a sources folder, in
+parallel (`parse_all`): it parses the file with pyoxigraph (literals kept as written), makes
+the structure checks of graph/build/load.py (one source node per Turtle file, graphs named
+by their source node, no triple outside a named graph), labels blank nodes canonically per
+source (RDFC-1.0 on that source's graph, each label prefixed with a short digest of the
+graph's IRI, so that two sources' labels never collide and the same content always gives
+the same lines) and returns a `ParsedSource` per source: its N-Quads lines (data IRIs under
+the canonical base, graph/iris.py DATA_BASE; the release rebases them when it streams them),
+the digest of each subject's description (graph/build/groups.py groups sources by them) and
+the titles and programmes the catalogue order needs (graph/build/order.py).
+
+A parse result is cached on disk (`<data_dir>/cache/parse/`), keyed by the SHA-256 of the
+file's bytes and of this module's code: a rebuild parses only the files that changed. A
+file that does not parse or breaks the layout gives a SourceSyntaxError or
+SourceStructureError naming the file (and the line, for a syntax error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from ..errors import ProspectusError, SourceStructureError, SourceSyntaxError
+from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, PRO, VOCABULARY_GRAPH
+from . import progress
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+PROGRAMME = f"<{PRO.StudyProgramme}>"
+SOURCE_CLASSES = tuple(
+    ox.NamedNode(str(c)) for c in (PRO.SourceSegment, PRO.CurationRecord, PRO.ImportedRecord)
+)
+RESERVED = frozenset(str(g) for g in (ONTOLOGY_GRAPH, VOCABULARY_GRAPH, ORDER_GRAPH))
+FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS}
+
+# The code a cached parse was made by: a change of this module makes every entry stale.
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Title = tuple[str, str, str]  # (subject IRI, lexical form, language tag)
+
+
+@dataclass(frozen=True)
+class ParsedSource:
+    """One source (one named graph) of a file, as the build uses it."""
+
+    path: str
+    graph_iri: str
+    lines: tuple[str, ...]  # N-Quads statements, blank nodes labelled canonically
+    subjects: dict[str, str]  # subject (N-Triples term) -> digest of its description here
+    counts: dict[str, int]  # subject -> how many statements about it the source makes
+    titles: tuple[Title, ...]  # every dct:title literal stated in the source
+    programmes: tuple[str, ...]  # IRIs typed pro:StudyProgramme in the source
+
+
+def digest(lines: Iterable[str]) -> str:
+    """A short digest of a set of statements (order does not matter)."""
+    h = hashlib.sha256()
+    for line in sorted(lines):
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()[:32]
+
+
+def _syntax_error(path: Path, exc: SyntaxError) -> SourceSyntaxError:
+    message = exc.msg if isinstance(exc.msg, str) else str(exc)
+    return SourceSyntaxError(path, exc.lineno if isinstance(exc.lineno, int) else None, message)
+
+
+def parse_quads(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ox.Quad]:
+    """Every statement of `data` (the bytes of `path`), SourceSyntaxError if it does not parse."""
+    try:
+        return list(
+            ox.parse(data, format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
+        )
+    except SyntaxError as exc:
+        raise _syntax_error(path, exc) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceSyntaxError(path, None, str(exc)) from None
+
+
+def canonical(triples: Sequence[ox.Triple], graph: str) -> list[ox.Triple]:
+    """`triples` with their blank nodes relabelled by RDFC-1.0, each label prefixed with a
+    digest of `graph` (the source's IRI), so that labels of two sources never collide."""
+    if not any(
+        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
+    ):
+        return list(triples)
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    prefix = "b" + hashlib.sha256(graph.encode("utf-8")).hexdigest()[:10]
+
+    def relabel(
+        term: ox.NamedNode | ox.BlankNode | ox.Literal,
+    ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        return ox.BlankNode(prefix + term.value) if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Triple(relabel(q.subject), q.predicate, relabel(q.object)) for q in dataset]  # type: ignore[arg-type]
+
+
+def source_of(
+    path: Path, triples: Sequence[ox.Triple], graph: ox.NamedNode | None, what: str
+) -> ParsedSource:
+    """The ParsedSource of one source's triples (`graph`: the graph it was read from, None
+    for a Turtle file, whose graph is named by its source node)."""
+    heads = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object in SOURCE_CLASSES}
+    if len(heads) != 1:
+        found = ", ".join(sorted(str(h).strip("<>") for h in heads)) or "none"
+        raise SourceStructureError(
+            path,
+            f"{what} describes exactly one pro:SourceSegment, pro:CurationRecord or "
+            f"pro:ImportedRecord (the name of its graph); found {found}",
+        )
+    head = heads.pop()
+    if not isinstance(head, ox.NamedNode):
+        raise SourceStructureError(path, "the source node must have an IRI, not a blank node")
+    if graph is not None and head != graph:
+        raise SourceStructureError(
+            path,
+            f"graph <{graph.value}> describes the source <{head.value}>; a source's graph is "
+            "named by its pro:SourceSegment or pro:CurationRecord",
+        )
+    if head.value in RESERVED:
+        raise SourceStructureError(path, f"graph {head.value} is the build's own, not a source's")
+    return describe(str(path), head.value, triples)
+
+
+def describe(path: str, graph_iri: str, triples: Sequence[ox.Triple]) -> ParsedSource:
+    """The ParsedSource of `triples` loaded into the graph `graph_iri`."""
+    unique = canonical(list(dict.fromkeys(triples)), graph_iri)
+    name = f"<{graph_iri}>"
+    lines: list[str] = []
+    by_subject: dict[str, list[str]] = defaultdict(list)
+    titles: list[Title] = []
+    programmes: list[str] = []
+    for t in unique:
+        statement = str(t)
+        lines.append(f"{statement} {name} .")
+        by_subject[str(t.subject)].append(statement)
+        if t.predicate == DCT_TITLE and isinstance(t.object, ox.Literal):
+            titles.append((str(t.subject).strip("<>"), t.object.value, t.object.language or ""))
+        elif t.predicate == RDF_TYPE and str(t.object) == PROGRAMME:
+            programmes.append(str(t.subject).strip("<>"))
+    subjects = {s: digest(statements) for s, statements in by_subject.items()}
+    return ParsedSource(
+        path,
+        graph_iri,
+        tuple(sorted(lines)),
+        subjects,
+        {s: len(statements) for s, statements in by_subject.items()},
+        tuple(sorted(titles)),
+        tuple(sorted(programmes)),
+    )
+
+
+def parse_file(path: Path) -> list[ParsedSource]:
+    """The sources one file of a sources folder holds (SourceStructureError or
+    SourceSyntaxError when it breaks the layout or does not parse)."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceStructureError(path, f"not a source file; sources are {', '.join(FORMATS)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    return parse_bytes(path, data, fmt)
+
+
+def parse_bytes(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ParsedSource]:
+    quads = parse_quads(path, data, fmt)
+    if fmt == ox.RdfFormat.TURTLE:
+        return [source_of(path, [q.triple for q in quads], None, "a source file")]
+    graphs: dict[ox.NamedNode, list[ox.Triple]] = defaultdict(list)
+    loose = 0
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            loose += 1
+        elif isinstance(q.graph_name, ox.BlankNode):
+            raise SourceStructureError(path, "a graph is named by a blank node, not an IRI")
+        else:
+            graphs[q.graph_name].append(q.triple)
+    if loose:
+        raise SourceStructureError(
+            path,
+            f"{loose} triple(s) outside a named graph; in a TriG or N-Quads source every "
+            "triple is in the named graph of the source it belongs to",
+        )
+    if not graphs:
+        raise SourceStructureError(path, "holds no named graph, so no source")
+    return [
+        source_of(path, graphs[g], g, f"graph <{g.value}>")
+        for g in sorted(graphs, key=lambda g: g.value)
+    ]
+
+
+# -- the cache and the worker pool ---------------------------------------------------------
+
+Outcome = tuple[str, list[ParsedSource] | ProspectusError]
+
+
+def cache_key(data: bytes) -> str:
+    return hashlib.sha256(CODE_VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def _cached(path: Path, cache_dir: Path | None) -> list[ParsedSource]:
+    """parse_file through the cache: an entry per file content (path-independent)."""
+    if cache_dir is None:
+        return parse_file(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    entry = cache_dir / f"{cache_key(data + path.suffix.lower().encode())}.pickle"
+    if entry.is_file():
+        try:
+            parsed: list[ParsedSource] = pickle.loads(entry.read_bytes())
+            return [_moved(s, str(path)) for s in parsed]
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass  # a damaged entry: parse again
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return parse_file(path)  # refused, with its message
+    parsed = parse_bytes(path, data, fmt)
+    write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    return parsed
+
+
+def _moved(source: ParsedSource, path: str) -> ParsedSource:
+    return source if source.path == path else replace(source, path=path)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all (a cache entry is never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _work(args: tuple[Path, Path | None]) -> Outcome:
+    """In a worker: the file's sources, or the typed error it gives (exceptions of the
+    project are dataclasses, which do not cross a process boundary as raised)."""
+    path, cache_dir = args
+    try:
+        return str(path), _cached(path, cache_dir)
+    except (SourceStructureError, SourceSyntaxError) as exc:
+        return str(path), exc
+
+
+def workers_for(setting: int) -> int:
+    """The processes the `build_workers` setting asks for (0: one per core)."""
+    return setting if setting > 0 else (os.cpu_count() or 1)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_parallel(
+    function: Callable[[T], R], items: Sequence[T], workers: int, what: str, unit: str
+) -> Iterator[R]:
+    """`function` over `items` in `workers` processes (in this one when 1, or for so few
+    items that starting processes costs more), results in order, with progress."""
+    if workers <= 1 or len(items) < 4 * workers:
+        yield from (function(i) for i in progress.each(items, what, total=len(items), unit=unit))
+        return
+    # Forked: a worker inherits what the parent prepared for it (the validator's shapes).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        chunk = max(1, min(64, len(items) // (8 * workers)))
+        results = pool.map(function, items, chunksize=chunk)
+        yield from progress.each(results, what, total=len(items), unit=unit)
+
+
+def parse_all(
+    files: Sequence[Path], cache_dir: Path | None = None, workers: int = 1
+) -> list[ParsedSource]:
+    """Every source of `files`, parsed in `workers` processes (through the cache in
+    `cache_dir` when given); the first file that fails raises its error. No two sources
+    may name the same graph."""
+    sources: list[ParsedSource] = []
+    seen: dict[str, str] = {}
+    jobs = [(path, cache_dir) for path in files]
+    for _name, outcome in in_parallel(_work, jobs, workers, "reading sources", "files"):
+        if isinstance(outcome, ProspectusError):
+            raise outcome
+        for source in outcome:
+            if source.graph_iri in seen:
+                raise SourceStructureError(
+                    Path(source.path),
+                    f"graph {source.graph_iri} is also declared by {seen[source.graph_iri]}",
+                )
+            seen[source.graph_iri] = source.path
+            sources.append(source)
+    return sources
+
+
+__all__ = ["ParsedSource", "describe", "parse_all", "parse_file", "workers_for"]

@@ -1,0 +1,177 @@
+"""Reading sources with pyoxigraph in worker processes (graph/build/parse.py) into a Release
+(graph/build/release.py): the structure checks of a sources folder, errors naming file and
+line, blank nodes labelled canonically per source, the parse cache, and lines rebased to the
+`base_iri` setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from graph.build import load, parse
+from graph.build.release import read_release, rebase_line
+from graph.errors import SourceStructureError, SourceSyntaxError
+from graph.iris import DATA_BASE, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
+from graph.synthetic.generate import generate_folder
+from tests.conftest import ROOT
+
+SOURCES = ROOT / "graph" / "sources"
+SEGMENT = "https://w3id.org/prospectus/ontology#SourceSegment"
+
+
+def test_the_release_holds_what_rdflib_reads_from_the_bundled_sources() -> None:
+    """Graph by graph, the statements the rdflib reader (graph/build/load.py) gives."""
+    release = read_release()
+    ours = release.dataset
+    theirs = load.assemble(
+        load.read_sources(load.source_paths()), load.read_ontology(), load.read_vocabularies()
+    )
+    names = {URIRef(s.graph_iri) for s in release.sources} | {ONTOLOGY_GRAPH, VOCABULARY_GRAPH}
+    for name in names:
+        assert isomorphic(ours.graph(name), theirs.graph(name)), name
+    order = ours.graph(ORDER_GRAPH)
+    assert len(order) > 3  # its description and the programmes' positions
+
+
+A, B = f"<{DATA_BASE}source/a>", f"<{DATA_BASE}source/b>"
+TITLE = '<http://purl.org/dc/terms/title> "a segment"'
+STRUCTURE_CASES = [
+    # (a TriG file, fragment of the message)
+    (f"{A} {{ {B} a <{SEGMENT}> ; {TITLE} . }}", "describes the source"),
+    (f"{A} {{ {A} a <{SEGMENT}> . {B} a <{SEGMENT}> . }}", "exactly one"),
+    (f"{A} {{ {A} {TITLE} . }}", "found none"),
+    (f"<{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> a <{SEGMENT}> . }}", "the build's own"),
+    ("", "holds no named graph"),
+    (f"_:g {{ {A} a <{SEGMENT}> . }}", "named by a blank node"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    STRUCTURE_CASES,
+    ids=["misnamed-graph", "two-sources", "no-source-node", "reserved-name", "empty", "blank"],
+)
+def test_a_malformed_dataset_source_is_refused_naming_the_file(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    path = tmp_path / "bad.trig"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(SourceStructureError) as caught:
+        read_release([path])
+    assert caught.value.path == path
+    assert fragment in str(caught.value)
+
+
+def test_triples_outside_a_named_graph_and_a_source_in_two_files_are_refused(
+    tmp_path: Path,
+) -> None:
+    loose = tmp_path / "loose.trig"
+    loose.write_text(
+        f"<{DATA_BASE}source/a> {{ <{DATA_BASE}source/a> a <{SEGMENT}> . }}\n"
+        f'<{DATA_BASE}source/a> <http://purl.org/dc/terms/title> "loose" .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceStructureError, match=r"1 triple\(s\) outside a named graph"):
+        read_release([loose])
+    again = tmp_path / "again.ttl"
+    again.write_bytes((SOURCES / "leiden-ict-portal.ttl").read_bytes())
+    with pytest.raises(SourceStructureError, match="also declared by") as caught:
+        read_release([SOURCES / "leiden-ict-portal.ttl", again])
+    assert caught.value.path == again
+
+
+UNCLOSED = f'<{DATA_BASE}source/a> a <{SEGMENT}> .\n<{DATA_BASE}x> <{DATA_BASE}p> "open .\n'
+NO_DOT = f"<{DATA_BASE}a> <{DATA_BASE}p> <{DATA_BASE}o> <{DATA_BASE}g>\n<{DATA_BASE}b> .\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"), [("broken.ttl", UNCLOSED, 2), ("broken.nq", NO_DOT, 2)]
+)
+def test_a_file_that_does_not_parse_is_named_with_its_line(
+    tmp_path: Path, name: str, text: str, line: int
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceSyntaxError) as caught:
+        read_release([path])
+    assert caught.value.path == path
+    assert caught.value.line == line
+    assert f"{path}:{line}" in str(caught.value)
+
+
+BLANK = """@prefix pro: <https://w3id.org/prospectus/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<{base}source/{name}> a pro:SourceSegment ; dct:title "a segment" .
+<{base}programme/{name}> dct:description [ dct:title "one" ; dct:type [ dct:title "two" ] ] .
+"""
+
+
+def test_blank_nodes_are_labelled_canonically_per_source(tmp_path: Path) -> None:
+    """The same content gives the same lines, however written; two sources never share a
+    blank node label."""
+    one = tmp_path / "one.ttl"
+    one.write_text(BLANK.format(base=DATA_BASE, name="one"), encoding="utf-8")
+    shuffled = tmp_path / "shuffled.ttl"
+    text = BLANK.format(base=DATA_BASE, name="one").splitlines()
+    shuffled.write_text("\n".join(text[:2] + text[:1:-1] + text[2:3]) + "\n", encoding="utf-8")
+    two = tmp_path / "two.ttl"
+    two.write_text(BLANK.format(base=DATA_BASE, name="two"), encoding="utf-8")
+    [first], [again], [other] = (parse.parse_file(p) for p in (one, shuffled, two))
+    assert first.lines == again.lines
+    labels = [{t for line in s.lines for t in line.split() if t.startswith("_:")}
+              for s in (first, other)]  # fmt: skip
+    assert len(labels[0]) == 2 and len(labels[1]) == 2
+    assert not labels[0] & labels[1]
+
+
+def test_the_parse_cache_parses_only_changed_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "sources"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    cache = tmp_path / "cache"
+    first = list(read_release(files, cache_dir=cache).lines())
+    parsed: list[str] = []
+    real = parse.parse_bytes
+    monkeypatch.setattr(parse, "parse_bytes", lambda p, *a: parsed.append(p.name) or real(p, *a))
+    assert list(read_release(files, cache_dir=cache).lines()) == first
+    assert parsed == []
+    changed = files[-1]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("@en", "@de", 1), "utf-8")
+    after = list(read_release(files, cache_dir=cache).lines())
+    assert parsed == [changed.name]
+    assert after != first and len(after) == len(first)
+
+
+def test_reading_in_worker_processes_gives_the_same_release(tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    generate_folder(folder, 12, seed=4)
+    files = load.scan_sources(folder).files
+    assert len(files) >= 8  # enough for the pool to be used with two workers
+    alone = read_release(files)
+    pooled = read_release(files, workers=2)
+    assert list(pooled.lines()) == list(alone.lines())
+    assert pooled.files == alone.files
+
+
+def test_lines_are_rebased_but_not_the_text_of_literals() -> None:
+    base = "https://example.org/data/"
+    line = (f'<{DATA_BASE}a> <http://purl.org/dc/terms/title> "see <{DATA_BASE}a> \\"here\\""'
+            f" <{DATA_BASE}source/s> .")  # fmt: skip
+    moved = rebase_line(line, base)
+    dataset = Dataset()
+    dataset.parse(data=moved, format="nquads")
+    [(s, _p, o, g)] = list(dataset.quads())
+    assert (
+        str(s) == base + "a"
+        and str(g.identifier if isinstance(g, Graph) else g) == base + "source/s"
+    )
+    assert str(o) == f'see <{DATA_BASE}a> "here"'
+    release = read_release()
+    lines = list(release.lines(base))
+    assert not any(f"<{DATA_BASE}" in ln.split('"', 1)[0] for ln in lines)
+    assert len(lines) == len(list(release.lines()))
