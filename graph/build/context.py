@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from ..canonical import rdflib_graph, union_triples
 from ..store.nquads_diff import changed_lines
 from ..store.oxigraph import create_on_disk
 from ..store.sorted_nquads import SortedNQuads
-from ..versions import DATASET_FILE, STORE_DIR, Version, read_dataset
+from ..versions import DATASET_FILE, STORE_DIR, Version
 from .diff import Changes, diff_files
 from .publish import Staging
 
@@ -92,22 +90,6 @@ class BuildContext:
             return None
         old = self.previous.path / DATASET_FILE
         return changed_lines(old, self.nquads_path, self.path, self.manifest["quads"])
-
-    @cached_property
-    def dataset(self) -> ox.Dataset:
-        """The whole dataset in memory, terms as written, blank nodes as the reading labelled
-        them (canonically per source). Holds the catalogue: prefer quads_file and store."""
-        return ox.Dataset(ox.parse(path=str(self.nquads_path), format=ox.RdfFormat.N_QUADS))
-
-    @cached_property
-    def union(self) -> Graph:
-        """The union of the dataset's graphs as an rdflib graph, literals as written."""
-        return rdflib_graph(union_triples(self.dataset))
-
-    @cached_property
-    def previous_dataset(self) -> ox.Dataset | None:
-        """The previous version's dataset (read from its folder), or None for the first."""
-        return read_dataset(self.previous.path) if self.previous is not None else None
 
 
 Writer = Callable[[BuildContext], None]
