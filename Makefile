@@ -15,7 +15,7 @@ NODE_TEST_DEPS := tests/support/node_modules/.installed
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
-.PHONY: help venv serve build validate test lint bench bench-build soak fuzz golden clean system-test-deps system-bench-deps
+.PHONY: help venv serve build validate test lint bench bench-build soak fuzz bench-memory golden clean system-test-deps system-bench-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -80,6 +80,9 @@ soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/opera
 
 fuzz: venv ## 10,000 generated and mutated queries against a live server (docs/operations.md)
 	$(BIN)/python -m bench.fuzz --queries 10000
+
+bench-memory: venv ## memory (PSS) and latency per process layout at 10k, 50k, 100k programmes
+	$(BIN)/python -m bench.memory
 
 golden: venv ## regenerate the golden files under tests/golden
 	$(BIN)/python -m tests.golden_regen
