@@ -1,4 +1,4 @@
-"""The memory benchmark (bench/memory.py): its measurement of a process tree, and a quick run
+"""The memory benchmark (bench/memory/): its measurement of a process tree, and a quick run
 of its layouts end to end on a tiny graph."""
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def test_quick_run_measures_every_layout_and_leaves_no_process(tmp_path: Path) -
         "disk-pool",
         "hybrid",
         "alternating",
+        "server-disk",
     ]
     before = set(_runners())
     assert (
@@ -137,5 +138,17 @@ def test_quick_run_measures_every_layout_and_leaves_no_process(tmp_path: Path) -
     steps = [s["step"] for s in measured["fork-read"]["child_steps"]]
     assert steps[0] == "20 lookups" and steps[-1] == "len(store)"
     assert size["disk_store"]["bytes"] > 0
+    # the real server on the on-disk store: its whole tree measured, pages and queries answered
+    served = measured["server-disk"]
+    tree = served["checkpoints"]["warm"]["by_role"]
+    assert {role: v["count"] for role, v in tree.items()} == {
+        "master": 1,
+        "worker": 2,
+        "zygote": 2,
+        "executor": 4,
+    }
+    assert served["latency_http"]["page"]["requests"] == 20
+    assert served["latency_http"]["page"]["errors"] == 0
+    assert served["throughput_http"]["errors"] == 0
     summary = json_file.with_suffix(".md").read_text()
     assert "30 programmes" in summary and "fork-pool" in summary

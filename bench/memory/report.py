@@ -22,7 +22,8 @@ WHERE = {
     "disk-pool": "every process opens the on-disk store read-only",
     "hybrid": "one process in memory (lookups, listings) + executors on disk",
     "alternating": "one process, each request to the in-memory and the on-disk store in turn",
-    "server": "`prospectus serve --data` (today), over HTTP",
+    "server": "`prospectus serve --data`: in memory, the layout before this change, over HTTP",
+    "server-disk": "`prospectus serve` of a published version on disk (the default now), over HTTP",
 }
 
 
@@ -225,19 +226,46 @@ def fork_read_table(entry: dict[str, Any]) -> list[str]:
     return out
 
 
-def server_lines(entry: dict[str, Any]) -> list[str]:
-    measured = entry["layouts"].get("server")
-    if not measured or "latency_http" not in measured:
+SERVERS = ("server", "server-disk")
+
+
+def server_table(entry: dict[str, Any]) -> list[str]:
+    """The real servers side by side: memory against the baseline, pages, lookups, the mix."""
+    reference = baseline_peak_kb(entry)
+    rows = []
+    for layout in SERVERS:
+        measured = entry["layouts"].get(layout)
+        if not measured or "latency_http" not in measured:
+            continue
+        lat = measured["latency_http"]
+        warm = measured.get("checkpoints", {}).get("warm", {}).get("pss_kb")
+        peak = measured.get("peak_pss_kb")
+        ratio = f"**{peak / reference:.2f}×**" if peak and reference else "–"
+        cache = measured.get("checkpoints", {}).get("after throughput", {})
+        cache_kb = cache.get("store_page_cache_kb")
+        with_cache = (
+            f"{(peak + cache_kb) / reference:.2f}×" if peak and reference and cache_kb else "–"
+        )
+        page, lookup = lat.get("page", {}), lat.get("lookup", {})
+        queries = " / ".join(_ms(lat.get(name, {}).get("median_ms")) for name in QUERY_ORDER)
+        rate = measured.get("throughput_http", {})
+        rows.append(
+            f"| {layout} | {measured.get('startup_seconds')} | {_gb(warm)} | {_gb(peak)} | "
+            f"{ratio} | {with_cache} | {_ms(page.get('median_ms'))} / {_ms(page.get('p99_ms'))} | "
+            f"{_ms(lookup.get('median_ms'))} / {_ms(lookup.get('p99_ms'))} | {queries} | "
+            f"{rate.get('rps', 0):.2f} ({rate.get('errors', 0)} errors) |"
+        )
+    if not rows:
         return []
-    lat = measured["latency_http"]
-    cells = ", ".join(
-        f"{name} {_ms(v.get('median_ms'))}" for name, v in lat.items() if v.get("n", 1)
-    )
-    rate = measured.get("throughput_http", {})
     return [
-        f"The real server answered after {measured.get('startup_seconds')} s. Over HTTP, "
-        f"medians in ms: {cells}; heavy mix from 4 clients: {rate.get('rps', 0):.2f} req/s "
-        f"({rate.get('errors', 0)} errors).",
+        "**The real server over HTTP** (PSS of every process; ms, p50 / p99 for pages and "
+        "lookups, medians for the queries in the order " + ", ".join(QUERY_ORDER) + ")",
+        "",
+        "| server | answers after (s) | PSS warm (GB) | peak PSS (GB) | / baseline peak RSS | "
+        "(peak PSS + store files in page cache) / baseline | page p50 / p99 | "
+        "lookup p50 / p99 | queries (median) | mix req/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
     ]
 
 
@@ -295,7 +323,7 @@ def markdown(results: dict[str, Any]) -> str:
         fork = fork_read_table(entry)
         if fork:
             out += ["**What a forked child copies by reading** (fork-read)", "", *fork, ""]
-        server = server_lines(entry)
+        server = server_table(entry)
         if server:
             out += [*server, ""]
         out += ["**By role**", "", *roles_table(entry), ""]
