@@ -7,6 +7,7 @@ pyoxigraph's own writers (QuerySolutions/QueryTriples serialisation, graph/store
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,8 @@ from . import federation, ordering, query_text, results, text_search
 from .base import Quad, QuerySyntaxError, StoreError
 from .query_pool import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
+
+log = logging.getLogger(__name__)
 
 
 def create_on_disk(nquads: Path, store_dir: Path) -> None:
@@ -178,6 +181,10 @@ class OxigraphStore(PooledQueries):
         in_memory: bool,
         limits: Limits,
     ) -> OxigraphStore:
+        if not in_memory and not (version_dir / "store").is_dir():
+            # published without its on-disk store (a writer-only publish, as in tests)
+            log.warning("%s has no store/ folder: dataset.nq is loaded into memory", version_dir)
+            in_memory = True
         store = open_store(version_dir, in_memory=in_memory)
         disk_path = None if in_memory else version_dir / "store"
         return cls(store, limits, disk_path, version_dir / text_search.INDEX_FILE)
