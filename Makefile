@@ -15,10 +15,10 @@ NODE_TEST_DEPS := tests/support/node_modules/.installed
 # Debian packages the benchmark needs (Virtuoso is the peer measured side by side).
 BENCH_DEBS := virtuoso-opensource
 
-.PHONY: help venv serve build validate test lint bench bench-build bench-publish bench-writers soak fuzz golden clean system-test-deps system-bench-deps
+.PHONY: help venv serve build validate test lint bench bench-build bench-publish bench-writers bench-memory bench-1m soak fuzz golden clean system-test-deps system-bench-deps
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,17 @@ soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/opera
 
 fuzz: venv ## 10,000 generated and mutated queries against a live server (docs/operations.md)
 	$(BIN)/python -m bench.fuzz --queries 10000
+
+bench-memory: venv ## memory (PSS) and latency per process layout at 10k, 50k, 100k programmes
+	$(BIN)/python -m bench.memory
+
+# 1,000,000 programmes served from disk (issue 14 item 4). Not part of `make bench`: hours of
+# work, about 35 GB of N-Quads and 50 GB of store per copy (bench/README.md, "1M programmes").
+ONE_MILLION := 1000000
+bench-1m: venv ## 1M programmes: bulk-path build, then pages (search included), lookups and the SPARQL mix served from disk
+	$(BIN)/python -m bench.build --sizes $(ONE_MILLION)
+	$(BIN)/python -m bench.pages --sizes $(ONE_MILLION) --force
+	$(BIN)/python -m bench.memory --sizes $(ONE_MILLION) --layouts server-disk --max-gb 20
 
 golden: venv ## regenerate the golden files under tests/golden
 	$(BIN)/python -m tests.golden_regen

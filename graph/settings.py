@@ -67,8 +67,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store_in_memory",
         bool,
-        True,
-        "Oxigraph: load the published store into memory (faster) instead of reading disk.",
+        False,
+        "Oxigraph: load the published store into every serving process's memory instead of "
+        "opening its on-disk store read-only (shared through the OS page cache). Faster on "
+        "scans, but each query process copies the store (bench/README.md, Memory).",
     ),
     Setting("remote_endpoint", str, "", "remote store: URL of the SPARQL 1.1 query endpoint."),
     Setting("query_timeout", float, 10.0, "Seconds a SPARQL query may run before it is stopped."),
@@ -106,8 +108,9 @@ SETTINGS: tuple[Setting, ...] = (
         "query_processes",
         int,
         2,
-        "SPARQL executor processes per WSGI worker. Once warm, each holds a private copy "
-        "of most of an in-memory store (bench/README.md), so size it to the memory.",
+        "SPARQL executor processes per WSGI worker. On disk they share the store's pages; "
+        "with store_in_memory each holds a private copy of most of the store once warm "
+        "(bench/README.md), so size it to the memory.",
     ),
     Setting(
         "query_memory_limit",

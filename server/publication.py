@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graph import versions
 from graph.settings import Settings
-from graph.store import Store, open_store
+from graph.store import Store, StoreError, open_store
 
 from .errors import ServiceUnavailable
 
@@ -72,12 +72,30 @@ class Publication:
 
     def open(self) -> None:
         """Open what is published now, without starting query processes: called in the
-        WSGI master before it forks the workers, so they share the loaded store's pages."""
+        WSGI master before it forks the workers. In memory the workers share the loaded
+        store's pages. On disk (the default) the master only checks that the store opens
+        and lets it go: each worker opens the current version itself, and the master holds
+        no version's files open (a version that retention removes frees its disk)."""
         self._refresh()
+        if self._opens_per_process():
+            with self._lock:
+                store, self._store, self._version = self._store, None, None
+            if store is not None:
+                store.close()
+
+    def _opens_per_process(self) -> bool:
+        """Whether every process opens the store itself (the on-disk Oxigraph store)."""
+        settings = self.settings
+        return not self.data_files and settings.store == "oxigraph" and not settings.store_in_memory
 
     def start_queries(self, heartbeat: Callable[[], None] = lambda: None) -> None:
-        """In a worker: start the store's query processes and wait until they are warm,
-        calling `heartbeat` every second meanwhile (the WSGI server's liveness check)."""
+        """In a worker: open the store if the master did not keep it, start its query
+        processes and wait until they are warm, calling `heartbeat` every second meanwhile
+        (the WSGI server's liveness check)."""
+        try:
+            self._refresh()
+        except (StoreError, OSError):  # the first request reports it through the renderer
+            return
         with self._lock:
             store = self._store
         if store is None:

@@ -27,8 +27,10 @@ class _Gunicorn(BaseApplication):
 
 def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] = ()) -> None:
     """Serve with gunicorn. The app, and the store it publishes, are loaded once in the master
-    (`preload_app`), so the workers share the loaded store's memory; each worker then starts
-    its own query processes and takes requests once they are warm (graph/store/pool.py)."""
+    (`preload_app`): in memory the workers share the loaded store's memory; on disk the
+    master only checks that the store opens and each worker opens it (server/publication.py).
+    Each worker then starts its own query processes and takes requests once they are warm
+    (graph/store/pool.py)."""
     from . import create_app, hosts, metrics, publication
 
     def factory() -> Any:

@@ -29,9 +29,9 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
 
 
 def test_bool_and_list_from_plain_strings() -> None:
-    env = {"PROSPECTUS_STORE_IN_MEMORY": "off", "PROSPECTUS_SERVICE_ALLOWLIST": "a, b"}
+    env = {"PROSPECTUS_STORE_IN_MEMORY": "on", "PROSPECTUS_SERVICE_ALLOWLIST": "a, b"}
     loaded = settings.load(environ=env, config_file="/nonexistent.toml")
-    assert loaded.store_in_memory is False
+    assert loaded.store_in_memory is True  # the default is off
     assert loaded.service_allowlist == ["a", "b"]
 
 

@@ -7,6 +7,9 @@ pyoxigraph's own writers (QuerySolutions/QueryTriples serialisation, graph/store
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -20,6 +23,8 @@ from . import federation, ordering, query_text, results, text_search
 from .base import Quad, QuerySyntaxError, StoreError
 from .query_pool import Job, LazyPool, Limits, PooledQueries
 from .terms import dataset_of, graph_to_oxigraph, to_oxigraph, to_rdflib
+
+log = logging.getLogger(__name__)
 
 
 def create_on_disk(nquads: Path, store_dir: Path) -> None:
@@ -188,6 +193,9 @@ class OxigraphStore(PooledQueries):
         search_index: Path | None = None,
     ):
         self._store = store
+        self._disk_path = disk_path
+        self._opened_in = os.getpid()
+        self._reopen_lock = threading.Lock()
         self.limits = limits
         engine = OxigraphEngine(store, disk_path, limits.service_allowlist, search_index)
         self._pool = LazyPool(engine, limits)
@@ -200,9 +208,26 @@ class OxigraphStore(PooledQueries):
         in_memory: bool,
         limits: Limits,
     ) -> OxigraphStore:
+        if not in_memory and not (version_dir / "store").is_dir():
+            # published without its on-disk store (a writer-only publish, as in tests)
+            log.warning("%s has no store/ folder: dataset.nq is loaded into memory", version_dir)
+            in_memory = True
         store = open_store(version_dir, in_memory=in_memory)
         disk_path = None if in_memory else version_dir / "store"
         return cls(store, limits, disk_path, version_dir / text_search.INDEX_FILE)
+
+    def _reader(self) -> ox.Store:
+        """The store for lookups in this process. A disk store opened in gunicorn's master is
+        opened again, read-only, in each worker the first time it reads: a RocksDB handle is
+        not meant to cross a fork (the executors do the same, OxigraphEngine.after_fork),
+        and the pages stay shared through the OS page cache."""
+        if self._disk_path is None or self._opened_in == os.getpid():
+            return self._store
+        with self._reopen_lock:
+            if self._opened_in != os.getpid():
+                self._store = open_store(self._disk_path.parent, in_memory=False)
+                self._opened_in = os.getpid()
+        return self._store
 
     def quads(
         self,
@@ -220,7 +245,7 @@ class OxigraphStore(PooledQueries):
             )
         except (TypeError, ValueError):
             return  # a term Oxigraph cannot hold (e.g. an invalid IRI) matches nothing
-        for quad in self._store.quads_for_pattern(*pattern):
+        for quad in self._reader().quads_for_pattern(*pattern):
             yield cast(
                 Quad,
                 (
@@ -236,11 +261,11 @@ class OxigraphStore(PooledQueries):
 
     def named_graphs(self) -> list[URIRef]:
         return sorted(
-            URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+            URIRef(g.value) for g in self._reader().named_graphs() if isinstance(g, ox.NamedNode)
         )
 
     def triple_count(self) -> int:
-        return len(self._store)
+        return len(self._reader())
 
     def close(self) -> None:
         self._pool.close()
