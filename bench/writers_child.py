@@ -53,7 +53,9 @@ def main(argv: list[str]) -> int:
     os.symlink((version_dir / "store").resolve(), out / "store")
     manifest = json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
     nquads = (out / "dataset.nq").read_bytes() if "--with-bytes" in argv else b""
-    ctx = BuildContext(Staging(out, manifest, None, nquads), manifest["base_iri"], reference)
+    # Before (3fd16af) a Staging carried the N-Quads bytes; since, it reads dataset.nq.
+    extra = (nquads,) if "nquads" in Staging.__dataclass_fields__ else ()
+    ctx = BuildContext(Staging(out, manifest, None, *extra), manifest["base_iri"], reference)
     started = time.perf_counter()
     writers[name](ctx)
     seconds = time.perf_counter() - started
