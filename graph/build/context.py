@@ -91,6 +91,13 @@ class BuildContext:
         old = self.previous.path / DATASET_FILE
         return changed_lines(old, self.nquads_path, self.path, self.manifest["quads"])
 
+    def close(self) -> None:
+        """Let go of what the writers opened: dataset.nq's map and the store."""
+        quads_file = self.__dict__.pop("quads_file", None)
+        if quads_file is not None:
+            quads_file.close()
+        self.__dict__.pop("store", None)
+
 
 Writer = Callable[[BuildContext], None]
 """A writer adds one product to the version being staged (files, manifest entries)."""

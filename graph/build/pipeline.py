@@ -112,9 +112,12 @@ def publish_dataset(
         if check is not None:
             with publish.timed("check"):
                 check(ctx.store)
-        for writer in writers:
-            with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
-                writer(ctx)
+        try:
+            for writer in writers:
+                with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
+                    writer(ctx)
+        finally:
+            ctx.close()
         forget_changed(staging.path)
 
     return publish.publish(
