@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from itertools import islice
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -29,7 +28,7 @@ from rdflib.term import Node
 
 from ..iris import DATA_BASE, ELM, ONTOLOGY_GRAPH, PREFIXES, PRO, SCHEMA, VOCABULARY_GRAPH
 from ..store.base import Quad, Store
-from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, label_quads
+from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, label_quads, publisher_names
 from .text import FALLBACK_LANGUAGE, fallback_label, format_literal, literal_date, pick_literal
 
 DESCRIPTION_PROPERTIES: tuple[URIRef, ...] = (
@@ -423,18 +422,6 @@ def _resolve_labels(store: Store, d: ResourceDescription) -> None:
             d.comments[iri] = comment
 
 
-# A portal is named in every source it published (each of 30,000 segments at 100,000
-# programmes): its name is read from the source's own graph, else from a few others.
-NAME_SAMPLE = 20
-
-
-def _publisher_names(store: Store, publisher: URIRef, graph: URIRef) -> list[Quad]:
-    """The publisher's skos:prefLabel as the source `graph` states it, else as (at most
-    NAME_SAMPLE quads of) other graphs do: never every source's copy of it."""
-    own = list(store.quads(publisher, SKOS.prefLabel, None, graph))
-    return own or list(islice(store.quads(publisher, SKOS.prefLabel, None, None), NAME_SAMPLE))
-
-
 def _resolve_sources(store: Store, d: ResourceDescription) -> None:
     graphs = d.facts.graphs()
     for g in graphs:
@@ -451,7 +438,7 @@ def _resolve_sources(store: Store, d: ResourceDescription) -> None:
             provenance.update(page_quads)
             page_title = _pick_str([q[2] for q in page_quads], d.languages)
         if publisher is not None:
-            pub_quads = _publisher_names(store, publisher, g)
+            pub_quads = publisher_names(store, publisher, g)
             provenance.update(pub_quads)
             publisher_label = _pick_str([q[2] for q in pub_quads], d.languages)
         modified = next(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
@@ -60,3 +61,15 @@ def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> di
                 found[iri] = str(best)
                 break
     return found
+
+
+# A portal is named in every source it published (each of 30,000 segments at 100,000
+# programmes): its name is read from the source's own graph, else from a few others.
+NAME_SAMPLE = 20
+
+
+def publisher_names(store: Store, publisher: URIRef, graph: URIRef) -> list[Quad]:
+    """The publisher's skos:prefLabel as the source `graph` states it, else as (at most
+    NAME_SAMPLE quads of) other graphs do: never every source's copy of it."""
+    own = list(store.quads(publisher, SKOS.prefLabel, None, graph))
+    return own or list(islice(store.quads(publisher, SKOS.prefLabel, None, None), NAME_SAMPLE))
