@@ -58,10 +58,10 @@ def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> 
             f"ldes_retention_days must be 0 (keep everything) or more, not {retention_days}"
         )
 
-    def write(ctx: BuildContext) -> None:
+    def write_ldes(ctx: BuildContext) -> None:
         write_stream(ctx, page_size=page_size, retention_days=retention_days)
 
-    return write
+    return write_ldes
 
 
 def member_time(created: str, latest: str | None) -> str:
