@@ -21,7 +21,6 @@ programmes, rebuild ≤ 10% of the build, peak ≤ 4 GB.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import resource
@@ -233,10 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "targets": TARGETS,
         "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"build-{now:%Y-%m-%dT%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    stem = report.write_results(args.out, "build", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")
     return 0

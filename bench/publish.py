@@ -18,7 +18,6 @@ process tree, the steps' own times). Results go to bench/results/publish-<date>.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -151,10 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": os.getloadavg()[0],
         "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"publish-{now:%Y-%m-%dT%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    stem = report.write_results(args.out, "publish", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")
     return 0

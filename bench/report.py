@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
 import subprocess
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 OURS = "prospectus"
 PACKAGES = ("pyoxigraph", "rdflib", "flask", "gunicorn", "rdflib-endpoint", "fastapi", "uvicorn")
+
+
+def write_results(out: Path, name: str, when: datetime, results: dict[str, Any], text: str) -> Path:
+    """Write `results` as bench/results-style `<name>-<when>.json` and `.md` (`text`) into
+    `out`; the stem of the two files."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"{name}-{when:%Y-%m-%dT%H%M%S}"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    stem.with_suffix(".md").write_text(text, encoding="utf-8")
+    return stem
 
 
 def _read(path: str) -> str:

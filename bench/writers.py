@@ -162,10 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                     _log(f"{programmes}: {writer} ({side}): {entry[side]}")
                 size["writers"][writer] = entry
             results["sizes"].append(size)
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"writers-{now:%Y-%m-%dT%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    stem = report.write_results(args.out, "writers", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")
     return 0
