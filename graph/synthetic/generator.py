@@ -31,6 +31,15 @@ from .tables import (
 from .terms import Block, T, Triple, nt_iri, nt_plain, nt_text, nt_typed
 from .vocab import Vocab
 
+# The classes of fact-bearing nodes a programme's page describes (shp:FactSaysWhere's targets).
+FACT_CLASSES = frozenset(
+    {
+        T.offering_class, T.deadline_class, T.fee_class, T.component, T.track, T.degree_req,
+        T.language_req, T.test_req, T.exemption_class, T.career_class, T.credit_class,
+        T.learning_outcome_class,
+    }
+)  # fmt: skip
+
 
 class GeneratorError(ProspectusError):
     """Bad generator arguments (exit 2)."""
@@ -169,12 +178,13 @@ class Generator:
         self._titles.append((prog[1:-1], (title, "en")))
         if index % max(1, self.programmes // 200) == 0:
             self.sample.append(prog[1:-1])
+        lines = rng.randint(40, 400)
         graph, t = self._segment(
             f"synthetic-programme-{index:06d}",
             index,
             f"{title} (synthetic page)",
             f"{title} | {coordinator.name}",
-            rng.randint(40, 400),
+            lines,
             rng,
         )
         country = next(c for c in COUNTRIES if c[0] == coordinator.country)
@@ -270,8 +280,20 @@ class Generator:
         t += self._components(rng, inst, slug, prog, providers, credits, subject)
         t += self._requirements(rng, inst, slug, prog, language, subjects)
         t += self._offerings(rng, inst, slug, prog, coordinator.country)
+        t += self._where(rng, graph, lines, t)
         self.curation.append((prog, T.field, nt_iri(ISCED_F[code])))
         return graph, t
+
+    @staticmethod
+    def _where(rng: random.Random, segment: str, lines: int, triples: list[Triple]) -> list[Triple]:
+        """Each fact-bearing node says where on its page it is read, as the bundled sources'
+        nodes do (shp:FactSaysWhere): derived from the segment, at a line inside it."""
+        facts = sorted({s for s, p, o in triples if p == T.type and o in FACT_CLASSES})
+        where: list[Triple] = []
+        for node in facts:
+            line = nt_typed(rng.randint(1, lines), "integer")
+            where += [(node, T.derived, segment), (node, T.source_line, line)]
+        return where
 
     def _components(
         self,

@@ -87,6 +87,7 @@ class T:
     segment_of = nt_iri(PRO.segmentOf)
     line_start = nt_iri(PRO.lineStart)
     line_end = nt_iri(PRO.lineEnd)
+    source_line = nt_iri(PRO.sourceLine)
     seed_file = nt_iri(PRO.seedFile)
     sha256 = nt_iri(PRO.sha256)
     rule = nt_iri(PRO.classificationRule)
