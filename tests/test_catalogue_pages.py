@@ -13,6 +13,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib.compare import isomorphic
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from .conftest import LiveServer
@@ -243,6 +244,29 @@ def test_a_page_of_programmes_as_rdf(server: LiveServer) -> None:
     as_nt = requests.get(server.url + "/programmes.nt?after=20", timeout=60).text
     nt = Graph().parse(data=as_nt, format="nt")
     assert len(nt) == len(graph)
+
+
+def test_the_programme_list_negotiates_its_twins(server: LiveServer) -> None:
+    """/programmes answers Accept with the same page its .json and RDF twins give."""
+    url = server.url + "/programmes?after=20"
+    turtle = requests.get(url, headers={"Accept": "text/turtle"}, timeout=60)
+    assert turtle.headers["Content-Type"].startswith("text/turtle")
+    assert "Accept" in turtle.headers["Vary"]
+    assert turtle.headers["Content-Location"] == "/programmes.ttl?after=20"
+    twin = requests.get(server.url + "/programmes.ttl?after=20", timeout=60)
+    assert isomorphic(Graph().parse(data=turtle.text, format="turtle"),
+                      Graph().parse(data=twin.text, format="turtle"))  # fmt: skip
+    as_json = requests.get(url, headers={"Accept": "application/json, text/html;q=0.9"}, timeout=60)
+    assert as_json.headers["Content-Type"].startswith("application/json")
+    assert as_json.json() == get_json(server, "/programmes.json?after=20").json()
+    assert as_json.links["next"]["url"] == "/programmes.json?after=40"
+    by_name = requests.get(url + "&format=json", timeout=60)
+    assert by_name.json() == as_json.json()
+    html = requests.get(url, headers={"Accept": "text/html,application/json;q=0.8"}, timeout=60)
+    assert html.headers["Content-Type"].startswith("text/html")
+    assert len(BeautifulSoup(html.text, "html.parser").select("li.card")) == 20
+    refused = requests.get(url, headers={"Accept": "image/png"}, timeout=60)
+    assert refused.status_code == 406
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import URIRef
 
-from graph.formats import BY_EXTENSION
+from graph.formats import BY_EXTENSION, Format
 from graph.read import catalogue, listing
 from graph.read.catalogue import IndexedSearch
 from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_counts
@@ -20,7 +20,8 @@ from graph.read.text import fallback_label
 from graph.search import INDEX_FILE
 
 from .. import context
-from ..errors import NotFound, ProtocolError, store_errors
+from ..conneg import negotiate
+from ..errors import NotAcceptable, NotFound, ProtocolError, store_errors
 from ..pages.listing import (
     MAX_OPTIONS,
     home_page,
@@ -32,6 +33,7 @@ from ..pages.listing import (
 from ..pages.search import indexed_search_page, search_json
 from ..representations import rdf_response
 from ..urls import safe_href
+from .resources import HTML, RDF_FORMATS
 
 bp = Blueprint("home", __name__)
 
@@ -141,8 +143,49 @@ def _link_header(path: str, chosen: Mapping[str, str], listed: listing.Page) -> 
     return {"Link": ", ".join(links)} if links else {}
 
 
+LISTING_FORMATS: tuple[Format, ...] = (HTML, *RDF_FORMATS)
+JSON_NAMES = ("json", "application/json")
+
+
+def _listing_format() -> Format | None:
+    """What a request of /programmes asks for (Accept or `format`): a format of the
+    registry, or None for the JSON twin (application/json, which the registry gives to SPARQL
+    results and JSON-LD as an alias, so it is settled here). A tie goes to HTML."""
+    explicit = request.args.get("format", "").strip().lower()
+    if explicit in JSON_NAMES:
+        return None
+    accept = request.accept_mimetypes
+    json_q = max((q for value, q in accept if value.lower() == "application/json"), default=0.0)
+    try:
+        fmt = negotiate(accept, LISTING_FORMATS, HTML, explicit or None)
+    except NotAcceptable:
+        if json_q and not explicit:
+            return None
+        raise
+    return None if json_q > accept.quality(fmt.media_type) else fmt
+
+
 @bp.get("/programmes")
 def programmes() -> Response:
+    """The programme list: HTML, or its JSON and RDF twins by content negotiation (the
+    twins are also at /programmes.json, .ttl, …)."""
+    fmt = _listing_format()
+    if fmt is None:
+        response = programmes_json()
+    elif fmt != HTML:
+        response = programmes_rdf(fmt.extension)
+    else:
+        response = _programmes_html()
+    response.vary.add("Accept")
+    if fmt is not HTML:
+        twin = f"/programmes.{'json' if fmt is None else fmt.extension}"
+        response.headers["Content-Location"] = twin + (
+            f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else ""
+        )
+    return response
+
+
+def _programmes_html() -> Response:
     chosen, listed, counts, facts = _listing()
     store = context.store()
     languages = context.languages()
