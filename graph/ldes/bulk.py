@@ -21,6 +21,7 @@ change here too.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from ..read.describe import MAX_EXPANDED
 from ..read.expand import expand_rule
 from ..read.labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, NAME_SAMPLE, _safe_iri
 from ..store.staged_batch import TermLookup, open_term_lookup
-from .members import Payload, Reads, _canonical, member_quads
+from .members import Payload, Reads, _canonical, digest_of, member_quads
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,12 @@ class Describer:
     def __init__(self, lookup: TermLookup, base: str):
         self.lookup = lookup
         self._rule = expand_rule("programme", base)
-        self._wanted: dict[tuple[str, str, bool], bool] = {}
+        self._wanted: dict[tuple[ox.NamedNode, ox.NamedNode, bool], bool] = {}
         self._labels: dict[ox.NamedNode, tuple[ox.Triple, ...] | None] = {}
         self._sources: dict[ox.NamedNode, tuple[tuple[ox.Triple, ...], tuple[str, ...]]] = {}
 
     def _wants(self, node: ox.NamedNode, predicate: ox.NamedNode, inverse: bool) -> bool:
-        key = (node.value, predicate.value, inverse)
+        key = (node, predicate, inverse)
         found = self._wanted.get(key)
         if found is None:
             if len(self._wanted) > MEMO:
@@ -297,21 +298,44 @@ def describe_batch(batch: Batch, describer: Describer | None = None) -> list[Des
     found = []
     for job in batch.jobs:
         payload = describer.describe(ox.NamedNode(job.programme))
-        digest = payload.digest
+        texts = [str(t) for t in payload.triples]  # sorted: the payload's order
+        digest = digest_of(texts, payload.sources)
         if job.previous == digest:
             found.append(Described(digest, payload.reads, None))
             continue
-        quads = member_quads(
+        star = member_quads(
             URIRef(job.member),
             URIRef(job.programme),
             stream=stream,
             kind=AS.Create if job.previous is None else AS.Update,
             time=batch.time,
-            payload=payload,
+            payload=Payload((), payload.sources, payload.reads),
             activity=activity,
         )
-        found.append(Described(digest, payload.reads, member_bytes(quads)))
+        data = _member_lines(job.member, star, payload.triples, texts)
+        found.append(Described(digest, payload.reads, data))
     return found
+
+
+def _member_lines(
+    member: str, star: list[ox.Quad], triples: tuple[ox.Triple, ...], texts: list[str]
+) -> bytes:
+    """`member_bytes` of a member's star and its payload in the graph named `member`
+    (members.member_quads), written from the triples' N-Triples text: a quad's text is its
+    N-Quads line without the " ." (blank nodes relabelled as member_quads does)."""
+    graph = f" <{member}>"
+    prefix = "_:m" + hashlib.sha256(member.encode("utf-8")).hexdigest()[:12]
+    lines = []
+    for t, text in zip(triples, texts, strict=True):
+        s, o = t.subject, t.object
+        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+            own_s = f"{prefix}{s.value}" if isinstance(s, ox.BlankNode) else str(s)
+            own_o = f"{prefix}{o.value}" if isinstance(o, ox.BlankNode) else str(o)
+            text = f"{own_s} {t.predicate} {own_o}"
+        lines.append(text + graph)
+    lines.sort()
+    head = sorted(str(q) for q in star)
+    return "".join(line + " .\n" for line in (*head, *lines)).encode("utf-8")
 
 
 def member_bytes(quads: Iterable[ox.Quad]) -> bytes:
