@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from ..iris import ACTIVITY_STREAMS as AS
 from ..iris import DATA_BASE, PRO
 from ..read.describe import MAX_EXPANDED
-from ..read.expand import expand_rule
+from ..read.expand import PROGRAMME_TYPES, expand_rule
 from ..read.labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, NAME_SAMPLE, _safe_iri
 from ..store.staged_batch import TermLookup, open_term_lookup
 from .members import Payload, Reads, _canonical, digest_of, member_quads
@@ -81,6 +81,7 @@ SEGMENT_OF = ox.NamedNode(str(PRO.segmentOf))
 PUBLISHER = ox.NamedNode(str(DCTERMS.publisher))
 TITLE = ox.NamedNode(str(DCTERMS.title))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
+TYPE = ox.NamedNode(str(RDF.type))
 MAX_DEPTH = 5  # describe_resource's default
 MEMO = 50_000  # labels, sources and expansion decisions kept between programmes
 
@@ -264,6 +265,14 @@ class Describer:
         return Payload(
             _canonical(triples), sources, Reads(frozenset(subjects), frozenset({str(root)}))
         )
+
+
+def programmes(lookup: TermLookup) -> list[URIRef]:
+    """members.programmes() of the version `lookup` reads: every programme, sorted."""
+    found = {
+        s.value for kind in PROGRAMME_TYPES for s in lookup.subjects(TYPE, ox.NamedNode(str(kind)))
+    }
+    return [URIRef(p) for p in sorted(found)]
 
 
 _DESCRIBERS: dict[tuple[int, Path, Path, tuple[str, ...], str], Describer] = {}

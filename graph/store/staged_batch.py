@@ -15,13 +15,14 @@ per programme. Quads of `hidden` graphs are left out of every answer, as StagedL
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .sorted_nquads import SortedNQuads
 
+PREFETCH = 1000  # subjects read in one parse when many are asked at once
 Subject = ox.NamedNode | ox.BlankNode
 Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
@@ -110,7 +111,25 @@ class TermLookup:
         while len(self._subjects) > self._cache_size:
             self._subjects.popitem(last=False)
 
+    def _each(self, subjects: list[Subject]) -> Iterator[tuple[ox.Quad, ...]]:
+        """The quads of each of `subjects`, read PREFETCH subjects at a time."""
+        for start in range(0, len(subjects), PREFETCH):
+            chunk = subjects[start : start + PREFETCH]
+            self.prefetch(chunk)
+            for s in chunk:
+                yield self.subject(s)
+
     # by object -------------------------------------------------------------------------
+    def subjects(self, predicate: ox.NamedNode, obj: ox.NamedNode) -> list[ox.NamedNode]:
+        """The IRI subjects of quads `? predicate obj` outside the hidden graphs (from the
+        store: no quad is read from the file), each once, sorted."""
+        found = {
+            q.subject
+            for q in self._store.quads_for_pattern(None, predicate, obj, None)
+            if isinstance(q.subject, ox.NamedNode) and q.graph_name not in self._hidden
+        }
+        return sorted(found, key=lambda s: s.value)  # type: ignore[union-attr]
+
     def _blank_subjects(self) -> dict[str, list[str]]:
         """Object (N-Quads text) -> the blank-node subjects pointing at it (the file's tail)."""
         if self._blank_index is None:
@@ -134,8 +153,7 @@ class TermLookup:
                 subjects.setdefault(q.subject, None)
         for label in self._blank_subjects().get(str(obj), ()):
             subjects.setdefault(ox.BlankNode(label), None)
-        self.prefetch(subjects)
-        found = tuple(q for s in subjects for q in self.subject(s) if q.object == obj)
+        found = tuple(q for s in self._each(list(subjects)) for q in s if q.object == obj)
         self._objects[obj] = found
         if len(self._objects) > self._cache_size:
             self._objects.popitem(last=False)

@@ -1,7 +1,7 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
 Run after the change record (graph/build/writers/changes.py) is written: it reads the
-staged version in place (its store and sorted N-Quads, graph/store/staged.py), its change
+staged version in place (its store and sorted N-Quads, graph/store/staged_batch.py), its change
 record and the previous version's stream, then writes the whole stream into the staged
 version (graph/ldes/log.py). The programmes to describe go in batches of BATCH to
 graph/ldes/bulk.py, in `workers` forked processes (the `build_workers` setting) when there
@@ -42,7 +42,7 @@ from ...iris import ACTIVITY_STREAMS as AS
 from ...ldes import bulk, log, members
 from ...ldes.log import Entry, Index, Page
 from ...store.sorted_nquads import SortedNQuads
-from ...store.staged import StagedLookup
+from ...store.staged_batch import TermLookup
 from ...versions import STORE_DIR, Version
 from ..context import BuildContext, Writer
 from ..parse import workers_for
@@ -130,9 +130,9 @@ def _write_stream(
     staging, manifest, previous, base = ctx.path, ctx.manifest, ctx.previous, ctx.base_iri
     hidden = {base + "graph/order"}  # the catalogue order is not part of a description
     names = {ox.NamedNode(name) for name in hidden}
-    # The version read in place (graph/store/staged.py): its sorted N-Quads, found through
-    # its store, a batch of programmes at a time; never the catalogue in memory.
-    store = StagedLookup(quads_file, ctx.store, hidden=hidden)
+    # The version read in place (graph/store/staged_batch.py): its programmes found in its
+    # store; described a batch at a time (graph/ldes/bulk.py); never the catalogue in memory.
+    lookup = TermLookup(quads_file, ctx.store, hidden=hidden)
     old_index = log.read_index(previous.path) if previous is not None else None
     if old_index is not None and old_index.base_iri != base:
         old_index = None  # another base is another stream
@@ -143,7 +143,7 @@ def _write_stream(
     stream = iris.ldes_stream(base)
     activity = changes.record_iri(base, manifest["version"])
 
-    now = members.programmes(store)
+    now = bulk.programmes(lookup)
     live_before = {p for p, e in entries.items() if not e.deleted}
     if old_index is None or previous is None:
         candidates = now
