@@ -213,8 +213,8 @@ SETTINGS: tuple[Setting, ...] = (
         "build_workers",
         int,
         0,
-        "`build`: processes that parse and validate the sources in parallel; 0 means one "
-        "per core (os.cpu_count()).",
+        "`build`: processes that parse and validate the sources, and describe the change "
+        "stream's programmes, in parallel; 0 means one per core (os.cpu_count()).",
     ),
 )
 

@@ -5,6 +5,8 @@ an immutable version of one programme, emitted when a published version adds, ch
 retires it (docs/harvesting.md, "The change stream").
 
 - `members`: what a member holds and how changed programmes are found from the change record;
+- `bulk`: members made in bulk, a batch of programmes at a time (in worker processes), each
+  described as `members.describe_programme` does, in pyoxigraph terms;
 - the build step that appends a version's members to the stream stored in the version is
   a writer of the build: graph/build/writers/ldes.py (`ldes_writer(page_size,
   retention_days)`);

@@ -119,8 +119,13 @@ class Payload:
 
     @property
     def digest(self) -> str:
-        text = "\n".join(sorted(str(t) for t in self.triples) + ["sources:", *sorted(self.sources)])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return digest_of(sorted(str(t) for t in self.triples), self.sources)
+
+
+def digest_of(texts: Sequence[str], sources: Sequence[str]) -> str:
+    """A description's digest from its triples as N-Triples text (sorted) and its sources."""
+    text = "\n".join([*texts, "sources:", *sorted(sources)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _canonical(triples: set[ox.Triple]) -> tuple[ox.Triple, ...]:

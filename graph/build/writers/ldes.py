@@ -1,9 +1,11 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
 Run after the change record (graph/build/writers/changes.py) is written: it reads the
-staged version in place (its store and sorted N-Quads, graph/store/staged.py, a batch of
-programmes at a time), its change record and the previous version's stream, then writes the
-whole stream into the staged version (graph/ldes/log.py).
+staged version in place (its store and sorted N-Quads, graph/store/staged_batch.py), its change
+record and the previous version's stream, then writes the whole stream into the staged
+version (graph/ldes/log.py). The programmes to describe go in batches of BATCH to
+graph/ldes/bulk.py, in `workers` forked processes (the `build_workers` setting) when there
+are enough batches; their members come back in stream order and are written as they come.
 
 1. Programmes that appeared (or came back) are described and get an `as:Create` member;
    programmes whose last description looked up a term the change record touched are
@@ -23,8 +25,12 @@ whole stream into the staged version (graph/ldes/log.py).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Generator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,22 +39,26 @@ from rdflib import URIRef
 
 from ... import iris
 from ...iris import ACTIVITY_STREAMS as AS
-from ...ldes import log, members
+from ...ldes import bulk, log, members
 from ...ldes.log import Entry, Index, Page
 from ...store.sorted_nquads import SortedNQuads
-from ...store.staged import StagedLookup
-from ...versions import Version
+from ...store.staged_batch import TermLookup
+from ...versions import STORE_DIR, Version
 from ..context import BuildContext, Writer
+from ..parse import workers_for
 from . import changes
 
 DEFAULT_PAGE_SIZE = 250
-PREFETCH = 500  # programmes whose own quads are read from the file in one go
+BATCH = 100  # programmes described in one pass (graph/ldes/bulk.py), one worker's task
 XSD_DATE_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> Writer:
+def ldes_writer(
+    page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0, workers: int = 1
+) -> Writer:
     """A build writer (graph/build/context.py) for the change stream, with the
-    `ldes_page_size` and `ldes_retention_days` settings."""
+    `ldes_page_size` and `ldes_retention_days` settings, describing programmes in `workers`
+    processes."""
     if page_size < 1:
         raise log.StreamError(
             f"ldes_page_size must be at least 1 (members per page), not {page_size}"
@@ -59,7 +69,7 @@ def ldes_writer(page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0) -> 
         )
 
     def write_ldes(ctx: BuildContext) -> None:
-        write_stream(ctx, page_size=page_size, retention_days=retention_days)
+        write_stream(ctx, page_size=page_size, retention_days=retention_days, workers=workers)
 
     return write_ldes
 
@@ -81,21 +91,48 @@ def _touched(ctx: BuildContext, dataset: ox.Dataset, hidden: set[str]) -> member
 
 
 def write_stream(
-    ctx: BuildContext, *, page_size: int = DEFAULT_PAGE_SIZE, retention_days: int = 0
+    ctx: BuildContext,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    retention_days: int = 0,
+    workers: int = 1,
 ) -> None:
     with SortedNQuads(ctx.nquads_path) as quads_file:
-        _write_stream(ctx, quads_file, page_size=page_size, retention_days=retention_days)
+        try:
+            _write_stream(
+                ctx, quads_file, page_size=page_size, retention_days=retention_days, workers=workers
+            )
+        finally:
+            bulk.close_lookups()
+
+
+def _described(batches: Sequence[bulk.Batch], workers: int) -> Generator[bulk.Described]:
+    """The programmes of `batches` described, in order: in this process, or in `workers`
+    forked processes when there are enough (each reads the version through its own
+    lookup, graph/ldes/bulk.py)."""
+    if workers <= 1 or len(batches) < 2 * workers:
+        for batch in batches:
+            yield from bulk.describe_batch(batch)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        for found in pool.map(bulk.describe_batch, batches):
+            yield from found
 
 
 def _write_stream(
-    ctx: BuildContext, quads_file: SortedNQuads, *, page_size: int, retention_days: int
+    ctx: BuildContext,
+    quads_file: SortedNQuads,
+    *,
+    page_size: int,
+    retention_days: int,
+    workers: int,
 ) -> None:
     staging, manifest, previous, base = ctx.path, ctx.manifest, ctx.previous, ctx.base_iri
     hidden = {base + "graph/order"}  # the catalogue order is not part of a description
     names = {ox.NamedNode(name) for name in hidden}
-    # The version read in place (graph/store/staged.py): its sorted N-Quads, found through
-    # its store, a batch of programmes at a time; never the catalogue in memory.
-    store = StagedLookup(quads_file, ctx.store, hidden=hidden)
+    # The version read in place (graph/store/staged_batch.py): its programmes found in its
+    # store; described a batch at a time (graph/ldes/bulk.py); never the catalogue in memory.
+    lookup = TermLookup(quads_file, ctx.store, hidden=hidden)
     old_index = log.read_index(previous.path) if previous is not None else None
     if old_index is not None and old_index.base_iri != base:
         old_index = None  # another base is another stream
@@ -103,11 +140,10 @@ def _write_stream(
         log.read_state(previous.path) if previous is not None and old_index is not None else {}
     )
     time = member_time(manifest["created"], old_index.latest if old_index else None)
-    as_of = datetime.fromisoformat(manifest["created"]).date()
     stream = iris.ldes_stream(base)
     activity = changes.record_iri(base, manifest["version"])
 
-    now = members.programmes(store)
+    now = bulk.programmes(lookup)
     live_before = {p for p, e in entries.items() if not e.deleted}
     if old_index is None or previous is None:
         candidates = now
@@ -138,42 +174,48 @@ def _write_stream(
         index.pages = [Page(**{**vars(p), "times": list(p.times)}) for p in old_index.pages]
     counts = {"created": 0, "updated": 0, "deleted": 0}
     pages = PageWriter(staging, index, previous, time)
-    for number, (member, programme, retiring) in enumerate(plan):
-        if number % PREFETCH == 0:
-            store.prefetch(
-                URIRef(p) for _m, p, gone in plan[number : number + PREFETCH] if not gone
-            )
+    jobs: list[bulk.Job] = []
+    for member, programme, retiring in plan:
         entry = entries.get(programme)
-        if retiring:
-            quads = members.member_quads(
-                URIRef(member),
-                URIRef(programme),
-                stream=stream,
-                kind=AS.Delete,
-                time=time,
-                payload=None,
+        if not retiring:
+            live = entry.digest if entry is not None and not entry.deleted else None
+            jobs.append(bulk.Job(member, programme, live))
+    batch = partial(
+        bulk.Batch,
+        ctx.nquads_path,
+        ctx.path / STORE_DIR,
+        tuple(sorted(hidden)),
+        base,
+        str(stream),
+        str(activity),
+        time,
+    )
+    batches = [batch(tuple(jobs[i : i + BATCH])) for i in range(0, len(jobs), BATCH)]
+    with closing(_described(batches, workers)) as described:
+        for member, programme, retiring in plan:
+            if retiring:
+                quads = members.member_quads(
+                    URIRef(member),
+                    URIRef(programme),
+                    stream=stream,
+                    kind=AS.Delete,
+                    time=time,
+                    payload=None,
+                )
+                entries[programme] = Entry(member, time, True, pages.add(bulk.member_bytes(quads)))
+                counts["deleted"] += 1
+                continue
+            entry = entries.get(programme)
+            found = next(described)
+            if found.data is None:
+                assert entry is not None
+                entry.reads = found.reads  # the same description, perhaps read differently
+                continue
+            kind = "updated" if entry is not None and not entry.deleted else "created"
+            entries[programme] = Entry(
+                member, time, False, pages.add(found.data), found.digest, found.reads
             )
-            entries[programme] = Entry(member, time, True, pages.add(quads))
-            counts["deleted"] += 1
-            continue
-        payload = members.describe_programme(store, URIRef(programme), base=base, as_of=as_of)
-        if entry is not None and not entry.deleted and entry.digest == payload.digest:
-            entry.reads = payload.reads  # the same description, perhaps read differently
-            continue
-        kind = "updated" if entry is not None and not entry.deleted else "created"
-        quads = members.member_quads(
-            URIRef(member),
-            URIRef(programme),
-            stream=stream,
-            kind=AS.Update if kind == "updated" else AS.Create,
-            time=time,
-            payload=payload,
-            activity=activity,
-        )
-        entries[programme] = Entry(
-            member, time, False, pages.add(quads), payload.digest, payload.reads
-        )
-        counts[kind] += 1
+            counts[kind] += 1
     pages.close()
     _retain(index, entries, time, retention_days)
     _link_unchanged(staging, index, previous, pages.written)
@@ -219,13 +261,12 @@ class PageWriter:
         self.written.add(page.id)
         return page
 
-    def add(self, quads: list[ox.Quad]) -> int:
-        """Write one member; the id of its page."""
+    def add(self, data: bytes) -> int:
+        """Write one member (its N-Quads lines); the id of its page."""
         if self._page is None or self._page.full:
             self.close()
             self._page = self._open()
         page = self._page
-        data = _member_bytes(quads)
         assert self._file is not None
         self._file.write(data)
         self._digest.update(data)
@@ -240,15 +281,6 @@ class PageWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-def _member_bytes(quads: Iterable[ox.Quad]) -> bytes:
-    """One member as N-Quads: its star first, then its graph; lines sorted within each."""
-    star = sorted((q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)), key=str)
-    graph = sorted((q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)), key=str)
-    return b"".join(
-        ox.serialize(part, format=ox.RdfFormat.N_QUADS) or b"" for part in (star, graph) if part
-    )
 
 
 def _retain(index: Index, entries: dict[str, Entry], now: str, retention_days: int) -> None:
@@ -278,4 +310,8 @@ def _link_unchanged(
 
 def settings_writer(settings: Any) -> Writer:
     """The writer with the `ldes_page_size` and `ldes_retention_days` settings."""
-    return ldes_writer(settings.ldes_page_size, settings.ldes_retention_days)
+    return ldes_writer(
+        settings.ldes_page_size,
+        settings.ldes_retention_days,
+        workers_for(settings.build_workers),
+    )

@@ -1,0 +1,131 @@
+"""graph/ldes/bulk.py: the change stream's members made in bulk. The bulk describer gives, for
+every programme, the payload describe_programme gives through the page's description
+(triples, sources and reads), on the bundled sources and on 300 synthetic programmes; and
+the stream written by worker processes is the stream written by one."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import URIRef
+
+from graph.build.context import BuildContext
+from graph.build.pipeline import publish_dataset
+from graph.build.publish import Staging
+from graph.build.release import nquads_lines, read_release
+from graph.build.writers import ldes as ldes_writer_module
+from graph.ldes import bulk, log
+from graph.ldes.members import describe_programme, programmes
+from graph.store.sorted_nquads import SortedNQuads
+from graph.store.staged import StagedLookup
+from graph.store.staged_batch import open_term_lookup
+from graph.versions import STORE_DIR
+from tests.support.writers_reference import CATALOGUES, CREATED, OUT
+
+HIDDEN_PATH = "graph/order"
+
+
+@pytest.fixture(scope="module", params=(*CATALOGUES, "bundled-today"))
+def version(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A version of the catalogue (the bundled sources as the writers' fixture holds them and
+    as they are today, or 300 synthetic programmes), its store loaded, no writers run."""
+    if request.param == "bundled-today":
+        lines = nquads_lines(read_release().dataset)
+    else:
+        with gzip.open(OUT / request.param / "dataset.nq.gz", "rt", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    published, _ = publish_dataset(
+        tmp_path_factory.mktemp(request.param) / "data",
+        lines,
+        writers=(),
+        now=datetime.fromisoformat(CREATED),
+        load_store=True,
+    )
+    return published.path
+
+
+def _base(path: Path) -> str:
+    return json.loads((path / "manifest.json").read_text(encoding="utf-8"))["base_iri"]
+
+
+@pytest.fixture(scope="module")
+def lookups(version: Path) -> Iterator[tuple[StagedLookup, bulk.Describer, str]]:
+    base = _base(version)
+    hidden = [base + HIDDEN_PATH]
+    quads_file = SortedNQuads(version / "dataset.nq")
+    store = ox.Store.read_only(str(version / STORE_DIR))
+    describer = bulk.Describer(
+        open_term_lookup(version / "dataset.nq", version / STORE_DIR, hidden), base
+    )
+    yield StagedLookup(quads_file, store, hidden=hidden), describer, base
+    describer.lookup.close()
+    quads_file.close()
+
+
+def test_the_bulk_describer_gives_the_page_description_of_every_programme(
+    lookups: tuple[StagedLookup, bulk.Describer, str],
+) -> None:
+    staged, describer, base = lookups
+    found = programmes(staged)
+    assert len(found) >= 2
+    assert bulk.programmes(describer.lookup) == found
+    as_of = date.fromisoformat(CREATED[:10])
+    describer.prefetch([ox.NamedNode(str(p)) for p in found[:50]])
+    for programme in found:
+        expected = describe_programme(staged, programme, base=base, as_of=as_of)
+        got = describer.describe(ox.NamedNode(str(programme)))
+        assert got.triples == expected.triples, programme
+        assert got.sources == expected.sources, programme
+        assert got.reads == expected.reads, programme
+        assert got.digest == expected.digest
+
+
+def test_a_resource_that_is_not_there_has_an_empty_description(
+    lookups: tuple[StagedLookup, bulk.Describer, str],
+) -> None:
+    staged, describer, base = lookups
+    missing = base + "programme/not-there"
+    expected = describe_programme(
+        staged, URIRef(missing), base=base, as_of=date.fromisoformat(CREATED[:10])
+    )
+    got = describer.describe(ox.NamedNode(missing))
+    assert (got.triples, got.sources, got.reads) == (
+        expected.triples,
+        expected.sources,
+        expected.reads,
+    )
+    assert got.triples == ()
+
+
+def _stream(version: Path, out: Path, workers: int) -> dict[str, object]:
+    """The change stream's first version of `version`, written into a copy of it."""
+    out.mkdir()
+    shutil.copyfile(version / "dataset.nq", out / "dataset.nq")
+    os.symlink((version / STORE_DIR).resolve(), out / STORE_DIR)
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    ctx = BuildContext(Staging(out, manifest, None), manifest["base_iri"])
+    ldes_writer_module.write_stream(ctx, workers=workers)
+    pages = {
+        p.name: sorted(p.read_bytes().splitlines())
+        for p in sorted((log.folder(out) / log.PAGES).iterdir())
+    }
+    state = gzip.decompress((log.folder(out) / log.STATE).read_bytes())
+    return {"manifest": manifest["ldes"], "pages": pages, "state": state}
+
+
+def test_worker_processes_write_the_stream_one_process_writes(
+    version: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ldes_writer_module, "BATCH", 7)  # several batches for each worker
+    one = _stream(version, tmp_path / "one", workers=1)
+    two = _stream(version, tmp_path / "two", workers=2)
+    assert one == two
+    assert one["manifest"]["created"] >= 2  # type: ignore[index]
