@@ -20,15 +20,21 @@ from graph.build.writers.elm.parts import PARTS_FILE
 from graph.build.writers.elm.write import ELM_FILE, write_elm
 from graph.synthetic.generate import generate
 from graph.versions import Version
+from tests.conftest import REF
 
 PROGRAMMES = 40
 WRITERS = (partial(write_elm, batch_size=2, workers=2),)  # many jobs, in worker processes
 TITLE = re.compile(r'^(<[^>]*/programme/[^>]*> <http://purl.org/dc/terms/title> ")([^"]*)(")')
 
 
-def _publish(data_dir: Path, lines: list[str], when: str) -> Version:
+def _publish(data_dir: Path, lines: list[str], when: str, checked: bool = False) -> Version:
     version, published = publish_dataset(
-        data_dir, lines, writers=WRITERS, now=datetime.fromisoformat(when), load_store=True
+        data_dir,
+        lines,
+        writers=WRITERS,
+        reference_dir=REF if checked else None,  # each job checked in its worker
+        now=datetime.fromisoformat(when),
+        load_store=True,
     )
     assert published
     return version
@@ -77,11 +83,12 @@ def _organisation_of_an_exported_programme(version: Version) -> str:
     return sorted(found)[0]
 
 
-@pytest.mark.parametrize("what", ["titles", "titles, an organisation, a source gone"])
+@pytest.mark.parametrize("what", ["titles", "titles, an organisation, a source gone; checked"])
 def test_a_rebuild_writes_what_a_build_from_scratch_writes(
     what: str, generated: list[str], tmp_path: Path
 ) -> None:
-    first = _publish(tmp_path / "data", generated, "2026-11-01T10:00:00+00:00")
+    checked = "organisation" in what
+    first = _publish(tmp_path / "data", generated, "2026-11-01T10:00:00+00:00", checked)
     assert _parts(first)["header"]["reused"] == 0
     organisation = gone = None
     if "organisation" in what:
@@ -93,8 +100,8 @@ def test_a_rebuild_writes_what_a_build_from_scratch_writes(
         )
     changed = _changed(generated, 10, organisation, gone)
     assert changed != generated
-    rebuilt = _publish(tmp_path / "data", changed, "2026-11-02T10:00:00+00:00")
-    fresh = _publish(tmp_path / "fresh", changed, "2026-11-02T10:00:00+00:00")
+    rebuilt = _publish(tmp_path / "data", changed, "2026-11-02T10:00:00+00:00", checked)
+    fresh = _publish(tmp_path / "fresh", changed, "2026-11-02T10:00:00+00:00", checked)
     assert rebuilt.manifest["elm"]["programmes"], "some programmes are exported"
     assert _elm(rebuilt) == _elm(fresh)
     reused = _parts(rebuilt)["header"]["reused"]

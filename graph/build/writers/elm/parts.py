@@ -279,10 +279,12 @@ def project_batch(job: tuple[str, str, str | None, list[str]]) -> list[Part]:
             checked += out
     if reference:
         builder = projector.builder
+        builder.concepts = set()
         builder.describe_used()
+        projector.used |= builder.concepts  # the organisations' countries
         checked += builder.shared
         out, builder.out = builder.out, checked
-        builder.concepts |= projector.used
+        builder.concepts = set(projector.used)
         builder.describe_concepts()
         builder.out = out
         check(checked, Path(reference))
