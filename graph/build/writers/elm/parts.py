@@ -272,6 +272,7 @@ def project_batch(job: tuple[str, str, str | None, list[str]]) -> list[Part]:
         projector = _PROJECTORS[(version_dir, base_iri)] = Projector(Path(version_dir), base_iri)
     parts = []
     checked = Graph()
+    projector.lookup.prefetch(URIRef(p) for p in programmes)  # their lines in one parse
     for programme in programmes:
         part, out = projector.part(programme)
         parts.append(part)

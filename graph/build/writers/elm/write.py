@@ -76,10 +76,9 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers
     with its own blank-node labels; the organisations, the concepts and the export's own
     node follow the last one."""
     base_iri = ctx.base_iri
-    data = union_graph(lookup)
-    programmes = [
+    programmes = [  # found in the store, not read one by one
         str(p)
-        for p in sorted_nodes(data.subjects(RDF.type, PRO.StudyProgramme))
+        for p in sorted_nodes(lookup.subjects_for(RDF.type, PRO.StudyProgramme))
         if isinstance(p, URIRef)
     ]
     path = dumps_dir(ctx) / ELM_FILE
@@ -135,7 +134,7 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers
                 yield record
 
         write_index(ctx.path / PARTS_FILE, {**header, "reused": len(reused)}, records(), names)
-        text, count = _closing(data, base_iri, organisations, concepts, bool(exported))
+        text, count = _closing(lookup, base_iri, organisations, concepts, bool(exported))
         if ctx.reference_dir is not None and not programmes:
             last = Graph()
             last.parse(data=turtle([], PREFIXES) + text, format="turtle")
@@ -175,9 +174,14 @@ def _previous(ctx: BuildContext, header: dict[str, Any]) -> Previous | None:
 
 
 def _closing(
-    data: Graph, base_iri: str, organisations: set[str], concepts: set[str], any_exported: bool
+    lookup: StagedLookup,
+    base_iri: str,
+    organisations: set[str],
+    concepts: set[str],
+    any_exported: bool,
 ) -> tuple[bytes, int]:
     """The organisations, the concepts and the export's own node, as Turtle."""
+    data = union_graph(lookup)
     builder = ProgrammeBuilder(data, PageUrls(default_site_url(base_iri), base_iri))
     for org in sorted(organisations):
         builder.organisation(URIRef(org))
@@ -185,7 +189,9 @@ def _closing(
     builder.describe_concepts()
     if any_exported:
         builder.add(builder.export, RDF.type, PROV.Entity)
-        sources = [*data.subjects(RDF.type, PRO.SourceSegment), *builder.choices.curation()]
+        # the sources found in the store, not read one by one
+        segments = lookup.subjects_for(RDF.type, PRO.SourceSegment)
+        sources = [*segments, *builder.choices.curation()]
         for source in sorted_nodes(sources):
             builder.add(builder.export, PROV.wasDerivedFrom, source)
     return turtle_of(builder.out, "z")
