@@ -32,5 +32,5 @@ def test_bench_writers_measures_before_and_after(tmp_path: Path) -> None:
 def test_bench_writers_measures_the_elm_export_at_a_rebuild(tmp_path: Path) -> None:
     result = writers.elm_rebuild(30, tmp_path, None)
     assert result["build"] > 0 and result["rebuild"] > 0
-    assert result["changed_titles"] == 1
+    assert result["changed_programmes"] == 1
     assert 0 < result["reused"] < result["parts"] == 30

@@ -119,3 +119,13 @@ def test_nothing_is_reused_after_a_large_change(generated: list[str], tmp_path: 
     fresh = _publish(tmp_path / "fresh", changed, "2026-11-02T10:00:00+00:00")
     assert _parts(rebuilt)["header"]["reused"] == 0
     assert _elm(rebuilt) == _elm(fresh)
+
+
+def test_parts_not_checked_are_not_reused_by_a_checked_build(
+    generated: list[str], tmp_path: Path
+) -> None:
+    _publish(tmp_path / "data", generated, "2026-11-01T10:00:00+00:00", checked=False)
+    changed = _changed(generated, 10, None, None)
+    rebuilt = _publish(tmp_path / "data", changed, "2026-11-02T10:00:00+00:00", checked=True)
+    assert _parts(rebuilt)["header"] == {**_parts(rebuilt)["header"], "checked": True, "reused": 0}
+    assert rebuilt.manifest["elm"]["checked"] is True
