@@ -71,7 +71,10 @@ def publish(programmes: int, work: Path) -> tuple[Path, int]:
     return version.path, int(version.manifest["quads"])
 
 
-TITLE = re.compile(r'^(<[^>]*/programme/[^>]*> <http://purl.org/dc/terms/title> ")([^"]*)(")')
+# A programme's title (its IRI is /programme/{institution}/{name}; its qualification's is longer).
+TITLE = re.compile(
+    r'^(<[^>]*/programme/[^/>]*/[^/>]*> <http://purl.org/dc/terms/title> ")([^"]*)(")'
+)
 
 
 def elm_rebuild(programmes: int, work: Path, reference: Path | None) -> dict[str, Any]:
