@@ -80,7 +80,7 @@ bench-publish: venv ## publishing alone (sort, store, dumps, change record) agai
 
 WRITER_SIZES ?= 1000,10000
 bench-writers: venv ## each writer of the build alone, main's (3fd16af) against this tree's: time, peak RSS
-	$(BIN)/python -m bench.writers --sizes $(WRITER_SIZES) --reference ../shared/ref
+	$(BIN)/python -m bench.writers --sizes $(WRITER_SIZES) --reference ../shared/ref --elm-rebuild
 
 soak: venv ## 8 clients for 10 minutes with hostile queries mixed in (docs/operations.md)
 	$(BIN)/python -m bench.soak

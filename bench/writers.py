@@ -8,8 +8,11 @@ change stream's first version) runs over that version in a fresh process of its 
 (bench/writers_child.py), first with the `--before` commit's code (extracted with git
 archive, imported through PYTHONPATH), then with this tree's: the writer's seconds and the
 process's peak RSS. With `--reference DIR` (the official shapes) the ELM export is checked
-as the build checks it. A run that exceeds `--timeout` seconds is reported as such. Results
-go to bench/results/writers-<date>.{json,md} with the machine (bench/report.py).
+as the build checks it. A run that exceeds `--timeout` seconds is reported as such. With
+`--elm-rebuild`, this tree's ELM export is also measured on a rebuild: the programmes are
+published with the export, 1% of their titles changed, and published again over the first
+version (the export reusing the parts that did not change, graph/build/writers/elm/parts.py).
+Results go to bench/results/writers-<date>.{json,md} with the machine (bench/report.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -65,6 +69,55 @@ def publish(programmes: int, work: Path) -> tuple[Path, int]:
         )
     generated.unlink()
     return version.path, int(version.manifest["quads"])
+
+
+# A programme's title (its IRI is /programme/{institution}/{name}; its qualification's is longer).
+TITLE = re.compile(
+    r'^(<[^>]*/programme/[^/>]*/[^/>]*> <http://purl.org/dc/terms/title> ")([^"]*)(")'
+)
+
+
+def elm_rebuild(programmes: int, work: Path, reference: Path | None) -> dict[str, Any]:
+    """This tree's ELM export at a build and at a rebuild after 1% of the programmes' titles
+    changed: {"build", "rebuild"} seconds and the parts reused."""
+    from graph.build.pipeline import publish_dataset
+    from graph.build.writers.elm.parts import PARTS_FILE
+    from graph.build.writers.elm.write import write_elm
+    from graph.synthetic.generate import generate
+
+    generated = work / f"rebuild-{programmes}.nq"
+    generate(generated, programmes, seed=1)
+    lines = generated.read_text(encoding="utf-8").splitlines()
+    generated.unlink()
+    seconds: list[float] = []
+
+    def timed_elm(ctx: Any) -> None:
+        started = time.perf_counter()
+        write_elm(ctx)
+        seconds.append(time.perf_counter() - started)
+
+    data = work / f"rebuild-data-{programmes}"
+    publish_dataset(data, lines, writers=(timed_elm,), reference_dir=reference, load_store=True)
+    programmes_titled = list(
+        dict.fromkeys(m.group(0).split()[0] for m in map(TITLE.match, lines) if m)
+    )
+    chosen = set(programmes_titled[::100])  # 1% of the programmes: one title each
+    for number, line in enumerate(lines):
+        match = TITLE.match(line)
+        if match and match.group(0).split()[0] in chosen:
+            chosen.discard(match.group(0).split()[0])
+            lines[number] = TITLE.sub(r"\1\2 (revised)\3", line)
+    version, _ = publish_dataset(
+        data, lines, writers=(timed_elm,), reference_dir=reference, load_store=True
+    )
+    parts = json.loads((version.path / PARTS_FILE).read_text(encoding="utf-8"))
+    return {
+        "build": seconds[0],
+        "rebuild": seconds[1],
+        "changed_programmes": len(programmes_titled[::100]),
+        "reused": parts["header"]["reused"],
+        "parts": len(parts["parts"]),
+    }
 
 
 def run(
@@ -122,6 +175,22 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{cell(r.get('before'), 'seconds')} | {cell(r.get('after'), 'seconds')} | "
                 f"{cell(r.get('before'), 'peak_rss')} | {cell(r.get('after'), 'peak_rss')} |"
             )
+    rebuilds = [(s["programmes"], s["elm_rebuild"]) for s in results["sizes"] if "elm_rebuild" in s]
+    if rebuilds:
+        lines += [
+            "",
+            "This tree's ELM export at a build and at a rebuild after 1% of the programmes' titles "
+            "changed "
+            "(parts reused from the previous version):",
+            "",
+            "| programmes | build s | rebuild s | programmes changed | parts reused |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for programmes, r in rebuilds:
+            lines.append(
+                f"| {programmes:,} | {r['build']:.1f} | {r['rebuild']:.1f} | "
+                f"{r['changed_programmes']:,} | {r['reused']:,} of {r['parts']:,} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -134,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1200.0)
     parser.add_argument("--sides", default="before,after", help="'after' alone skips main's")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--elm-rebuild", action="store_true", help="also this tree's ELM export at a rebuild"
+    )
     args = parser.parse_args(argv)
     now = datetime.now(UTC)
     results: dict[str, Any] = {
@@ -161,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     _log(f"{programmes}: {writer} ({side}): {entry[side]}")
                 size["writers"][writer] = entry
+            if args.elm_rebuild:
+                _log(f"{programmes}: elm at a build and a 1% rebuild (after)")
+                size["elm_rebuild"] = elm_rebuild(programmes, work, args.reference)
+                _log(f"{programmes}: elm rebuild: {size['elm_rebuild']}")
             results["sizes"].append(size)
     stem = report.write_results(args.out, "writers", now, results, markdown(results))
     print(markdown(results))

@@ -27,3 +27,10 @@ def test_bench_writers_measures_before_and_after(tmp_path: Path) -> None:
             assert "error" not in entry[side], entry[side]
             assert entry[side]["seconds"] > 0 and entry[side]["peak_rss"] > 0
     assert result.with_suffix(".md").is_file()
+
+
+def test_bench_writers_measures_the_elm_export_at_a_rebuild(tmp_path: Path) -> None:
+    result = writers.elm_rebuild(30, tmp_path, None)
+    assert result["build"] > 0 and result["rebuild"] > 0
+    assert result["changed_programmes"] == 1
+    assert 0 < result["reused"] < result["parts"] == 30

@@ -2,72 +2,68 @@
 `facets.json` (graph/read/facets.py says what each facet counts), so that the unfiltered
 `/programmes` and the home page never count at request time.
 
-The programmes (subjects with `pro:listPosition`, the catalogue order) are found in the
-version's store; each then counts once per value, read from the version's sorted N-Quads one
-batch of programmes at a time (graph/store/staged.py), so nothing grows with the catalogue
-but the list of programmes.
+The programmes are the IRI subjects with `pro:listPosition` (the catalogue order). Each counts
+once per value of a facet: one SPARQL query per facet (its path, graph/read/facets.py) over the
+version's store (the union of its graphs), grouped by value, so nothing grows with the
+catalogue in Python but the credit values (read as numbers: the store's canonical form of
+"75.0" is "75", the same number).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+import pyoxigraph as ox
 
-from ...iris import ELM, PRO, SCHEMA
-from ...read.facets import FACETS, FACETS_FILE, credit_range
-from ...store.sorted_nquads import SortedNQuads
-from ...store.staged import StagedLookup
+from ...iris import PRO
+from ...read.facets import BY_NAME, FACETS, FACETS_FILE, credit_range
 from ..context import BuildContext
 
+_PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
 
-def facet_counts(lookup: StagedLookup, batch: int = 1000) -> dict[str, Any]:
-    """{"programmes": N, "facets": {facet: {value key: programmes}}} of the staged version
-    `lookup` reads, one batch of programmes at a time."""
-    position = URIRef(str(PRO.listPosition))
-    programmes = [p for p in lookup.subjects_for(position, None) if isinstance(p, URIRef)]
 
-    def follow(nodes: set[Any], *predicates: Any) -> set[Any]:
-        for p in predicates:
-            nodes = {q[2] for n in nodes for q in lookup.quads(n, URIRef(str(p)))}
-        return nodes
+def _rows(store: ox.Store, query: str) -> ox.QuerySolutions:
+    return cast(ox.QuerySolutions, store.query(query, use_default_graph_as_union=True))
 
+
+def facet_counts(store: ox.Store) -> dict[str, Any]:
+    """{"programmes": N, "facets": {facet: {value key: programmes}}} of the version in
+    `store`."""
+    programmes = 0
+    for row in _rows(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {_PROGRAMME} }}"):
+        programmes = int(cast(ox.Literal, row["n"]).value)
     counts: dict[str, Counter[str]] = {f.name: Counter() for f in FACETS}
-    for first in range(0, len(programmes), batch):
-        chunk = programmes[first : first + batch]
-        lookup.prefetch(chunk)
-        for p in chunk:
-            providers = follow({p}, ELM.providedBy)
-            values: dict[str, set[Any]] = {
-                "country": follow(providers, SCHEMA.address, SCHEMA.addressCountry),
-                "institution": providers,
-                "eqf": follow({p}, PRO.awards, ELM.EQFLevel),
-                "field": follow({p}, PRO.fieldOfEducation),
-                "language": follow({p}, ELM.defaultLanguage),
-                "mode": follow({p}, ELM.mode),
-            }
-            for name, nodes in values.items():
-                counts[name].update({str(n) for n in nodes if isinstance(n, URIRef)})
-            ranges = set()
-            for v in follow({p}, ELM.creditPoint, RDF.value):
-                if not isinstance(v, Literal):
-                    continue
-                try:
-                    ranges.add(credit_range(float(str(v))))
-                except ValueError:
-                    continue
-            counts["credits"].update(ranges)
+    for facet in FACETS:
+        if facet.name == "credits":
+            continue
+        query = (
+            f"SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {_PROGRAMME} "
+            f"?p {facet.path} ?v . FILTER(isIRI(?v)) }} GROUP BY ?v"
+        )
+        for row in _rows(store, query):
+            value = cast(ox.NamedNode, row["v"]).value
+            counts[facet.name][value] = int(cast(ox.Literal, row["n"]).value)
+    ranges: dict[str, set[str]] = {}
+    query = (
+        f"SELECT DISTINCT ?p ?v WHERE {{ {_PROGRAMME} "
+        f"?p {BY_NAME['credits'].path} ?v . FILTER(isLiteral(?v)) }}"
+    )
+    for row in _rows(store, query):
+        try:
+            key = credit_range(float(cast(ox.Literal, row["v"]).value))
+        except ValueError:
+            continue
+        ranges.setdefault(cast(ox.NamedNode, row["p"]).value, set()).add(key)
+    counts["credits"].update(key for keys in ranges.values() for key in keys)
     return {
-        "programmes": len(programmes),
+        "programmes": programmes,
         "facets": {name: dict(sorted(c.items())) for name, c in counts.items()},
     }
 
 
 def write_facets(ctx: BuildContext) -> None:
     """Writer: `facets.json`, the unfiltered facet counts of the programme list."""
-    with SortedNQuads(ctx.nquads_path) as quads_file:
-        counts = facet_counts(StagedLookup(quads_file, ctx.store))
+    counts = facet_counts(ctx.store)
     (ctx.path / FACETS_FILE).write_text(json.dumps(counts, sort_keys=True) + "\n", encoding="utf-8")

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -75,7 +76,8 @@ def compute_statistics(
     """Counts and coverage of one version, as JSON-serialisable values: one streaming pass
     over the sorted N-Quads (terms as written; each subject's triples are distinct within
     its run of lines), then a lookup of the few labels the counts name. Distinct IRIs,
-    blank nodes and strings among the objects are counted by the store. `each_run` is given
+    blank nodes and strings among the objects are counted by the store, in a thread during
+    the pass. `each_run` is given
     each subject's quads on the way (the resource digests are made in the same pass)."""
     rdf_type = ox.NamedNode(str(RDF.type))
     label_props = {str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title)}
@@ -93,39 +95,43 @@ def compute_statistics(
     areas: set[str] = set()
     examples: list[str] = []  # the smallest programme IRIs, kept sorted
     typed: set[int] = set()  # typed literal objects other than strings, as written (hashed)
-    for subject, run in _subject_runs(quads_file):
-        if each_run is not None:
-            each_run(subject, run)
-        quads += len(run)
-        for q in run:
-            name = _iri(q.graph_name)
-            if name:
-                graphs[name] += 1
-        distinct = {q.triple for q in run}
-        triples += len(distinct)
-        subjects += 1
-        if isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri):
-            entities += 1
-        for t in distinct:
-            predicate = t.predicate.value
-            predicates[predicate] += 1
-            obj = t.object
-            if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN:
-                typed.add(_short_hash(str(obj)))
-            if t.predicate == rdf_type and isinstance(obj, ox.NamedNode):
-                classes[obj.value] += 1
-                if obj.value == programme_class and isinstance(subject, ox.NamedNode):
-                    examples = sorted({*examples, subject.value})[:EXAMPLE_LIMIT]
-            elif predicate in temporal and isinstance(obj, ox.Literal):
-                span = _period(obj.value, obj.datatype.value)
-                if span:
-                    start = span[0] if start is None else min(start, span[0])
-                    end = span[1] if end is None else max(end, span[1])
-            elif predicate == country_prop and isinstance(obj, ox.NamedNode):
-                if obj.value.startswith(str(EU_COUNTRY)):
-                    countries.add(obj.value)
-            elif predicate == area_prop and isinstance(obj, ox.NamedNode):
-                areas.add(obj.value)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the store counts in a thread of its own (it lets go of the GIL) during the pass
+        counted = pool.submit(_distinct_objects, store, set())
+        for subject, run in _subject_runs(quads_file):
+            if each_run is not None:
+                each_run(subject, run)
+            quads += len(run)
+            for q in run:
+                name = _iri(q.graph_name)
+                if name:
+                    graphs[name] += 1
+            distinct = {q.triple for q in run}
+            triples += len(distinct)
+            subjects += 1
+            if isinstance(subject, ox.NamedNode) and subject.value.startswith(base_iri):
+                entities += 1
+            for t in distinct:
+                predicate = t.predicate.value
+                predicates[predicate] += 1
+                obj = t.object
+                if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN:
+                    typed.add(_short_hash(str(obj)))
+                if t.predicate == rdf_type and isinstance(obj, ox.NamedNode):
+                    classes[obj.value] += 1
+                    if obj.value == programme_class and isinstance(subject, ox.NamedNode):
+                        examples = sorted({*examples, subject.value})[:EXAMPLE_LIMIT]
+                elif predicate in temporal and isinstance(obj, ox.Literal):
+                    span = _period(obj.value, obj.datatype.value)
+                    if span:
+                        start = span[0] if start is None else min(start, span[0])
+                        end = span[1] if end is None else max(end, span[1])
+                elif predicate == country_prop and isinstance(obj, ox.NamedNode):
+                    if obj.value.startswith(str(EU_COUNTRY)):
+                        countries.add(obj.value)
+                elif predicate == area_prop and isinstance(obj, ox.NamedNode):
+                    areas.add(obj.value)
+        distinct_objects = counted.result() + len(typed)
     labels = _labels(quads_file, {*graphs, *countries, *areas}, label_props)
     vocabularies = sorted({_namespace(p) for p in predicates} | {_namespace(c) for c in classes})
     return {
@@ -133,7 +139,7 @@ def compute_statistics(
         "quads": quads,
         "entities": entities,
         "distinct_subjects": subjects,
-        "distinct_objects": _distinct_objects(store, typed),
+        "distinct_objects": distinct_objects,
         "properties": len(predicates),
         "classes": len(classes),
         "class_partitions": dict(sorted(classes.items())),

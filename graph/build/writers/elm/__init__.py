@@ -49,6 +49,7 @@ EQF level). Each programme also carries an elm:additionalNote saying the same in
 
 Layout: builder.py (the ELM graph being built, organisations, controlled values),
 projection.py (the programmes: offer and specification), choices.py (what was chosen and
-derived, as quality notes), write.py (the writer of dumps/elm.ttl). Imported by the build
+derived, as quality notes), parts.py (a programme's part of the export, what it read, and the
+index a rebuild reuses parts from), write.py (the writer of dumps/elm.ttl). Imported by the build
 (pipeline.py, exports.py) and the tests.
 """

@@ -7,31 +7,42 @@ without them it is written unchecked, and the manifest says which (`elm.checked`
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, BinaryIO
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from ....canonical import canonical_graph, turtle, union_triples
 from ....errors import PublishError
 from ....formats import EXPORT_FORMATS
-from ....iris import ADMS, PRO, PROV, ROV, default_site_url
+from ....iris import PRO, PROV, default_site_url
 from ....store.sorted_nquads import SortedNQuads
 from ....store.staged import StagedLookup, union_graph
-from ....store.terms import to_oxigraph
 from ...context import BuildContext
-from ...reference import check_elm
+from ...parse import in_parallel, workers_for
 from ..dumps import DumpSpec, add_dump, dumps_dir
 from ..dumps import serialize as serialize_dump
-from .builder import PageUrls, Projection
+from .builder import PageUrls
 from .choices import sorted_nodes
+from .parts import (
+    PARTS_FILE,
+    PREFIXES,
+    Previous,
+    changed_keys,
+    check,
+    code_digest,
+    forget_projectors,
+    project_batch,
+    read_previous,
+    turtle_of,
+    write_index,
+)
 from .projection import ProgrammeBuilder
 
 ELM_FILE = "elm.ttl"
-PREFIXES = {"adms": str(ADMS), "rov": str(ROV)}
-BATCH_SIZE = 500  # programmes projected, checked and written at a time
+BATCH_SIZE = 500  # programmes projected and checked at a time (at most)
 
 
 def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
@@ -45,59 +56,91 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     return serialize_dump(DumpSpec("elm", fmt, False, ""), dataset)
 
 
-def write_elm(ctx: BuildContext, batch_size: int = BATCH_SIZE) -> None:
-    """Writer: dumps/elm.ttl, its entry in the manifest's dumps, and manifest["elm"]."""
+def write_elm(ctx: BuildContext, batch_size: int = BATCH_SIZE, workers: int = 0) -> None:
+    """Writer: dumps/elm.ttl, its entry in the manifest's dumps, manifest["elm"], and the
+    index a rebuild reuses the programmes' parts from (parts.py, elm-parts.json). The
+    programmes are projected in `workers` processes (0: one per core)."""
     with SortedNQuads(ctx.nquads_path) as quads_file:
-        _write_elm(ctx, StagedLookup(quads_file, ctx.store), batch_size)
+        try:
+            _write_elm(ctx, StagedLookup(quads_file, ctx.store), batch_size, workers)
+        finally:
+            forget_projectors()
 
 
-def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int) -> None:
-    """The programmes are projected `batch_size` at a time from the staged version, read through
-    graph/store/staged.py (never the whole catalogue in rdflib); each batch is checked against
-    the official shapes (with the organisations and concepts it uses) and appended to the file
-    as Turtle, its blank nodes labelled apart from every other batch's. The organisations,
-    the concepts and the export's own node follow the last batch."""
+def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers: int) -> None:
+    """Each programme's part (parts.py) is copied from the previous version when nothing it
+    read changed, else projected from the staged version, read through graph/store/staged.py
+    (never the whole catalogue in rdflib), `batch_size` programmes to a job, the jobs in
+    worker processes; each job is checked against the official shapes (with the
+    organisations and concepts it uses). The parts are written in programme order, each
+    with its own blank-node labels; the organisations, the concepts and the export's own
+    node follow the last one."""
     base_iri = ctx.base_iri
-    data = union_graph(lookup)
-    builder = ProgrammeBuilder(data, PageUrls(default_site_url(base_iri), base_iri), Graph())
-    projection = Projection(Graph())
-    programmes = [
-        p
-        for p in sorted_nodes(data.subjects(RDF.type, PRO.StudyProgramme))
+    programmes = [  # found in the store, not read one by one
+        str(p)
+        for p in sorted_nodes(lookup.subjects_for(RDF.type, PRO.StudyProgramme))
         if isinstance(p, URIRef)
     ]
     path = dumps_dir(ctx) / ELM_FILE
+    header = {
+        "code": code_digest(),
+        "base_iri": base_iri,
+        "checked": ctx.reference_dir is not None,
+    }
+    previous = _previous(ctx, header)
+    reused = {p: part for p in programmes if previous and (part := previous.reusable(p))}
+    todo = [p for p in programmes if p not in reused]
+    processes = workers_for(workers)
+    size = max(1, min(batch_size, -(-len(todo) // (4 * processes))))
+    ctx.store  # noqa: B018 - loaded on disk before the workers open it
+    reference = str(ctx.reference_dir) if ctx.reference_dir is not None else None
+    jobs = [
+        (str(ctx.path), base_iri, reference, todo[first : first + size])
+        for first in range(0, len(todo), size)
+    ]
+    projected = (
+        part
+        for parts in in_parallel(project_batch, jobs, processes, "ELM export", "batches")
+        for part in parts
+    )
+    exported: list[str] = []
+    skipped: dict[str, str] = {}
+    organisations: set[str] = set()
+    concepts: set[str] = set()
+    names: dict[str, int] = {}
     statements = 0
-    with path.open("wb") as out:
-        for number, first in enumerate(range(0, len(programmes), batch_size)):
-            chunk = programmes[first : first + batch_size]
-            lookup.prefetch(chunk)
-            builder.start_batch()
-            for programme in chunk:
-                reason = builder.missing(programme)
-                if reason:
-                    projection.skipped[programme] = reason
-                    continue
-                builder.programme(programme)
-                projection.programmes.append(programme)
-            if ctx.reference_dir is not None:
-                checked = builder.out + builder.shared
-                concepts, builder.out = builder.out, checked
-                builder.describe_concepts()  # those used so far
-                builder.out = concepts
-                _check(checked, ctx.reference_dir)
-            statements += _append(out, builder.out, f"b{number}x", header=number == 0)
-        builder.start_batch()
-        builder.describe_concepts()
-        if projection.programmes:
-            builder.add(builder.export, RDF.type, PROV.Entity)
-            sources = [*data.subjects(RDF.type, PRO.SourceSegment), *builder.choices.curation()]
-            for source in sorted_nodes(sources):
-                builder.add(builder.export, PROV.wasDerivedFrom, source)
-        last = builder.out + builder.shared
+    with path.open("wb") as out, ExitStack() as stack:
+        before = stack.enter_context(previous.export.open("rb")) if previous else None
+        out.write(turtle([], PREFIXES))
+
+        def records() -> Iterator[list[Any]]:
+            nonlocal statements
+            for programme in programmes:
+                part = reused.get(programme)
+                if part is not None and previous is not None:
+                    part.text = previous.text(programme, before)
+                else:
+                    part = next(projected)
+                    assert part.programme == programme
+                if part.skipped is not None:
+                    skipped[programme] = part.skipped
+                else:
+                    exported.append(programme)
+                organisations.update(part.organisations)
+                concepts.update(part.concepts)
+                statements += part.statements
+                record = part.record(out.tell(), names)
+                out.write(part.text)
+                yield record
+
+        write_index(ctx.path / PARTS_FILE, {**header, "reused": len(reused)}, records(), names)
+        text, count = _closing(lookup, base_iri, organisations, concepts, bool(exported))
         if ctx.reference_dir is not None and not programmes:
-            _check(last, ctx.reference_dir)
-        statements += _append(out, last, "z", header=not programmes)
+            last = Graph()
+            last.parse(data=turtle([], PREFIXES) + text, format="turtle")
+            check(last, ctx.reference_dir)
+        out.write(text)
+        statements += count
     add_dump(
         ctx,
         {
@@ -111,44 +154,44 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int) -> None
         },
     )
     ctx.manifest["elm"] = {
-        "programmes": [str(p) for p in projection.programmes],
-        "skipped": {str(p): why for p, why in projection.skipped.items()},
+        "programmes": exported,
+        "skipped": skipped,
         "checked": ctx.reference_dir is not None,
     }
 
 
-def _check(graph: Graph, reference_dir: Path) -> None:
-    report = check_elm(graph, reference_dir)
-    if report.violations:
-        first = "\n\n".join(v.render() for v in report.violations[:5])
-        raise PublishError(
-            f"the ELM export does not conform to the ELM shapes "
-            f"({len(report.violations)} violations):\n{first}"
-        )
-
-
-def _append(out: BinaryIO, graph: Graph, label: str, *, header: bool) -> int:
-    """Append `graph` to the export as Turtle, blank nodes canonical then prefixed by
-    `label` (each batch's own); the number of statements written."""
-    dataset = ox.Dataset(
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-        for s, p, o in graph
+def _previous(ctx: BuildContext, header: dict[str, Any]) -> Previous | None:
+    """The previous version's parts, when a small change (its N-Quads lines) separates it
+    from this one and they were made as this build makes them."""
+    if ctx.previous is None:
+        return None
+    changed = ctx.changed_lines
+    if changed is None:
+        return None
+    return read_previous(
+        ctx.previous.path, ctx.previous.path / "dumps" / ELM_FILE, header, changed_keys(changed)
     )
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
 
-    def own(term: Any) -> Any:
-        return ox.BlankNode(label + term.value) if isinstance(term, ox.BlankNode) else term
 
-    triples = [
-        ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in union_triples(dataset)
-    ]
-    if not triples:
-        if header:
-            out.write(turtle([], PREFIXES))  # an empty export: the prefixes, as ever
-        return 0
-    text = turtle(triples, PREFIXES)
-    if not header:
-        text = b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"@prefix"))
-        text = b"\n" + text  # after whatever came before, on a line of its own
-    out.write(text if text.endswith(b"\n") else text + b"\n")
-    return len(triples)
+def _closing(
+    lookup: StagedLookup,
+    base_iri: str,
+    organisations: set[str],
+    concepts: set[str],
+    any_exported: bool,
+) -> tuple[bytes, int]:
+    """The organisations, the concepts and the export's own node, as Turtle."""
+    data = union_graph(lookup)
+    builder = ProgrammeBuilder(data, PageUrls(default_site_url(base_iri), base_iri))
+    for org in sorted(organisations):
+        builder.organisation(URIRef(org))
+    builder.concepts |= {URIRef(c) for c in concepts}
+    builder.describe_concepts()
+    if any_exported:
+        builder.add(builder.export, RDF.type, PROV.Entity)
+        # the sources found in the store, not read one by one
+        segments = lookup.subjects_for(RDF.type, PRO.SourceSegment)
+        sources = [*segments, *builder.choices.curation()]
+        for source in sorted_nodes(sources):
+            builder.add(builder.export, PROV.wasDerivedFrom, source)
+    return turtle_of(builder.out, "z")
