@@ -114,7 +114,8 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         sampler = _Sampler(proc.pid)
         sampler.start()
         assert proc.stderr is not None
-        err_lines = [(time.perf_counter(), line) for line in proc.stderr]  # when each came
+        with proc.stderr:
+            err_lines = [(time.perf_counter(), line) for line in proc.stderr]  # when each came
         proc.wait()
         sampler.done.set()
         sampler.join()
