@@ -13,9 +13,11 @@ sizes of that process and all its descendants, sampled from /proc every 200 ms (
 that forks workers is counted whole), with the kernel's maximum RSS of the largest process
 (`getrusage(RUSAGE_CHILDREN)`) beside it. The build reports how long each of its steps took
 (read, validate, lines, sort, store, check, each writer: its `time …` progress lines), and
-those go into the results too. Results go to bench/results/build-<date>.json and
-.md with the machine (bench/report.py). The targets: build ≤ 10× the floor at 100,000
-programmes, rebuild ≤ 10% of the build, peak ≤ 4 GB.
+those go into the results too, each with the peak of the samples taken while it ran (a
+step's window ends when its `time` line arrives and starts that many seconds before).
+Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
+The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of the build, peak
+≤ 4 GB.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -80,26 +83,47 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+class _Sampler(threading.Thread):
+    """Samples the resident memory of a process tree every `interval` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: list[tuple[float, int]] = []  # (perf_counter, bytes)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.samples.append((time.perf_counter(), _tree_rss(self.pid)))
+            self.done.wait(self.interval)
+
+
 def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `args`; wall time, peak memory of its process tree, exit status and output."""
-    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+    """Run `args`; wall time, peak memory of its process tree (and of each step the build
+    times: `step_peaks`), exit status and output."""
+    with tempfile.TemporaryFile("w+") as out_file:
         start = time.perf_counter()
         proc = subprocess.Popen(
             list(args),
             env={**os.environ, **(env or {})},
             stdout=out_file,
-            stderr=err_file,
+            stderr=subprocess.PIPE,
             text=True,
             cwd=paths.ROOT,
         )
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.2)
+        sampler = _Sampler(proc.pid)
+        sampler.start()
+        assert proc.stderr is not None
+        with proc.stderr:
+            err_lines = [(time.perf_counter(), line) for line in proc.stderr]  # when each came
+        proc.wait()
+        sampler.done.set()
+        sampler.join()
         seconds = time.perf_counter() - start
         out_file.seek(0)
-        err_file.seek(0)
-        out, err = out_file.read(), err_file.read()
+        out = out_file.read()
+    err = "".join(line for _t, line in err_lines)
+    peak = max((rss for _t, rss in sampler.samples), default=0)
     maxrss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{err[-3000:]}")
@@ -108,6 +132,7 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         "peak_tree_rss_mb": round(peak / 2**20, 1),
         "max_child_rss_mb_so_far": round(maxrss_kb / 1024, 1),
         "steps": steps(err),
+        "step_peaks_mb": step_peaks(err_lines, sampler.samples),
         "stdout": out.strip()[-500:],
     }
 
@@ -121,6 +146,26 @@ def steps(stderr: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for name, seconds in STEP.findall(stderr):
         found[name] = round(found.get(name, 0.0) + float(seconds), 2)
+    return found
+
+
+def step_peaks(
+    err_lines: Sequence[tuple[float, str]], samples: Sequence[tuple[float, int]]
+) -> dict[str, float]:
+    """Each timed step's peak memory (MB, the process tree's): the largest sample taken
+    between its start (its `time` line's arrival less its seconds) and that line. Steps
+    nest (publishing's inside the build's), so a sample may count for more than one."""
+    found: dict[str, float] = {}
+    for arrived, line in err_lines:
+        match = STEP.match(line.rstrip("\n"))
+        if match is None:
+            continue
+        name, begun = match.group(1), arrived - float(match.group(2))
+        inside = [rss for t, rss in samples if begun <= t <= arrived]
+        if not inside:  # shorter than the sampling interval: the last sample before its end
+            inside = [rss for t, rss in samples if t <= arrived][-1:] or [samples[0][1]]
+        mb = round(max(inside, default=0) / 2**20, 1)
+        found[name] = max(found.get(name, 0.0), mb)
     return found
 
 
@@ -203,15 +248,19 @@ def markdown(results: dict[str, Any]) -> str:
             continue
         lines += [
             "",
-            f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing):",
+            f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing, and "
+            "the peak memory of the build's processes during the step):",
             "",
-            "| step | build | 1% rebuild |",
-            "| --- | ---: | ---: |",
+            "| step | build s | build peak MB | 1% rebuild s | rebuild peak MB |",
+            "| --- | ---: | ---: | ---: | ---: |",
         ]
         for name in names:
+            b, re_ = r["build"], r["rebuild"]
             lines.append(
-                f"| {name} | {r['build'].get('steps', {}).get(name, '')} | "
-                f"{r['rebuild'].get('steps', {}).get(name, '')} |"
+                f"| {name} | {b.get('steps', {}).get(name, '')} | "
+                f"{b.get('step_peaks_mb', {}).get(name, '')} | "
+                f"{re_.get('steps', {}).get(name, '')} | "
+                f"{re_.get('step_peaks_mb', {}).get(name, '')} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -22,6 +22,9 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
     for step in ("build", "floor", "rebuild"):
         assert size[step]["seconds"] > 0 and size[step]["peak_tree_rss_mb"] > 0
     expected = {"read", "validate", "sort", "store", "writer write_dumps"}
-    for run in ("build", "rebuild"):  # the build's own timing of its steps
+    for run in ("build", "rebuild"):  # the build's own timing of its steps, and their memory
         assert expected <= set(size[run]["steps"])
+        peaks = size[run]["step_peaks_mb"]
+        assert set(peaks) == set(size[run]["steps"])
+        assert all(0 < peaks[name] <= size[run]["peak_tree_rss_mb"] for name in expected)
     assert (out / json_file.name.replace(".json", ".md")).is_file()

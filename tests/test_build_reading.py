@@ -175,3 +175,17 @@ def test_lines_are_rebased_but_not_the_text_of_literals() -> None:
     lines = list(release.lines(base))
     assert not any(f"<{DATA_BASE}" in ln.split('"', 1)[0] for ln in lines)
     assert len(lines) == len(list(release.lines()))
+
+
+def test_a_release_read_through_the_cache_holds_no_source_lines(tmp_path: Path) -> None:
+    """Read through the parse cache, a source's lines stay in its entry (not in memory) and
+    are streamed from there: the same lines as a release read without the cache."""
+    folder = tmp_path / "sources"
+    generate_folder(folder, 3, seed=5)
+    files = load.scan_sources(folder).files
+    cached = read_release(files, cache_dir=tmp_path / "cache")
+    assert cached.sources and all(s.lines == () for s in cached.sources)
+    assert all(s.stored is not None and Path(s.stored[0]).is_file() for s in cached.sources)
+    held = read_release(files)
+    assert all(s.lines for s in held.sources)
+    assert list(cached.lines()) == list(held.lines())

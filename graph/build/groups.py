@@ -24,6 +24,10 @@ Every statement a unit's data holds is a statement of the union, and each owned 
 data holds everything its constraints read in the union, so the results about it are the
 union's (tests/test_validation_groups.py checks this against whole-union pySHACL).
 
+The union's descriptions are read from `UnionIndex`, an SQLite file written in one pass over
+the release's lines: no process holds the union in memory, and each worker opens the file
+for itself instead of inheriting it.
+
 (Grouping sources by union-find over shared subjects, the first design, made one group of a
 whole synthetic catalogue, whose curation record describes every programme.)
 """
@@ -31,8 +35,11 @@ whole synthetic catalogue, whose curation record describes every programme.)
 from __future__ import annotations
 
 import hashlib
+import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -44,7 +51,7 @@ from rdflib.term import Node
 
 from ..canonical import literals_as_written
 from ..iris import ORDER_GRAPH
-from .parse import ParsedSource
+from .parse import ParsedSource, lines_of
 
 # How far from a focus node the data of a unit reaches: its values' descriptions.
 SUPPORTED_REACH = 1
@@ -192,9 +199,66 @@ def _reads_only_this(shapes: Graph, target: Node) -> bool:
     return only_this(algebra)
 
 
-def union_dataset(lines: Iterable[str]) -> ox.Dataset:
-    """The union's statements, terms as written (a pyoxigraph Store would rewrite literals)."""
-    return ox.Dataset(parse_lines(lines))
+class UnionIndex:
+    """The union's statements on disk (an SQLite file), for gathering a unit's data without
+    holding the catalogue: each subject's statements (N-Triples, with the object when it is
+    a node) and, over the predicates the shapes follow backwards, the subjects pointing at
+    a node. A worker process opens the file for itself (read-only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @classmethod
+    def build(cls, path: Path, lines: Iterable[str], inverse: frozenset[str]) -> UnionIndex:
+        """The index of N-Quads `lines` (streamed) in a new file `path`."""
+        db = sqlite3.connect(path)
+        try:
+            db.executescript(
+                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
+                "CREATE TABLE about (s TEXT NOT NULL, t TEXT NOT NULL, o TEXT);"
+                "CREATE TABLE incoming (o TEXT NOT NULL, s TEXT NOT NULL);"
+            )
+            rows: list[tuple[str, str, str | None]] = []
+            pointing: list[tuple[str, str]] = []
+            for quad in parse_lines(lines):
+                subject, obj = str(quad.subject), quad.object
+                node = str(obj) if isinstance(obj, ox.NamedNode | ox.BlankNode) else None
+                rows.append((subject, f"{quad.triple} .", node))
+                if node is not None and quad.predicate.value in inverse:
+                    pointing.append((node, subject))
+                if len(rows) >= 50_000:
+                    db.executemany("INSERT INTO about VALUES (?, ?, ?)", rows)
+                    rows = []
+            db.executemany("INSERT INTO about VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT INTO incoming VALUES (?, ?)", pointing)
+            db.executescript("CREATE INDEX about_s ON about (s); CREATE INDEX incoming_o ON "
+                             "incoming (o);")  # fmt: skip
+            db.commit()
+        finally:
+            db.close()
+        return cls(path)
+
+    def _open(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            self._pid = os.getpid()
+        return self._db
+
+    def about(self, node: str) -> list[tuple[str, str | None]]:
+        """(statement, its object when a node) of every statement about `node` (N-Triples)."""
+        return self._open().execute("SELECT t, o FROM about WHERE s = ?", (node,)).fetchall()
+
+    def pointing_at(self, node: str) -> list[str]:
+        """The subjects of the statements whose object is `node`, over the inverse predicates."""
+        rows = self._open().execute("SELECT s FROM incoming WHERE o = ?", (node,))
+        return [s for (s,) in rows]
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
 
 
 def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]:
@@ -209,32 +273,23 @@ def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]
         yield from ox.parse("\n".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
 
-def _term(text: str) -> ox.NamedNode | ox.BlankNode:
-    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text[1:-1])
-
-
 def group_data(
-    group: Group, parts: Sequence[ParsedSource], union: ox.Dataset, inverse: frozenset[str]
+    group: Group, parts: Sequence[ParsedSource], union: UnionIndex, inverse: frozenset[str]
 ) -> list[str]:
     """The statements (N-Triples, sorted, distinct) `group` is validated on: its members'
     graphs and the union's description of what its owned subjects' constraints read (module
     doc); `inverse`: the predicates the shapes follow backwards."""
-    nodes: set[ox.NamedNode | ox.BlankNode] = set()
-    backwards = {ox.NamedNode(p) for p in inverse}
-    for text in group.owned:
-        subject = _term(text)
+    described: dict[str, list[tuple[str, str | None]]] = {}
+    nodes: set[str] = set()
+    for subject in group.owned:
         nodes.add(subject)
-        for quad in union.quads_for_subject(subject):
-            if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
-                nodes.add(quad.object)
-        if backwards:
-            for quad in union.quads_for_object(subject):
-                if quad.predicate in backwards:
-                    nodes.add(quad.subject)  # type: ignore[arg-type]
-    statements = {f"{q.triple} ." for node in nodes for q in union.quads_for_subject(node)}
+        described[subject] = union.about(subject)
+        nodes.update(o for _t, o in described[subject] if o is not None)
+        if inverse:
+            nodes.update(union.pointing_at(subject))
+    statements = {t for node in nodes for t, _o in described.get(node) or union.about(node)}
     for i in group.members:
-        graph = ox.NamedNode(parts[i].graph_iri)
-        statements.update(f"{q.triple} ." for q in union.quads_for_graph_name(graph))
+        statements.update(f"{q.triple} ." for q in parse_lines(lines_of(parts[i])))
     return sorted(statements)
 
 
@@ -317,6 +372,7 @@ def data_key(lines: Sequence[str], salt: str) -> str:
 
 __all__ = [
     "Group",
+    "UnionIndex",
     "data_key",
     "focus_key",
     "group_data",
@@ -325,5 +381,4 @@ __all__ = [
     "parse_lines",
     "rdflib_graph",
     "rdflib_triples",
-    "union_dataset",
 ]

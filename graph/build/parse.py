@@ -10,6 +10,8 @@ the same lines) and returns a `ParsedSource` per source: its N-Quads lines (data
 the canonical base, graph/iris.py DATA_BASE; the release rebases them when it streams them),
 the digest of each subject's description (graph/build/groups.py groups sources by them) and
 the titles and programmes the catalogue order needs (graph/build/order.py).
+Read through the cache, a source's lines are not held: `lines_of()` reads them back from its
+entry when a step needs them (the build streams them, a source at a time).
 
 A parse result is cached on disk (`<data_dir>/cache/parse/`), keyed by the SHA-256 of the
 file's bytes and of this module's code: a rebuild parses only the files that changed. A
@@ -63,6 +65,23 @@ class ParsedSource:
     counts: dict[str, int]  # subject -> how many statements about it the source makes
     titles: tuple[Title, ...]  # every dct:title literal stated in the source
     programmes: tuple[str, ...]  # IRIs typed pro:StudyProgramme in the source
+    # Read through the cache, the lines stay on disk (`lines` is empty): the cache entry
+    # and the source's place in it (`lines_of` reads them).
+    stored: tuple[str, int] | None = None
+
+
+def lines_of(source: ParsedSource) -> tuple[str, ...]:
+    """The N-Quads lines of `source`: held, or read back from its parse cache entry."""
+    if source.stored is None:
+        return source.lines
+    entry, index = source.stored
+    try:
+        parsed: list[ParsedSource] = pickle.loads(Path(entry).read_bytes())
+        return parsed[index].lines
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError):
+        raise SourceStructureError(
+            Path(source.path), f"its parse cache entry {entry} went missing during the build"
+        ) from None
 
 
 def digest(lines: Iterable[str]) -> str:
@@ -215,7 +234,8 @@ def cache_key(data: bytes) -> str:
 
 
 def _cached(path: Path, cache_dir: Path | None) -> list[ParsedSource]:
-    """parse_file through the cache: an entry per file content (path-independent)."""
+    """parse_file through the cache: an entry per file content (path-independent). Read
+    through the cache, a source's lines stay in its entry (ParsedSource.stored)."""
     if cache_dir is None:
         return parse_file(path)
     try:
@@ -223,18 +243,19 @@ def _cached(path: Path, cache_dir: Path | None) -> list[ParsedSource]:
     except OSError as exc:
         raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
     entry = cache_dir / f"{cache_key(data + path.suffix.lower().encode())}.pickle"
+    parsed: list[ParsedSource] | None = None
     if entry.is_file():
         try:
-            parsed: list[ParsedSource] = pickle.loads(entry.read_bytes())
-            return [_moved(s, str(path)) for s in parsed]
+            parsed = [_moved(s, str(path)) for s in pickle.loads(entry.read_bytes())]
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             pass  # a damaged entry: parse again
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        return parse_file(path)  # refused, with its message
-    parsed = parse_bytes(path, data, fmt)
-    write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    return parsed
+    if parsed is None:
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            return parse_file(path)  # refused, with its message
+        parsed = parse_bytes(path, data, fmt)
+        write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    return [replace(s, lines=(), stored=(str(entry), i)) for i, s in enumerate(parsed)]
 
 
 def _moved(source: ParsedSource, path: str) -> ParsedSource:
@@ -306,4 +327,4 @@ def parse_all(
     return sources
 
 
-__all__ = ["ParsedSource", "describe", "parse_all", "parse_file", "workers_for"]
+__all__ = ["ParsedSource", "describe", "lines_of", "parse_all", "parse_file", "workers_for"]

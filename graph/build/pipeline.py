@@ -10,6 +10,7 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -142,11 +143,15 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
         )
     progress.note(report.summary())
     # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the
-    # labels of the lines (the staged store is rebased and bulk_load relabels blank nodes).
+    # labels of the lines (the staged store is rebased and bulk_load relabels blank nodes),
+    # on disk in the cache folder (in memory it grew with the catalogue), removed after.
     with publish.timed("sparql checks"):
-        store = store_of_lines(release.lines())
-        report.results = sorted(report.results + check_store(store, release), key=result_order)
-        del store
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="sparql-checks-", dir=cache) as folder:
+            store = store_of_lines(release.lines(), Path(folder) / "store")
+            found = check_store(store, release)
+            del store
+        report.results = sorted(report.results + found, key=result_order)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     version, published = publish_dataset(

@@ -46,7 +46,7 @@ class Release:
         the ontology, the vocabularies, the order graph (unsorted; no duplicates within a
         graph)."""
         for part in (*self.sources, *self.builtin):
-            yield from rebase_lines(part.lines, base)
+            yield from rebase_lines(parse.lines_of(part), base)
         yield from rebase_lines(self.order_lines, base)
 
     @cached_property

@@ -331,11 +331,14 @@ def _violation(check: SparqlCheck, focus: ox.NamedNode | ox.BlankNode, bound: di
 THIS = Variable("this")
 
 
-def store_of_lines(lines: Iterable[str]) -> ox.Store:
-    """An in-memory Oxigraph store of N-Quads `lines`, blank nodes keeping their labels
-    (`bulk_load` would relabel them, and results could not name them as the lines do)."""
-    store = ox.Store()
+def store_of_lines(lines: Iterable[str], path: Path | None = None) -> ox.Store:
+    """An Oxigraph store of N-Quads `lines` (on disk in the new folder `path` when given,
+    else in memory), blank nodes keeping their labels (`bulk_load` would relabel them, and
+    results could not name them as the lines do)."""
+    store = ox.Store() if path is None else ox.Store(str(path))
     store.bulk_extend(parse_lines(lines))
+    if path is not None:
+        store.flush()
     return store
 
 

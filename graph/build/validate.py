@@ -10,6 +10,7 @@ A Violation stops publishing; Warnings and Infos are reported and published.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from ..errors import ProspectusError, ValidationFailed, Violation
 from . import load, progress, sparql_checks, validation_cache
 from .groups import (
     SUPPORTED_REACH,
+    UnionIndex,
     data_key,
     focus_key,
     group_data,
@@ -35,7 +37,6 @@ from .groups import (
     rdflib_graph,
     rdflib_triples,
     reach,
-    union_dataset,
 )
 from .parse import in_parallel
 from .release import Release
@@ -250,7 +251,7 @@ def _validate_batch(batch: list[tuple[list[str], frozenset[str]]]) -> list[list[
     return found
 
 
-Job = tuple[int, list[str], frozenset[str]]  # (group, its data, the focus nodes it owns)
+Job = tuple[int, int]  # (group, statements in its data)
 
 
 def _batches(items: list[Job]) -> list[list[Job]]:
@@ -261,25 +262,37 @@ def _batches(items: list[Job]) -> list[list[Job]]:
             batches.append([])
             size = 0
         batches[-1].append(item)
-        size += len(item[1])
+        size += item[1]
     return [b for b in batches if b]
 
 
-Prepared = tuple[int, str, int, list[str] | None, list[Violation] | None]
+Prepared = tuple[int, str, int, list[Violation] | None]
+
+
+def _data(n: int) -> list[str]:
+    """In a worker: the data of group `n`, gathered from the union's index on disk."""
+    groups, parts = _WORKER["groups"], _WORKER["parts"]
+    union, inverse = _WORKER["union"], _WORKER["inverse"]
+    return group_data(groups[n], parts, union, inverse)  # type: ignore[index, arg-type]
 
 
 def _prepare(indexes: range) -> list[Prepared]:
-    """In a worker: for groups `indexes`, (group, cache key, statements, its data when not
-    cached, its cached results)."""
-    union, parts, groups = _WORKER["union"], _WORKER["parts"], _WORKER["groups"]
+    """In a worker: for groups `indexes`, (group, cache key, statements, its cached results).
+    The data is not sent back (it is gathered again to be validated: holding every group's
+    data in the parent is what made a build's memory grow with the catalogue)."""
     found: list[Prepared] = []
     for n in indexes:
-        group = groups[n]  # type: ignore[index]
-        lines = group_data(group, parts, union, _WORKER["inverse"])  # type: ignore[arg-type]
-        key = data_key([*lines, "", *sorted(group.owned)], _WORKER["salt"])  # type: ignore[arg-type]
+        lines = _data(n)
+        owned = _WORKER["groups"][n].owned  # type: ignore[index]
+        key = data_key([*lines, "", *sorted(owned)], _WORKER["salt"])  # type: ignore[arg-type]
         cached = validation_cache.load(_WORKER["cache_dir"], key)  # type: ignore[arg-type]
-        found.append((n, key, len(lines), None if cached is not None else lines, cached))
+        found.append((n, key, len(lines), cached))
     return found
+
+
+def _validate_groups(indexes: list[int]) -> list[list[Violation]]:
+    """In a worker: groups `indexes` validated in one batch (_validate_batch)."""
+    return _validate_batch([(_data(n), _WORKER["groups"][n].owned) for n in indexes])  # type: ignore[index]
 
 
 def inverse_predicates(shapes: Graph) -> frozenset[str]:
@@ -296,7 +309,6 @@ def validate_groups(
     apart = reach(shapes) <= SUPPORTED_REACH
     groups = (group_sources if apart else one_group)(release.sources, release.builtin)
     parts = [*release.sources, *release.builtin]
-    union = union_dataset(release.lines())
     inverse = inverse_predicates(shapes)
     salt = "\n".join(
         [
@@ -311,31 +323,34 @@ def validate_groups(
     keys: list[str] = [""] * len(groups)
     progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
     largest = 0
-    _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
-                   cache_dir=cache_dir)  # fmt: skip
-    step = max(1, min(200, len(groups) // (8 * workers)))
-    chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
-    for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
-        for n, key, size, lines, cached in prepared:
-            keys[n], largest = key, max(largest, size)
-            if cached is None:
-                todo.append((n, lines or [], groups[n].owned))
-            else:
-                results[n] = cached
-    _WORKER.clear()
-    del union
-    _WORKER.update(shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines))
-    batches = _batches(todo)
-    jobs = [[(lines, owned) for _n, lines, owned in batch] for batch in batches]
-    for batch, found in zip(
-        batches,
-        in_parallel(_validate_batch, jobs, workers, "validating (pySHACL)", "batches"),
-        strict=True,
-    ):
-        for (n, _lines, _owned), group_results in zip(batch, found, strict=True):
-            results[n] = group_results
-            validation_cache.store(cache_dir, keys[n], group_results)
-    _WORKER.clear()
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="union-", dir=cache_dir) as folder:
+        union = UnionIndex.build(Path(folder) / "union.sqlite", release.lines(), inverse)
+        _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
+                       cache_dir=cache_dir)  # fmt: skip
+        step = max(1, min(200, len(groups) // (8 * workers)))
+        chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
+        for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
+            for n, key, size, cached in prepared:
+                keys[n], largest = key, max(largest, size)
+                if cached is None:
+                    todo.append((n, size))
+                else:
+                    results[n] = cached
+        _WORKER.update(shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines))
+        batches = _batches(todo)
+        jobs = [[n for n, _size in batch] for batch in batches]
+        for batch, found in zip(
+            batches,
+            in_parallel(_validate_groups, jobs, workers, "validating (pySHACL)", "batches"),
+            strict=True,
+        ):
+            for (n, _size), group_results in zip(batch, found, strict=True):
+                results[n] = group_results
+                validation_cache.store(cache_dir, keys[n], group_results)
+        _WORKER.clear()
+        union.close()
     files = {str(g): name for g, name in release.files.items()}
     locate = locator(parts, files, release.order_lines)
     located = [replace(r, source_file=locate(r.focus_node)) for found in results for r in found]
