@@ -7,9 +7,9 @@ What rudof does not do as pySHACL does, and how this module makes up for it:
 
 - SHACL-AF SPARQL targets (`sh:target [ a sh:SPARQLTarget ; sh:select … ]`) are ignored by
   rudof. Each is run here in Oxigraph over the data being validated; every node it selects
-  gets a marker statement (`MARKER`, one predicate per target), and the shape given to rudof
-  targets the subjects of that predicate instead (`sh:targetSubjectsOf`: rudof cannot target
-  a blank node by `sh:targetNode`).
+  gets a marker statement (predicate `SHACL_TARGET_MARKER` + the target's number,
+  graph/iris.py), and the shape given to rudof targets the subjects of that predicate
+  instead (`sh:targetSubjectsOf`: rudof cannot target a blank node by `sh:targetNode`).
 - A result's message is the shape's `sh:message`s (as pySHACL gives them); rudof prepends
   a text of its own. A shape without a message keeps rudof's text.
 - A path that is not an IRI comes back written as a SPARQL path (`^(…)`): the result names
