@@ -343,3 +343,8 @@ def sparql_example(slug: str, base: str = DATA_BASE) -> URIRef:
     if not _SLUG.match(slug):
         raise IriError(f"{slug!r} is not a lower-case slug (a-z, 0-9, single hyphens)")
     return URIRef(site_root(base) + ".well-known/sparql-examples/" + slug)
+
+
+# Never published: the predicate (plus a number) that marks, in the data handed to rudof, the
+# nodes a SHACL-AF SPARQL target selected (graph/build/rudof_shacl.py).
+SHACL_TARGET_MARKER = "urn:prospectus:shacl-target:"

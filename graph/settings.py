@@ -216,6 +216,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`build`: processes that parse and validate the sources, and describe the change "
         "stream's programmes, in parallel; 0 means one per core (os.cpu_count()).",
     ),
+    Setting(
+        "shacl_engine",
+        str,
+        "rudof",
+        "`build` and `validate`: the SHACL engine that validates the sources group by group: "
+        "rudof (Rust, several times faster) or pyshacl (the reference it is tested against).",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

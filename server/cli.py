@@ -155,7 +155,9 @@ def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     report = (
         validate_files(list(files))
         if files
-        else validate_release(read_release(default_sources(_settings(ctx))))
+        else validate_release(
+            read_release(default_sources(_settings(ctx))), engine=_settings(ctx).shacl_engine
+        )
     )
     _print_report(report)
     if report.violations:

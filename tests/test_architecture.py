@@ -2,7 +2,8 @@
 
 - no import cycle among the project's modules (imports inside functions count too);
 - `graph` imports neither `server` nor Flask, Werkzeug or gunicorn;
-- pySHACL is imported in one module only, the wrapper graph/build/validate.py;
+- pySHACL is imported in one module only, the wrapper graph/build/validate.py, and rudof
+  (pyrudof) in one only, graph/build/rudof_shacl.py;
 - in server/, RDF is serialised only by server/representations.py (no `.serialize(` call and
   no pyoxigraph `serialize` anywhere else; the build's writers in graph/build/ write files);
 - no module over MAX_LINES lines but the few of LONG_MODULES, each with its reason;
@@ -33,6 +34,7 @@ LONG_MODULES: dict[str, str] = {
 }
 SERIALISER = "server/representations.py"
 SHACL_WRAPPER = "graph/build/validate.py"
+RUDOF_WRAPPER = "graph/build/rudof_shacl.py"
 FORBIDDEN_IN_GRAPH = ("server", "flask", "werkzeug", "gunicorn", "jinja2")
 
 
@@ -175,6 +177,17 @@ def test_one_pyshacl_wrapper() -> None:
     ]
     assert offending == []
     assert any(t.startswith("pyshacl") for t, _l in _imports(ROOT / SHACL_WRAPPER))
+
+
+def test_one_rudof_wrapper() -> None:
+    offending = [
+        f"{_rel(path)}:{line}"
+        for path in _files()
+        for target, line in _imports(path)
+        if target.split(".")[0] == "pyrudof" and _rel(path) != RUDOF_WRAPPER
+    ]
+    assert offending == []
+    assert any(t.startswith("pyrudof") for t, _l in _imports(ROOT / RUDOF_WRAPPER))
 
 
 def _serialiser_calls(path: Path) -> list[int]:

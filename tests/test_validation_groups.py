@@ -2,8 +2,9 @@
 gives exactly the report of ONE pySHACL call over the union of everything a build read
 (`validate_union`): the same results, located in the same source files. Checked on the
 bundled sources, on the shapes' broken examples (tests/shapes/invalid/, each cut into
-several sources) and on a synthetic catalogue with errors injected; and the validation
-cache re-validates only what changed, never hiding a violation.
+several sources) and on a synthetic catalogue with errors injected, with the build's engine
+(rudof, the default) and, on the bundled sources and the catalogue, with pySHACL too; and the
+validation cache re-validates only what changed, never hiding a violation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, URIRef
 
-from graph.build import groups, load, order, parse
+from graph.build import groups, load, order, parse, validate
 from graph.build.release import Release, read_builtin, read_release
 from graph.build.sparql_checks import read_shapes, split
 from graph.build.validate import Report, validate_release, validate_union
@@ -61,9 +62,13 @@ def assert_same(ours: Report, union: Report) -> None:
     assert comparable(ours.results) == comparable(union.results)
 
 
-def test_the_bundled_sources_give_the_union_report() -> None:
+ENGINES = ["rudof", "pyshacl"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_bundled_sources_give_the_union_report(engine: str) -> None:
     release = read_release()
-    ours, union = validate_release(release), validate_union(release)
+    ours, union = validate_release(release, engine=engine), validate_union(release)
     assert union.results, "the bundled sources have warnings to compare"
     assert_same(ours, union)
     assert ours.groups == len(release.sources) + 1  # one per source, one for builtin
@@ -195,18 +200,32 @@ def inject(folder: Path) -> None:
                   f"<http://www.w3.org/2001/XMLSchema#integer> {graph} .\n")  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_synthetic_catalogue_with_errors_gives_the_union_report(
-    catalogue: Path, tmp_path: Path
+    catalogue: Path, tmp_path: Path, engine: str
 ) -> None:
     folder = copy(catalogue, tmp_path / "broken")
     inject(folder)
     release = read_release(load.scan_sources(folder).files)
     union = validate_union(release)
-    ours = validate_release(release, workers=2)
+    ours = validate_release(release, workers=2, engine=engine)
     assert len(union.violations) >= 4
     broken = {Path(f).name for r in union.violations for f in (r.source_file or "").split(", ")}
     assert {p.name for p in programme_files(folder)[:4]} <= broken
     assert_same(ours, union)
+
+
+def test_rudof_runs_in_worker_processes_after_running_in_this_one(
+    catalogue: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process forked from one that has run rudof would hang in rudof (its thread pool is
+    inherited without its threads): the workers are started afresh, and agree with a run
+    in this process."""
+    monkeypatch.setitem(validate.BATCH_STATEMENTS, "rudof", 400)  # many batches: workers
+    release = read_release(load.scan_sources(catalogue).files)
+    here = validate_release(release, workers=1)
+    assert here.results, "the catalogue has warnings to compare"
+    assert validate_release(release, workers=2).results == here.results
 
 
 def test_the_cache_revalidates_only_what_changed_and_never_hides_a_violation(
@@ -258,7 +277,7 @@ def test_the_build_says_how_many_groups_it_validated_and_took_from_the_cache(
     assert first.returncode == 0, first.stderr
     groups, validated, cached = map(int, COUNTS.findall(first.stderr)[0])
     assert (validated, cached) == (groups, 0)
-    for step in ("reading sources", "preparing groups", "validating (pySHACL)"):
+    for step in ("reading sources", "preparing groups", "validating (rudof)"):
         assert re.search(rf"{re.escape(step)}: (\d+)/\1 done", first.stderr), step
     edit(programme_files(folder)[2], r'"([^"]*)"@en', r'"\1 (revised)"@en', 1)
     second = prospectus("build", "--sources", str(folder), data_dir=data)

@@ -240,6 +240,10 @@ class UnionIndex:
             db.close()
         return cls(path)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Sent to a worker started afresh (the rudof engine's forkserver): the path only."""
+        return {"path": self.path, "_db": None, "_pid": 0}
+
     def _open(self) -> sqlite3.Connection:
         if self._db is None or self._pid != os.getpid():  # a forked worker opens its own
             self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)

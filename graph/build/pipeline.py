@@ -139,7 +139,11 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
         release = read_release(files, cache_dir=cache / "parse", workers=workers)
     with publish.timed("validate"):
         report = validate_release(
-            release, cache_dir=cache / "validation", workers=workers, sparql=False
+            release,
+            cache_dir=cache / "validation",
+            workers=workers,
+            sparql=False,
+            engine=settings.shacl_engine,
         )
     progress.note(report.summary())
     # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the

@@ -10,10 +10,13 @@ A Violation stops publishing; Warnings and Infos are reported and published.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -24,7 +27,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load, progress, sparql_checks, validation_cache
+from . import load, progress, rudof_shacl, sparql_checks, validation_cache
 from .groups import (
     SUPPORTED_REACH,
     UnionIndex,
@@ -34,6 +37,7 @@ from .groups import (
     group_sources,
     locator,
     one_group,
+    parse_lines,
     rdflib_graph,
     rdflib_triples,
     reach,
@@ -55,7 +59,7 @@ class Report:
     results: list[Violation] = field(default_factory=list)
     groups: int = 0  # groups of sources validated together (graph/build/groups.py)
     largest_group: int = 0  # statements in the data of the largest
-    validated: int = 0  # groups validated by pySHACL in this run
+    validated: int = 0  # groups validated (by the engine) in this run
     cached: int = 0  # groups whose results came from the validation cache
 
     def summary(self) -> str:
@@ -195,14 +199,16 @@ def validate_release(
     cache_dir: Path | None = None,
     workers: int = 1,
     sparql: bool = True,
+    engine: str = "rudof",
 ) -> Report:
     """The project's shapes over what a build read (graph/build/release.py): the core
-    constraints with pySHACL, group by group (graph/build/groups.py) in `workers` processes
-    through the validation cache in `cache_dir` when given; the SPARQL-based constraints in
-    Oxigraph over the whole release, once (graph/build/sparql_checks.py), unless `sparql` is
-    False (the build runs them over the store it publishes)."""
+    constraints with `engine` (rudof or pySHACL: ENGINES), group by group
+    (graph/build/groups.py) in `workers` processes through the validation cache in
+    `cache_dir` when given; the SPARQL-based constraints in Oxigraph over the whole release,
+    once (graph/build/sparql_checks.py), unless `sparql` is False (the build runs them over
+    the store it publishes)."""
     local, checks = sparql_checks.split(shapes or read_shapes())
-    report = validate_groups(release, local, cache_dir=cache_dir, workers=workers)
+    report = validate_groups(release, local, cache_dir=cache_dir, workers=workers, engine=engine)
     if sparql:
         store = sparql_checks.store_of_lines(release.lines())
         report.results = sorted(
@@ -221,44 +227,83 @@ def validate_union(release: Release, shapes: Graph | None = None) -> Report:
     return shacl(data, shapes or read_shapes(), ontology=ontology, advanced=True, locate=locate)
 
 
-# What a cached result depends on besides its data: this code and pySHACL's version.
+# What a cached result depends on besides its data: this code, the engine and its version.
 CODE_VERSION = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("validate.py", "groups.py"))
+    b"".join(
+        (Path(__file__).parent / name).read_bytes()
+        for name in ("validate.py", "groups.py", "rudof_shacl.py")
+    )
 ).hexdigest()[:16]
-BATCH_STATEMENTS = 12000  # statements of group data per pySHACL call (it has a fixed cost)
+# The engines of the group validation (setting `shacl_engine`), with their versions.
+ENGINES = {"rudof": rudof_shacl.VERSION, "pyshacl": pyshacl_version}
+# Statements of group data per engine call: pySHACL has a fixed cost per call; rudof little
+# (docs/build.md, "Validation": measured at 1,000 programmes).
+BATCH_STATEMENTS = {"rudof": 24000, "pyshacl": 12000}
 
 # What a validation worker holds: set in the parent before the workers are forked.
 _WORKER: dict[str, object] = {}
 
 
 def _validate_batch(batch: list[tuple[list[str], frozenset[str]]]) -> list[list[Violation]]:
-    """In a worker: one pySHACL call over the union of the batch's group data (plus the
+    """In a worker: one engine call over the union of the batch's group data (plus the
     ontology), the results split by the group owning their focus node."""
-    data = Graph()
-    for triple in _WORKER["ontology"]:  # type: ignore[attr-defined]
-        data.add(triple)  # as in the union (pySHACL mixes in only part of its ont_graph)
     owner: dict[str, int] = {}
-    for n, (lines, owned) in enumerate(batch):
-        for triple in rdflib_triples(lines):
-            data.add(triple)
+    for n, (_lines, owned) in enumerate(batch):
         owner.update((focus, n) for focus in owned)
-    report = shacl(data, _WORKER["shapes"], ontology=_WORKER["ontology"], advanced=True)  # type: ignore[arg-type]
+    if _WORKER["engine"] == "rudof":
+        lines = sorted({*_WORKER["ontology_lines"], *(x for ls, _o in batch for x in ls)})  # type: ignore[misc]
+        results = rudof_shacl.validate_lines(lines, _WORKER["rudof_shapes"])  # type: ignore[arg-type]
+    else:
+        data = Graph()
+        for triple in _WORKER["ontology"]:  # type: ignore[attr-defined]
+            data.add(triple)  # as in the union (pySHACL mixes in only part of its ont_graph)
+        for lines, _owned in batch:
+            for triple in rdflib_triples(lines):
+                data.add(triple)
+        ontology: Graph = _WORKER["ontology"]  # type: ignore[assignment]
+        results = shacl(data, _WORKER["shapes"], ontology=ontology, advanced=True).results  # type: ignore[arg-type]
     found: list[list[Violation]] = [[] for _ in batch]
-    for result in report.results:
+    for result in results:
         unit = owner.get(focus_key(result.focus_node))
         if unit is not None:
             found[unit].append(result)
     return found
 
 
+def _start_rudof_worker(state: dict[str, object]) -> None:
+    os.environ["RAYON_NUM_THREADS"] = "1"  # rudof's threads: one process per core already
+    _WORKER.update(state)
+
+
+def _each_batch(
+    jobs: list[list[int]], workers: int, engine: str
+) -> Iterator[list[list[Violation]]]:
+    """_validate_groups over `jobs`, in order. rudof runs in this process or in processes
+    started afresh (forkserver), never in forked ones: a process forked from one that has
+    run rudof inherits its thread pool without its threads, and its first rudof call hangs."""
+    what = f"validating ({engine})"
+    if engine != "rudof":
+        yield from in_parallel(_validate_groups, jobs, workers, what, "batches")
+        return
+    if workers <= 1 or len(jobs) < 2 * workers:
+        yield from map(_validate_groups, progress.each(jobs, what, total=len(jobs), unit="batches"))
+        return
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_rudof_worker, initargs=(dict(_WORKER),)
+    ) as pool:
+        yield from progress.each(pool.map(_validate_groups, jobs), what, len(jobs), "batches")
+
+
 Job = tuple[int, int]  # (group, statements in its data)
 
 
-def _batches(items: list[Job]) -> list[list[Job]]:
+def _batches(items: list[Job], statements: int) -> list[list[Job]]:
     batches: list[list[Job]] = [[]]
     size = 0
     for item in items:
-        if size >= BATCH_STATEMENTS:
+        if size >= statements:
             batches.append([])
             size = 0
         batches[-1].append(item)
@@ -301,11 +346,21 @@ def inverse_predicates(shapes: Graph) -> frozenset[str]:
 
 
 def validate_groups(
-    release: Release, shapes: Graph, *, cache_dir: Path | None = None, workers: int = 1
+    release: Release,
+    shapes: Graph,
+    *,
+    cache_dir: Path | None = None,
+    workers: int = 1,
+    engine: str = "rudof",
 ) -> Report:
     """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
-    group, in `workers` processes, each group's results taken from the validation cache
-    (graph/build/validation_cache.py, in `cache_dir`) when its data is unchanged."""
+    group with `engine` (ENGINES), in `workers` processes, each group's results taken from
+    the validation cache (graph/build/validation_cache.py, in `cache_dir`) when its data is
+    unchanged."""
+    if engine not in ENGINES:
+        raise ShapesError(
+            f"setting shacl_engine: unknown SHACL engine {engine!r} (one of: {', '.join(ENGINES)})"
+        )
     apart = reach(shapes) <= SUPPORTED_REACH
     groups = (group_sources if apart else one_group)(release.sources, release.builtin)
     parts = [*release.sources, *release.builtin]
@@ -313,7 +368,8 @@ def validate_groups(
     salt = "\n".join(
         [
             CODE_VERSION,
-            pyshacl_version,
+            engine,
+            ENGINES[engine],
             _graph_digest(shapes),
             *(data_key(b.lines, "") for b in release.builtin),
         ]
@@ -338,14 +394,19 @@ def validate_groups(
                     todo.append((n, size))
                 else:
                     results[n] = cached
-        _WORKER.update(shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines))
-        batches = _batches(todo)
+        if engine == "rudof":
+            ontology_lines = sorted(
+                {f"{q.triple} ." for q in parse_lines(release.builtin[0].lines)}
+            )
+            _WORKER.update(engine=engine, rudof_shapes=rudof_shacl.prepare(shapes),
+                           ontology_lines=ontology_lines)  # fmt: skip
+        else:
+            _WORKER.update(
+                engine=engine, shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines)
+            )
+        batches = _batches(todo, BATCH_STATEMENTS[engine])
         jobs = [[n for n, _size in batch] for batch in batches]
-        for batch, found in zip(
-            batches,
-            in_parallel(_validate_groups, jobs, workers, "validating (pySHACL)", "batches"),
-            strict=True,
-        ):
+        for batch, found in zip(batches, _each_batch(jobs, workers, engine), strict=True):
             for (n, _size), group_results in zip(batch, found, strict=True):
                 results[n] = group_results
                 validation_cache.store(cache_dir, keys[n], group_results)
