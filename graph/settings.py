@@ -223,6 +223,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`build`: processes that parse and validate the sources in parallel; 0 means one "
         "per core (os.cpu_count()).",
     ),
+    Setting(
+        "sparql_cache_bytes",
+        int,
+        64 * 1024 * 1024,
+        "Bytes of /sparql answers each WSGI worker keeps for repeated queries (LRU; one "
+        "answer at most 1/16 of it; emptied when the served version changes). 0 turns the "
+        "cache off.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -38,12 +38,22 @@ class Publication:
 
     @property
     def store(self) -> Store:
+        return self.served()[0]
+
+    def served(self) -> tuple[Store, str | None]:
+        """The store served now and what names its content, read together: the version's
+        id, "files:<paths>" for `--data`, None when the content may change under the same
+        name (a remote store without a published version). Caches key on the name."""
         self._refresh()
-        if self._store is None:
+        with self._lock:
+            store, version = self._store, self._version
+        if store is None:
             raise ServiceUnavailable(
                 f"nothing is published yet in {self.settings.data_path}: run `prospectus build`"
             )
-        return self._store
+        if self.data_files:
+            return store, "files:" + "|".join(str(p) for p in self.data_files)
+        return store, None if version is None else f"{version.id}@{version.path}"
 
     def _refresh(self) -> None:
         now = time.monotonic()
