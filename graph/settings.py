@@ -227,9 +227,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sparql_cache_bytes",
         int,
         64 * 1024 * 1024,
-        "Bytes of /sparql answers each WSGI worker keeps for repeated queries (LRU; one "
-        "answer at most 1/16 of it; emptied when the served version changes). 0 turns the "
-        "cache off.",
+        "Bytes of /sparql answers each WSGI worker keeps for repeated queries, read by every "
+        "worker (LRU; one answer at most 1/16 of it; emptied when the served version "
+        "changes). 0 turns the cache off.",
     ),
 )
 

@@ -1,7 +1,7 @@
 """The /sparql result cache (server/sparql_cache.py, `sparql_cache_bytes`): a repeated query is
-answered from the worker's cache with the same answer, a new version empties it, failures are
-never kept, and it holds no more than its bound. Live tests against gunicorn on 127.0.0.1 with
-one worker (each worker has its own cache)."""
+answered from the cache with the same answer, by any worker, a new version empties it,
+failures are never kept, and it holds no more than its bound. Live tests against gunicorn on
+127.0.0.1 (most with one worker, whose bound is then the whole cache's)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from rdflib.namespace import DCTERMS
 
 from graph import versions
 from graph.store.query_text import normalise
-from server.sparql_cache import ENTRY_OVERHEAD, Answer, Key, ResultCache, cacheable
+from server.sparql_cache import (
+    ENTRY_OVERHEAD,
+    Answer,
+    Key,
+    ResultCache,
+    SharedResultCache,
+    cacheable,
+)
 
 from .conftest import LiveServer
 from .support.publishing import fixture_dataset, publish_fixture
@@ -196,6 +203,20 @@ def test_the_cache_holds_no_more_than_its_bound(
     assert metric(server, "prospectus_sparql_cache_bytes") <= bound
 
 
+def test_the_workers_share_their_answers(
+    tmp_path_factory: pytest.TempPathFactory,
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    data_dir = tmp_path_factory.mktemp("shared") / "data"
+    publish_fixture(data_dir, titled("Shared"))
+    server = live_server_factory(settings={"data_dir": str(data_dir), "workers": "2"})
+    assert ask(server, TITLE_QUERY).headers["X-Cache"] == "miss"
+    # each request on a connection of its own, which either worker may accept: with a cache
+    # per worker, the first one the other worker takes would miss
+    states = [ask(server, TITLE_QUERY).headers["X-Cache"] for _ in range(20)]
+    assert states == ["hit"] * 20
+
+
 def test_a_cache_of_zero_bytes_is_off(
     tmp_path_factory: pytest.TempPathFactory,
     live_server_factory: Callable[..., LiveServer],
@@ -253,3 +274,21 @@ def test_volatile_and_outreaching_queries_are_not_cacheable() -> None:
     assert cacheable(remote, reaches_out=False)  # refused anyway: nothing is reachable
     assert not cacheable(remote, reaches_out=True)
     assert not cacheable("SELECT * FROM <http://127.0.0.1:1/g> WHERE { ?s ?p ?o }", True)
+
+
+def test_shared_answers_are_read_by_every_process_and_bounded_per_writer(tmp_path: Path) -> None:
+    body = b"y" * 1000
+    per_entry = len(body) + ENTRY_OVERHEAD + 20
+    writer, reader = (SharedResultCache(tmp_path, 16 * 4 * per_entry) for _ in range(2))
+    keys = [key(f"ASK {{ ?s ?p {n} }}") for n in range(100)]
+    for k in keys:
+        assert writer.put(k, Answer(body, "application/json", 7))
+    assert reader.get(keys[-1]) == Answer(body, "application/json", 7)
+    assert reader.get(keys[0]) is None  # evicted by its writer: its file is gone
+    files = [f for f in tmp_path.iterdir() if not f.name.startswith(".")]
+    assert len(files) == writer.counts().entries < 100
+    assert writer.counts().bytes <= writer.max_bytes
+    assert reader.counts().bytes == 0  # it wrote nothing
+    writer.get(key("ASK {}", version="v2"))  # the writer moves on: its files go
+    assert not list(tmp_path.iterdir())
+    assert reader.get(keys[-1]) is None

@@ -167,10 +167,12 @@ def _choose(graph_result: bool, explicit: str | None) -> Format:
 
 
 def _cache() -> ResultCache:
-    """This worker's result cache (server/sparql_cache.py), made on first use."""
+    """This worker's result cache (server/sparql_cache.py), made on first use: after the
+    fork under gunicorn, where it shares its answers with the other workers."""
     cache = current_app.extensions.get(sparql_cache.EXTENSION)
     if cache is None:
-        made = ResultCache(context.settings().sparql_cache_bytes)
+        folder = current_app.extensions.get(sparql_cache.FOLDER)
+        made = sparql_cache.make(context.settings().sparql_cache_bytes, folder)
         cache = current_app.extensions.setdefault(sparql_cache.EXTENSION, made)
     return cache
 
