@@ -174,6 +174,7 @@ class Prospectus(Server):
     name: str = "prospectus"
     workers: int | None = None
     threads: int | None = None
+    cache_bytes: int | None = None  # the sparql_cache_bytes setting (None: its default)
 
     def command(self) -> list[str]:
         return [
@@ -194,6 +195,8 @@ class Prospectus(Server):
             env["PROSPECTUS_WORKERS"] = str(self.workers)
         if self.threads is not None:
             env["PROSPECTUS_THREADS"] = str(self.threads)
+        if self.cache_bytes is not None:
+            env["PROSPECTUS_SPARQL_CACHE_BYTES"] = str(self.cache_bytes)
         return env
 
 

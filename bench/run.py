@@ -1,10 +1,12 @@
 """`python -m bench.run` (`make bench`): the HTTP benchmark of issue #3.
 
 For each size it generates (or reuses) a synthetic graph with graph/synthetic/, starts our
-production server on it, and, at the peer sizes, rdflib-endpoint and Virtuoso on the same file,
-one server at a time. Each query of the mix (bench/queries/*.rq) is measured per server:
-latency from requests one after another (median, p99), throughput from `--concurrency`
-keep-alive clients. Results go to bench/results/ as JSON plus a Markdown summary.
+production server on it (with its SPARQL result cache off, the headline; then again with the
+cache on, the `prospectus-cached` row, unless --no-cached), and, at the peer sizes,
+rdflib-endpoint and Virtuoso on the same file, one server at a time. Each query of the mix
+(bench/queries/*.rq) is measured per server: latency from requests one after another
+(median, p99), throughput from `--concurrency` keep-alive clients. Results go to
+bench/results/ as JSON plus a Markdown summary.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class Config:
     work: Path = WORK_DIR
     quick: bool = False
     only: list[str] = field(default_factory=list)
+    cached: bool = True
+    cache_bytes: int = 64 * 1024 * 1024
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(self).items()}
@@ -235,14 +239,28 @@ def run(config: Config) -> Path:
     for size in config.sizes:
         data, summary = dataset(size, config.seed, config.work)
         values = parameters(summary, size, config.seed)
+        # The engine against the engine: our server with its result cache off. With
+        # --cached, the same server again with the cache on (what a repeating client sees).
         servers: list[Server] = [
             Prospectus(
                 data=data,
                 work=config.work / "servers",
                 workers=config.workers,
                 threads=config.threads,
+                cache_bytes=0,
             )
         ]
+        if config.cached:
+            servers.append(
+                Prospectus(
+                    name=report.OURS_CACHED,
+                    data=data,
+                    work=config.work / "servers",
+                    workers=config.workers,
+                    threads=config.threads,
+                    cache_bytes=config.cache_bytes,
+                )
+            )
         if size in config.peer_sizes:
             servers += [
                 PEERS[p](data=data, work=config.work / "servers" / f"{p}-{size}")
@@ -323,6 +341,19 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     )
     parser.add_argument("--threads", type=int, help="threads per worker (default: setting)")
     parser.add_argument("--only", default="", help="comma list of query names to run")
+    parser.add_argument(
+        "--no-cached",
+        dest="cached",
+        action="store_false",
+        help="measure our server only with its SPARQL result cache off (by default it is "
+        "measured twice: cache off, the headline, and cache on, as prospectus-cached)",
+    )
+    parser.add_argument(
+        "--cache-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        help="sparql_cache_bytes of the prospectus-cached row (default %(default)s)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--work", type=Path, default=WORK_DIR)
     parser.add_argument(
@@ -354,6 +385,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         work=args.work,
         quick=quick,
         only=[q.strip() for q in args.only.split(",") if q.strip()],
+        cached=args.cached,
+        cache_bytes=args.cache_bytes,
     )
 
 

@@ -24,6 +24,12 @@ from .iris import DATA_BASE
 PREFIX = "PROSPECTUS_"
 
 
+class BoolOrAuto:
+    """The type of a setting that is true, false or "auto" (decided at run time)."""
+
+    AUTO = "auto"
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -66,11 +72,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", str, "oxigraph", "Store implementation: oxigraph, rdflib or remote."),
     Setting(
         "store_in_memory",
-        bool,
-        False,
+        BoolOrAuto,
+        "auto",
         "Oxigraph: load the published store into every serving process's memory instead of "
         "opening its on-disk store read-only (shared through the OS page cache). Faster on "
-        "scans, but each query process copies the store (bench/README.md, Memory).",
+        "scans, but each query process copies the store (bench/README.md, Memory). auto: in "
+        "memory when the version's copies fit the machine (docs/settings.md), else on disk.",
     ),
     Setting("remote_endpoint", str, "", "remote store: URL of the SPARQL 1.1 query endpoint."),
     Setting("query_timeout", float, 10.0, "Seconds a SPARQL query may run before it is stopped."),
@@ -223,6 +230,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`build` and `validate`: the SHACL engine that validates the sources group by group: "
         "rudof (Rust, several times faster) or pyshacl (the reference it is tested against).",
     ),
+    Setting(
+        "sparql_cache_bytes",
+        int,
+        64 * 1024 * 1024,
+        "Bytes of /sparql answers each WSGI worker keeps for repeated queries, read by every "
+        "worker (LRU; one answer at most 1/16 of it; emptied when the served version "
+        "changes). 0 turns the cache off.",
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -237,6 +252,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
         return None  # an optional setting left unset
     if setting.type is date:
         return _date(setting, value, origin)
+    if setting.type is BoolOrAuto:
+        return _bool_or_auto(setting, value, origin)
     if setting.type is bool and isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:
@@ -257,6 +274,24 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             f"{origin}: setting {setting.name!r} must be {setting.type.__name__}, got {value!r}"
         )
     return value
+
+
+def _bool_or_auto(setting: Setting, value: Any, origin: str) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered == BoolOrAuto.AUTO:
+            return BoolOrAuto.AUTO
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+    raise SettingsError(
+        f'{origin}: setting {setting.name!r} must be true, false or "auto", got {value!r}'
+    )
 
 
 def _date(setting: Setting, value: Any, origin: str) -> date:

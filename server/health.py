@@ -1,9 +1,10 @@
 """`/healthz`: whether this server answers from a loaded store, and which version.
 
-200 with JSON (`{"ok": true, "status": 200, "version", "created", "store", "quads",
-"programmes"}`) once the store is loaded and answers; 503 through the one error renderer
-(title "Not ready") before: nothing published yet in `data_dir`, a store that cannot be
-opened, or a remote store (`store = "remote"`) that does not answer a probe `ASK {}` within
+200 with JSON (`{"ok": true, "status": 200, "version", "created", "store", "layout",
+"quads", "programmes"}`; layout: memory, disk, files or remote) once the store is loaded and
+answers; 503 through the one error renderer (title "Not ready") before: nothing published
+yet in `data_dir`, a store that cannot be opened, or a remote store (`store = "remote"`)
+that does not answer a probe `ASK {}` within
 `HEALTH_PROBE_SECONDS`. docs/operations.md ("Health") says what "before" means under
 gunicorn, where the master loads the store before it listens, and under the dev server.
 
@@ -99,6 +100,7 @@ def status(app: Flask) -> dict[str, Any]:
         "version": version.id if version is not None else None,
         "created": version.manifest.get("created") if version is not None else None,
         "store": "files" if publication.data_files else settings.store,
+        "layout": publication.layout,
         "quads": counts.quads,
         "programmes": counts.programmes,
     }

@@ -10,7 +10,9 @@ through prometheus-client, summed over every worker of the server.
   over workers in shared memory): queries per lane, timeouts, refusals by reason (busy, too
   deep), memory-limit stops, crashes by cause, query processes started; queries running
   and waiting now; and `prospectus_sparql_rate_limited_total`, the 429s of the fair-use
-  limit (server/ratelimit.py);
+  limit (server/ratelimit.py); `prospectus_sparql_cache_total{result="hit"|"miss"}` and
+  `prospectus_sparql_cache_bytes`, the result cache's answers and the bytes it holds, summed
+  over the live workers (server/sparql_cache.py);
 - `prospectus_ready`, `prospectus_version_info{version}`, `prospectus_store_quads`,
   `prospectus_programmes`: what /healthz reports (server/health.py).
 
@@ -38,6 +40,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -48,7 +51,7 @@ from prometheus_client.registry import Collector
 
 from graph.store.stats import stats
 
-from . import health
+from . import health, sparql_cache
 from .errors import PublisherError
 
 log = logging.getLogger(__name__)
@@ -205,6 +208,18 @@ class Metrics:
             "Requests to /sparql refused by the fair-use rate limit (429).",
             registry=registry,
         )
+        self.cache_answers = Counter(
+            "prospectus_sparql_cache",
+            "Cacheable /sparql answers, by whether the result cache had them (hit, miss).",
+            ["result"],
+            registry=registry,
+        )
+        self.cache_bytes = Gauge(
+            "prospectus_sparql_cache_bytes",
+            "Bytes held by the /sparql result caches of the live workers.",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
         if not own:
             multiprocess.MultiProcessCollector(self.registry)
         self.registry.register(_ServerCollector(app))
@@ -222,6 +237,8 @@ def _observe(response: Response) -> Response:
     method, status = request.method, response.status_code
     started = g.get("prospectus_started")
     limited = status == 429 and request.endpoint == "sparql.endpoint"
+    cached = response.headers.get(sparql_cache.HEADER)
+    cache = current_app.extensions.get(sparql_cache.EXTENSION) if cached else None
 
     def record() -> None:
         try:
@@ -230,6 +247,10 @@ def _observe(response: Response) -> Response:
                 metrics.latency.labels(route, method).observe(time.perf_counter() - started)
             if limited:
                 metrics.rate_limited.inc()
+            if cached in ("hit", "miss"):
+                metrics.cache_answers.labels(cached).inc()
+            if cache is not None:
+                metrics.cache_bytes.set(cache.counts().bytes)
         except Exception:  # noqa: BLE001 - a count is never worth a failed answer
             log.exception("could not count a request to %s", route)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graph import versions
 from graph.settings import Settings
-from graph.store import Store, StoreError, open_store
+from graph.store import Store, StoreError, layout, open_store
 
 from .errors import ServiceUnavailable
 
@@ -28,6 +28,7 @@ class Publication:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._version: versions.Version | None = None
+        self._in_memory = False  # where the version opened last is held (Oxigraph)
         self._checked = 0.0
 
     @property
@@ -37,12 +38,22 @@ class Publication:
 
     @property
     def store(self) -> Store:
+        return self.served()[0]
+
+    def served(self) -> tuple[Store, str | None]:
+        """The store served now and what names its content, read together: the version's
+        id, "files:<paths>" for `--data`, None when the content may change under the same
+        name (a remote store without a published version). Caches key on the name."""
         self._refresh()
-        if self._store is None:
+        with self._lock:
+            store, version = self._store, self._version
+        if store is None:
             raise ServiceUnavailable(
                 f"nothing is published yet in {self.settings.data_path}: run `prospectus build`"
             )
-        return self._store
+        if self.data_files:
+            return store, "files:" + "|".join(str(p) for p in self.data_files)
+        return store, None if version is None else f"{version.id}@{version.path}"
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -65,15 +76,17 @@ class Publication:
             if latest is None:
                 return
             if self._version is None or latest.path != self._version.path:
-                fresh = open_store(self.settings, latest.path)
+                in_memory = layout.in_memory(self.settings, latest.manifest, latest.path)
+                fresh = open_store(self.settings, latest.path, in_memory=in_memory)
                 old, self._store, self._version = self._store, fresh, latest
+                self._in_memory = in_memory
                 if old is not None:
                     old.close()
 
     def open(self) -> None:
         """Open what is published now, without starting query processes: called in the
         WSGI master before it forks the workers. In memory the workers share the loaded
-        store's pages. On disk (the default) the master only checks that the store opens
+        store's pages. On disk the master only checks that the store opens
         and lets it go: each worker opens the current version itself, and the master holds
         no version's files open (a version that retention removes frees its disk)."""
         self._refresh()
@@ -83,10 +96,23 @@ class Publication:
             if store is not None:
                 store.close()
 
+    @property
+    def layout(self) -> str:
+        """Where the store served now is held: "memory", "disk", "files" (`--data`) or
+        "remote"; decided once per version opened (graph/store/layout.py for "auto")."""
+        self._refresh()
+        if self.data_files:
+            return "files"
+        if self.settings.store != "oxigraph":
+            return self.settings.store
+        return "memory" if self._in_memory else "disk"
+
     def _opens_per_process(self) -> bool:
-        """Whether every process opens the store itself (the on-disk Oxigraph store)."""
+        """Whether every process opens the store itself (the on-disk Oxigraph store): decided
+        per version, so a new version may change it (in a worker: the master opened only the
+        version current when the server started)."""
         settings = self.settings
-        return not self.data_files and settings.store == "oxigraph" and not settings.store_in_memory
+        return not self.data_files and settings.store == "oxigraph" and not self._in_memory
 
     def start_queries(self, heartbeat: Callable[[], None] = lambda: None) -> None:
         """In a worker: open the store if the master did not keep it, start its query

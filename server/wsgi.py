@@ -31,11 +31,14 @@ def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] 
     master only checks that the store opens and each worker opens it (server/publication.py).
     Each worker then starts its own query processes and takes requests once they are warm
     (graph/store/pool.py)."""
-    from . import create_app, hosts, metrics, publication
+    from . import create_app, hosts, metrics, publication, sparql_cache
+
+    shared: dict[str, Path] = {}  # the folder of the workers' shared answers, made below
 
     def factory() -> Any:
         app = create_app(settings, data_files=data_files)
         app.config[hosts.BOUND_HOST] = host  # answered by default, like the loopback names
+        app.extensions[sparql_cache.FOLDER] = shared.get("answers")
         publication(app).open()
         return app
 
@@ -56,5 +59,7 @@ def run(settings: Settings, *, host: str, port: int, data_files: Sequence[Path] 
         "errorlog": "-",
         "loglevel": "warning",
     }
-    with metrics.multiprocess_dir():  # before the app exists: its metrics count in files
+    with metrics.multiprocess_dir(), sparql_cache.shared_folder() as folder:
+        # both before the app exists: its metrics count in files, its workers share answers
+        shared["answers"] = folder
         _Gunicorn(factory, {**options, **metrics.GUNICORN_HOOKS}).run()

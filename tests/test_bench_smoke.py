@@ -1,4 +1,5 @@
-"""The benchmark harness end to end in its quickest mode: our server only, a tiny graph."""
+"""The benchmark harness end to end in its quickest mode: our server only (its result cache
+off, then on), a tiny graph."""
 
 from __future__ import annotations
 
@@ -51,8 +52,14 @@ def test_quick_run_writes_results_with_medians(tmp_path: Path) -> None:
         assert measured["rows"] is not None
     assert ours["queries"]["count-per-field"]["rows"] >= 5
     assert ours["queries"]["lookup"]["rows"] >= 20
+    # the same server again with its result cache on: the same answers
+    cached = size["servers"]["prospectus-cached"]
+    for name, measured in cached["queries"].items():
+        assert measured["errors"] == 0, (name, measured["error_samples"])
+        assert measured["rows"] == ours["queries"][name]["rows"], name
     summary = json_file.with_suffix(".md").read_text()
     assert "20 programmes" in summary and "lookup" in summary
+    assert "prospectus-cached" in summary
     assert results["machine"]["cores"] >= 1
 
 

@@ -31,15 +31,32 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
 def test_bool_and_list_from_plain_strings() -> None:
     env = {"PROSPECTUS_STORE_IN_MEMORY": "on", "PROSPECTUS_SERVICE_ALLOWLIST": "a, b"}
     loaded = settings.load(environ=env, config_file="/nonexistent.toml")
-    assert loaded.store_in_memory is True  # the default is off
+    assert loaded.store_in_memory is True  # the default is "auto"
     assert loaded.service_allowlist == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("auto", "auto"), ("AUTO", "auto"), ("true", True), ("off", False), ("1", True), ("0", False)],
+)
+def test_store_in_memory_is_true_false_or_auto(raw: str, expected: bool | str) -> None:
+    loaded = settings.load(
+        environ={"PROSPECTUS_STORE_IN_MEMORY": raw}, config_file="/nonexistent.toml"
+    )
+    assert loaded.store_in_memory == expected
+    assert type(loaded.store_in_memory) is type(expected)
+    default = settings.load(environ={}, config_file="/nonexistent.toml")
+    assert default.store_in_memory == "auto"
 
 
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
         ({"PROSPECTUS_MAX_ROWS": "many"}, "PROSPECTUS_MAX_ROWS: setting 'max_rows' must be int"),
-        ({"PROSPECTUS_STORE_IN_MEMORY": "perhaps"}, "'store_in_memory' must be bool"),
+        (
+            {"PROSPECTUS_STORE_IN_MEMORY": "perhaps"},
+            "'store_in_memory' must be true, false or \"auto\"",
+        ),
     ],
 )
 def test_wrong_types_name_the_setting_and_origin(env: dict[str, str], fragment: str) -> None:

@@ -598,10 +598,17 @@ def test_query_processes_are_bounded_and_a_waiting_query_is_answered(
     # process is forked for it) and is answered once that one is done, within its own
     # query_timeout. (When the wait outlasts the timeout, the 503 names query_processes:
     # test_sparql_protocol, the pool tests; a runaway stopped at its deadline: above.)
+    # (The result cache off: the server's readiness probe already asked `ASK {}`.)
     data = _many_triples(tmp_path / "many.nt", 3000)
     server = servers(
         data_files=(data,),
-        settings={"query_timeout": "10", "workers": "1", "threads": "4", "query_processes": "1"},
+        settings={
+            "query_timeout": "10",
+            "workers": "1",
+            "threads": "4",
+            "query_processes": "1",
+            "sparql_cache_bytes": "0",
+        },
     )
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # 9 million solutions
     url = endpoint(server)

@@ -9,7 +9,8 @@ implementations), files.py (`serve --data`), query_pool.py (the query process po
 holds: limits, started on first use), pool.py and executor.py (the pool's worker and executor
 sides), lanes.py, crashes.py, stats.py (how the pool schedules, names crashes and counts),
 query_text.py, ordering.py, federation.py (what is done to a query's text before it runs),
-results.py and terms.py (results and terms across the interface).
+results.py and terms.py (results and terms across the interface), layout.py (whether a
+version is held in memory or on disk: the `store_in_memory` setting and its "auto" rule).
 remote_publish.py loads a published version into a remote store (`prospectus publish --to`).
 
 Imported by graph/read/, the build (to load a version's store), the web app and the tests;
@@ -48,17 +49,20 @@ __all__ = [
 ]
 
 
-def open_store(settings, version_dir=None) -> Store:  # noqa: ANN001
+def open_store(settings, version_dir=None, in_memory: bool | None = None) -> Store:  # noqa: ANN001
+    """The store of the published version in `version_dir`. For Oxigraph, `in_memory` says
+    where it is held; None applies `store_in_memory` (its "auto" rule: layout.py)."""
     from .query_pool import Limits
 
     limits = Limits.from_settings(settings)
     kind = settings.store
     if kind == "oxigraph":
+        from . import layout
         from .oxigraph import OxigraphStore
 
-        return OxigraphStore.open_published(
-            version_dir, in_memory=settings.store_in_memory, limits=limits
-        )
+        if in_memory is None:
+            in_memory = layout.decide(settings, version_dir)
+        return OxigraphStore.open_published(version_dir, in_memory=in_memory, limits=limits)
     if kind == "rdflib":
         from .rdflib import RdflibStore
 

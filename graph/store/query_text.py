@@ -93,6 +93,29 @@ def raw_tokens(text: str) -> list[Token]:
     return out
 
 
+_GAPLESS = frozenset("{}()[],;")  # never part of a longer terminal: a gap beside them is void
+
+
+def normalise(text: str) -> tuple[str, ...]:
+    """The query as its tokens, every run of whitespace and comments outside strings and IRIs
+    made one " " between them, or none beside { } ( ) [ ] , ; and at either end: two texts
+    that normalise the same are the same query. A tuple, not a string, so that token
+    boundaries stay (`<(?b)>`, one IRI, is not `<`, `(`, `?b`, `)`, `>`); a run between two
+    other tokens stays, so `<=` and `< =` or `^^` and `^ ^` stay apart."""
+    parts: list[str] = []
+    gap = False
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup in ("space", "comment"):
+            gap = True
+            continue
+        token = match.group()
+        if gap and parts and parts[-1] not in _GAPLESS and token not in _GAPLESS:
+            parts.append(" ")
+        gap = False
+        parts.append(token)
+    return tuple(parts)
+
+
 _CLOSE = {"}": "{", ")": "(", "]": "["}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from werkzeug.datastructures import MIMEAccept
@@ -27,11 +27,12 @@ from graph.store import (
     QuerySyntaxError,
     QueryTooDeep,
     UpstreamError,
+    query_text,
 )
 from graph.store.results import results_format
 from graph.store.stats import stats
 
-from .. import context
+from .. import context, sparql_cache
 from ..conneg import negotiate
 from ..errors import (
     BadGateway,
@@ -42,6 +43,7 @@ from ..errors import (
 )
 from ..representations import query_answer, rdf_response
 from ..sparql import SPEC, QueryRequest, parse_request, resolve_format
+from ..sparql_cache import ResultCache
 from ..urls import Urls, safe_href
 
 bp = Blueprint("sparql", __name__)
@@ -164,13 +166,55 @@ def _choose(graph_result: bool, explicit: str | None) -> Format:
     return BY_NAME[chosen.name]
 
 
+def _cache() -> ResultCache:
+    """This worker's result cache (server/sparql_cache.py), made on first use: after the
+    fork under gunicorn, where it shares its answers with the other workers."""
+    cache = current_app.extensions.get(sparql_cache.EXTENSION)
+    if cache is None:
+        folder = current_app.extensions.get(sparql_cache.FOLDER)
+        made = sparql_cache.make(context.settings().sparql_cache_bytes, folder)
+        cache = current_app.extensions.setdefault(sparql_cache.EXTENSION, made)
+    return cache
+
+
+def _cached(answer: sparql_cache.Answer, state: str | None) -> Response:
+    """The response for `answer`; `state` (hit, miss) goes in X-Cache when the answer may
+    be cached at all."""
+    response = Response(answer.body, mimetype=answer.mimetype)
+    if answer.truncated_at is not None:
+        response.headers[TRUNCATED_HEADER] = str(answer.truncated_at)
+    if state is not None:
+        response.headers[sparql_cache.HEADER] = state
+    return response
+
+
 def _answer(query: QueryRequest) -> Response:
     graph_result = query.kind == "graph"
     fmt = _choose(graph_result, query.format)
     run_as = (BY_NAME["ntriples"] if graph_result else BY_NAME["json"]) if fmt is HTML else fmt
+    with store_errors():
+        store, content = context.publication().served()
+    cache, key = _cache(), None
+    if (
+        cache.enabled
+        and content is not None
+        and fmt is not HTML
+        and sparql_cache.cacheable(query.query, bool(context.settings().service_allowlist))
+    ):
+        key = sparql_cache.Key(
+            content,
+            query_text.normalise(query.query),
+            query.default_graph_uris,
+            query.named_graph_uris,
+            fmt.name,
+            _endpoint_url(),
+        )
+        kept = cache.get(key)
+        if kept is not None:
+            return _cached(kept, "hit")
     try:
         with store_errors():
-            result = context.store().query(
+            result = store.query(
                 query.query,
                 default_graph_uris=query.default_graph_uris,
                 named_graph_uris=query.named_graph_uris,
@@ -200,10 +244,12 @@ def _answer(query: QueryRequest) -> Response:
         run_as = (BY_NAME["ntriples"] if graph_result else BY_NAME["json"]) if fmt is HTML else fmt
     if fmt is HTML:
         return _results_page(query, result, query_answer(result, run_as), run_as)
-    response = Response(query_answer(result, fmt), mimetype=_mimetype(fmt))
-    if result.truncated:
-        response.headers[TRUNCATED_HEADER] = str(result.max_rows)
-    return response
+    answer = sparql_cache.Answer(
+        query_answer(result, fmt), _mimetype(fmt), result.max_rows if result.truncated else None
+    )
+    if key is not None:
+        cache.put(key, answer)
+    return _cached(answer, None if key is None else "miss")
 
 
 def _mimetype(fmt: Format) -> str:
