@@ -258,6 +258,33 @@ def test_the_cache_revalidates_only_what_changed_and_never_hides_a_violation(
     assert all(str(target) in (r.source_file or "") for r in broken.violations)
 
 
+def test_a_title_that_moves_the_catalogue_order_revalidates_its_own_source_only(
+    catalogue: Path, tmp_path: Path
+) -> None:
+    """A changed title moves every programme between its old and its new place in the
+    catalogue order; the positions are a unit of their own (graph/build/positions.py), so
+    only the changed source is validated again, and the report is the one-call union's."""
+    folder = copy(catalogue, tmp_path / "sources")
+    cache = tmp_path / "cache"
+
+    def run() -> tuple[Report, Release]:
+        release = read_release(load.scan_sources(folder).files, cache_dir=cache / "parse")
+        return validate_release(release, cache_dir=cache / "validation"), release
+
+    first, before = run()
+    target = programme_files(folder)[-1]
+    typed = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/prospectus/ontology#StudyProgramme>"
+    iri = re.search(rf"(?m)^(<[^>]+>) {typed}", target.read_text())
+    assert iri is not None
+    edit(target, rf'(?m)^({re.escape(iri[1])} <http://purl.org/dc/terms/title> ")', r"\1Aaa ")
+    changed, after = run()
+    assert set(before.order_lines) != set(after.order_lines)
+    moved = set(after.order_lines) - set(before.order_lines)
+    assert len(moved) > 2  # positions of several programmes moved, not only the renamed one
+    assert changed.validated == 1 and changed.cached == first.groups - 1
+    assert_same(changed, validate_union(after))
+
+
 def prospectus(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir), "PROSPECTUS_BUILD_WORKERS": "2"}
     return subprocess.run(

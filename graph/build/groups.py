@@ -278,11 +278,16 @@ def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]
 
 
 def group_data(
-    group: Group, parts: Sequence[ParsedSource], union: UnionIndex, inverse: frozenset[str]
+    group: Group,
+    parts: Sequence[ParsedSource],
+    union: UnionIndex,
+    inverse: frozenset[str],
+    leave_out: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The statements (N-Triples, sorted, distinct) `group` is validated on: its members'
     graphs and the union's description of what its owned subjects' constraints read (module
-    doc); `inverse`: the predicates the shapes follow backwards."""
+    doc); `inverse`: the predicates the shapes follow backwards; `leave_out`: statements of
+    the members that another unit validates (graph/build/positions.py)."""
     described: dict[str, list[tuple[str, str | None]]] = {}
     nodes: set[str] = set()
     for subject in group.owned:
@@ -293,7 +298,10 @@ def group_data(
             nodes.update(union.pointing_at(subject))
     statements = {t for node in nodes for t, _o in described.get(node) or union.about(node)}
     for i in group.members:
-        statements.update(f"{q.triple} ." for q in parse_lines(lines_of(parts[i])))
+        mine = lines_of(parts[i])
+        if leave_out is not None:
+            mine = tuple(line for line in mine if not leave_out(line))
+        statements.update(f"{q.triple} ." for q in parse_lines(mine))
     return sorted(statements)
 
 

@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ..errors import ProspectusError, ValidationFailed, Violation
-from . import load, progress, rudof_shacl, sparql_checks, validation_cache
+from . import load, positions, progress, rudof_shacl, sparql_checks, validation_cache
 from .groups import (
     SUPPORTED_REACH,
     UnionIndex,
@@ -231,7 +231,7 @@ def validate_union(release: Release, shapes: Graph | None = None) -> Report:
 CODE_VERSION = hashlib.sha256(
     b"".join(
         (Path(__file__).parent / name).read_bytes()
-        for name in ("validate.py", "groups.py", "rudof_shacl.py")
+        for name in ("validate.py", "groups.py", "positions.py", "rudof_shacl.py")
     )
 ).hexdigest()[:16]
 # The engines of the group validation (setting `shacl_engine`), with their versions.
@@ -318,7 +318,8 @@ def _data(n: int) -> list[str]:
     """In a worker: the data of group `n`, gathered from the union's index on disk."""
     groups, parts = _WORKER["groups"], _WORKER["parts"]
     union, inverse = _WORKER["union"], _WORKER["inverse"]
-    return group_data(groups[n], parts, union, inverse)  # type: ignore[index, arg-type]
+    leave_out = _WORKER.get("leave_out")
+    return group_data(groups[n], parts, union, inverse, leave_out)  # type: ignore[index, arg-type]
 
 
 def _prepare(indexes: range) -> list[Prepared]:
@@ -338,6 +339,28 @@ def _prepare(indexes: range) -> list[Prepared]:
 def _validate_groups(indexes: list[int]) -> list[list[Violation]]:
     """In a worker: groups `indexes` validated in one batch (_validate_batch)."""
     return _validate_batch([(_data(n), _WORKER["groups"][n].owned) for n in indexes])  # type: ignore[index]
+
+
+def _validate_positions(
+    found: list[str], shapes: Graph, union: UnionIndex, salt: str, cache_dir: Path | None
+) -> list[Violation]:
+    """The catalogue order's unit (graph/build/positions.py), in this process, with the
+    engine the batches used and the shapes that read positions, through the cache."""
+    lines, owned = positions.position_unit(found, union.about)
+    key = data_key([*lines, "", *sorted(owned)], salt + "\npositions\n" + _graph_digest(shapes))
+    cached = validation_cache.load(cache_dir, key)
+    if cached is not None:
+        return cached
+    engine = {"rudof_shapes": rudof_shacl.prepare(shapes)} if _WORKER["engine"] == "rudof" else {}
+    state = dict(_WORKER)
+    _WORKER.update(shapes=shapes, **engine)
+    try:
+        [results] = _validate_batch([(lines, owned)])
+    finally:
+        _WORKER.clear()
+        _WORKER.update(state)
+    validation_cache.store(cache_dir, key, results)
+    return results
 
 
 def inverse_predicates(shapes: Graph) -> frozenset[str]:
@@ -382,9 +405,17 @@ def validate_groups(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="union-", dir=cache_dir) as folder:
-        union = UnionIndex.build(Path(folder) / "union.sqlite", release.lines(), inverse)
+        ordered = positions.position_shapes(shapes) if apart else None
+        apart_lines: list[str] = []  # the positions, set apart (graph/build/positions.py)
+        lines = (
+            release.lines()
+            if ordered is None
+            else positions.set_apart(release.lines(), apart_lines)
+        )
+        union = UnionIndex.build(Path(folder) / "union.sqlite", lines, inverse)
+        leave_out = None if ordered is None else positions.is_position
         _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
-                       cache_dir=cache_dir)  # fmt: skip
+                       cache_dir=cache_dir, leave_out=leave_out)  # fmt: skip
         step = max(1, min(200, len(groups) // (8 * workers)))
         chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
         for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
@@ -410,6 +441,8 @@ def validate_groups(
             for (n, _size), group_results in zip(batch, found, strict=True):
                 results[n] = group_results
                 validation_cache.store(cache_dir, keys[n], group_results)
+        if ordered is not None:
+            results.append(_validate_positions(apart_lines, ordered, union, salt, cache_dir))
         _WORKER.clear()
         union.close()
     files = {str(g): name for g, name in release.files.items()}
