@@ -10,6 +10,7 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -154,7 +155,10 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
         with tempfile.TemporaryDirectory(prefix="sparql-checks-", dir=cache) as folder:
             store = store_of_lines(release.lines(), Path(folder) / "store")
             found = check_store(store, release)
+            # Closed here, not when a reference cycle happens to be collected: a RocksDB
+            # store still open when the writers fork their workers crashed them (SIGSEGV).
             del store
+            gc.collect()
         report.results = sorted(report.results + found, key=result_order)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
