@@ -47,26 +47,41 @@ def _described(shapes: Graph, node: Node, into: Graph) -> None:
             _described(shapes, o, into)
 
 
+# What a property shape over positions may say for the positions to be validated apart: it
+# reads nothing but the position values themselves (no shape of another node, no other path).
+ON_VALUES = frozenset(
+    {
+        RDF.type, SH.path, SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH.minInclusive,
+        SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.minLength, SH.maxLength, SH.pattern,
+        SH.flags, SH.languageIn, SH.uniqueLang, SH["in"], SH.hasValue, SH.severity, SH.message,
+        SH.name, SH.description, SH.order, SH.group,
+    }
+)  # fmt: skip
+
+
+def _reached_only_as_property(shapes: Graph, node: Node) -> bool:
+    """Whether `node` is named in the shapes only as the object of sh:property (a shape
+    named elsewhere, by sh:node, sh:or, …, would read positions for another focus node)."""
+    return all(predicate == SH.property for _s, predicate in shapes.subject_predicates(node))
+
+
 def position_shapes(shapes: Graph) -> Graph | None:
     """The shapes that read a position: each node shape with a property shape whose path is
     pro:listPosition, reduced to its targets and those property shapes; None when a shape
     reads positions in another way (module doc)."""
     found = Graph()
     for subject, predicate in shapes.subject_predicates(POSITION):
-        if predicate != SH.path or any(
-            int(n) > 0
-            for p in (SH.minCount, SH.qualifiedMinCount)
-            for n in shapes.objects(subject, p)
-            if isinstance(n, Literal)
+        minimum = (int(n) for n in shapes.objects(subject, SH.minCount) if isinstance(n, Literal))
+        if (
+            predicate != SH.path
+            or any(n > 0 for n in minimum)
+            or any(p not in ON_VALUES for p in shapes.predicates(subject))
         ):
             return None
         holders = list(shapes.subjects(SH.property, subject))
         if not holders or any(shapes.value(h, SH.target) is not None for h in holders):
             return None
-        # A shape that is also reached from another (sh:node, sh:or, …) would read the
-        # positions while validating another unit's focus node.
-        if any(True for node in (subject, *holders) for _ in shapes.subject_predicates(node)
-               if _[1] != SH.property):  # fmt: skip
+        if not all(_reached_only_as_property(shapes, n) for n in (subject, *holders)):
             return None
         _described(shapes, subject, found)
         for holder in holders:

@@ -1,0 +1,66 @@
+"""graph/build/positions.py: when the catalogue order's positions may be validated apart from
+the units' data (tests/test_validation_groups.py proves the reports equal when they are)."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from graph.build.positions import is_position, position_shapes
+from graph.build.sparql_checks import read_shapes, split
+
+PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix pro: <https://w3id.org/prospectus/ontology#> .
+@prefix ex: <http://example.org/> .
+"""
+PROGRAMME = """
+ex:Programme a sh:NodeShape ; sh:targetClass pro:StudyProgramme ;
+    sh:property ex:position , ex:title .
+ex:title a sh:PropertyShape ; sh:path <http://purl.org/dc/terms/title> ; sh:minCount 1 .
+"""
+POSITION = """
+ex:position a sh:PropertyShape ; sh:path pro:listPosition ; sh:maxCount 1 ;
+    sh:datatype xsd:integer ; sh:minInclusive 1 ; sh:message "a position"@en .
+"""
+
+
+def shapes(*parts: str) -> Graph:
+    return Graph().parse(data=PREFIXES + "".join(parts), format="turtle")
+
+
+def test_the_project_shapes_read_positions_only_on_their_values() -> None:
+    found = position_shapes(split(read_shapes())[0])
+    assert found is not None
+
+
+def test_only_the_shapes_of_positions_and_their_holders_targets_are_kept() -> None:
+    expected = shapes("""
+ex:Programme a sh:NodeShape ; sh:targetClass pro:StudyProgramme ; sh:property ex:position .
+""", POSITION)  # fmt: skip
+    found = position_shapes(shapes(PROGRAMME, POSITION))
+    assert found is not None and isomorphic(found, expected)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "ex:position sh:minCount 1 .",  # a position must be there: every unit must see it
+        "ex:position sh:node ex:Other .",  # reads another shape
+        "ex:Offering a sh:NodeShape ; sh:node ex:Programme .",  # the holder reached from elsewhere
+        "ex:Offering a sh:NodeShape ; sh:or ( ex:position ) .",
+        "ex:other a sh:PropertyShape ; sh:path ( pro:offeringOf pro:listPosition ) .",
+        "ex:other a sh:PropertyShape ; sh:path [ sh:inversePath pro:listPosition ] .",
+    ],
+)
+def test_positions_stay_in_every_unit_when_a_shape_reads_them_otherwise(extra: str) -> None:
+    assert position_shapes(shapes(PROGRAMME, POSITION, extra)) is None
+
+
+def test_a_position_is_told_by_its_predicate_in_any_graph() -> None:
+    position = "<https://w3id.org/prospectus/ontology#listPosition>"
+    assert is_position(f'<http://example.org/p> {position} "1"^^<x> <http://example.org/g> .')
+    assert not is_position(f"<http://example.org/p> <http://example.org/q> {position} .")
+    assert not is_position(f"{position} <http://example.org/q> <http://example.org/o> .")
