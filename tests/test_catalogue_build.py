@@ -181,3 +181,23 @@ def test_the_build_reports_progress_in_lines_when_not_on_a_terminal(
     assert done.returncode == 0, done.stderr
     assert "reading sources: 7/7 done" in done.stderr
     assert "SPARQL constraints:" in done.stderr
+
+
+def test_a_catalogue_big_enough_for_the_writers_workers_builds_in_parallel(
+    tmp_path: Path,
+) -> None:
+    """200 programmes with two build workers: the ELM export and the change stream fork
+    workers after the SPARQL constraints ran on an on-disk store of their own; a store left
+    open across that fork crashed the workers (SIGSEGV), and the build with them."""
+    folder, data = tmp_path / "sources", tmp_path / "data"
+    done = prospectus("generate", "-n", "200", "-o", str(folder), data_dir=data)
+    assert done.returncode == 0, done.stderr
+    built = subprocess.run(
+        [PROSPECTUS, "build", "--sources", str(folder)],
+        env={**os.environ, "PROSPECTUS_BUILD_WORKERS": "2", "PROSPECTUS_DATA_DIR": str(data)},
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-2000:]
+    version = versions.current(data)
+    assert version is not None
+    assert version.manifest["elm"]["programmes"]  # the workers' parts made the export
