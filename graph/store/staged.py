@@ -38,6 +38,16 @@ TERM_CACHE = 200_000  # rdflib terms kept for reuse (predicates, concepts, graph
 _MISSING: Any = object()
 
 
+def blank_subjects(quads_file: SortedNQuads, hidden: set[ox.NamedNode]) -> dict[str, list[str]]:
+    """Object (N-Quads text) -> the blank-node subjects pointing at it, outside the `hidden`
+    graphs, from the file's tail: the blank-node lines sort after every IRI line."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for q in ox.parse(quads_file.blank_tail(), format=ox.RdfFormat.N_QUADS):
+        if q.graph_name not in hidden:
+            index[str(q.object)].append(q.subject.value)
+    return dict(index)
+
+
 class StagedLookup:
     """The Store protocol's lookups over a staged version's sorted N-Quads and its store;
     the quads of `hidden` graphs are left out of every answer."""
@@ -117,11 +127,7 @@ class StagedLookup:
         """Object (N-Quads text) -> the blank-node subjects pointing at it, from the file's
         tail: the blank-node lines sort after every IRI line."""
         if self._blank_index is None:
-            index: dict[str, list[str]] = defaultdict(list)
-            for q in ox.parse(self._file.blank_tail(), format=ox.RdfFormat.N_QUADS):
-                if q.graph_name not in self._hidden:
-                    index[str(q.object)].append(q.subject.value)
-            self._blank_index = dict(index)
+            self._blank_index = blank_subjects(self._file, self._hidden)
         return self._blank_index
 
     def subjects_for(self, predicate: Node | None, obj: Node | None) -> list[Node]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .sorted_nquads import SortedNQuads
+from .staged import blank_subjects
 
 PREFETCH = 1000  # subjects read in one parse when many are asked at once
 Subject = ox.NamedNode | ox.BlankNode
@@ -133,11 +134,7 @@ class TermLookup:
     def _blank_subjects(self) -> dict[str, list[str]]:
         """Object (N-Quads text) -> the blank-node subjects pointing at it (the file's tail)."""
         if self._blank_index is None:
-            index: dict[str, list[str]] = defaultdict(list)
-            for q in ox.parse(self._file.blank_tail(), format=ox.RdfFormat.N_QUADS):
-                if q.graph_name not in self._hidden:
-                    index[str(q.object)].append(q.subject.value)
-            self._blank_index = dict(index)
+            self._blank_index = blank_subjects(self._file, self._hidden)
         return self._blank_index
 
     def pointing_at(self, obj: Subject) -> tuple[ox.Quad, ...]:
