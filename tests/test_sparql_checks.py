@@ -6,8 +6,10 @@ per-focus-node form."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
@@ -56,6 +58,38 @@ def test_the_examples_exercise_the_constraints_run_over_the_whole_store() -> Non
         broken |= {r.source_shape for r in run(CHECKS, store, {}, whole=True)}
     whole = {c.shape for c in CHECKS if sparql_checks.whole_store(c)}
     assert len(broken & whole) >= 8
+    joined = {c.shape for c in CHECKS if sparql_checks.joined_select(c) is not None}
+    assert joined and joined <= broken
+
+
+def test_only_a_where_of_filters_over_class_targets_is_joined_with_its_focus_nodes() -> None:
+    joined = {c.shape.rsplit("#", 1)[-1] for c in CHECKS if sparql_checks.joined_select(c)}
+    assert joined == {"ImportedDataIri", "TuitionFeeBillingPeriodStated"}
+    fee = next(c for c in CHECKS if c.shape.endswith("#TuitionFeeBillingPeriodStated"))
+    # A sub-select or a BIND in the filters, a pattern besides them, a SPARQL target: the
+    # focus nodes joined in might not be what $this pre-bound would be.
+    for select in [
+        "SELECT $this WHERE { FILTER NOT EXISTS { SELECT ?p { $this pro:billingPeriod ?p } } }",
+        "SELECT $this WHERE { FILTER NOT EXISTS { BIND ($this AS ?x) ?x pro:billingPeriod ?p } }",
+        "SELECT $this WHERE { ?x pro:billingPeriod ?p . FILTER (?x != $this) }",
+        "SELECT $this WHERE { FILTER NOT EXISTS { $this pro:billingPeriod ?p } MINUS { ?a ?b ?c} }",
+    ]:
+        assert sparql_checks._algebra(fee.prefixes + select) is not None, select
+        assert sparql_checks.joined_select(replace(fee, select=select)) is None, select
+    assert sparql_checks.joined_select(replace(fee, target_selects=("SELECT ?this {}",))) is None
+    both = replace(fee, target_classes=(*fee.target_classes, "https://example.org/Fee"))
+    assert "https://example.org/Fee" in (sparql_checks.joined_select(both) or "")
+
+
+def test_a_store_of_lines_keeps_the_blank_node_labels_of_the_lines() -> None:
+    lines = [
+        '_:b1 <https://example.org/p> "_: in a literal" <https://example.org/g> .',
+        "_:b1 <https://example.org/q> _:b2 <https://example.org/g> .",
+        '<https://example.org/s> <https://example.org/p> "plain" <https://example.org/g> .',
+    ]
+    written = {str(q) for q in ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_QUADS)}
+    assert {str(q) for q in store_of_lines(lines)} == written
+    assert any("_:b2" in q for q in written)
 
 
 def test_a_constraint_with_no_pattern_binding_this_keeps_the_per_focus_node_form() -> None:

@@ -3,11 +3,14 @@
 They are the checks that look across nodes and sources (unique `pro:listPosition`, dates of
 an offering against its programme's, what a segment quotes, blank nodes referenced from
 elsewhere, …). pySHACL evaluates each of them once per focus node with rdflib's SPARQL
-engine, which was 90% of a build's time; here each runs in Oxigraph, once per focus node
-with `$this` pre-bound (pyoxigraph's `substitutions`, the pre-binding of SHACL §5.3.1), over
-the union of the dataset's graphs. `split()` takes them out of the shapes given to pySHACL
+engine, which was 90% of a build's time; here each runs in Oxigraph over the union of the
+dataset's graphs, set at a time where rdflib's algebra of its query shows that this gives
+what the pre-binding of SHACL §5.3.1 gives: once over the whole store, `?this` left free
+(`whole_store`), or once with the target pattern joined in before its FILTERs
+(`joined_select`); otherwise once per focus node with `$this` pre-bound (pyoxigraph's
+`substitutions`). `split()` takes them out of the shapes given to pySHACL
 (graph/build/validate.py) and `run()` gives their results in the same form, each naming the
-source file of its focus node.
+source file of its focus node. The build's store for them is graph/build/checks_store.py's.
 
 Only constraints of node shapes move (none of the project's shapes has one on a property
 shape, whose `$PATH` would need substituting); a constraint of a property shape stays with
@@ -18,8 +21,9 @@ variable's value as a string); a result without `?value` has its focus node as v
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -179,15 +183,15 @@ def _message(template: str, bindings: dict[str, object]) -> str:
     return template
 
 
-WHERE = "SELECT DISTINCT ?this ?g WHERE { GRAPH ?g { ?this ?p ?o } }"
-
-
 def _where(
     store: ox.Store, focus: ox.NamedNode | ox.BlankNode, files: Mapping[str, str]
 ) -> str | None:
-    """The source file(s) whose graphs describe `focus`."""
-    answer = store.query(WHERE, substitutions={ox.Variable("this"): focus})
-    graphs = {row["g"].value for row in answer}  # type: ignore[union-attr]
+    """The source file(s) whose graphs describe `focus` (hold a statement about it)."""
+    graphs = {
+        quad.graph_name.value
+        for quad in store.quads_for_pattern(focus, None, None)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    }
     return ", ".join(sorted({files[g] for g in graphs if g in files})) or None
 
 
@@ -227,6 +231,16 @@ def _nodes(node: object) -> list[CompValue]:
     return []
 
 
+@lru_cache(maxsize=256)
+def _algebra(query: str) -> CompValue | None:
+    """rdflib's algebra of `query` (parsed once a process), or None when rdflib cannot parse
+    it (then the check keeps the form that needs no analysis)."""
+    try:
+        return prepareQuery(query).algebra
+    except Exception:
+        return None
+
+
 def whole_store(check: SparqlCheck) -> bool:
     """Whether `check` may run once over the whole store, ?this left free and its solutions
     kept for the focus nodes, instead of once per focus node with $this pre-bound: when a
@@ -234,9 +248,8 @@ def whole_store(check: SparqlCheck) -> bool:
     or EXISTS sees it bound as it would see it pre-bound), with no aggregate, sub-select or
     VALUES, and no BIND that reads or sets ?this (a BIND before the pattern would see it
     unbound)."""
-    try:
-        algebra = prepareQuery(check.prefixes + check.select).algebra
-    except Exception:  # rdflib cannot parse it: keep the form that needs no analysis
+    algebra = _algebra(check.prefixes + check.select)
+    if algebra is None:
         return False
     nodes = _nodes(algebra)
     if any(n.name in {"Group", "AggregateJoin", "ToMultiSet", "values"} for n in nodes):
@@ -249,6 +262,48 @@ def whole_store(check: SparqlCheck) -> bool:
     return _binds_this(algebra)
 
 
+# What a query whose WHERE holds only FILTERs may hold, for `joined_select`: no BIND,
+# sub-select, VALUES, MINUS, aggregate or SERVICE, in the filters' EXISTS patterns either.
+NOT_JOINABLE = frozenset(
+    {"Extend", "SubSelect", "ToMultiSet", "values", "InlineData", "Minus", "MinusGraphPattern",
+     "Group", "AggregateJoin", "Bind", "ServiceGraphPattern", "Service", "GraphGraphPattern",
+     "Graph"}
+)  # fmt: skip
+WHERE_OPENS = re.compile(r"\s*SELECT\s[^{]*\{", re.IGNORECASE)
+
+
+def joined_select(check: SparqlCheck) -> str | None:
+    """`check`'s query with its focus nodes joined in, when that gives what pre-binding gives:
+    its WHERE holds FILTERs only (`$this` read there, in EXISTS or not) and its targets are
+    classes. Each solution of the target pattern put first in the WHERE binds ?this alone, so
+    the filters see it bound, EXISTS patterns included, as they see `$this` substituted; and
+    that pattern is the one `_focus_nodes` selects with. None when not."""
+    if check.target_selects or not check.target_classes:
+        return None
+    algebra = _algebra(check.prefixes + check.select)
+    if algebra is None:
+        return None
+    project = algebra.get("p")
+    where = project.get("p") if isinstance(project, CompValue) else None
+    inner = where.get("p") if isinstance(where, CompValue) else None
+    if not (isinstance(project, CompValue) and project.name == "Project"
+            and isinstance(where, CompValue) and where.name == "Filter"
+            and isinstance(inner, CompValue) and inner.name == "BGP"
+            and not inner.get("triples")):  # fmt: skip
+        return None
+    nodes = _nodes(algebra)
+    if any(n.name in NOT_JOINABLE for n in nodes) or sum(n.name == "Project" for n in nodes) > 1:
+        return None
+    opens = WHERE_OPENS.match(check.select)
+    if opens is None:
+        return None
+    targets = " UNION ".join(
+        f"{{ ?this a/<{RDFS_SUBCLASS}>* <{cls}> }}" for cls in check.target_classes
+    )
+    end = opens.end()
+    return check.prefixes + check.select[:end] + f" {{ {targets} }}\n" + check.select[end:]
+
+
 def run(
     checks: Iterable[SparqlCheck],
     store: ox.Store,
@@ -257,21 +312,32 @@ def run(
     whole: bool = True,
 ) -> list[Violation]:
     """The results of `checks` over `store` (the union of its graphs is the data graph), each
-    located by `files` (graph IRI -> source file). With `whole`, a check that allows it
-    (`whole_store`) runs once over the store; the others run once per focus node."""
+    located by `files` (graph IRI -> source file). With `whole`, a check that allows it runs
+    once: over the whole store (`whole_store`), or with its focus nodes joined in
+    (`joined_select`); the others run once per focus node."""
     results = []
+    where: dict[str, str | None] = {}
     for check in checks:
-        focus_nodes = _focus_nodes(check, store)
+        joined = joined_select(check) if whole else None
         if whole and whole_store(check):
-            rows = _rows_whole(check, store, {str(f) for f in focus_nodes})
+            keys = partial(_focus_keys, check, store)
+            rows = _rows_once(store, check.prefixes + check.select, keys)
+        elif joined is not None:
+            rows = _rows_once(store, joined, None)
         else:
-            rows = _rows_each(check, store, focus_nodes)
+            rows = _rows_each(check, store, _focus_nodes(check, store))
         for focus, solutions in rows:
-            results += [_violation(check, focus, bound, store, files) for bound in solutions]
+            if str(focus) not in where:
+                where[str(focus)] = _where(store, focus, files)
+            results += [_violation(check, focus, bound, where[str(focus)]) for bound in solutions]
     return results
 
 
 Solutions = list[dict[str, object]]
+
+
+def _focus_keys(check: SparqlCheck, store: ox.Store) -> set[str]:
+    return {str(f) for f in _focus_nodes(check, store)}
 
 
 def _distinct(variables: list[str], answer: Iterable[ox.QuerySolution]) -> Solutions:
@@ -299,20 +365,27 @@ def _rows_each(check: SparqlCheck, store: ox.Store, focus_nodes: list[ox.NamedNo
     return found
 
 
-def _rows_whole(check: SparqlCheck, store: ox.Store, focus: set[str]
-                ) -> list[tuple[ox.NamedNode | ox.BlankNode, Solutions]]:  # fmt: skip
-    answer = store.query(check.prefixes + check.select, use_default_graph_as_union=True)
+def _rows_once(store: ox.Store, query: str, focus: Callable[[], set[str]] | None
+               ) -> list[tuple[ox.NamedNode | ox.BlankNode, Solutions]]:  # fmt: skip
+    """The solutions of `query` (run once, ?this free) by their ?this, kept for the focus
+    nodes (`focus`, computed only when there is a solution; None: every ?this is one)."""
+    answer = store.query(query, use_default_graph_as_union=True)
     variables = [v.value for v in answer.variables]  # type: ignore[union-attr]
     by_focus: dict[str, tuple[ox.NamedNode | ox.BlankNode, list[ox.QuerySolution]]] = {}
     for row in answer:  # type: ignore[union-attr]
         this = row["this"]
-        if str(this) in focus:
-            by_focus.setdefault(str(this), (this, []))[1].append(row)  # type: ignore[arg-type]
-    return [(node, _distinct(variables, rows)) for _k, (node, rows) in sorted(by_focus.items())]
+        if isinstance(this, ox.NamedNode | ox.BlankNode):
+            by_focus.setdefault(str(this), (this, []))[1].append(row)
+    kept = focus() if focus is not None and by_focus else None
+    return [
+        (node, _distinct(variables, rows))
+        for key, (node, rows) in sorted(by_focus.items())
+        if kept is None or key in kept
+    ]
 
 
 def _violation(check: SparqlCheck, focus: ox.NamedNode | ox.BlankNode, bound: dict[str, object],
-               store: ox.Store, files: Mapping[str, str]) -> Violation:  # fmt: skip
+               source_file: str | None) -> Violation:  # fmt: skip
     bound.setdefault("this", focus)
     value = bound.get("value", focus)
     path = bound.get("path")
@@ -324,7 +397,7 @@ def _violation(check: SparqlCheck, focus: ox.NamedNode | ox.BlankNode, bound: di
         value=_reported(value),
         message=" / ".join(messages) or "(the shape has no sh:message)",
         source_shape=check.shape,
-        source_file=_where(store, focus, files),
+        source_file=source_file,
     )
 
 
@@ -333,13 +406,29 @@ THIS = Variable("this")
 
 def store_of_lines(lines: Iterable[str], path: Path | None = None) -> ox.Store:
     """An Oxigraph store of N-Quads `lines` (on disk in the new folder `path` when given,
-    else in memory), blank nodes keeping their labels (`bulk_load` would relabel them, and
-    results could not name them as the lines do)."""
+    else in memory), blank nodes keeping their labels (results name them as the lines do)."""
     store = ox.Store() if path is None else ox.Store(str(path))
-    store.bulk_extend(parse_lines(lines))
+    add_lines(store, lines)
     if path is not None:
         store.flush()
     return store
+
+
+def add_lines(store: ox.Store, lines: Iterable[str], chunk: int = 100_000) -> None:
+    """Add N-Quads `lines` to `store`, blank nodes keeping their labels: the lines without
+    "_:" by `bulk_load` (parsed in Oxigraph, which would relabel blank nodes), the others
+    parsed into quads first (`bulk_extend` keeps labels). Either way the same quads."""
+    plain: list[str] = []
+    blank: list[str] = []
+    for line in lines:
+        (blank if "_:" in line else plain).append(line)
+        if len(plain) >= chunk:
+            store.bulk_load("\n".join(plain).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            plain = []
+    if plain:
+        store.bulk_load("\n".join(plain).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    if blank:
+        store.bulk_extend(parse_lines(blank))
 
 
 def check_store(
