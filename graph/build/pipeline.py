@@ -11,7 +11,6 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 from __future__ import annotations
 
 import gc
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +24,11 @@ from ..store.nquads_diff import changed_lines, forget_changed, store_changes
 from ..store.oxigraph import create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
+from .checks_store import open_checks_store
 from .context import BuildContext, Writer
 from .parse import workers_for
 from .release import default_sources, read_release
-from .sparql_checks import check_store, store_of_lines
+from .sparql_checks import check_store
 from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
@@ -149,16 +149,16 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
     progress.note(report.summary())
     # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the
     # labels of the lines (the staged store is rebased and bulk_load relabels blank nodes),
-    # on disk in the cache folder (in memory it grew with the catalogue), removed after.
+    # kept on disk in the cache folder and brought up to date from the changed graphs
+    # (graph/build/checks_store.py).
     with publish.timed("sparql checks"):
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="sparql-checks-", dir=cache) as folder:
-            store = store_of_lines(release.lines(), Path(folder) / "store")
-            found = check_store(store, release)
-            # Closed here, not when a reference cycle happens to be collected: a RocksDB
-            # store still open when the writers fork their workers crashed them (SIGSEGV).
-            del store
-            gc.collect()
+        store, made = open_checks_store(release, cache)
+        progress.note(f"SPARQL constraints' store: {made.summary()}")
+        found = check_store(store, release)
+        # Closed here, not when a reference cycle happens to be collected: a RocksDB
+        # store still open when the writers fork their workers crashed them (SIGSEGV).
+        del store
+        gc.collect()
         report.results = sorted(report.results + found, key=result_order)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")

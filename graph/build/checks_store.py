@@ -1,0 +1,134 @@
+"""The store the shapes' SPARQL constraints run on (graph/build/sparql_checks.py), kept in
+the cache folder between builds and brought up to date from what changed.
+
+It holds every line of the release with the canonical IRIs and the lines' own blank-node
+labels (`store_of_lines`; neither holds in the published store, which is rebased and whose
+`bulk_load` relabels blank nodes). Every line of a release is in a named graph: one per
+source, the ontology's, the vocabularies' and the order graph. Next to the store, a record
+(`RECORD`) gives, for each named graph, a digest of the lines the store holds in it. A build
+compares the release's digests with the record, removes the graphs that changed or went and
+adds the lines of those that changed or came, instead of loading every line again. Since the
+labels are the lines' own, the store then holds exactly what one loaded from all the lines
+would hold.
+
+The record is removed before the store is written to and written again (whole or not at all)
+only once the store is flushed: a build that fails or is interrupted in between leaves a
+store without a record, and the next build makes it again from all the lines, as it does
+when the record cannot be read or was written by another FORMAT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..iris import ORDER_GRAPH
+from ..store.base import StoreError
+from .parse import ParsedSource, digest, lines_of, write_atomic
+from .release import Release
+from .sparql_checks import add_lines, store_of_lines
+
+STORE_DIR = "sparql-checks-store"
+RECORD = "sparql-checks-store.json"
+FORMAT = 1  # raised when what the store holds, or how the record digests it, changes
+
+
+@dataclass(frozen=True)
+class Made:
+    """How `open_checks_store` made the store: "bulk load" or "incremental", with the named
+    graphs it removed and (re)loaded."""
+
+    how: str
+    removed: int = 0
+    loaded: int = 0
+
+    def summary(self) -> str:
+        if self.how == "incremental":
+            return f"incremental ({self.removed} graph(s) removed, {self.loaded} loaded)"
+        return self.how
+
+
+def source_digest(source: ParsedSource) -> str:
+    """A digest of a source's lines, from the digests of its subjects' descriptions (held in
+    memory: the lines themselves may be in the parse cache, on disk)."""
+    h = hashlib.sha256(source.graph_iri.encode())
+    for subject, described in sorted(source.subjects.items()):
+        h.update(b"\0" + subject.encode() + b"\0" + described.encode())
+    return h.hexdigest()[:32]
+
+
+def graph_digests(release: Release) -> dict[str, str]:
+    """Named graph IRI -> a digest of the release's lines in it."""
+    parts: dict[str, list[str]] = defaultdict(list)
+    for source in (*release.sources, *release.builtin):
+        parts[source.graph_iri].append(source_digest(source))
+    digests = {graph: digest(found) for graph, found in parts.items()}
+    digests[str(ORDER_GRAPH)] = digest(release.order_lines)
+    return digests
+
+
+def _lines_of_graphs(release: Release, graphs: set[str]) -> Iterator[str]:
+    for source in (*release.sources, *release.builtin):
+        if source.graph_iri in graphs:
+            yield from lines_of(source)
+    if str(ORDER_GRAPH) in graphs:
+        yield from release.order_lines
+
+
+def read_record(cache: Path) -> dict[str, str] | None:
+    """The record of the store in `cache` (graph -> digest), or None when there is none
+    that this code wrote."""
+    try:
+        record = json.loads((cache / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    graphs = record.get("graphs")
+    if not isinstance(graphs, dict) or not all(isinstance(v, str) for v in graphs.values()):
+        return None
+    return graphs
+
+
+def open_checks_store(release: Release, cache: Path) -> tuple[ox.Store, Made]:
+    """The store of `release` in `cache` (made or brought up to date; module doc), and how
+    it was made. The caller deletes the store object when done (a RocksDB store left open
+    crashed the writers' forked workers)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open(release, cache)
+    except OSError as exc:  # another build holding it, the disk full, …
+        message = f"could not write the SPARQL constraints' store in {cache}: {exc}"
+        raise StoreError(message) from exc
+
+
+def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
+    folder, wanted = cache / STORE_DIR, graph_digests(release)
+    held = read_record(cache) if folder.is_dir() else None
+    store = ox.Store(str(folder))  # first: a store another build holds is left alone
+    (cache / RECORD).unlink(missing_ok=True)
+    if held is None:
+        del store
+        shutil.rmtree(folder, ignore_errors=True)
+        store, made = store_of_lines(release.lines(), folder), Made("bulk load")
+    else:
+        gone = {graph for graph, found in held.items() if wanted.get(graph) != found}
+        changed = {graph for graph, found in wanted.items() if held.get(graph) != found}
+        try:
+            for graph in sorted(gone):
+                store.remove_graph(ox.NamedNode(graph))
+            add_lines(store, _lines_of_graphs(release, changed))
+            store.flush()
+        except BaseException:
+            del store  # closed now, not when the traceback goes; the record stays removed
+            raise
+        made = Made("incremental", removed=len(gone), loaded=len(changed))
+    write_atomic(cache / RECORD, json.dumps({"format": FORMAT, "graphs": wanted}).encode())
+    return store, made

@@ -1,0 +1,156 @@
+"""The SPARQL constraints' store kept between builds (graph/build/checks_store.py): brought up
+to date from the changed graphs, it holds what a store loaded from all the lines holds, blank
+nodes included; a build interrupted while writing it, or a damaged record, makes the next
+build load it again from all the lines."""
+
+from __future__ import annotations
+
+import gc
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.build import checks_store
+from graph.build.checks_store import RECORD, STORE_DIR, open_checks_store, read_record
+from graph.build.release import Release, read_release
+from graph.build.sparql_checks import store_of_lines
+from graph.store.base import StoreError
+from graph.synthetic.generate import generate_folder
+
+
+def quads(store: ox.Store) -> set[str]:
+    return {str(q) for q in store}
+
+
+def release_of(folder: Path) -> Release:
+    return read_release(sorted(folder.glob("*.nq")))
+
+
+def held(release: Release, cache: Path) -> tuple[set[str], checks_store.Made]:
+    store, made = open_checks_store(release, cache)
+    found = quads(store)
+    del store
+    gc.collect()
+    return found, made
+
+
+def expected(release: Release) -> set[str]:
+    return quads(store_of_lines(release.lines()))
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    generate_folder(folder, 6)
+    first = sorted(folder.glob("synthetic-programme-*.nq"))[0]
+    add_blank_nodes(first, "a note")
+    return folder
+
+
+def add_blank_nodes(path: Path, text: str) -> None:
+    """A statement about a blank node in the file's first graph (the store keeps labels)."""
+    line = path.read_text(encoding="utf-8").splitlines()[0]
+    subject, graph = line.split(" ", 1)[0], line.rsplit(" ", 2)[-2]
+    extra = (
+        f"{subject} <https://example.org/note> _:n {graph} .\n"
+        f'_:n <https://example.org/text> "{text}" {graph} .\n'
+    )
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def change_title(path: Path) -> None:
+    title = re.compile(r'(<http://purl.org/dc/terms/title> ")([^"]*)(")')
+    path.write_text(title.sub(r"\1\2 (revised)\3", path.read_text(encoding="utf-8"), count=1))
+
+
+def test_a_store_brought_up_to_date_holds_what_a_store_of_all_lines_holds(
+    sources: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    release = release_of(sources)
+    found, made = held(release, cache)
+    assert made.how == "bulk load" and found == expected(release)
+
+    found, made = held(release, cache)
+    assert (made.how, made.removed, made.loaded) == ("incremental", 0, 0)
+    assert found == expected(release)
+
+    programmes = sorted(sources.glob("synthetic-programme-*.nq"))
+    change_title(programmes[1])
+    add_blank_nodes(programmes[0], "another note")  # a blank node's statement changes
+    programmes[2].unlink()
+    generate_folder(tmp_path / "more", 8)
+    (tmp_path / "more" / "synthetic-programme-000007.nq").rename(
+        sources / "synthetic-programme-000007.nq"
+    )
+    changed = release_of(sources)
+    found, made = held(changed, cache)
+    assert made.how == "incremental"
+    # the changed two and the removed one, the new one (and the order graph if it moved)
+    assert made.removed >= 3 and made.loaded >= 3
+    assert made.loaded < len(changed.sources)
+    assert found == expected(changed)
+    assert found != expected(release)
+    assert any("_:" in q and "another note" in q for q in found)
+    assert not any("(revised)" in q for q in expected(release))
+
+
+def test_a_build_interrupted_while_updating_the_store_leaves_no_record(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    held(release_of(sources), cache)
+    change_title(sorted(sources.glob("synthetic-programme-*.nq"))[0])
+    changed = release_of(sources)
+
+    def interrupted(store: object, lines: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checks_store, "add_lines", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_checks_store(changed, cache)
+    gc.collect()
+    assert not (cache / RECORD).exists() and read_record(cache) is None
+    monkeypatch.undo()
+
+    found, made = held(changed, cache)
+    assert made.how == "bulk load" and found == expected(changed)
+
+
+@pytest.mark.parametrize("record", ["{not json", '{"format": 0, "graphs": {}}', '"graphs"'])
+def test_a_record_this_code_did_not_write_makes_the_store_again(
+    sources: Path, tmp_path: Path, record: str
+) -> None:
+    cache = tmp_path / "cache"
+    release = release_of(sources)
+    held(release, cache)
+    (cache / RECORD).write_text(record, encoding="utf-8")
+    found, made = held(release, cache)
+    assert made.how == "bulk load" and found == expected(release)
+
+
+def test_a_record_without_its_store_makes_the_store_again(sources: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    release = release_of(sources)
+    held(release, cache)
+    shutil.rmtree(cache / STORE_DIR)
+    found, made = held(release, cache)
+    assert made.how == "bulk load" and found == expected(release)
+
+
+def test_a_store_another_build_holds_is_refused_with_a_message_and_left_alone(
+    sources: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    release = release_of(sources)
+    store, _made = open_checks_store(release, cache)
+    with pytest.raises(StoreError, match="SPARQL constraints' store"):
+        open_checks_store(release, cache)
+    assert read_record(cache) is not None and quads(store) == expected(release)
+    del store
+    gc.collect()
+    found, made = held(release, cache)
+    assert made.how == "incremental" and found == expected(release)
