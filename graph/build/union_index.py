@@ -150,12 +150,9 @@ class UnionIndex:
             self._pid = os.getpid()
         return self._db
 
-    def about(self, node: str) -> list[tuple[str, str | None]]:
-        """(statement, its object when a node) of every statement about `node` (N-Triples)."""
-        return self._open().execute("SELECT t, o FROM about WHERE s = ?", (node,)).fetchall()
-
     def describe(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
-        """`about` of each of `nodes` (those described), in a query per CHUNK nodes."""
+        """(statement, its object when a node) of every statement about each of `nodes`
+        (N-Triples; the nodes described), in a query per CHUNK nodes."""
         found: dict[str, list[tuple[str, str | None]]] = {}
         for chunk in _chunks(nodes):
             query = f"SELECT s, t, o FROM about WHERE s IN ({','.join('?' * len(chunk))})"
@@ -164,7 +161,8 @@ class UnionIndex:
         return found
 
     def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
-        """`pointing_at` of any of `nodes`."""
+        """The subjects of the statements whose object is one of `nodes`, over the inverse
+        predicates."""
         found: set[str] = set()
         for chunk in _chunks(nodes):
             query = f"SELECT s FROM incoming WHERE o IN ({','.join('?' * len(chunk))})"
