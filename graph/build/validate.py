@@ -423,9 +423,7 @@ def validate_groups(
                 results[n], sizes[n] = held[3], held[2]
         state.forget([names[n] for n, _s in todo] + sorted({*recorded} - {*names}))
         leave_out = None if ordered is None else positions.is_position
-        _WORKER.update(
-            union=union, parts=parts, groups=groups, inverse=inverse, leave_out=leave_out
-        )
+        _WORKER.update(union=union, inverse=inverse, leave_out=leave_out)
         if engine == "rudof":
             ontology_lines = sorted(
                 {f"{q.triple} ." for q in parse_lines(release.builtin[0].lines)}
