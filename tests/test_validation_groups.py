@@ -304,7 +304,7 @@ def test_the_build_says_how_many_groups_it_validated_and_took_from_the_cache(
     assert first.returncode == 0, first.stderr
     groups, validated, cached = map(int, COUNTS.findall(first.stderr)[0])
     assert (validated, cached) == (groups, 0)
-    for step in ("reading sources", "preparing groups", "validating (rudof)"):
+    for step in ("reading sources", "validating (rudof)"):
         assert re.search(rf"{re.escape(step)}: (\d+)/\1 done", first.stderr), step
     edit(programme_files(folder)[2], r'"([^"]*)"@en', r'"\1 (revised)"@en', 1)
     second = prospectus("build", "--sources", str(folder), data_dir=data)

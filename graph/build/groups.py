@@ -24,9 +24,9 @@ Every statement a unit's data holds is a statement of the union, and each owned 
 data holds everything its constraints read in the union, so the results about it are the
 union's (tests/test_validation_groups.py checks this against whole-union pySHACL).
 
-The union's descriptions are read from `UnionIndex`, an SQLite file written in one pass over
-the release's lines: no process holds the union in memory, and each worker opens the file
-for itself instead of inheriting it.
+The union's descriptions are read from an SQLite file (graph/build/union_index.py
+`UnionIndex`), kept between builds and updated from the graphs that changed: no process holds
+the union in memory, and each worker opens the file for itself instead of inheriting it.
 
 (Grouping sources by union-find over shared subjects, the first design, made one group of a
 whole synthetic catalogue, whose curation record describes every programme.)
@@ -35,11 +35,9 @@ whole synthetic catalogue, whose curation record describes every programme.)
 from __future__ import annotations
 
 import hashlib
-import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -199,73 +197,12 @@ def _reads_only_this(shapes: Graph, target: Node) -> bool:
     return only_this(algebra)
 
 
-class UnionIndex:
-    """The union's statements on disk (an SQLite file), for gathering a unit's data without
-    holding the catalogue: each subject's statements (N-Triples, with the object when it is
-    a node) and, over the predicates the shapes follow backwards, the subjects pointing at
-    a node. A worker process opens the file for itself (read-only)."""
+class Descriptions(Protocol):
+    """The union's descriptions of nodes (graph/build/union_index.py UnionIndex)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+    def describe(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]: ...
 
-    @classmethod
-    def build(cls, path: Path, lines: Iterable[str], inverse: frozenset[str]) -> UnionIndex:
-        """The index of N-Quads `lines` (streamed) in a new file `path`. A statement several
-        graphs make is kept once: a portal that every programme's page names would otherwise
-        bring one row per page into every unit that reads it, a cost quadratic in the
-        catalogue."""
-        db = sqlite3.connect(path)
-        try:
-            db.executescript(
-                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
-                "CREATE TABLE about (s TEXT NOT NULL, t TEXT NOT NULL, o TEXT,"
-                " PRIMARY KEY (s, t)) WITHOUT ROWID;"
-                "CREATE TABLE incoming (o TEXT NOT NULL, s TEXT NOT NULL,"
-                " PRIMARY KEY (o, s)) WITHOUT ROWID;"
-            )
-            rows: list[tuple[str, str, str | None]] = []
-            pointing: list[tuple[str, str]] = []
-            for quad in parse_lines(lines):
-                subject, obj = str(quad.subject), quad.object
-                node = str(obj) if isinstance(obj, ox.NamedNode | ox.BlankNode) else None
-                rows.append((subject, f"{quad.triple} .", node))
-                if node is not None and quad.predicate.value in inverse:
-                    pointing.append((node, subject))
-                if len(rows) >= 50_000:
-                    db.executemany("INSERT OR IGNORE INTO about VALUES (?, ?, ?)", rows)
-                    rows = []
-            db.executemany("INSERT OR IGNORE INTO about VALUES (?, ?, ?)", rows)
-            db.executemany("INSERT OR IGNORE INTO incoming VALUES (?, ?)", pointing)
-            db.commit()
-        finally:
-            db.close()
-        return cls(path)
-
-    def __getstate__(self) -> dict[str, object]:
-        """Sent to a worker started afresh (the rudof engine's forkserver): the path only."""
-        return {"path": self.path, "_db": None, "_pid": 0}
-
-    def _open(self) -> sqlite3.Connection:
-        if self._db is None or self._pid != os.getpid():  # a forked worker opens its own
-            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
-            self._pid = os.getpid()
-        return self._db
-
-    def about(self, node: str) -> list[tuple[str, str | None]]:
-        """(statement, its object when a node) of every statement about `node` (N-Triples)."""
-        return self._open().execute("SELECT t, o FROM about WHERE s = ?", (node,)).fetchall()
-
-    def pointing_at(self, node: str) -> list[str]:
-        """The subjects of the statements whose object is `node`, over the inverse predicates."""
-        rows = self._open().execute("SELECT s FROM incoming WHERE o = ?", (node,))
-        return [s for (s,) in rows]
-
-    def close(self) -> None:
-        if self._db is not None and self._pid == os.getpid():
-            self._db.close()
-        self._db = None
+    def pointing_at_any(self, nodes: Iterable[str]) -> set[str]: ...
 
 
 def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]:
@@ -283,23 +220,25 @@ def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]
 def group_data(
     group: Group,
     parts: Sequence[ParsedSource],
-    union: UnionIndex,
+    union: Descriptions,
     inverse: frozenset[str],
     leave_out: Callable[[str], bool] | None = None,
+    read: set[str] | None = None,
 ) -> list[str]:
     """The statements (N-Triples, sorted, distinct) `group` is validated on: its members'
     graphs and the union's description of what its owned subjects' constraints read (module
     doc); `inverse`: the predicates the shapes follow backwards; `leave_out`: statements of
-    the members that another unit validates (graph/build/positions.py)."""
-    described: dict[str, list[tuple[str, str | None]]] = {}
-    nodes: set[str] = set()
-    for subject in group.owned:
-        nodes.add(subject)
-        described[subject] = union.about(subject)
-        nodes.update(o for _t, o in described[subject] if o is not None)
-        if inverse:
-            nodes.update(union.pointing_at(subject))
-    statements = {t for node in nodes for t, _o in described.get(node) or union.about(node)}
+    the members that another unit validates (graph/build/positions.py); `read`, when given,
+    receives the nodes whose description the data was gathered from."""
+    described = union.describe(group.owned)  # a few queries, not one per node
+    nodes = set(group.owned)
+    nodes.update(o for rows in described.values() for _t, o in rows if o is not None)
+    if inverse:
+        nodes.update(union.pointing_at_any(group.owned))
+    described.update(union.describe(nodes - described.keys()))
+    statements = {t for node in nodes for t, _o in described.get(node, ())}
+    if read is not None:
+        read.update(nodes)
     for i in group.members:
         mine = lines_of(parts[i])
         if leave_out is not None:
@@ -387,7 +326,6 @@ def data_key(lines: Sequence[str], salt: str) -> str:
 
 __all__ = [
     "Group",
-    "UnionIndex",
     "data_key",
     "focus_key",
     "group_data",

@@ -27,10 +27,11 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from ..errors import ProspectusError, ValidationFailed, Violation
+from ..iris import ORDER_GRAPH
 from . import load, positions, progress, rudof_shacl, sparql_checks, validation_cache
 from .groups import (
     SUPPORTED_REACH,
-    UnionIndex,
+    Group,
     data_key,
     focus_key,
     group_data,
@@ -42,9 +43,10 @@ from .groups import (
     rdflib_triples,
     reach,
 )
-from .parse import in_parallel
+from .parse import ParsedSource, in_parallel
 from .release import Release
 from .sparql_checks import read_shapes
+from .union_index import Part, UnionIndex, UnitState
 
 
 class ShapesError(ProspectusError):
@@ -231,7 +233,7 @@ def validate_union(release: Release, shapes: Graph | None = None) -> Report:
 CODE_VERSION = hashlib.sha256(
     b"".join(
         (Path(__file__).parent / name).read_bytes()
-        for name in ("validate.py", "groups.py", "positions.py", "rudof_shacl.py")
+        for name in ("validate.py", "groups.py", "positions.py", "rudof_shacl.py", "union_index.py")
     )
 ).hexdigest()[:16]
 # The engines of the group validation (setting `shacl_engine`), with their versions.
@@ -275,9 +277,7 @@ def _start_rudof_worker(state: dict[str, object]) -> None:
     _WORKER.update(state)
 
 
-def _each_batch(
-    jobs: list[list[int]], workers: int, engine: str
-) -> Iterator[list[list[Violation]]]:
+def _each_batch(jobs: list[list[Job]], workers: int, engine: str) -> Iterator[list[Gathered]]:
     """_validate_groups over `jobs`, in order. rudof runs in this process or in processes
     started afresh (forkserver), never in forked ones: a process forked from one that has
     run rudof inherits its thread pool without its threads, and its first rudof call hangs."""
@@ -296,11 +296,11 @@ def _each_batch(
         yield from progress.each(pool.map(_validate_groups, jobs), what, len(jobs), "batches")
 
 
-Job = tuple[int, int]  # (group, statements in its data)
+Sized = tuple[int, int]  # (group, statements in its data)
 
 
-def _batches(items: list[Job], statements: int) -> list[list[Job]]:
-    batches: list[list[Job]] = [[]]
+def _batches(items: list[Sized], statements: int) -> list[list[Sized]]:
+    batches: list[list[Sized]] = [[]]
     size = 0
     for item in items:
         if size >= statements:
@@ -311,34 +311,34 @@ def _batches(items: list[Job], statements: int) -> list[list[Job]]:
     return [b for b in batches if b]
 
 
-Prepared = tuple[int, str, int, list[Violation] | None]
+Gathered = tuple[list[Violation], int, list[str]]  # results, statements, nodes read
 
 
-def _data(n: int) -> list[str]:
-    """In a worker: the data of group `n`, gathered from the union's index on disk."""
-    groups, parts = _WORKER["groups"], _WORKER["parts"]
-    union, inverse = _WORKER["union"], _WORKER["inverse"]
-    leave_out = _WORKER.get("leave_out")
-    return group_data(groups[n], parts, union, inverse, leave_out)  # type: ignore[index, arg-type]
+# A group to validate, with its sources (slimmed: the worker needs only their lines).
+Job = tuple[Group, list[ParsedSource]]
 
 
-def _prepare(indexes: range) -> list[Prepared]:
-    """In a worker: for groups `indexes`, (group, cache key, statements, its cached results).
-    The data is not sent back (it is gathered again to be validated: holding every group's
-    data in the parent is what made a build's memory grow with the catalogue)."""
-    found: list[Prepared] = []
-    for n in indexes:
-        lines = _data(n)
-        owned = _WORKER["groups"][n].owned  # type: ignore[index]
-        key = data_key([*lines, "", *sorted(owned)], _WORKER["salt"])  # type: ignore[arg-type]
-        cached = validation_cache.load(_WORKER["cache_dir"], key)  # type: ignore[arg-type]
-        found.append((n, key, len(lines), cached))
-    return found
+def _job(group: Group, parts: Sequence[ParsedSource]) -> Job:
+    slim: dict[str, object] = {"subjects": {}, "counts": {}, "titles": (), "programmes": ()}
+    mine = [replace(parts[i], **slim) for i in group.members]  # type: ignore[arg-type]
+    return Group(tuple(range(len(mine))), group.owned), mine
 
 
-def _validate_groups(indexes: list[int]) -> list[list[Violation]]:
-    """In a worker: groups `indexes` validated in one batch (_validate_batch)."""
-    return _validate_batch([(_data(n), _WORKER["groups"][n].owned) for n in indexes])  # type: ignore[index]
+def _validate_groups(jobs: list[Job]) -> list[Gathered]:
+    """In a worker: groups `jobs`, each gathered once from the union's index on disk
+    (with the nodes it read, for graph/build/union_index.py) and validated in one batch."""
+    union, inverse, leave_out = _WORKER["union"], _WORKER["inverse"], _WORKER.get("leave_out")
+    batch, reads = [], []
+    for group, parts in jobs:
+        read: set[str] = set()
+        lines = group_data(group, parts, union, inverse, leave_out, read)  # type: ignore[arg-type]
+        batch.append((lines, group.owned))
+        reads.append(read)
+    found = _validate_batch(batch)
+    return [
+        (r, len(lines), sorted(read))
+        for r, (lines, _o), read in zip(found, batch, reads, strict=True)
+    ]
 
 
 def _validate_positions(
@@ -346,7 +346,8 @@ def _validate_positions(
 ) -> list[Violation]:
     """The catalogue order's unit (graph/build/positions.py), in this process, with the
     engine the batches used and the shapes that read positions, through the cache."""
-    lines, owned = positions.position_unit(found, union.about)
+    described = union.describe({line.split(" ", 1)[0] for line in found})
+    lines, owned = positions.position_unit(found, lambda node: described.get(node, []))
     key = data_key([*lines, "", *sorted(owned)], salt + "\npositions\n" + _graph_digest(shapes))
     cached = validation_cache.load(cache_dir, key)
     if cached is not None:
@@ -377,9 +378,9 @@ def validate_groups(
     engine: str = "rudof",
 ) -> Report:
     """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
-    group with `engine` (ENGINES), in `workers` processes, each group's results taken from
-    the validation cache (graph/build/validation_cache.py, in `cache_dir`) when its data is
-    unchanged."""
+    group with `engine` (ENGINES), in `workers` processes. With `cache_dir`, the union's
+    index and each group's results are kept there between builds
+    (graph/build/union_index.py): a rebuild validates only the groups whose data changed."""
     if engine not in ENGINES:
         raise ShapesError(
             f"setting shacl_engine: unknown SHACL engine {engine!r} (one of: {', '.join(ENGINES)})"
@@ -397,34 +398,32 @@ def validate_groups(
             *(data_key(b.lines, "") for b in release.builtin),
         ]
     )
-    results: list[list[Violation]] = [[] for _ in groups]
-    todo: list[Job] = []
-    keys: list[str] = [""] * len(groups)
     progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
-    largest = 0
+    ordered = positions.position_shapes(shapes) if apart else None
+    graphs = [Part.of(p) for p in parts] + [Part.lines(str(ORDER_GRAPH), release.order_lines)]
+    names = [" ".join(parts[i].graph_iri for i in g.members) for g in groups]
+    owned = [data_key(sorted(g.owned), "") for g in groups]
+    members = [data_key([graphs[i].digest for i in g.members], "") for g in groups]
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="union-", dir=cache_dir) as folder:
-        ordered = positions.position_shapes(shapes) if apart else None
-        apart_lines: list[str] = []  # the positions, set apart (graph/build/positions.py)
-        lines = (
-            release.lines()
-            if ordered is None
-            else positions.set_apart(release.lines(), apart_lines)
-        )
-        union = UnionIndex.build(Path(folder) / "union.sqlite", lines, inverse)
+        path = (cache_dir if cache_dir is not None else Path(folder)) / "union.sqlite"
+        union, changed = UnionIndex.update(path, graphs, inverse, ordered is not None, salt)
+        state = UnitState(path)
+        recorded = state.recorded()
+        readers = state.readers(changed) if changed is not None else set()
+        results: list[list[Violation]] = [[] for _ in groups]
+        sizes = [0] * len(groups)
+        todo: list[Sized] = []
+        for n, name in enumerate(names):
+            held = recorded.get(name)
+            if held is None or name in readers or held[:2] != (owned[n], members[n]):
+                todo.append((n, sum(sum(parts[i].counts.values()) for i in groups[n].members)))
+            else:
+                results[n], sizes[n] = held[3], held[2]
+        state.forget([names[n] for n, _s in todo] + sorted({*recorded} - {*names}))
         leave_out = None if ordered is None else positions.is_position
-        _WORKER.update(union=union, parts=parts, groups=groups, inverse=inverse, salt=salt,
-                       cache_dir=cache_dir, leave_out=leave_out)  # fmt: skip
-        step = max(1, min(200, len(groups) // (8 * workers)))
-        chunks = [range(i, min(i + step, len(groups))) for i in range(0, len(groups), step)]
-        for prepared in in_parallel(_prepare, chunks, workers, "preparing groups", "chunks"):
-            for n, key, size, cached in prepared:
-                keys[n], largest = key, max(largest, size)
-                if cached is None:
-                    todo.append((n, size))
-                else:
-                    results[n] = cached
+        _WORKER.update(union=union, inverse=inverse, leave_out=leave_out)
         if engine == "rudof":
             ontology_lines = sorted(
                 {f"{q.triple} ." for q in parse_lines(release.builtin[0].lines)}
@@ -437,12 +436,15 @@ def validate_groups(
             )
         batches = _batches(todo, BATCH_STATEMENTS[engine])
         jobs = [[n for n, _size in batch] for batch in batches]
-        for batch, found in zip(batches, _each_batch(jobs, workers, engine), strict=True):
-            for (n, _size), group_results in zip(batch, found, strict=True):
-                results[n] = group_results
-                validation_cache.store(cache_dir, keys[n], group_results)
+        work = [[_job(groups[n], parts) for n in job] for job in jobs]
+        for job, found in zip(jobs, _each_batch(work, workers, engine), strict=True):
+            for n, (group_results, size, _read) in zip(job, found, strict=True):
+                results[n], sizes[n] = group_results, size
+            state.record((names[n], (owned[n], members[n], sizes[n], results[n]), read)
+                         for n, (_r, _s, read) in zip(job, found, strict=True))  # fmt: skip
+        state.close()
         if ordered is not None:
-            results.append(_validate_positions(apart_lines, ordered, union, salt, cache_dir))
+            results.append(_validate_positions(union.positions(), ordered, union, salt, cache_dir))
         _WORKER.clear()
         union.close()
     files = {str(g): name for g, name in release.files.items()}
@@ -451,7 +453,7 @@ def validate_groups(
     return Report(
         sorted(located, key=result_order),
         groups=len(groups),
-        largest_group=largest,
+        largest_group=max(sizes, default=0),
         validated=len(todo),
         cached=len(groups) - len(todo),
     )

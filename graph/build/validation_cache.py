@@ -1,12 +1,12 @@
-"""The validation cache: a group's results, keyed by the SHA-256 of everything they depend on.
+"""The validation cache of the catalogue order's unit: its results, keyed by the SHA-256 of
+everything they depend on.
 
-graph/build/validate.py validates each group of sources (graph/build/groups.py) on its data:
-the group's statements and the context it needs from the union. The key of an entry
-(groups.data_key) covers that data, the focus nodes the group reports on, the shapes, the
-ontology and the vocabularies, the pySHACL version and the code of the validator (`salt`),
-so an entry is reused only where validating again would give the same results: a rebuild
-validates only the groups whose data changed, and a cached result is never stale (a broken
-change has another key).
+graph/build/validate.py validates the positions (graph/build/positions.py) as a unit of its
+own; the key of its entry (groups.data_key) covers its data, the focus nodes it reports on,
+the shapes, the ontology and the vocabularies, the engine and the code of the validator
+(`salt`), so an entry is reused only where validating again would give the same results (a
+broken change has another key). The other units' results are kept with the union's index
+(graph/build/union_index.py), which tells which of them changed without gathering them.
 
 Entries live in `<data_dir>/cache/validation/`, one JSON file each, written whole or not at
 all. Results are stored without their source file: that is located at each build.

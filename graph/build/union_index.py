@@ -1,0 +1,355 @@
+"""The union's statements on disk, kept between builds, and what each unit of validation read.
+
+graph/build/groups.py gathers a unit's data from the union's description of the nodes its
+constraints read. `UnionIndex` holds that description in an SQLite file: each subject's
+statements (`about`), the statements pointing at a node over the predicates the shapes follow
+backwards (`incoming`) and the catalogue positions set apart (`positions`,
+graph/build/positions.py). A statement several graphs make is one row with a count of the
+graphs making it: a portal that every programme's page names would otherwise bring one row
+per page into every unit that reads it, a cost quadratic in the catalogue.
+
+The file lives in the validation cache (`<data_dir>/cache/validation/union.sqlite`) and a
+rebuild updates it instead of writing it again: `parts` records each graph (source, ontology,
+vocabularies, catalogue order) with a digest of its content and where its lines are (its
+parse cache entry, or the lines themselves), so a changed graph's old statements are taken
+out and its new ones put in. The nodes whose rows differ are the CHANGED nodes.
+
+Beside the index, the file keeps the validation's state: each unit's results (`units`, with
+digests of the focus nodes it owns and of its members' content) and every node whose
+description its data was gathered from (`reads`). A unit's data is a function of its
+members' lines, of the description of the nodes it read and of the statements pointing at
+the nodes it owns; each of those changes only if a part changed rows about that node, which
+makes the node changed. So a unit whose members and owned nodes are the same and which read
+no changed node would be given the same data again: its recorded results are exact
+(`dirty` finds the others). A unit about to be validated again is forgotten in the same
+transaction that updates the index, so an interrupted build never leaves a stale result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import Violation
+from .groups import parse_lines
+from .parse import ParsedSource, digest
+from .positions import is_position
+
+SCHEMA = """
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE parts (name TEXT PRIMARY KEY, digest TEXT NOT NULL, entry TEXT, idx INTEGER,
+                    held TEXT);
+CREATE TABLE about (s TEXT NOT NULL, t TEXT NOT NULL, o TEXT, n INTEGER NOT NULL,
+                    PRIMARY KEY (s, t)) WITHOUT ROWID;
+CREATE TABLE incoming (o TEXT NOT NULL, t TEXT NOT NULL, s TEXT NOT NULL, n INTEGER NOT NULL,
+                       PRIMARY KEY (o, t)) WITHOUT ROWID;
+CREATE TABLE positions (line TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE units (name TEXT PRIMARY KEY, owned TEXT NOT NULL, members TEXT NOT NULL,
+                    size INTEGER NOT NULL, results TEXT NOT NULL);
+CREATE TABLE reads (node TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (node, unit))
+                    WITHOUT ROWID;
+CREATE INDEX reads_unit ON reads (unit);
+"""
+# A rebuild in which more than this share of the parts changed writes the index afresh (and
+# validates every unit again): taking a part out and putting it in again costs about three
+# times writing it, and validating a unit far more.
+REWRITE_SHARE = 0.5
+WAIT = 600.0  # seconds a connection waits for another's lock (a worker reading, the parent writing)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A graph of the union: its name (graph IRI), a digest of its content, and its lines:
+    in a parse cache entry (`stored`) or held."""
+
+    name: str
+    digest: str
+    stored: tuple[str, int] | None
+    held: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, source: ParsedSource) -> Part:
+        if source.stored is not None:
+            entry, index = source.stored
+            return cls(source.graph_iri, f"{Path(entry).name}:{index}", source.stored)
+        return cls(source.graph_iri, digest(source.lines), None, source.lines)
+
+    @classmethod
+    def lines(cls, name: str, lines: tuple[str, ...]) -> Part:
+        return cls(name, digest(lines), None, lines)
+
+    def read(self) -> tuple[str, ...]:
+        if self.stored is None:
+            return self.held
+        entry, index = self.stored
+        parsed: list[ParsedSource] = pickle.loads(Path(entry).read_bytes())
+        return parsed[index].lines
+
+
+Rows = tuple[set[tuple[str, str, str | None]], set[tuple[str, str, str]], set[str]]
+
+
+def _rows(lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
+    """(about rows, incoming rows, positions) of one graph's N-Quads lines."""
+    about: set[tuple[str, str, str | None]] = set()
+    incoming: set[tuple[str, str, str]] = set()
+    kept: set[str] = set()
+
+    def statements() -> Iterator[str]:
+        for line in lines:
+            if apart and is_position(line):
+                kept.add(line)
+            else:
+                yield line
+
+    for quad in parse_lines(statements()):
+        subject, obj = str(quad.subject), quad.object
+        node = str(obj) if isinstance(obj, ox.NamedNode | ox.BlankNode) else None
+        statement = f"{quad.triple} ."
+        about.add((subject, statement, node))
+        if node is not None and quad.predicate.value in inverse:
+            incoming.add((node, statement, subject))
+    return about, incoming, kept
+
+
+class UnionIndex:
+    """The index file (module doc). Workers open it for themselves, read-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @classmethod
+    def update(
+        cls, path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, salt: str
+    ) -> tuple[UnionIndex, set[str] | None]:
+        """The index of `parts` in `path`, updated from what it held (or written afresh),
+        and the changed nodes (None when written afresh: everything is new). `salt`: what
+        the recorded results depend on besides the data (a different one starts afresh)."""
+        meta = json.dumps([salt, sorted(inverse), apart])
+        changed = _update(path, parts, inverse, apart, meta)
+        if changed is None:
+            _write(path, parts, inverse, apart, meta)
+        return cls(path), changed
+
+    def __getstate__(self) -> dict[str, object]:
+        """Sent to a worker started afresh (the rudof engine's forkserver): the path only."""
+        return {"path": self.path, "_db": None, "_pid": 0}
+
+    def _open(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():  # a forked worker opens its own
+            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=WAIT)
+            self._pid = os.getpid()
+        return self._db
+
+    def describe(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """(statement, its object when a node) of every statement about each of `nodes`
+        (N-Triples; the nodes described), in a query per CHUNK nodes."""
+        found: dict[str, list[tuple[str, str | None]]] = {}
+        for chunk in _chunks(nodes):
+            query = f"SELECT s, t, o FROM about WHERE s IN ({','.join('?' * len(chunk))})"
+            for s, t, o in self._open().execute(query, chunk):
+                found.setdefault(s, []).append((t, o))
+        return found
+
+    def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
+        """The subjects of the statements whose object is one of `nodes`, over the inverse
+        predicates."""
+        found: set[str] = set()
+        for chunk in _chunks(nodes):
+            query = f"SELECT s FROM incoming WHERE o IN ({','.join('?' * len(chunk))})"
+            found.update(s for (s,) in self._open().execute(query, chunk))
+        return found
+
+    def positions(self) -> list[str]:
+        """The positions set apart (N-Quads lines)."""
+        return [line for (line,) in self._open().execute("SELECT line FROM positions")]
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+
+CHUNK = 500  # nodes per query (SQLite allows 32,766 parameters)
+
+
+def _chunks(nodes: Iterable[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for node in nodes:
+        chunk.append(node)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write(
+    path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, meta: str
+) -> None:
+    """The index of `parts` written afresh (no recorded results), then moved into place."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.unlink(missing_ok=True)
+    db = sqlite3.connect(fresh)
+    try:
+        db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
+        )
+        db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
+        for part in parts:
+            _add(db, part, _rows(part.read(), inverse, apart))
+        db.commit()
+    finally:
+        db.close()
+    os.replace(fresh, path)
+    Path(f"{path}-journal").unlink(missing_ok=True)
+
+
+def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
+    about, incoming, kept = rows
+    entry, index = part.stored or (None, None)
+    held = "\n".join(part.held) if part.stored is None else None
+    db.execute(
+        "INSERT INTO parts VALUES (?, ?, ?, ?, ?)", (part.name, part.digest, entry, index, held)
+    )
+    db.executemany(
+        "INSERT INTO about VALUES (?, ?, ?, 1) ON CONFLICT (s, t) DO UPDATE SET n = n + 1", about
+    )
+    db.executemany(
+        "INSERT INTO incoming VALUES (?, ?, ?, 1) ON CONFLICT (o, t) DO UPDATE SET n = n + 1",
+        incoming,
+    )
+    db.executemany("INSERT OR IGNORE INTO positions VALUES (?)", ((line,) for line in kept))
+
+
+def _remove(db: sqlite3.Connection, name: str, rows: Rows) -> None:
+    about, incoming, kept = rows
+    db.execute("DELETE FROM parts WHERE name = ?", (name,))
+    keys = [(s, t) for s, t, _o in about]
+    db.executemany("UPDATE about SET n = n - 1 WHERE s = ? AND t = ?", keys)
+    db.executemany("DELETE FROM about WHERE s = ? AND t = ? AND n <= 0", keys)
+    keys = [(o, t) for o, t, _s in incoming]
+    db.executemany("UPDATE incoming SET n = n - 1 WHERE o = ? AND t = ?", keys)
+    db.executemany("DELETE FROM incoming WHERE o = ? AND t = ? AND n <= 0", keys)
+    db.executemany("DELETE FROM positions WHERE line = ?", ((line,) for line in kept))
+
+
+def _update(
+    path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, meta: str
+) -> set[str] | None:
+    """Update the index in `path` to `parts`; the changed nodes, or None when it must be
+    written afresh (none, another salt, too many changes, an old part unreadable)."""
+    if not path.is_file():
+        return None
+    db = sqlite3.connect(path, timeout=WAIT)
+    try:
+        try:
+            [(held_meta,)] = db.execute("SELECT v FROM meta WHERE k = 'meta'").fetchall()
+            before = {
+                name: (d, (entry, index) if entry is not None else None, held)
+                for name, d, entry, index, held in db.execute("SELECT * FROM parts")
+            }
+        except (sqlite3.DatabaseError, ValueError):
+            return None
+        now = {part.name: part for part in parts}
+        gone = [
+            name
+            for name, (d, _e, _h) in before.items()
+            if now.get(name, None) is None or now[name].digest != d
+        ]
+        new = [part for part in parts if part.name not in before or part.name in gone]
+        if held_meta != meta or len(gone) + len(new) > REWRITE_SHARE * 2 * max(1, len(parts)):
+            return None
+        changed: set[str] = set()
+        for name in gone:
+            d, stored, held = before[name]
+            try:
+                old = Part(name, d, stored, tuple(held.split("\n")) if held else ()).read()
+            except (
+                OSError,
+                pickle.UnpicklingError,
+                EOFError,
+                AttributeError,
+                TypeError,
+                IndexError,
+            ):
+                return None  # its parse cache entry was removed: start afresh
+            old_rows = _rows(old, inverse, apart)
+            part = now.get(name)
+            new_rows = (
+                _rows(part.read(), inverse, apart) if part is not None else (set(), set(), set())
+            )
+            changed.update(s for s, _t, _o in old_rows[0] ^ new_rows[0])
+            changed.update(o for o, _t, _s in old_rows[1] ^ new_rows[1])
+            _remove(db, name, old_rows)
+            if part is not None:
+                _add(db, part, new_rows)
+        for part in new:
+            if part.name not in before:
+                rows = _rows(part.read(), inverse, apart)
+                changed.update(s for s, _t, _o in rows[0])
+                changed.update(o for o, _t, _s in rows[1])
+                _add(db, part, rows)
+        db.commit()
+        return changed
+    finally:
+        db.close()
+
+
+Recorded = tuple[str, str, int, list[Violation]]  # owned digest, members digest, size, results
+
+
+class UnitState:
+    """The validation's state in the index file (module doc), kept by the parent process."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, timeout=WAIT)
+
+    def recorded(self) -> dict[str, Recorded]:
+        rows = self.db.execute("SELECT name, owned, members, size, results FROM units")
+        return {
+            name: (owned, members, size, [Violation(**item) for item in json.loads(results)])
+            for name, owned, members, size, results in rows
+        }
+
+    def readers(self, nodes: Iterable[str]) -> set[str]:
+        """The units whose data was gathered from any of `nodes`."""
+        found: set[str] = set()
+        for node in nodes:
+            found.update(
+                u for (u,) in self.db.execute("SELECT unit FROM reads WHERE node = ?", (node,))
+            )
+        return found
+
+    def forget(self, units: Iterable[str]) -> None:
+        names = [(u,) for u in units]
+        self.db.executemany("DELETE FROM units WHERE name = ?", names)
+        self.db.executemany("DELETE FROM reads WHERE unit = ?", names)
+        self.db.commit()
+
+    def record(self, units: Iterable[tuple[str, Recorded, Iterable[str]]]) -> None:
+        for name, (owned, members, size, results), read in units:
+            items = [asdict(replace(r, source_file=None)) for r in results]
+            self.db.execute(
+                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)",
+                (name, owned, members, size, json.dumps(items, sort_keys=True)),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO reads VALUES (?, ?)", ((n, name) for n in read)
+            )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = ["Part", "UnionIndex", "UnitState"]
