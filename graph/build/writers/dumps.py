@@ -160,9 +160,9 @@ ENCODINGS: dict[str, Callable[[], Chunked]] = {
 def write_files(ctx: BuildContext, union_file: Path) -> int:
     """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
     the sorted union of the graphs, written to `union_file` first (returns its triples).
-    The files are written at once in threads: gzip lets go of the GIL while it compresses,
-    so the N-Quads and the N-Triples are compressed while the union is sorted and the
-    Turtle and JSON-LD are encoded; each file is the same as when written alone."""
+    The N-Quads are written in a thread while the union is sorted and the triple formats
+    written (in one pass over it): gzip lets go of the GIL while it compresses. Each file
+    is the same as when written alone."""
     for spec in DUMPS:
         if spec.format_name not in ENCODINGS:
             raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
@@ -173,18 +173,11 @@ def write_files(ctx: BuildContext, union_file: Path) -> int:
                 source, [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
             )
 
-    gzipped = [s for s in DUMPS if s.gzip]
-    plain = [s for s in DUMPS if not s.gzip and not s.quads]
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         quads = pool.submit(write, ctx.nquads_path, [s for s in DUMPS if s.quads])
         triples = _union(ctx, union_file)
-        jobs = [
-            quads,
-            pool.submit(write, union_file, [s for s in gzipped if not s.quads]),
-            pool.submit(write, union_file, plain),
-        ]
-        for job in jobs:
-            job.result()
+        write(union_file, [s for s in DUMPS if not s.quads])
+        quads.result()
     return triples
 
 
