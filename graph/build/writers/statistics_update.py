@@ -22,9 +22,9 @@ others are kept exact this way:
 - the examples (the five smallest programme IRIs): the new store is asked again when one of
   them is no programme any more.
 
-A changed line with a blank-node object (the stores label blank nodes their own way) or a
-previous version counted by other code takes the full pass (`adjusted_statistics` returns
-None).
+A changed line with a blank-node object (the stores label blank nodes their own way), a
+literal whose same-valued quads that could tell have blank-node subjects, or a previous
+version counted by other code takes the full pass (`adjusted_statistics` returns None).
 """
 
 from __future__ import annotations
@@ -145,14 +145,20 @@ def _unchanged_object(
     as written: the new store finds the quads with the same value, their subjects' lines in
     the new dataset.nq say how they write it."""
     written = str(term).encode()
+    undecided = False  # a blank-node subject: the store's label is not the file's
     for looked, quad in enumerate(store.quads_for_pattern(None, None, term, None)):
-        if looked >= _CANDIDATES or not isinstance(quad.subject, ox.NamedNode):
+        if looked >= _CANDIDATES:
             raise _Full
+        if not isinstance(quad.subject, ox.NamedNode):
+            undecided = True
+            continue
         start = f"{quad.subject} {quad.predicate} ".encode() + written + b" "
         if any(
             line.startswith(start) and line not in added for line in quads_file.lines(quad.subject)
         ):
             return True
+    if undecided:
+        raise _Full
     return False
 
 
