@@ -29,7 +29,6 @@ from ...versions import STORE_DIR
 from ..context import BuildContext
 from .statistics_update import (
     _PLAIN,
-    CODE,
     EXAMPLE_LIMIT,
     RESOURCES_FILE,
     TEMPORAL_PROPERTIES,
@@ -40,6 +39,7 @@ from .statistics_update import (
     basis_of,
     merge_resources,
     resource_digest,
+    write_basis,
 )
 
 
@@ -209,7 +209,7 @@ def _adjusted(ctx: BuildContext) -> bool:
     previous = ctx.previous
     if previous is None or not (previous.path / STORE_DIR).is_dir():
         return False
-    basis = basis_of(previous.manifest, ctx.base_iri)
+    basis = basis_of(previous.path, previous.manifest, ctx.base_iri)
     changed = ctx.changed_lines if basis is not None else None
     if basis is None or changed is None:
         return False
@@ -237,7 +237,7 @@ def _adjusted(ctx: BuildContext) -> bool:
         ctx.manifest["created"],
     )
     ctx.manifest["statistics"] = statistics
-    ctx.manifest["statistics_basis"] = {"code": CODE, "made": "adjusted", "subject_areas": areas}
+    write_basis(ctx.path, "adjusted", areas)
     return True
 
 
@@ -264,4 +264,4 @@ def _counted(ctx: BuildContext) -> None:
                 quads_file, ctx.store, base_iri, each_run, areas
             )
         out.write("{}\n" if separator == "{\n" else "\n}\n")
-    ctx.manifest["statistics_basis"] = {"code": CODE, "made": "counted", "subject_areas": areas}
+    write_basis(ctx.path, "counted", areas)

@@ -98,6 +98,8 @@ def resource_digest(run: list[ox.Quad]) -> str:
     return hashlib.sha256("\n".join(sorted(str(q) for q in run)).encode()).hexdigest()
 
 
+# Next to manifest.json in a version's folder: what its statistics were counted by and from.
+BASIS_FILE = "statistics-basis.json"
 CODE = hashlib.sha256(
     Path(__file__).read_bytes() + Path(__file__).with_name("statistics.py").read_bytes()
 ).hexdigest()[:16]
@@ -440,12 +442,22 @@ def merge_resources(
         out.write("{}\n" if separator == "{\n" else "\n}\n")
 
 
-def basis_of(manifest: dict[str, Any], base_iri: str) -> dict[str, Any] | None:
-    """What a previous version's statistics can be adjusted from, when they were counted by
-    this code under the same base."""
-    basis = manifest.get("statistics_basis")
+def basis_of(version: Path, manifest: dict[str, Any], base_iri: str) -> dict[str, Any] | None:
+    """What a previous version's statistics can be adjusted from (its BASIS_FILE), when
+    they were counted by this code under the same base."""
+    try:
+        basis = json.loads((version / BASIS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
     if not isinstance(basis, dict) or basis.get("code") != CODE:
         return None
     if manifest.get("statistics", {}).get("uri_space") != base_iri:
         return None
     return basis
+
+
+def write_basis(version: Path, made: str, areas: dict[str, str]) -> None:
+    """BASIS_FILE of a version: the code that counted its statistics, how, and the subject
+    areas' IRIs with their labels (the statistics name the labels only)."""
+    record = {"code": CODE, "made": made, "subject_areas": areas}
+    (version / BASIS_FILE).write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
