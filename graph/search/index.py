@@ -16,9 +16,11 @@ organisation or its schema:address). Facets: institution, country, language.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
 
@@ -82,6 +84,20 @@ def _schema(db: sqlite3.Connection) -> None:
 
 def _stage(db: sqlite3.Connection, nquads: Path) -> None:
     """One streaming pass over the dump: keep the quads the documents are made of."""
+    try:
+        _stage_quads(db, ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+    except (OSError, SyntaxError) as exc:
+        raise SearchIndexError(f"could not read {nquads} for the search index: {exc}") from exc
+    db.executescript(
+        """
+        CREATE INDEX s_text_subject ON s_text (subject, field);
+        CREATE INDEX s_link_subject ON s_link (subject, kind);
+        """
+    )
+
+
+def _stage_quads(db: sqlite3.Connection, quads: Iterable[ox.Quad]) -> None:
+    """Keep the quads the documents are made of in the staging tables."""
     progs: list[tuple[str]] = []
     texts: list[tuple[str, str, str, str]] = []
     links: list[tuple[str, str, str]] = []
@@ -94,35 +110,25 @@ def _stage(db: sqlite3.Connection, nquads: Path) -> None:
         texts.clear()
         links.clear()
 
-    try:
-        quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        for quad in quads:
-            subject, predicate, obj = quad.subject, quad.predicate.value, quad.object
-            if not isinstance(subject, ox.NamedNode):
-                continue
-            if isinstance(obj, ox.Literal):
-                field = TEXT_FIELDS.get(predicate)
-                if field is not None:
-                    texts.append((subject.value, field, obj.language or "", obj.value))
-            elif isinstance(obj, ox.NamedNode):
-                if predicate == _RDF_TYPE:
-                    if obj.value == _PROGRAMME:
-                        progs.append((subject.value,))
-                else:
-                    kind = LINKS.get(predicate)
-                    if kind is not None:
-                        links.append((subject.value, kind, obj.value))
-            if len(texts) + len(links) + len(progs) >= _BATCH:
-                flush()
-        flush()
-    except (OSError, SyntaxError) as exc:
-        raise SearchIndexError(f"could not read {nquads} for the search index: {exc}") from exc
-    db.executescript(
-        """
-        CREATE INDEX s_text_subject ON s_text (subject, field);
-        CREATE INDEX s_link_subject ON s_link (subject, kind);
-        """
-    )
+    for quad in quads:
+        subject, predicate, obj = quad.subject, quad.predicate.value, quad.object
+        if not isinstance(subject, ox.NamedNode):
+            continue
+        if isinstance(obj, ox.Literal):
+            field = TEXT_FIELDS.get(predicate)
+            if field is not None:
+                texts.append((subject.value, field, obj.language or "", obj.value))
+        elif isinstance(obj, ox.NamedNode):
+            if predicate == _RDF_TYPE:
+                if obj.value == _PROGRAMME:
+                    progs.append((subject.value,))
+            else:
+                kind = LINKS.get(predicate)
+                if kind is not None:
+                    links.append((subject.value, kind, obj.value))
+        if len(texts) + len(links) + len(progs) >= _BATCH:
+            flush()
+    flush()
 
 
 # (programme, column, lang, text) for every text of every programme, sorted by programme.
@@ -146,22 +152,27 @@ SELECT p.iri, 'city', t.lang, t.text
 ORDER BY 1, 2, 3, 4
 """
 
+# The facet values of the documents from id :first on.
 _FACETS = """
 INSERT INTO facets (doc, facet, value)
 SELECT d.id, 'institution', l.object
   FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
+ WHERE d.id >= :first
 UNION
 SELECT d.id, 'language', l.object
   FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'language'
+ WHERE d.id >= :first
 UNION
 SELECT d.id, 'country', c.object
   FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
   JOIN s_link c ON c.subject = l.object AND c.kind = 'country'
+ WHERE d.id >= :first
 UNION
 SELECT d.id, 'country', c.object
   FROM docs d JOIN s_link l ON l.subject = d.iri AND l.kind = 'provider'
   JOIN s_link a ON a.subject = l.object AND a.kind = 'address'
   JOIN s_link c ON c.subject = a.object AND c.kind = 'country'
+ WHERE d.id >= :first
 """
 
 
@@ -182,6 +193,45 @@ def _documents(
         yield iri, fields, tuple(" ".join(indexed[column]) for column in COLUMNS)
 
 
+def _builder() -> str:
+    """What makes an index: this module's and the text analysis's code. A rebuild updates
+    the previous version's index only when it was made by the same."""
+    digest = hashlib.sha256()
+    for module in (__file__, analysis.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _insert_documents(db: sqlite3.Connection, first: int, languages: set[str]) -> int:
+    """Documents for the staged programmes, numbered from `first`; how many."""
+    count = 0
+    writer = db.cursor()
+    for iri, fields, values in _documents(db, languages):
+        writer.execute(
+            "INSERT INTO docs (id, iri, fields) VALUES (?, ?, ?)",
+            (first + count, iri, json.dumps(fields, ensure_ascii=False, separators=(",", ":"))),
+        )
+        writer.execute(
+            f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+            (first + count, *values),
+        )
+        count += 1
+    db.execute(_FACETS, {"first": first})
+    return count
+
+
+def _meta(documents: int, languages: set[str]) -> list[tuple[str, str]]:
+    meta = {
+        "format": FORMAT_VERSION,
+        "documents": documents,
+        "languages": sorted(languages),
+        "columns": list(COLUMNS),
+        "weights": list(WEIGHTS),
+        "builder": _builder(),
+    }
+    return [(k, json.dumps(v)) for k, v in meta.items()]
+
+
 def build_index(nquads: Path, index_path: Path) -> int:
     """Write the index of the dataset in `nquads` to `index_path`; returns its documents."""
     index_path.unlink(missing_ok=True)
@@ -194,31 +244,10 @@ def build_index(nquads: Path, index_path: Path) -> int:
         _schema(db)
         _stage(db, nquads)
         languages: set[str] = set()
-        count = 0
-        writer = db.cursor()
-        for iri, fields, values in _documents(db, languages):
-            count += 1
-            writer.execute(
-                "INSERT INTO docs (id, iri, fields) VALUES (?, ?, ?)",
-                (count, iri, json.dumps(fields, ensure_ascii=False, separators=(",", ":"))),
-            )
-            writer.execute(
-                f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-                (count, *values),
-            )
-        db.execute(_FACETS)
+        count = _insert_documents(db, 1, languages)
         db.execute("CREATE INDEX facets_value ON facets (facet, value, doc)")
         db.execute("CREATE INDEX facets_doc ON facets (doc)")
-        meta = {
-            "format": FORMAT_VERSION,
-            "documents": count,
-            "languages": sorted(languages),
-            "columns": list(COLUMNS),
-            "weights": list(WEIGHTS),
-        }
-        db.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
-        )
+        db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(count, languages))
         db.executescript(
             """
             DROP TABLE s_prog; DROP TABLE s_text; DROP TABLE s_link;
@@ -230,5 +259,97 @@ def build_index(nquads: Path, index_path: Path) -> int:
         return count
     except sqlite3.Error as exc:
         raise SearchIndexError(f"could not write the search index {index_path}: {exc}") from exc
+    finally:
+        db.close()
+
+
+def updatable(index_path: Path) -> bool:
+    """Whether the index at `index_path` was made by this code (update_index can start
+    from it)."""
+    try:
+        db = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'builder'").fetchone()
+        return row is not None and json.loads(row[0]) == _builder()
+    except (sqlite3.Error, ValueError):
+        return False
+    finally:
+        db.close()
+
+
+def _indexed(fields: dict[str, list[list[str]]]) -> tuple[str, ...]:
+    """The FTS5 column values a document's fields were indexed as (as _documents makes them)."""
+    return tuple(
+        " ".join(
+            analysis.terms(text, analysis.language_of(lang)) for lang, text in fields.get(c, [])
+        )
+        for c in COLUMNS
+    )
+
+
+def update_index(
+    previous: Path, index_path: Path, programmes: set[str], quads: Iterable[ox.Quad]
+) -> tuple[int, int]:
+    """The index of a version that differs from the one `previous` indexes only in the
+    documents of `programmes` (IRIs), written to `index_path`: a copy of `previous` whose
+    documents of `programmes` are deleted and made again from `quads` (the descriptions of
+    those programmes, their providers and the providers' addresses). Returns the documents
+    deleted and the documents made.
+    A document's number may differ from a fresh index's; what a search answers does not."""
+    shutil.copyfile(previous, index_path)
+    try:
+        db = sqlite3.connect(index_path)
+    except sqlite3.Error as exc:
+        raise SearchIndexError(f"could not open the search index {index_path}: {exc}") from exc
+    try:
+        db.executescript(
+            """
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            CREATE TEMP TABLE affected (iri TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TEMP TABLE s_prog (iri TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TEMP TABLE s_text (subject TEXT, field TEXT, lang TEXT, text TEXT);
+            CREATE TEMP TABLE s_link (subject TEXT, kind TEXT, object TEXT);
+            """
+        )
+        db.executemany("INSERT INTO affected VALUES (?)", [(iri,) for iri in programmes])
+        gone = db.execute(
+            "SELECT id, fields FROM docs WHERE iri IN (SELECT iri FROM affected)"
+        ).fetchall()
+        for doc, fields in gone:
+            db.execute(
+                f"INSERT INTO fts (fts, rowid, {', '.join(COLUMNS)}) "
+                "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+                (doc, *_indexed(json.loads(fields))),
+            )
+        db.executemany("DELETE FROM facets WHERE doc = ?", [(doc,) for doc, _ in gone])
+        db.executemany("DELETE FROM docs WHERE id = ?", [(doc,) for doc, _ in gone])
+        _stage_quads(db, quads)
+        db.executescript(
+            """
+            DELETE FROM s_prog WHERE iri NOT IN (SELECT iri FROM affected);
+            CREATE INDEX temp.s_text_subject ON s_text (subject, field);
+            CREATE INDEX temp.s_link_subject ON s_link (subject, kind);
+            """
+        )
+        (last,) = db.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()
+        made = _insert_documents(db, last + 1, set())
+        languages: set[str] = set()
+        tags = db.execute(
+            "SELECT DISTINCT json_extract(e.value, '$[0]') FROM docs, json_each(docs.fields) f,"
+            " json_each(f.value) e"
+        )
+        for (tag,) in tags:
+            language = analysis.language_of(tag)
+            if language is not None:
+                languages.add(language)
+        (documents,) = db.execute("SELECT count(*) FROM docs").fetchone()
+        db.execute("DELETE FROM meta")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", _meta(documents, languages))
+        db.commit()
+        return len(gone), made
+    except sqlite3.Error as exc:
+        raise SearchIndexError(f"could not update the search index {index_path}: {exc}") from exc
     finally:
         db.close()

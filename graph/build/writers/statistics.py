@@ -21,44 +21,30 @@ from pathlib import Path
 from typing import Any, cast
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...iris import EU_COUNTRY, PRO
 from ...store.sorted_nquads import SortedNQuads
+from ...versions import STORE_DIR
 from ..context import BuildContext
-
-RESOURCES_FILE = "resources.json"
-EXAMPLE_LIMIT = 5
-# Where temporal coverage is read from: intake starts, deadlines, the pages' own dates.
-TEMPORAL_PROPERTIES = (PRO.startDate, PRO.date, DCTERMS.modified)
+from .statistics_update import (
+    _PLAIN,
+    EXAMPLE_LIMIT,
+    RESOURCES_FILE,
+    TEMPORAL_PROPERTIES,
+    _labels,
+    _namespace,
+    _period,
+    adjusted_statistics,
+    basis_of,
+    merge_resources,
+    resource_digest,
+    write_basis,
+)
 
 
 def _iri(term: Any) -> str | None:
     return term.value if isinstance(term, ox.NamedNode) else None
-
-
-def _namespace(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
-
-
-def _period(value: str, datatype: str) -> tuple[date, date] | None:
-    """The first and last day a date-like literal covers."""
-    xsd = str(XSD)
-    try:
-        if datatype in (xsd + "date", xsd + "dateTime"):
-            day = date.fromisoformat(value[:10])
-            return day, day
-        if datatype == xsd + "gYearMonth":
-            year, month = int(value[:4]), int(value[5:7])
-            nxt = date(year + month // 12, month % 12 + 1, 1)
-            return date(year, month, 1), date.fromordinal(nxt.toordinal() - 1)
-        if datatype == xsd + "gYear":
-            year = int(value[:4])
-            return date(year, 1, 1), date(year, 12, 31)
-    except ValueError:
-        return None
-    return None
 
 
 def _subject_runs(quads_file: SortedNQuads) -> Iterator[tuple[Any, list[ox.Quad]]]:
@@ -72,13 +58,15 @@ def compute_statistics(
     store: ox.Store,
     base_iri: str,
     each_run: Callable[[Any, list[ox.Quad]], None] | None = None,
+    area_labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Counts and coverage of one version, as JSON-serialisable values: one streaming pass
     over the sorted N-Quads (terms as written; each subject's triples are distinct within
     its run of lines), then a lookup of the few labels the counts name. Distinct IRIs,
     blank nodes and strings among the objects are counted by the store, in a thread during
     the pass. `each_run` is given
-    each subject's quads on the way (the resource digests are made in the same pass)."""
+    each subject's quads on the way (the resource digests are made in the same pass);
+    `area_labels` is given each subject area's IRI and label ("" for none)."""
     rdf_type = ox.NamedNode(str(RDF.type))
     label_props = {str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title)}
     temporal = {str(p) for p in TEMPORAL_PROPERTIES}
@@ -133,6 +121,8 @@ def compute_statistics(
                     areas.add(obj.value)
         distinct_objects = counted.result() + len(typed)
     labels = _labels(quads_file, {*graphs, *countries, *areas}, label_props)
+    if area_labels is not None:
+        area_labels.update({a: labels.get(a, "") for a in sorted(areas)})
     vocabularies = sorted({_namespace(p) for p in predicates} | {_namespace(c) for c in classes})
     return {
         "triples": triples,
@@ -154,26 +144,6 @@ def compute_statistics(
     }
 
 
-def _labels(quads_file: SortedNQuads, iris: set[str], label_props: set[str]) -> dict[str, str]:
-    """The label of each of `iris` that has one (English or no language; the first in
-    code-point order when there are several)."""
-    labels: dict[str, str] = {}
-    for iri in iris:
-        found = [
-            q.object
-            for q in quads_file.describe(ox.NamedNode(iri))
-            if q.predicate.value in label_props
-            and isinstance(q.object, ox.Literal)
-            and q.object.language in (None, "en")
-        ]
-        if found:
-            labels[iri] = min(found, key=str).value
-    return labels
-
-
-_PLAIN = ("http://www.w3.org/2001/XMLSchema#string", str(RDF.langString))
-
-
 def _short_hash(text: str) -> int:
     """64 bits of a term's digest: a set of millions stays small, and a collision among
     millions has odds of about one in a million."""
@@ -191,11 +161,6 @@ def _distinct_objects(store: ox.Store, typed: set[int]) -> int:
     for row in cast(ox.QuerySolutions, store.query(query)):
         return int(cast(ox.Literal, row["n"]).value) + len(typed)
     return len(typed)
-
-
-def resource_digest(run: list[ox.Quad]) -> str:
-    """SHA-256 of a resource's sorted quads."""
-    return hashlib.sha256("\n".join(sorted(str(q) for q in run)).encode()).hexdigest()
 
 
 def resource_digests(quads_file: SortedNQuads, base_iri: str) -> Iterator[tuple[str, str]]:
@@ -231,11 +196,55 @@ def _previous_resources(version_dir: Path) -> dict[str, tuple[str, str]]:
 
 
 def write_statistics(ctx: BuildContext) -> None:
-    """Writer: manifest["statistics"] and resources.json (when each resource last changed),
-    in one pass over the version's sorted N-Quads; resources.json is written as the
+    """Writer: manifest["statistics"] and resources.json (when each resource last changed):
+    after a small change, adjusted from the previous version's (statistics_update.py),
+    else in one pass over the version's sorted N-Quads; resources.json is written as the
     resources come (one per line, in the file's order), never held whole."""
+    if not _adjusted(ctx):
+        _counted(ctx)
+
+
+def _adjusted(ctx: BuildContext) -> bool:
+    """The statistics adjusted from the previous version's, when it allows (True)."""
+    previous = ctx.previous
+    if previous is None or not (previous.path / STORE_DIR).is_dir():
+        return False
+    basis = basis_of(previous.path, previous.manifest, ctx.base_iri)
+    changed = ctx.changed_lines if basis is not None else None
+    if basis is None or changed is None:
+        return False
+    old_store = ox.Store.read_only(str(previous.path / STORE_DIR))
+    try:
+        found = adjusted_statistics(
+            previous.manifest["statistics"],
+            basis,
+            changed,
+            old_store,
+            (ctx.quads_file, ctx.store),
+            ctx.base_iri,
+        )
+    finally:
+        del old_store  # closed before later writers fork
+    if found is None:
+        return False
+    statistics, areas, subjects = found
+    merge_resources(
+        previous.path / RESOURCES_FILE,
+        ctx.path / RESOURCES_FILE,
+        subjects,
+        ctx.quads_file,
+        ctx.base_iri,
+        ctx.manifest["created"],
+    )
+    ctx.manifest["statistics"] = statistics
+    write_basis(ctx.path, "adjusted", areas)
+    return True
+
+
+def _counted(ctx: BuildContext) -> None:
     base_iri, created = ctx.base_iri, ctx.manifest["created"]
     before = _previous_resources(ctx.previous.path) if ctx.previous else {}
+    areas: dict[str, str] = {}
     with (ctx.path / RESOURCES_FILE).open("w", encoding="utf-8") as out:
         separator = "{\n"
 
@@ -252,6 +261,7 @@ def write_statistics(ctx: BuildContext) -> None:
 
         with SortedNQuads(ctx.nquads_path) as quads_file:
             ctx.manifest["statistics"] = compute_statistics(
-                quads_file, ctx.store, base_iri, each_run
+                quads_file, ctx.store, base_iri, each_run, areas
             )
         out.write("{}\n" if separator == "{\n" else "\n}\n")
+    write_basis(ctx.path, "counted", areas)
