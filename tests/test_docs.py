@@ -26,7 +26,7 @@ DOCS = sorted(
     [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "FEATURES.md"]
     + list((ROOT / "docs").glob("*.md"))
     + list((ROOT / "bench").glob("*.md"))
-    + list(ROOT.glob("*/README.md"))
+    + [p for p in ROOT.glob("*/README.md") if not p.parent.name.startswith(".")]  # not caches
     + list((ROOT / "graph").rglob("README.md"))
 )
 CODE = sorted(
