@@ -1,7 +1,7 @@
 """`/healthz`: whether this server answers from a loaded store, and which version.
 
 200 with JSON (`{"ok": true, "status": 200, "version", "created", "store", "layout",
-"quads", "programmes"}`; layout: memory, disk, files or remote) once the store is loaded and
+"quads", "programmes", "pid"}`; layout: memory, disk, files or remote) once the store is loaded and
 answers; 503 through the one error renderer (title "Not ready") before: nothing published
 yet in `data_dir`, a store that cannot be opened, or a remote store (`store = "remote"`)
 that does not answer a probe `ASK {}` within
@@ -15,6 +15,7 @@ for a remote store), so a probe every second costs nothing after the first.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def status(app: Flask) -> dict[str, Any]:
         "layout": publication.layout,
         "quads": counts.quads,
         "programmes": counts.programmes,
+        "pid": os.getpid(),  # the worker process that answered
     }
 
 

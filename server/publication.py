@@ -1,12 +1,16 @@
 """What the app serves: the current published version (or files given with --data).
 
-The store is reopened when `current` moves to a new version, checked at most once a second,
-so a successful `prospectus build` is picked up without a restart and a failed one changes
-nothing.
+The store is reopened when `current` moves to a new version, so a successful `prospectus
+build` is picked up without a restart and a failed one changes nothing. Every request reads the
+link (one readlink(2), about a microsecond), so once `current` has moved, every later request in
+every worker process is answered from the new version: a client never gets a newer root node
+from one worker and an older page from another. A remote store's manifest is read at most once
+a second.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +33,8 @@ class Publication:
         self._store: Store | None = None
         self._version: versions.Version | None = None
         self._in_memory = False  # where the version opened last is held (Oxigraph)
-        self._checked = 0.0
+        self._checked = 0.0  # when a remote store's version was last read
+        self._link: str | None = None  # where `current` pointed when the store was opened
 
     @property
     def version(self) -> versions.Version | None:
@@ -56,11 +61,10 @@ class Publication:
         return store, None if version is None else f"{version.id}@{version.path}"
 
     def _refresh(self) -> None:
-        now = time.monotonic()
-        if self._store is not None and now - self._checked < RECHECK_SECONDS:
+        if self._store is not None and not self._may_have_moved():
             return
         with self._lock:
-            self._checked = now
+            self._checked = time.monotonic()
             if self.data_files:
                 if self._store is None:
                     from graph.store.files import open_files
@@ -72,6 +76,7 @@ class Publication:
                     self._store = open_store(self.settings, None)
                 self._version = versions.current(self.settings.data_path)
                 return
+            link = self._read_link()
             latest = versions.current(self.settings.data_path)
             if latest is None:
                 return
@@ -82,6 +87,22 @@ class Publication:
                 self._in_memory = in_memory
                 if old is not None:
                     old.close()
+            self._link = link
+
+    def _may_have_moved(self) -> bool:
+        """Whether what is served may be out of date: never for `--data` files, after a
+        second for a remote store, as soon as `current` points elsewhere otherwise."""
+        if self.data_files:
+            return False
+        if self.settings.store == "remote":
+            return time.monotonic() - self._checked >= RECHECK_SECONDS
+        return self._read_link() != self._link
+
+    def _read_link(self) -> str | None:
+        try:
+            return os.readlink(self.settings.data_path / "current")
+        except OSError:
+            return None
 
     def open(self) -> None:
         """Open what is published now, without starting query processes: called in the

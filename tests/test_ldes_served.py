@@ -8,8 +8,10 @@ The versions are those of tests/test_ldes.py (six synthetic programmes, pages of
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -279,6 +281,49 @@ def test_ldes_client_follows_the_live_server_and_resumes_with_only_the_new_membe
                 continue
             expected = served_description(_Get(http, server.url), str(programme))
             assert isomorphic(normalised(member.payload), expected), programme
+
+
+def test_every_worker_answers_from_a_new_version_once_current_has_moved(
+    catalogue,  # noqa: F811
+    tmp_path: Path,
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    """Two worker processes are kept busy while a new version is published; the requests sent
+    right after `current` has moved are all answered from it, by both workers (a worker that
+    looked a moment before the swap must not go on serving the old version for a while: a
+    client would get a root node from one version and a page from another)."""
+    data_dir = tmp_path / "data"
+    first = publish_quads(data_dir, catalogue, T1)
+    server = live_server_factory(settings={"data_dir": str(data_dir), "workers": "2"})
+    health = server.url + "/healthz"
+    stop = threading.Event()
+    seen: set[int] = set()  # worker processes that answered
+
+    def keep_busy() -> None:
+        while not stop.is_set():  # a connection per request, so that both workers take some
+            seen.add(requests.get(health, timeout=30).json()["pid"])
+
+    busy = [threading.Thread(target=keep_busy) for _ in range(4)]
+    for thread in busy:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(seen) < 2:
+            assert time.monotonic() < deadline, f"only worker(s) {seen} answered"
+            time.sleep(0.05)
+        second = publish_quads(
+            data_dir, retitle(catalogue, programmes(catalogue)[0]), T1 + timedelta(days=1)
+        )
+    finally:
+        stop.set()
+        for thread in busy:
+            thread.join()
+    assert second.id != first.id
+    answered: dict[int, set[str]] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for answer in pool.map(lambda _: requests.get(health, timeout=30).json(), range(32)):
+            answered.setdefault(answer["pid"], set()).add(answer["version"])
+    assert all(found == {second.id} for found in answered.values()), answered
 
 
 class _Get:
