@@ -1,10 +1,11 @@
 """A rebuild after a small change updates the statistics, the search index and the facet
-counts from the previous version's (graph/build/writers/statistics.py, search_index.py,
-facets.py) and writes exactly what a build from scratch of the same data writes: generated
-programmes are published, changed (titles, an organisation's name, an address's city and
-country, a programme's language, a source gone), published again over the first version and,
-apart, into an empty data folder; each product of the two is compared. A large change, and a
-previous version made by other code, take the full computation, with the same products."""
+index with its counts from the previous version's (graph/build/writers/statistics.py,
+search_index.py, facets.py) and writes exactly what a build from scratch of the same data
+writes: generated programmes are published, changed (titles, an organisation's name, an
+address's city and country, a programme's language, a source gone), published again over the
+first version and, apart, into an empty data folder; each product of the two is compared. A
+large change, and a previous version made by other code, take the full computation, with the
+same products."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from graph.build.writers.facets import write_facets
 from graph.build.writers.search_index import write_search_index
 from graph.build.writers.statistics import RESOURCES_FILE, write_statistics
 from graph.build.writers.statistics_update import BASIS_FILE
+from graph.read.facet_index import FACET_INDEX_FILE
 from graph.read.facets import FACETS_FILE
 from graph.search import INDEX_FILE, SearchIndex
 from graph.synthetic.generate import generate
@@ -121,6 +123,27 @@ def _index(version: Version) -> dict[str, Any]:
     return {"docs": docs, "facets": facets, "meta": meta, "answers": answers}
 
 
+def _facet_index(version: Version) -> dict[str, tuple[int, list[tuple[str, str]]]]:
+    """Each programme of the facet index: its position and its (facet, value) pairs; and the
+    counts the index keeps per value."""
+    db = sqlite3.connect(version.path / FACET_INDEX_FILE)
+    try:
+        found: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+        for iri, pos in db.execute("SELECT iri, pos FROM programmes"):
+            found[iri] = (pos, [])
+        for iri, facet, value in db.execute(
+            "SELECT p.iri, v.facet, v.value FROM programme_values pv "
+            "JOIN programmes p ON p.id = pv.programme JOIN facet_values v ON v.id = pv.value "
+            "ORDER BY 1, 2, 3"
+        ):
+            found[iri][1].append((facet, value))
+        kept = dict(db.execute("SELECT facet || ' ' || value, n FROM facet_values").fetchall())
+        found["(counts)"] = (0, sorted(kept.items()))
+    finally:
+        db.close()
+    return found
+
+
 def _products(version: Version) -> dict[str, Any]:
     manifest = version.manifest
     resources = json.loads((version.path / RESOURCES_FILE).read_text(encoding="utf-8"))
@@ -128,6 +151,7 @@ def _products(version: Version) -> dict[str, Any]:
         "statistics": manifest["statistics"],
         "digests": {iri: entry["sha256"] for iri, entry in resources.items()},
         "facets": json.loads((version.path / FACETS_FILE).read_text(encoding="utf-8")),
+        "facet index": _facet_index(version),
         "index": _index(version),
     }
 
@@ -172,12 +196,13 @@ def test_a_rebuild_writes_what_a_build_from_scratch_writes(
     made = rebuilt.manifest
     if change == "small":
         assert _basis(rebuilt)["made"] == "adjusted"
-        assert made["facets"]["made"] == "adjusted"
+        assert made["facets"]["made"] == "updated"
         assert made["search"]["made"] == "updated"
         assert 0 < made["search"]["made_again"] < PROGRAMMES
         # what changed did change the products, so the comparison could fail
         before = _products(first)
         assert before["facets"] != _products(rebuilt)["facets"]
+        assert before["facet index"] != _products(rebuilt)["facet index"]
         assert (
             before["index"]["answers"]["revised"]
             != _products(rebuilt)["index"]["answers"]["revised"]
@@ -185,7 +210,7 @@ def test_a_rebuild_writes_what_a_build_from_scratch_writes(
         _resources_carry_over(first, rebuilt)
     else:
         assert _basis(rebuilt)["made"] == "counted"
-        assert made["facets"]["made"] == "counted"
+        assert made["facets"]["made"] == "made"
         assert made["search"]["made"] == "built"
 
 
@@ -193,20 +218,21 @@ def test_a_previous_version_made_by_other_code_is_not_updated(
     generated: list[str], tmp_path: Path
 ) -> None:
     first = _publish(tmp_path / "data", generated, "2026-11-01T10:00:00+00:00")
-    manifest = json.loads((first.path / "manifest.json").read_text(encoding="utf-8"))
-    manifest["facets"]["definitions"] = "other"
     basis = _basis(first)
     (first.path / BASIS_FILE).write_text(json.dumps({**basis, "code": "other"}), encoding="utf-8")
-    (first.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    db = sqlite3.connect(first.path / INDEX_FILE)
-    db.execute("UPDATE meta SET value = '\"other\"' WHERE key = 'builder'")
-    db.commit()
-    db.close()
+    for index, update in (
+        (INDEX_FILE, "UPDATE meta SET value = '\"other\"' WHERE key = 'builder'"),
+        (FACET_INDEX_FILE, "UPDATE meta SET value = 'other' WHERE key = 'definitions'"),
+    ):
+        db = sqlite3.connect(first.path / index)
+        db.execute(update)
+        db.commit()
+        db.close()
     changed = _small_change(generated)
     rebuilt = _publish(tmp_path / "data", changed, "2026-11-02T10:00:00+00:00")
     fresh = _publish(tmp_path / "fresh", changed, "2026-11-02T10:00:00+00:00")
     assert _basis(rebuilt)["made"] == "counted"
-    assert rebuilt.manifest["facets"]["made"] == "counted"
+    assert rebuilt.manifest["facets"]["made"] == "made"
     assert rebuilt.manifest["search"]["made"] == "built"
     _compare(rebuilt, fresh)
     _resources_carry_over(first, rebuilt)

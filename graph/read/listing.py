@@ -7,7 +7,10 @@ and killed past it, as /sparql):
   `after+1 … after+size`); filtered, a keyset range (`?pos > after`, ORDER BY, LIMIT);
 - `counts()`: the total and the facet counts of a filtered view, one query each (the
   unfiltered ones come from the build, graph/read/facets.py); those out of time left out;
-- `class_counts()`: what the home page counts, when no build counted it (`serve --data`).
+- `class_counts()`: what the home page counts, when no build counted it (`serve --data`);
+- `indexed_page()`, `indexed_counts()`: a filtered page and its counts from the version's
+  facet index (graph/read/facet_index.py) instead of SPARQL, when the build wrote one: the
+  same answers, without a join over the catalogue.
 
 Data served without the catalogue order (`serve --data` files) is paged by IRI with OFFSET;
 positions are then ranks in that order.
@@ -24,6 +27,7 @@ from rdflib.namespace import RDF, XSD
 from ..iris import PRO
 from ..store.base import QueryQueueFull, QueryTimedOut, Store
 from .catalogue import COUNTED, select
+from .facet_index import FacetIndex
 from .facets import (
     BY_NAME,
     FACETS,
@@ -197,3 +201,27 @@ def class_counts(store: Store) -> list[tuple[str, URIRef, int]]:
         if isinstance(c, URIRef) and isinstance(n, Literal):
             found[c] = int(n.toPython())
     return [(what, cls, found.get(cls, 0)) for what, cls in COUNTED]
+
+
+def indexed_page(
+    index: FacetIndex, chosen: Mapping[str, str], after: int, size: int, timeout: float
+) -> Page:
+    """The `size` programmes after position `after` that the chosen values keep, from the
+    facet index (QueryTimedOut past `timeout`)."""
+    after = max(0, after)
+    later, earlier = index.page(chosen, after, size, timeout)
+    shown = tuple((URIRef(iri), pos) for iri, pos in later[:size])
+    next_after = shown[-1][1] if len(later) > size and shown else None
+    prev = None
+    if after > 0:
+        prev = min(pos for _iri, pos in earlier) - 1 if len(earlier) == size else 0
+    return Page(shown, after, next_after, prev)
+
+
+def indexed_counts(index: FacetIndex, chosen: Mapping[str, str], timeout: float) -> CatalogueCounts:
+    """The total and the facet counts of the view the chosen values keep, from the facet
+    index; when they run out of time, every count is left out and the page says so."""
+    try:
+        return index.counts(chosen, timeout)
+    except QueryTimedOut:
+        return CatalogueCounts(None, {}, frozenset(f.name for f in FACETS))

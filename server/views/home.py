@@ -14,6 +14,7 @@ from rdflib import URIRef
 from graph.formats import BY_EXTENSION, Format
 from graph.read import catalogue, listing
 from graph.read.catalogue import IndexedSearch
+from graph.read.facet_index import open_facet_index
 from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_counts
 from graph.read.labels import labels
 from graph.read.text import fallback_label
@@ -123,13 +124,21 @@ def _listing() -> tuple:
     store = context.store()
     chosen = _chosen()
     after = _after()
+    filtered = any(chosen.values())
+    version = context.version()
+    index = open_facet_index(version.path) if filtered and version is not None else None
+    timeout = context.settings().query_timeout
     with store_errors():
         is_ordered = _is_ordered()
-        listed = listing.page(store, chosen, after, listing.PAGE_SIZE, is_ordered)
-    if any(chosen.values()):
-        counts = listing.counts(store, chosen, is_ordered)
-    else:
-        counts = _unfiltered_counts(is_ordered)
+        if index is not None and is_ordered:
+            listed = listing.indexed_page(index, chosen, after, listing.PAGE_SIZE, timeout)
+            counts = listing.indexed_counts(index, chosen, timeout)
+        else:
+            listed = listing.page(store, chosen, after, listing.PAGE_SIZE, is_ordered)
+            if filtered:
+                counts = listing.counts(store, chosen, is_ordered)
+            else:
+                counts = _unfiltered_counts(is_ordered)
     facts = catalogue.programme_facts(store, [p for p, _n in listed.programmes])
     return chosen, listed, counts, facts
 

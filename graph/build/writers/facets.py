@@ -1,22 +1,21 @@
-"""The programme list's facet counts over the whole catalogue, counted once per version:
-`facets.json` (graph/read/facets.py says what each facet counts), so that the unfiltered
-`/programmes` and the home page never count at request time.
+"""The programme list's facets, once per version: the facet index (`facets.sqlite`,
+graph/read/facet_index.py: every programme's position and facet values, which a filtered list
+reads) and `facets.json`, the counts of the unfiltered catalogue read from it, so that the
+unfiltered `/programmes` and the home page never count at request time.
 
-The programmes are the IRI subjects with `pro:listPosition` (the catalogue order). Each counts
-once per value of a facet: one SPARQL query per facet (its path, graph/read/facets.py) over the
-version's store (the union of its graphs), grouped by value, so nothing grows with the
-catalogue in Python but the credit values (read as numbers: the store's canonical form of
+The programmes are the IRI subjects with `pro:listPosition` (the catalogue order); a facet's
+values are what its SPARQL path (graph/read/facets.py) reaches in the version's store, each
+counted once per programme (credit values read as numbers: the store's canonical form of
 "75.0" is "75", the same number).
 
-A rebuild after a small change (BuildContext.changed_lines) counts only what changed: the
-counts are a sum over programmes of each programme's set of values, so the previous version's
-facets.json less the affected programmes' values in the previous store plus their values in
-the new store is the count a full pass gives. A programme is affected when a changed line's
-predicate is on a facet's path and the programme reaches the line's subject by the part of
-the path before it, in either store, or when it has a pro:listPosition in one store only. A
-changed line whose subject is a blank node past the path's first step (the stores label blank
-nodes their own way), a previous version counted by other definitions, or no previous store:
-every programme is counted again.
+A rebuild after a small change (BuildContext.changed_lines) updates the previous version's
+index (graph/build/writers/facet_index.py) instead of reading every programme again: a
+programme is affected when a changed line's predicate is on a facet's path and the programme
+reaches the line's subject by the part of the path before it, in either store, or when it has
+a pro:listPosition in one store only; a programme whose position line changed gets its new
+position. A changed line whose subject is a blank node past the path's first step (the stores
+label blank nodes their own way), a previous index made by other definitions, or no previous
+store: the index is made afresh.
 """
 
 from __future__ import annotations
@@ -24,70 +23,29 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pyoxigraph as ox
 
 from ...iris import PRO
-from ...read.facets import BY_NAME, CREDIT_RANGES, FACETS, FACETS_FILE, credit_range
+from ...read.facet_index import FACET_INDEX_FILE
+from ...read.facets import CREDIT_RANGES, FACETS, FACETS_FILE
 from ...versions import STORE_DIR
 from ..context import BuildContext
+from . import facet_index
 
 _PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
-# What the counts were made by: a previous facets.json counted by other definitions is not
-# adjusted but counted again.
+# What the index was made by: a previous index made by other definitions is made afresh.
 DEFINITIONS = hashlib.sha256(
-    repr(([(f.name, f.path) for f in FACETS], CREDIT_RANGES, _PROGRAMME, 1)).encode()
+    repr(([(f.name, f.path) for f in FACETS], CREDIT_RANGES, _PROGRAMME, 2)).encode()
 ).hexdigest()[:16]
 _BATCH = 200  # programmes per VALUES block
 
 
 def _rows(store: ox.Store, query: str) -> ox.QuerySolutions:
     return cast(ox.QuerySolutions, store.query(query, use_default_graph_as_union=True))
-
-
-def facet_counts(store: ox.Store) -> dict[str, Any]:
-    """{"programmes": N, "facets": {facet: {value key: programmes}}} of the version in
-    `store`."""
-    programmes = 0
-    for row in _rows(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {_PROGRAMME} }}"):
-        programmes = int(cast(ox.Literal, row["n"]).value)
-    counts: dict[str, Counter[str]] = {f.name: Counter() for f in FACETS}
-    for facet in FACETS:
-        if facet.name == "credits":
-            continue
-        query = (
-            f"SELECT ?v (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {_PROGRAMME} "
-            f"?p {facet.path} ?v . FILTER(isIRI(?v)) }} GROUP BY ?v"
-        )
-        for row in _rows(store, query):
-            value = cast(ox.NamedNode, row["v"]).value
-            counts[facet.name][value] = int(cast(ox.Literal, row["n"]).value)
-    ranges: dict[str, set[str]] = {}
-    query = (
-        f"SELECT DISTINCT ?p ?v WHERE {{ {_PROGRAMME} "
-        f"?p {BY_NAME['credits'].path} ?v . FILTER(isLiteral(?v)) }}"
-    )
-    for row in _rows(store, query):
-        try:
-            key = credit_range(float(cast(ox.Literal, row["v"]).value))
-        except ValueError:
-            continue
-        ranges.setdefault(cast(ox.NamedNode, row["p"]).value, set()).add(key)
-    counts["credits"].update(key for keys in ranges.values() for key in keys)
-    return _result(programmes, counts)
-
-
-def _result(programmes: int, counts: dict[str, Counter[str]]) -> dict[str, Any]:
-    return {
-        "programmes": programmes,
-        "facets": {
-            name: dict(sorted((k, n) for k, n in c.items() if n)) for name, c in counts.items()
-        },
-    }
 
 
 def _steps(path: str) -> list[str] | None:
@@ -101,9 +59,12 @@ def _batches(items: list[str]) -> Iterable[str]:
         yield " ".join(f"<{iri}>" for iri in items[start : start + _BATCH])
 
 
-def _affected(changed: tuple[Path, Path], stores: tuple[ox.Store, ...]) -> set[str] | None:
+def _affected(
+    changed: tuple[Path, Path], stores: tuple[ox.Store, ...]
+) -> tuple[set[str], set[str]] | None:
     """The programmes whose facet values may differ between the two versions (IRIs, found in
-    each of `stores`), or None when they cannot be found from the changed lines."""
+    each of `stores`) and those whose position line changed, or None when they cannot be
+    found from the changed lines."""
     steps = {f.name: _steps(f.path) for f in FACETS}
     if any(s is None for s in steps.values()):
         return None
@@ -144,83 +105,38 @@ def _affected(changed: tuple[Path, Path], stores: tuple[ox.Store, ...]) -> set[s
                 node = row["x"]
                 if isinstance(node, ox.NamedNode):
                     affected.add(node.value)
-    return affected
+    return affected, moved
 
 
-def _values(store: ox.Store, programmes: list[str]) -> dict[str, dict[str, set[str]]]:
-    """Each of `programmes` that is one in `store` -> facet -> its value keys."""
-    found: dict[str, dict[str, set[str]]] = {}
-    for block in _batches(programmes):
-        query = f"SELECT DISTINCT ?p WHERE {{ VALUES ?p {{ {block} }} {_PROGRAMME} }}"
-        for row in _rows(store, query):
-            found[cast(ox.NamedNode, row["p"]).value] = {f.name: set() for f in FACETS}
-        for facet in FACETS:
-            kind = "isLiteral" if facet.name == "credits" else "isIRI"
-            query = (
-                f"SELECT DISTINCT ?p ?v WHERE {{ VALUES ?p {{ {block} }} "
-                f"?p {facet.path} ?v . FILTER({kind}(?v)) }}"
-            )
-            for row in _rows(store, query):
-                values = found.get(cast(ox.NamedNode, row["p"]).value)
-                if values is None:
-                    continue
-                value = row["v"]
-                if facet.name != "credits":
-                    values[facet.name].add(cast(ox.NamedNode, value).value)
-                    continue
-                try:
-                    values[facet.name].add(credit_range(float(cast(ox.Literal, value).value)))
-                except ValueError:
-                    continue
-    return found
-
-
-def adjusted_counts(
-    previous: dict[str, Any], old: ox.Store, new: ox.Store, changed: tuple[Path, Path]
-) -> dict[str, Any] | None:
-    """The counts of the version in `new`, from the `previous` version's counts (in store
-    `old`) and the lines that changed; None when the affected programmes cannot be told."""
-    affected = _affected(changed, (old, new))
-    if affected is None:
-        return None
-    programmes = int(previous["programmes"])
-    counts = {f.name: Counter(previous["facets"].get(f.name, {})) for f in FACETS}
-    ordered = sorted(affected)
-    for sign, store in ((-1, old), (1, new)):
-        for values in _values(store, ordered).values():
-            programmes += sign
-            for name, keys in values.items():
-                for key in keys:
-                    counts[name][key] += sign
-    return _result(programmes, counts)
-
-
-def _previous_counts(ctx: BuildContext) -> dict[str, Any] | None:
+def _previous_index(ctx: BuildContext) -> Path | None:
+    """The previous version's index, when it was made by these definitions and its store is
+    there to compare with."""
     previous = ctx.previous
-    if previous is None or previous.manifest.get("facets", {}).get("definitions") != DEFINITIONS:
+    if previous is None or not (previous.path / STORE_DIR).is_dir():
         return None
-    try:
-        found = json.loads((previous.path / FACETS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) and "facets" in found else None
+    path = previous.path / FACET_INDEX_FILE
+    return path if facet_index.updatable(path, DEFINITIONS) else None
 
 
 def write_facets(ctx: BuildContext) -> None:
-    """Writer: `facets.json`, the unfiltered facet counts of the programme list, adjusted
-    from the previous version's after a small change, else counted over the store."""
-    counts, made = None, "counted"
-    previous, before = ctx.previous, _previous_counts(ctx)
+    """Writer: the facet index, updated from the previous version's after a small change,
+    else made from the store; then `facets.json`, the unfiltered counts, read from it."""
+    made = "made"
+    path = ctx.path / FACET_INDEX_FILE
+    before = _previous_index(ctx)
     changed = ctx.changed_lines if before is not None else None
-    if previous is not None and before is not None and changed is not None:
-        if (previous.path / STORE_DIR).is_dir():
-            old = ox.Store.read_only(str(previous.path / STORE_DIR))
-            try:
-                counts = adjusted_counts(before, old, ctx.store, changed)
-            finally:
-                del old  # closed before later writers fork
-            made = "adjusted" if counts is not None else made
-    if counts is None:
-        counts = facet_counts(ctx.store)
+    if before is not None and changed is not None and ctx.previous is not None:
+        old = ox.Store.read_only(str(ctx.previous.path / STORE_DIR))
+        try:
+            found = _affected(changed, (old, ctx.store))
+        finally:
+            del old  # closed before later writers fork
+        if found is not None:
+            affected, moved = found
+            facet_index.update(before, path, ctx.store, affected, moved, DEFINITIONS)
+            made = "updated"
+    if made == "made":
+        facet_index.build(ctx.store, path, DEFINITIONS)
+    counts = facet_index.counts(path)
     (ctx.path / FACETS_FILE).write_text(json.dumps(counts, sort_keys=True) + "\n", encoding="utf-8")
     ctx.manifest["facets"] = {"definitions": DEFINITIONS, "made": made}
