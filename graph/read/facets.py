@@ -54,6 +54,12 @@ CREDIT_RANGES: tuple[tuple[str, str, float | None, float | None], ...] = (
 CREDIT_LABELS = {key: label for key, label, _a, _b in CREDIT_RANGES}
 
 
+def path_steps(path: str) -> list[str] | None:
+    """The predicates (IRIs) of a sequence path `<a>/<b>`, or None for any other path."""
+    steps = re.findall(r"<([^>]*)>", path)
+    return steps if "/".join(f"<{s}>" for s in steps) == path else None
+
+
 def credit_range(value: float) -> str:
     """The key of the range `value` falls in."""
     for key, _label, above, upto in CREDIT_RANGES:

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from ...errors import ProspectusError
 from ...iris import PRO
 from ...read.facet_index import FORMAT, SCHEMA
-from ...read.facets import BY_NAME, FACETS, credit_range
+from ...read.facets import BY_NAME, FACETS, credit_range, path_steps
 
 _PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
 _BATCH = 200  # programmes per VALUES block
@@ -60,12 +60,7 @@ def _key(facet: str, value: object) -> str | None:
     """A value's key in the facet (an IRI, or for credits a range key)."""
     if facet != "credits":
         return value.value if isinstance(value, ox.NamedNode) else None
-    if not isinstance(value, ox.Literal):
-        return None
-    try:
-        return credit_range(float(value.value))
-    except ValueError:
-        return None
+    return _credits(value.value) if isinstance(value, ox.Literal) else None
 
 
 def _facet_rows(store: ox.Store, facet: str, block: str | None) -> Iterator[tuple[str, str]]:
@@ -127,20 +122,108 @@ def _build(store: ox.Store, path: Path, definitions: str) -> None:
     try:
         db.executescript(SCHEMA)
         positions = (
-            found
-            for row in _rows(store, f"SELECT ?p ?position WHERE {{ {_PROGRAMME} }}")
-            if (found := _position(row)) is not None
+            (quad.subject.value, found)
+            for quad in store.quads_for_pattern(None, ox.NamedNode(str(PRO.listPosition)), None)
+            if isinstance(quad.subject, ox.NamedNode)
+            and (found := _number(quad.object)) is not None
         )
         for chunk in _chunks(positions):
             db.executemany("INSERT OR IGNORE INTO programmes (iri, pos) VALUES (?, ?)", chunk)
+        paths = {facet.name: path_steps(facet.path) for facet in FACETS}
+        staged = _stage(db, store, {p for steps in paths.values() if steps for p in steps})
         for facet in FACETS:
-            _add_values(db, facet.name, _facet_rows(store, facet.name, None))
+            steps = paths[facet.name]
+            if steps is None:  # not a sequence of predicates: asked of the store
+                _add_values(db, facet.name, _facet_rows(store, facet.name, None))
+            else:
+                _add_staged(db, facet.name, [staged[p] for p in steps])
+        db.execute("DROP TABLE s_pairs")
         _recount(db)
         _meta(db, definitions)
         db.commit()
         db.execute("VACUUM")
     finally:
         db.close()
+
+
+_IRI, _BLANK, _LITERAL = 0, 1, 2
+
+
+def _number(term: object) -> int | None:
+    if not isinstance(term, ox.Literal):
+        return None
+    try:
+        return int(term.value)
+    except ValueError:
+        return None
+
+
+def _node(term: object) -> tuple[str, int]:
+    if isinstance(term, ox.NamedNode):
+        return term.value, _IRI
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value, _BLANK
+    if isinstance(term, ox.Literal):
+        return term.value, _LITERAL
+    return "", _LITERAL  # a quoted triple: neither a programme nor a value
+
+
+def _stage(db: sqlite3.Connection, store: ox.Store, predicates: set[str]) -> dict[str, int]:
+    """Every (subject, object) of `predicates` in the store (all its graphs, as the union
+    default graph reads them) in a staging table; each predicate's number in it."""
+    db.execute("CREATE TABLE s_pairs (pred INTEGER, s TEXT, o TEXT, kind INTEGER)")
+    numbers = {p: n for n, p in enumerate(sorted(predicates))}
+    for predicate, n in numbers.items():
+        pairs = (
+            (n, _node(quad.subject)[0], *_node(quad.object))
+            for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None)
+        )
+        for chunk in _chunks(pairs):
+            db.executemany("INSERT INTO s_pairs VALUES (?, ?, ?, ?)", chunk)
+    db.execute("CREATE INDEX s_pairs_subject ON s_pairs (pred, s)")
+    return numbers
+
+
+def _add_staged(db: sqlite3.Connection, facet: str, steps: list[int]) -> None:
+    """The facet's (programme, value) pairs by joining its path's steps in the staging table
+    (an intermediate node is never a literal, as in SPARQL)."""
+    joins, previous = [], "p.iri"
+    for k, predicate in enumerate(steps):
+        joins.append(f"JOIN s_pairs t{k} ON t{k}.pred = {predicate} AND t{k}.s = {previous}")
+        if k < len(steps) - 1:
+            joins.append(f"AND t{k}.kind != {_LITERAL}")
+        previous = f"t{k}.o"
+    last = f"t{len(steps) - 1}"
+    wanted = _LITERAL if facet == "credits" else _IRI
+    rows = db.cursor().execute(
+        f"SELECT DISTINCT p.id, {last}.o FROM programmes p {' '.join(joins)} "
+        f"WHERE {last}.kind = {wanted}"
+    )
+    ids: dict[str, int] = {}
+    for chunk in _chunks(rows):
+        pairs = []
+        for programme, value in chunk:
+            key = value if wanted == _IRI else _credits(value)
+            if key is None:
+                continue
+            if key not in ids:
+                db.execute(
+                    "INSERT OR IGNORE INTO facet_values (facet, value) VALUES (?, ?)", (facet, key)
+                )
+                (ids[key],) = db.execute(
+                    "SELECT id FROM facet_values WHERE facet = ? AND value = ?", (facet, key)
+                ).fetchone()
+            pairs.append((ids[key], programme))
+        db.executemany(
+            "INSERT OR IGNORE INTO programme_values (value, programme) VALUES (?, ?)", pairs
+        )
+
+
+def _credits(value: str) -> str | None:
+    try:
+        return credit_range(float(value))
+    except ValueError:
+        return None
 
 
 def _meta(db: sqlite3.Connection, definitions: str) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
@@ -31,7 +30,7 @@ import pyoxigraph as ox
 
 from ...iris import PRO
 from ...read.facet_index import FACET_INDEX_FILE
-from ...read.facets import CREDIT_RANGES, FACETS, FACETS_FILE
+from ...read.facets import CREDIT_RANGES, FACETS, FACETS_FILE, path_steps
 from ...versions import STORE_DIR
 from ..context import BuildContext
 from . import facet_index
@@ -48,12 +47,6 @@ def _rows(store: ox.Store, query: str) -> ox.QuerySolutions:
     return cast(ox.QuerySolutions, store.query(query, use_default_graph_as_union=True))
 
 
-def _steps(path: str) -> list[str] | None:
-    """The predicates of a sequence path `<a>/<b>`, or None for any other path."""
-    steps = re.findall(r"<([^>]*)>", path)
-    return steps if "/".join(f"<{s}>" for s in steps) == path else None
-
-
 def _batches(items: list[str]) -> Iterable[str]:
     for start in range(0, len(items), _BATCH):
         yield " ".join(f"<{iri}>" for iri in items[start : start + _BATCH])
@@ -65,7 +58,7 @@ def _affected(
     """The programmes whose facet values may differ between the two versions (IRIs, found in
     each of `stores`) and those whose position line changed, or None when they cannot be
     found from the changed lines."""
-    steps = {f.name: _steps(f.path) for f in FACETS}
+    steps = {f.name: path_steps(f.path) for f in FACETS}
     if any(s is None for s in steps.values()):
         return None
     at: dict[str, set[str]] = {}  # predicate -> the paths (as SPARQL) that lead to it
