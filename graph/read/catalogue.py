@@ -27,7 +27,7 @@ from ..formats import BY_NAME
 from ..iris import ELM, PRO, SCHEMA
 from ..store.base import Store
 from ..store.terms import term_from_json
-from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, labels
+from .labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, cached_labels, labels
 from .text import fallback_label
 
 # What the home page counts: (what, class).
@@ -170,9 +170,13 @@ def indexed_search(
     filters: Mapping[str, str],
     page: int,
     languages: Sequence[str],
+    shown: int | None = None,
 ) -> IndexedSearch:
     """Page `page` of the programmes the index ranks for `text` (ranked, with snippets and
-    facet counts), and one label per facet value (quads() lookups, one page's worth)."""
+    facet counts), and one label per facet value: every value, or with `shown`, the values a
+    page lists (those counted at least as often as a facet's `shown`-th commonest, ties
+    included, which the page orders by label). Labels are remembered per store
+    (labels.cached_labels): a frequent word counts thousands of institutions."""
     result = text_index.search(
         index,
         text,
@@ -180,7 +184,10 @@ def indexed_search(
         offset=(page - 1) * SEARCH_PAGE_SIZE,
         filters={k: v for k, v in filters.items() if v},
     )
-    iris = {URIRef(v) for values in result.facets.values() for v in values}
-    iris |= {URIRef(v) for v in filters.values() if v}
-    found = labels(store, iris, languages)
+    iris = {URIRef(v) for v in filters.values() if v}
+    for values in result.facets.values():
+        counts = sorted(values.values(), reverse=True)
+        least = counts[shown - 1] if shown is not None and len(counts) >= shown else 0
+        iris |= {URIRef(v) for v, n in values.items() if n >= least}
+    found = cached_labels(store, iris, languages)
     return IndexedSearch(result, {str(k): v for k, v in found.items()}, page, SEARCH_PAGE_SIZE)

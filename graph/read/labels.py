@@ -6,6 +6,8 @@ reader's language. Read with quads() (one pattern per IRI), never SPARQL.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import islice
@@ -61,6 +63,34 @@ def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> di
                 found[iri] = str(best)
                 break
     return found
+
+
+_CACHE_SIZE = 200_000  # labels kept per store (a store is one published version)
+_cached: weakref.WeakKeyDictionary[Store, dict[tuple[URIRef, tuple[str, ...]], str | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_cache_lock = threading.Lock()
+
+
+def cached_labels(
+    store: Store, iris: Iterable[URIRef], languages: Sequence[str]
+) -> dict[URIRef, str]:
+    """labels(), remembered per store: for the values facets count (institutions, countries,
+    languages), which come back on every list and search page. A store holds one published
+    version, which never changes, so a label read once stays right while it is served."""
+    langs, wanted = tuple(languages), set(iris)
+    with _cache_lock:
+        known = _cached.setdefault(store, {})
+        found = {iri: known[(iri, langs)] for iri in wanted if (iri, langs) in known}
+    missing = [iri for iri in wanted if iri not in found]
+    if missing:
+        fresh = labels(store, missing, langs)
+        with _cache_lock:
+            if len(known) + len(missing) > _CACHE_SIZE:
+                known.clear()
+            for iri in missing:
+                found[iri] = known[(iri, langs)] = fresh.get(iri)
+    return {iri: label for iri, label in found.items() if label is not None}
 
 
 # A portal is named in every source it published (each of 30,000 segments at 100,000

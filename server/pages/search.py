@@ -24,6 +24,7 @@ from .listing import Facet, Option
 from .shown import PageBase
 
 FACET_LABELS = {"country": "Country", "institution": "Institution", "language": "Language"}
+FACET_OPTIONS = 25  # values a facet lists (the most frequent; the chosen one always)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _facets(found: IndexedSearch, query: str, filters: Mapping[str, str]) -> tup
         counted = found.result.facets.get(name, {})
         chosen = filters.get(name, "")
         values = sorted(counted, key=lambda v: (-counted[v], str(found.names.get(v, v)).lower()))[
-            :25
+            :FACET_OPTIONS
         ]
         if chosen and chosen not in values:
             values.insert(0, chosen)
@@ -86,7 +87,9 @@ def _facets(found: IndexedSearch, query: str, filters: Mapping[str, str]) -> tup
             )
             for v in values
         )
-        facets.append(Facet(name, FACET_LABELS[name], options, max(0, len(counted) - 25)))
+        facets.append(
+            Facet(name, FACET_LABELS[name], options, max(0, len(counted) - FACET_OPTIONS))
+        )
     return tuple(facets)
 
 

@@ -16,7 +16,7 @@ from graph.read import catalogue, listing
 from graph.read.catalogue import IndexedSearch
 from graph.read.facet_index import open_facet_index
 from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_counts
-from graph.read.labels import labels
+from graph.read.labels import cached_labels
 from graph.read.text import fallback_label
 from graph.search import INDEX_FILE
 
@@ -31,7 +31,7 @@ from ..pages.listing import (
     programmes_page,
     search_page,
 )
-from ..pages.search import indexed_search_page, search_json
+from ..pages.search import FACET_OPTIONS, indexed_search_page, search_json
 from ..representations import rdf_response
 from ..urls import safe_href
 from .resources import HTML, RDF_FORMATS
@@ -66,7 +66,7 @@ def _option_names(counts: CatalogueCounts, chosen: Mapping[str, str]) -> dict[st
     for values in counts.facets.values():
         wanted |= {v for v, _n in sorted(values.items(), key=lambda kv: -kv[1])[:MAX_OPTIONS]}
     iris = [URIRef(v) for v in wanted if v not in CREDIT_LABELS]
-    found = labels(context.store(), iris, context.languages())
+    found = cached_labels(context.store(), iris, context.languages())
     names = {str(k): v for k, v in found.items()}
     return {**names, **CREDIT_LABELS}
 
@@ -310,12 +310,15 @@ def _search_page_number() -> int:
     return int(raw)
 
 
-def _indexed(index: Path, query: str, filters: Mapping[str, str]) -> IndexedSearch | None:
+def _indexed(
+    index: Path, query: str, filters: Mapping[str, str], shown: int | None = None
+) -> IndexedSearch | None:
+    """The index's page; `shown`: label only the facet values a page lists (HTML)."""
     if not query:
         return None
     number = _search_page_number()
     return catalogue.indexed_search(
-        index, context.store(), query, filters, number, context.languages()
+        index, context.store(), query, filters, number, context.languages(), shown
     )
 
 
@@ -327,7 +330,7 @@ def search() -> str:
     index = _index()
     if index is not None:
         filters = _search_filters()
-        found = _indexed(index, query, filters)
+        found = _indexed(index, query, filters, FACET_OPTIONS)
         page = indexed_search_page(found, query, filters, languages, urls)
         return render_template("search.html", page=page)
     store = context.store()
