@@ -19,7 +19,6 @@ when the record cannot be read or was written by another FORMAT.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -31,7 +30,7 @@ import pyoxigraph as ox
 
 from ..iris import ORDER_GRAPH
 from ..store.base import StoreError
-from .parse import ParsedSource, digest, lines_of, write_atomic
+from .parse import content_digest, digest, lines_of, write_atomic
 from .release import Release
 from .sparql_checks import add_lines, store_of_lines
 
@@ -55,20 +54,11 @@ class Made:
         return self.how
 
 
-def source_digest(source: ParsedSource) -> str:
-    """A digest of a source's lines, from the digests of its subjects' descriptions (held in
-    memory: the lines themselves may be in the parse cache, on disk)."""
-    h = hashlib.sha256(source.graph_iri.encode())
-    for subject, described in sorted(source.subjects.items()):
-        h.update(b"\0" + subject.encode() + b"\0" + described.encode())
-    return h.hexdigest()[:32]
-
-
 def graph_digests(release: Release) -> dict[str, str]:
     """Named graph IRI -> a digest of the release's lines in it."""
     parts: dict[str, list[str]] = defaultdict(list)
     for source in (*release.sources, *release.builtin):
-        parts[source.graph_iri].append(source_digest(source))
+        parts[source.graph_iri].append(content_digest(source))
     digests = {graph: digest(found) for graph, found in parts.items()}
     digests[str(ORDER_GRAPH)] = digest(release.order_lines)
     return digests

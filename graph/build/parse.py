@@ -93,6 +93,17 @@ def digest(lines: Iterable[str]) -> str:
     return h.hexdigest()[:32]
 
 
+def content_digest(source: ParsedSource) -> str:
+    """A digest of a source's graph name and statements, made from its subjects' description
+    digests (held in memory: the lines themselves may be in the parse cache, on disk); equal
+    for equal content, wherever it was read from. What the union index and the SPARQL checks'
+    store record of each graph."""
+    h = hashlib.sha256(source.graph_iri.encode())
+    for subject, described in sorted(source.subjects.items()):
+        h.update(b"\0" + subject.encode() + b"\0" + described.encode())
+    return h.hexdigest()[:32]
+
+
 def _syntax_error(path: Path, exc: SyntaxError) -> SourceSyntaxError:
     message = exc.msg if isinstance(exc.msg, str) else str(exc)
     return SourceSyntaxError(path, exc.lineno if isinstance(exc.lineno, int) else None, message)

@@ -39,7 +39,7 @@ import pyoxigraph as ox
 
 from ..errors import Violation
 from .groups import parse_lines
-from .parse import ParsedSource, digest
+from .parse import ParsedSource, content_digest, digest
 from .positions import is_position
 
 SCHEMA = """
@@ -77,9 +77,8 @@ class Part:
     @classmethod
     def of(cls, source: ParsedSource) -> Part:
         if source.stored is not None:
-            entry, index = source.stored
-            return cls(source.graph_iri, f"{Path(entry).name}:{index}", source.stored)
-        return cls(source.graph_iri, digest(source.lines), None, source.lines)
+            return cls(source.graph_iri, content_digest(source), source.stored)
+        return cls(source.graph_iri, content_digest(source), None, source.lines)
 
     @classmethod
     def lines(cls, name: str, lines: tuple[str, ...]) -> Part:
