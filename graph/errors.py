@@ -117,3 +117,19 @@ class RecordsRefused(ProspectusError):
 
     def __str__(self) -> str:
         return self.summary
+
+
+@dataclass
+class BuildRunning(ProspectusError):
+    """Another build holds the data folder (exit 2); this one did nothing."""
+
+    data_dir: Path
+    holder: str
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return (
+            f"{self.data_dir}: another build is running there ({self.holder}); wait for it to "
+            "finish: two builds in one data folder would share its caches (nothing was changed, "
+            "the published version still serves)"
+        )

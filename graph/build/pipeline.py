@@ -26,6 +26,7 @@ from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
 from .checks_store import open_checks_store
 from .context import BuildContext, Writer
+from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
 from .sparql_checks import check_store
@@ -133,7 +134,13 @@ def publish_dataset(
 
 
 def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> BuildResult:
-    """Read, validate and publish the bundled and imported sources (or `source_files`)."""
+    """Read, validate and publish the bundled and imported sources (or `source_files`), one
+    build at a time per data folder (graph/build/lock.py)."""
+    with build_lock(settings.data_path):
+        return _build(settings, source_files)
+
+
+def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResult:
     cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
     files = default_sources(settings) if source_files is None else source_files
     with publish.timed("read"):
