@@ -6,7 +6,6 @@ build load it again from all the lines."""
 from __future__ import annotations
 
 import gc
-import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from graph.build.release import Release, read_release
 from graph.build.sparql_checks import store_of_lines
 from graph.store.base import StoreError
 from graph.synthetic.generate import generate_folder
+
+from .support.edits import add_blank_nodes, change_title
 
 
 def quads(store: ox.Store) -> set[str]:
@@ -48,22 +49,6 @@ def sources(tmp_path: Path) -> Path:
     first = sorted(folder.glob("synthetic-programme-*.nq"))[0]
     add_blank_nodes(first, "a note")
     return folder
-
-
-def add_blank_nodes(path: Path, text: str) -> None:
-    """A statement about a blank node in the file's first graph (the store keeps labels)."""
-    line = path.read_text(encoding="utf-8").splitlines()[0]
-    subject, graph = line.split(" ", 1)[0], line.rsplit(" ", 2)[-2]
-    extra = (
-        f"{subject} <https://example.org/note> _:n {graph} .\n"
-        f'_:n <https://example.org/text> "{text}" {graph} .\n'
-    )
-    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
-
-
-def change_title(path: Path) -> None:
-    title = re.compile(r'(<http://purl.org/dc/terms/title> ")([^"]*)(")')
-    path.write_text(title.sub(r"\1\2 (revised)\3", path.read_text(encoding="utf-8"), count=1))
 
 
 def test_a_store_brought_up_to_date_holds_what_a_store_of_all_lines_holds(

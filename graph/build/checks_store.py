@@ -30,9 +30,11 @@ import pyoxigraph as ox
 
 from ..iris import ORDER_GRAPH
 from ..store.base import StoreError
+from .groups import parse_lines
 from .parse import content_digest, digest, lines_of, write_atomic
 from .release import Release
 from .sparql_checks import add_lines, store_of_lines
+from .sparql_reads import statement_key
 
 STORE_DIR = "sparql-checks-store"
 RECORD = "sparql-checks-store.json"
@@ -40,13 +42,27 @@ FORMAT = 1  # raised when what the store holds, or how the record digests it, ch
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What an incremental update changed in the store: the keys of the statements added or
+    removed (graph/build/sparql_reads.statement_key) and the nodes they mention (N-Triples
+    terms; literals left out)."""
+
+    keys: frozenset[str]
+    nodes: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Made:
     """How `open_checks_store` made the store: "bulk load" or "incremental", with the named
-    graphs it removed and (re)loaded."""
+    graphs it removed and (re)loaded; the digests of the record before (None: no store to
+    start from) and after, and what changed (incremental only)."""
 
     how: str
     removed: int = 0
     loaded: int = 0
+    before: str | None = None
+    after: str = ""
+    changes: Changes | None = None
 
     def summary(self) -> str:
         if self.how == "incremental":
@@ -99,19 +115,25 @@ def open_checks_store(release: Release, cache: Path) -> tuple[ox.Store, Made]:
         raise StoreError(message) from exc
 
 
+def record_digest(graphs: dict[str, str]) -> str:
+    return digest([json.dumps(graphs, sort_keys=True)])
+
+
 def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
     folder, wanted = cache / STORE_DIR, graph_digests(release)
     held = read_record(cache) if folder.is_dir() else None
     store = ox.Store(str(folder))  # first: a store another build holds is left alone
     (cache / RECORD).unlink(missing_ok=True)
+    after = record_digest(wanted)
     if held is None:
         del store
         shutil.rmtree(folder, ignore_errors=True)
-        store, made = store_of_lines(release.lines(), folder), Made("bulk load")
+        store, made = store_of_lines(release.lines(), folder), Made("bulk load", after=after)
     else:
         gone = {graph for graph, found in held.items() if wanted.get(graph) != found}
         changed = {graph for graph, found in wanted.items() if held.get(graph) != found}
         try:
+            changes = _changes(store, release, gone, changed)
             for graph in sorted(gone):
                 store.remove_graph(ox.NamedNode(graph))
             add_lines(store, _lines_of_graphs(release, changed))
@@ -119,6 +141,38 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
         except BaseException:
             del store  # closed now, not when the traceback goes; the record stays removed
             raise
-        made = Made("incremental", removed=len(gone), loaded=len(changed))
+        made = Made("incremental", len(gone), len(changed), record_digest(held), after, changes)
     write_atomic(cache / RECORD, json.dumps({"format": FORMAT, "graphs": wanted}).encode())
     return store, made
+
+
+# Past this many changed graphs, what changed is not worked out: the constraints all run.
+DIFF_GRAPHS = 5000
+
+
+def _changes(
+    store: ox.Store, release: Release, gone: set[str], changed: set[str]
+) -> Changes | None:
+    """The statements that differ between the store's graphs `gone` and the release's
+    graphs `changed`, as keys and mentioned nodes (None past DIFF_GRAPHS graphs)."""
+    if len(gone | changed) > DIFF_GRAPHS:
+        return None
+    keys: set[str] = set()
+    nodes: set[str] = set()
+    new: dict[str, list[str]] = defaultdict(list)
+    for source in (*release.sources, *release.builtin):
+        if source.graph_iri in changed:
+            new[source.graph_iri] += lines_of(source)
+    if str(ORDER_GRAPH) in changed:
+        new[str(ORDER_GRAPH)] += release.order_lines
+    for graph in sorted(gone | changed):
+        name = ox.NamedNode(graph)
+        before = set(store.quads_for_pattern(None, None, None, name)) if graph in gone else set()
+        now = set(parse_lines(new.get(graph, ())))
+        for quad in before ^ now:
+            obj = quad.object
+            keys.add(statement_key(quad.predicate.value, getattr(obj, "value", str(obj))))
+            nodes.add(str(quad.subject))
+            if not isinstance(obj, ox.Literal):
+                nodes.add(str(obj))
+    return Changes(frozenset(keys), frozenset(nodes))

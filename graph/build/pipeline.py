@@ -24,12 +24,12 @@ from ..store.nquads_diff import changed_lines, forget_changed, store_changes
 from ..store.oxigraph import create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
+from .checks_results import checked
 from .checks_store import open_checks_store
 from .context import BuildContext, Writer
 from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
-from .sparql_checks import check_store
 from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_dumps
@@ -161,7 +161,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     with publish.timed("sparql checks"):
         store, made = open_checks_store(release, cache)
         progress.note(f"SPARQL constraints' store: {made.summary()}")
-        found = check_store(store, release)
+        found = checked(store, release, cache, made)
         # Closed here, not when a reference cycle happens to be collected: a RocksDB
         # store still open when the writers fork their workers crashed them (SIGSEGV).
         del store

@@ -1,0 +1,190 @@
+"""The SPARQL constraints' results kept between builds: a rebuild runs a constraint again
+only where what changed can reach it, and takes the rest of its results from the previous
+build's, exactly as a run over the whole store would give them.
+
+After the constraints' store (graph/build/checks_store.py) is brought up to date, its
+`Changes` say which statements were added or removed. For each constraint
+(graph/build/sparql_reads.py):
+
+- when no changed statement can match a pattern of its queries (`reads`), it is not run:
+  its results are the previous build's;
+- else, when it is `local` (its results for a node depend only on the statements that
+  mention the node), it runs on a store of the statements that mention the changed nodes
+  and its results for those nodes replace the previous ones (a node no changed statement
+  mentions keeps its results, and stays a focus node or not);
+- else it runs over the whole store.
+
+The previous results are used only when they were made over the store as it was before this
+update (the record's digest), by the same constraints and this code; otherwise every
+constraint runs. Each reused result names its source file(s) again from the store, as a
+fresh run does. The results are written next to the store after every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..errors import Violation
+from . import progress, sparql_checks, sparql_reads
+from .checks_store import Changes, Made
+from .parse import write_atomic
+from .release import Release
+from .sparql_checks import SparqlCheck, _where, read_shapes, run, split
+
+RESULTS = "sparql-checks-results.json"
+FORMAT = 1
+# A local constraint is run on the statements mentioning the changed nodes while they are at
+# most this many; past it, over the whole store.
+LOCAL_QUADS = 200_000
+
+
+def _code() -> str:
+    digest = hashlib.sha256()
+    for module in (__file__, sparql_checks.__file__, sparql_reads.__file__):
+        digest.update(Path(module or "").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check_id(check: SparqlCheck) -> str:
+    return hashlib.sha256(repr(check).encode()).hexdigest()[:24]
+
+
+Kept = dict[str, list[dict[str, Any]]]  # check id -> its results, each with its focus term
+
+
+def _read(cache: Path, before: str | None) -> Kept | None:
+    if before is None:
+        return None
+    try:
+        data = json.loads((cache / RESULTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or (data.get("format"), data.get("code")) != (FORMAT, _code()):
+        return None
+    if data.get("store") != before or not isinstance(data.get("checks"), dict):
+        return None
+    return data["checks"]
+
+
+def _term(text: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text[1:-1])
+
+
+def _kept(violation: Violation, focus: str) -> dict[str, Any]:
+    entry = asdict(violation)
+    entry.pop("source_file")
+    return {**entry, "focus": focus}
+
+
+def _focus(violation: Violation) -> str:
+    """The focus node of a result as an N-Triples term (results name IRIs bare)."""
+    node = violation.focus_node
+    return node if node.startswith("_:") else f"<{node}>"
+
+
+def _again(
+    entries: Iterable[dict[str, Any]], store: ox.Store, files: dict[str, str]
+) -> list[Violation]:
+    """Results kept from the previous build, their source files read again."""
+    found = []
+    where: dict[str, str | None] = {}
+    for entry in entries:
+        focus = entry["focus"]
+        if focus not in where:
+            where[focus] = _where(store, _term(focus), files)
+        fields = {k: v for k, v in entry.items() if k != "focus"}
+        found.append(Violation(**fields, source_file=where[focus]))
+    return found
+
+
+class _Around:
+    """An in-memory store of the statements that mention the changed nodes and of every
+    rdfs:subClassOf statement (what class targets read), made when first asked for; None
+    past LOCAL_QUADS statements."""
+
+    def __init__(self, store: ox.Store, nodes: Iterable[str]):
+        self.store, self.nodes = store, nodes
+        self.made = False
+        self.part: ox.Store | None = None
+
+    def get(self) -> ox.Store | None:
+        if not self.made:
+            self.made, self.part = True, self._make()
+        return self.part
+
+    def _make(self) -> ox.Store | None:
+        subclass = ox.NamedNode(sparql_reads.SUBCLASS)
+        quads: set[ox.Quad] = set(self.store.quads_for_pattern(None, subclass, None))
+        for text in self.nodes:
+            node = _term(text)
+            quads.update(self.store.quads_for_pattern(node, None, None))
+            quads.update(self.store.quads_for_pattern(None, None, node))
+            if len(quads) > LOCAL_QUADS:
+                return None
+        part = ox.Store()
+        part.extend(quads)
+        return part
+
+
+def checked(store: ox.Store, release: Release, cache: Path, made: Made) -> list[Violation]:
+    """The results of the shapes' SPARQL constraints over `store` (which holds `release`),
+    each constraint run only where the changes since the previous build reach it."""
+    results, counts = check_with_previous(store, release, cache, made, split(read_shapes())[1])
+    progress.note(
+        "SPARQL constraints: " + ", ".join(f"{n} {how}" for how, n in counts.items() if n)
+    )
+    return results
+
+
+def check_with_previous(
+    store: ox.Store, release: Release, cache: Path, made: Made, checks: Sequence[SparqlCheck]
+) -> tuple[list[Violation], dict[str, int]]:
+    """The results of `checks`, and how many constraints were run, run around the changes
+    and not run."""
+    files = {str(graph): name for graph, name in release.files.items()}
+    previous = _read(cache, made.before)
+    changes = made.changes if previous is not None else None
+    results: list[Violation] = []
+    kept: Kept = {}
+    counts = {"run": 0, "around the changes": 0, "not run": 0}
+    around = _Around(store, changes.nodes) if changes is not None else None
+    for check in progress.each(checks, "SPARQL constraints", unit="constraints"):
+        ident = check_id(check)
+        before = previous.get(ident) if previous is not None else None
+        found, how = _one(check, store, files, changes, before, around)
+        counts[how] += 1
+        results += found
+        kept[ident] = [_kept(v, _focus(v)) for v in found]
+    data = {"format": FORMAT, "code": _code(), "store": made.after, "checks": kept}
+    write_atomic(cache / RESULTS, json.dumps(data).encode("utf-8"))
+    return results, counts
+
+
+def _one(
+    check: SparqlCheck,
+    store: ox.Store,
+    files: dict[str, str],
+    changes: Changes | None,
+    before: list[dict[str, Any]] | None,
+    around: _Around | None,
+) -> tuple[list[Violation], str]:
+    """One constraint's results, and how they were made."""
+    if changes is None or before is None or around is None:
+        return run([check], store, files), "run"
+    read = sparql_reads.reads(check)
+    if read is not None and not sparql_reads.can_match(read, changes.keys):
+        return _again(before, store, files), "not run"
+    if sparql_reads.local(check) and sparql_reads.SUBCLASS not in changes.keys:
+        part = around.get()
+        if part is not None:
+            fresh = [v for v in run([check], part, files) if _focus(v) in changes.nodes]
+            unchanged = [e for e in before if e["focus"] not in changes.nodes]
+            return _again(unchanged, store, files) + fresh, "around the changes"
+    return run([check], store, files), "run"
