@@ -30,6 +30,7 @@ from graph.synthetic.generate import generate
 
 from .conftest import LiveServer
 from .sparql_support import result_rows
+from .support.publishing import make_client
 
 PROGRAMMES = 2000
 EXTRA = "https://w3id.org/prospectus/id/programme/search-test/"
@@ -215,6 +216,29 @@ def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "dataset.nq").write_text("<a> <b> broken", encoding="utf-8")
     with pytest.raises(SearchIndexError, match="could not read"):
         build_index(tmp_path / "dataset.nq", tmp_path / INDEX_FILE)
+
+
+def test_an_index_of_another_format_is_refused_and_the_page_scans_labels(
+    built_data_dir: Path, tmp_path: Path
+) -> None:
+    """A version built by an older Prospectus (its index of another format) is searched by
+    the label scan, not answered with an error."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_data_dir, data_dir, symlinks=True)
+    version = versions.current(data_dir)
+    assert version is not None
+    db = sqlite3.connect(version.path / INDEX_FILE)
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with pytest.raises(SearchIndexError, match="another version of Prospectus"):
+        search(version.path / INDEX_FILE, "Leuven")
+    with make_client(data_dir) as client:
+        page = client.get("/search?q=Leuven", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        soup = BeautifulSoup(page.data, "html.parser")
+        assert "KU Leuven" in soup.get_text(" ")  # found by its name in the label scan
+        assert client.get("/search.json?q=Leuven").status_code == 404  # no index to serve
 
 
 def test_the_bundled_build_publishes_its_index(built_data_dir: Path) -> None:

@@ -109,7 +109,8 @@ def _index(version: Version) -> dict[str, Any]:
         docs = dict(db.execute("SELECT iri, fields FROM docs").fetchall())
         facets = sorted(
             db.execute(
-                "SELECT d.iri, f.facet, f.value FROM facets f JOIN docs d ON d.id = f.doc"
+                "SELECT d.iri, v.facet, v.value FROM facets f JOIN docs d ON d.id = f.doc "
+                "JOIN facet_values v ON v.id = f.value"
             ).fetchall()
         )
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())

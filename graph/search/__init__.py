@@ -11,7 +11,7 @@ functions and, for the search page, the web app.
 """
 
 from .index import INDEX_FILE, SearchIndexError, build_index
-from .query import Hit, SearchIndex, SearchResult, open_index, search
+from .query import Hit, SearchIndex, SearchResult, open_index, readable, search
 
 __all__ = [
     "INDEX_FILE",
@@ -21,5 +21,6 @@ __all__ = [
     "SearchResult",
     "build_index",
     "open_index",
+    "readable",
     "search",
 ]

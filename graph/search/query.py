@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import analysis
-from .index import COLUMNS, FACETS, WEIGHTS, SearchIndexError
+from .index import COLUMNS, FACETS, FORMAT_VERSION, WEIGHTS, SearchIndexError
 
 MAX_LIMIT = 1000
 SNIPPET_WORDS = 30
@@ -50,6 +50,11 @@ class SearchIndex:
         self.path = path
         self._local = threading.local()
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        if json.loads(meta.get("format", "0")) != FORMAT_VERSION:
+            raise SearchIndexError(
+                f"the search index {path} was written by another version of Prospectus "
+                f"(format {meta.get('format')}, this one reads {FORMAT_VERSION}): build again"
+            )
         self.languages: tuple[str, ...] = tuple(json.loads(meta["languages"]))
         self.documents: int = json.loads(meta["documents"])
 
@@ -76,7 +81,10 @@ class SearchIndex:
                 raise SearchIndexError(
                     f"unknown search filter {facet!r}; the filters are {', '.join(FACETS)}"
                 )
-            clauses.append("fts.rowid IN (SELECT doc FROM facets WHERE facet = ? AND value = ?)")
+            clauses.append(
+                "fts.rowid IN (SELECT doc FROM facets WHERE value = "
+                "(SELECT id FROM facet_values WHERE facet = ? AND value = ?))"
+            )
             params += [facet, value]
         return " AND ".join(clauses), params
 
@@ -120,9 +128,9 @@ class SearchIndex:
             counts: dict[str, dict[str, int]] = {}
             if facets and total:
                 for facet, value, n in db.execute(
-                    "SELECT facet, value, count(DISTINCT doc) FROM facets WHERE doc IN "
-                    f"(SELECT rowid FROM fts WHERE {sql}) GROUP BY facet, value "
-                    "ORDER BY facet, count(DISTINCT doc) DESC, value",
+                    "SELECT v.facet, v.value, c.n FROM (SELECT value, count(*) AS n FROM facets "
+                    f"WHERE doc IN (SELECT rowid FROM fts WHERE {sql}) GROUP BY value) c "
+                    "JOIN facet_values v ON v.id = c.value ORDER BY v.facet, c.n DESC, v.value",
                     params,
                 ):
                     counts.setdefault(facet, {})[value] = n
@@ -162,6 +170,16 @@ def _hit(iri: str, fields: dict[str, list[list[str]]], score: float, wanted: fro
 def open_index(path: Path) -> SearchIndex:
     """The index at `path`, opened once per process."""
     return SearchIndex(path)
+
+
+def readable(path: Path) -> bool:
+    """Whether there is an index at `path` that this code reads (a version built by an
+    older Prospectus may hold one of another format: its search is then the label scan)."""
+    try:
+        open_index(path)
+    except SearchIndexError:
+        return False
+    return True
 
 
 def search(

@@ -18,7 +18,7 @@ from graph.read.facet_index import open_facet_index
 from graph.read.facets import CREDIT_LABELS, FACETS, CatalogueCounts, read_counts
 from graph.read.labels import cached_labels
 from graph.read.text import fallback_label
-from graph.search import INDEX_FILE
+from graph.search import INDEX_FILE, readable
 
 from .. import context
 from ..conneg import negotiate
@@ -290,7 +290,7 @@ def _index() -> Path | None:
     if version is None or request.args.get("scope") == "names":
         return None
     path = version.path / INDEX_FILE
-    return path if path.is_file() else None
+    return path if path.is_file() and readable(path) else None
 
 
 def _search_filters() -> dict[str, str]:
