@@ -2,8 +2,10 @@
 the list reads it): every programme's position in the catalogue order and its facet values,
 as the facets' SPARQL paths reach them in the version's store.
 
-A fresh index reads the store with one query for the positions and one per facet (rows
-streamed into SQLite; nothing per programme is kept in Python). After a small change the
+A fresh index streams from the store the statements of the positions and of every predicate
+on a facet's path into a staging table of the same SQLite file, and joins each facet's path
+there (a path that is not a sequence of predicates is asked of the store in SPARQL); nothing
+per programme is kept in Python, and the staging table is dropped. After a small change the
 previous version's index is copied and only what changed is rewritten: the programmes the
 changed lines can affect (graph/build/writers/facets.py finds them) get their values again,
 and the programmes whose position line changed get their new position. The counts of
