@@ -6,6 +6,7 @@ Each test prints the figure it is about (`pytest -s` shows them)."""
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import threading
@@ -273,7 +274,11 @@ def test_eight_runaways_leave_an_ask_and_a_page_fast(default_server: LiveServer)
         f"{busy['refused_busy']} refused so far): ASK max {max(ask_times) * 1000:.0f} ms, "
         f"page max {max(page_times) * 1000:.0f} ms over 10 rounds"
     )
-    assert max(ask_times) < 1.0 and max(page_times) < 1.0
+    # Queued behind the runaways, an ASK would wait for one to be stopped at query_timeout
+    # (10 s): the typical round must be fast, and none may come near that wait (a shared CI
+    # machine's scheduler may stretch a single round past a second).
+    assert statistics.median(ask_times) < 1.0 and statistics.median(page_times) < 1.0
+    assert max(ask_times) < 3.0 and max(page_times) < 3.0
     assert set(outcomes) <= {503}  # stopped at query_timeout, or refused as busy
 
 
