@@ -39,7 +39,7 @@ from typing import Any
 
 from graph import paths
 
-from . import report
+from . import processes, report
 
 RESULTS_DIR = paths.ROOT / "bench" / "results"
 WORK_DIR = paths.ROOT / "bench" / "work" / "build"
@@ -57,6 +57,13 @@ print(len(store))
 
 def _log(message: str) -> None:
     print(f"[bench-build {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(resident bytes summed, proportional bytes summed) of `root` and every descendant:
+    the RSS sum counts a page a forked worker shares with its parent once per process, the
+    PSS sum once in all (bench/processes.py)."""
+    return _tree_rss(root), sum(processes.pss_kb(pid) for pid in processes.everything(root)) * 1024
 
 
 def _tree_rss(root: int) -> int:
@@ -89,12 +96,15 @@ class _Sampler(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.samples: list[tuple[float, int]] = []  # (perf_counter, bytes)
+        self.samples: list[tuple[float, int]] = []  # (perf_counter, RSS bytes summed)
+        self.pss: list[int] = []  # PSS bytes summed, per sample
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.samples.append((time.perf_counter(), _tree_rss(self.pid)))
+            rss, pss = _tree_memory(self.pid)
+            self.samples.append((time.perf_counter(), rss))
+            self.pss.append(pss)
             self.done.wait(self.interval)
 
 
@@ -124,15 +134,19 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         out = out_file.read()
     err = "".join(line for _t, line in err_lines)
     peak = max((rss for _t, rss in sampler.samples), default=0)
+    peak_pss = max(sampler.pss, default=0)
+    times = [t for t, _rss in sampler.samples]
     maxrss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{err[-3000:]}")
     return {
         "seconds": round(seconds, 2),
         "peak_tree_rss_mb": round(peak / 2**20, 1),
+        "peak_tree_pss_mb": round(peak_pss / 2**20, 1),
         "max_child_rss_mb_so_far": round(maxrss_kb / 1024, 1),
         "steps": steps(err),
         "step_peaks_mb": step_peaks(err_lines, sampler.samples),
+        "step_peaks_pss_mb": step_peaks(err_lines, list(zip(times, sampler.pss, strict=True))),
         "stdout": out.strip()[-500:],
     }
 
@@ -210,6 +224,7 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
          f"steps {rebuild['steps']}")  # fmt: skip
     shutil.rmtree(root, ignore_errors=True)
     peak_mb = max(build["peak_tree_rss_mb"], rebuild["peak_tree_rss_mb"])
+    peak_pss_mb = max(build["peak_tree_pss_mb"], rebuild["peak_tree_pss_mb"])
     return {
         "programmes": programmes,
         "source_files": files,
@@ -221,6 +236,7 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
         "build_over_floor": round(build["seconds"] / floor["seconds"], 1),
         "rebuild_over_build": round(rebuild["seconds"] / build["seconds"], 3),
         "peak_gb": round(peak_mb / 1024, 2),
+        "peak_pss_gb": round(peak_pss_mb / 1024, 2),
     }
 
 
@@ -233,14 +249,14 @@ def markdown(results: dict[str, Any]) -> str:
         f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}.",
         "",
         "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "
-        "1% rebuild s | rebuild / build (≤ 0.10) | peak GB (≤ 4) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "1% rebuild s | rebuild / build (≤ 0.10) | peak GB, PSS (≤ 4) | peak GB, RSS summed |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results["sizes"]:
         lines.append(
             f"| {r['programmes']:,} | {r['quads']:,} | {r['build']['seconds']} | "
             f"{r['floor']['seconds']} | {r['build_over_floor']} | {r['rebuild']['seconds']} | "
-            f"{r['rebuild_over_build']} | {r['peak_gb']} |"
+            f"{r['rebuild_over_build']} | {r.get('peak_pss_gb', '')} | {r['peak_gb']} |"
         )
     for r in results["sizes"]:
         names = list(dict.fromkeys([*r["build"].get("steps", {}), *r["rebuild"].get("steps", {})]))
@@ -249,20 +265,24 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing, and "
-            "the peak memory of the build's processes during the step):",
+            "the peak memory of the build's processes during the step, PSS and RSS summed):",
             "",
-            "| step | build s | build peak MB | 1% rebuild s | rebuild peak MB |",
+            "| step | build s | build peak MB, PSS / RSS | 1% rebuild s "
+            "| rebuild peak MB, PSS / RSS |",
             "| --- | ---: | ---: | ---: | ---: |",
         ]
         for name in names:
             b, re_ = r["build"], r["rebuild"]
             lines.append(
-                f"| {name} | {b.get('steps', {}).get(name, '')} | "
-                f"{b.get('step_peaks_mb', {}).get(name, '')} | "
-                f"{re_.get('steps', {}).get(name, '')} | "
-                f"{re_.get('step_peaks_mb', {}).get(name, '')} |"
+                f"| {name} | {b.get('steps', {}).get(name, '')} | {_peaks(b, name)} | "
+                f"{re_.get('steps', {}).get(name, '')} | {_peaks(re_, name)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _peaks(run: dict[str, Any], step: str) -> str:
+    pss = run.get("step_peaks_pss_mb", {}).get(step, "")
+    return f"{pss} / {run.get('step_peaks_mb', {}).get(step, '')}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,10 +21,14 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
     assert size["quads"] > 300
     for step in ("build", "floor", "rebuild"):
         assert size[step]["seconds"] > 0 and size[step]["peak_tree_rss_mb"] > 0
+        # a page shared by forked processes counts once in the PSS sum, once each in RSS
+        assert 0 < size[step]["peak_tree_pss_mb"] <= size[step]["peak_tree_rss_mb"] * 1.05
     expected = {"read", "validate", "sort", "store", "writer write_dumps"}
     for run in ("build", "rebuild"):  # the build's own timing of its steps, and their memory
         assert expected <= set(size[run]["steps"])
         peaks = size[run]["step_peaks_mb"]
         assert set(peaks) == set(size[run]["steps"])
         assert all(0 < peaks[name] <= size[run]["peak_tree_rss_mb"] for name in expected)
+        pss = size[run]["step_peaks_pss_mb"]
+        assert all(0 < pss[name] <= size[run]["peak_tree_pss_mb"] for name in expected)
     assert (out / json_file.name.replace(".json", ".md")).is_file()
