@@ -49,6 +49,12 @@ def store() -> Store:
     return publication().store
 
 
+def content() -> str | None:
+    """What names the served store's content (Publication.served): caches of what the store
+    answers key on it; None when the content may change under the same store."""
+    return publication().served()[1]
+
+
 def version() -> Version | None:
     """The published version served now (None for `serve --data` or before a build)."""
     return publication().version

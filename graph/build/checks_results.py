@@ -36,7 +36,7 @@ from . import progress, sparql_checks, sparql_reads
 from .checks_store import Changes, Made
 from .parse import write_atomic
 from .release import Release
-from .sparql_checks import SparqlCheck, _where, read_shapes, run, split
+from .sparql_checks import SparqlCheck, read_shapes, run, source_files_of, split
 
 RESULTS = "sparql-checks-results.json"
 FORMAT = 1
@@ -98,7 +98,7 @@ def _again(
     for entry in entries:
         focus = entry["focus"]
         if focus not in where:
-            where[focus] = _where(store, _term(focus), files)
+            where[focus] = source_files_of(store, _term(focus), files)
         fields = {k: v for k, v in entry.items() if k != "focus"}
         found.append(Violation(**fields, source_file=where[focus]))
     return found

@@ -183,7 +183,7 @@ def _message(template: str, bindings: dict[str, object]) -> str:
     return template
 
 
-def _where(
+def source_files_of(
     store: ox.Store, focus: ox.NamedNode | ox.BlankNode, files: Mapping[str, str]
 ) -> str | None:
     """The source file(s) whose graphs describe `focus` (hold a statement about it)."""
@@ -328,7 +328,7 @@ def run(
             rows = _rows_each(check, store, _focus_nodes(check, store))
         for focus, solutions in rows:
             if str(focus) not in where:
-                where[str(focus)] = _where(store, focus, files)
+                where[str(focus)] = source_files_of(store, focus, files)
             results += [_violation(check, focus, bound, where[str(focus)]) for bound in solutions]
     return results
 

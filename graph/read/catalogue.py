@@ -171,12 +171,14 @@ def indexed_search(
     page: int,
     languages: Sequence[str],
     shown: int | None = None,
+    content: str | None = None,
 ) -> IndexedSearch:
     """Page `page` of the programmes the index ranks for `text` (ranked, with snippets and
     facet counts), and one label per facet value: every value, or with `shown`, the values a
     page lists (those counted at least as often as a facet's `shown`-th commonest, ties
-    included, which the page orders by label). Labels are remembered per store
-    (labels.cached_labels): a frequent word counts thousands of institutions."""
+    included, which the page orders by label). Labels are remembered per store while
+    `content` names the same content (labels.cached_labels): a frequent word counts
+    thousands of institutions."""
     result = text_index.search(
         index,
         text,
@@ -189,5 +191,5 @@ def indexed_search(
         counts = sorted(values.values(), reverse=True)
         least = counts[shown - 1] if shown is not None and len(counts) >= shown else 0
         iris |= {URIRef(v) for v, n in values.items() if n >= least}
-    found = cached_labels(store, iris, languages)
+    found = cached_labels(store, iris, languages, content)
     return IndexedSearch(result, {str(k): v for k, v in found.items()}, page, SEARCH_PAGE_SIZE)

@@ -65,22 +65,30 @@ def labels(store: Store, iris: Iterable[URIRef], languages: Sequence[str]) -> di
     return found
 
 
-_CACHE_SIZE = 200_000  # labels kept per store (a store is one published version)
-_cached: weakref.WeakKeyDictionary[Store, dict[tuple[URIRef, tuple[str, ...]], str | None]] = (
-    weakref.WeakKeyDictionary()
-)
+_CACHE_SIZE = 200_000  # labels kept per store
+# store -> (what names its content, {(IRI, languages): label or None})
+_cached: weakref.WeakKeyDictionary[
+    Store, tuple[str, dict[tuple[URIRef, tuple[str, ...]], str | None]]
+] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
 def cached_labels(
-    store: Store, iris: Iterable[URIRef], languages: Sequence[str]
+    store: Store, iris: Iterable[URIRef], languages: Sequence[str], content: str | None
 ) -> dict[URIRef, str]:
-    """labels(), remembered per store: for the values facets count (institutions, countries,
-    languages), which come back on every list and search page. A store holds one published
-    version, which never changes, so a label read once stays right while it is served."""
+    """labels(), remembered per store while `content` (what names the store's content: a
+    published version's id) stays the same: for the values facets count (institutions,
+    countries, languages), which come back on every list and search page. A version never
+    changes, so a label read once stays right while it is served; with `content` None (a
+    store whose content may change under it) nothing is remembered."""
+    if content is None:
+        return labels(store, iris, languages)
     langs, wanted = tuple(languages), set(iris)
     with _cache_lock:
-        known = _cached.setdefault(store, {})
+        held = _cached.get(store)
+        if held is None or held[0] != content:
+            held = _cached[store] = (content, {})
+        known = held[1]
         found = {iri: known[(iri, langs)] for iri in wanted if (iri, langs) in known}
     missing = [iri for iri in wanted if iri not in found]
     if missing:

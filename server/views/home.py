@@ -66,7 +66,7 @@ def _option_names(counts: CatalogueCounts, chosen: Mapping[str, str]) -> dict[st
     for values in counts.facets.values():
         wanted |= {v for v, _n in sorted(values.items(), key=lambda kv: -kv[1])[:MAX_OPTIONS]}
     iris = [URIRef(v) for v in wanted if v not in CREDIT_LABELS]
-    found = cached_labels(context.store(), iris, context.languages())
+    found = cached_labels(context.store(), iris, context.languages(), context.content())
     names = {str(k): v for k, v in found.items()}
     return {**names, **CREDIT_LABELS}
 
@@ -318,7 +318,14 @@ def _indexed(
         return None
     number = _search_page_number()
     return catalogue.indexed_search(
-        index, context.store(), query, filters, number, context.languages(), shown
+        index,
+        context.store(),
+        query,
+        filters,
+        number,
+        context.languages(),
+        shown,
+        context.content(),
     )
 
 
