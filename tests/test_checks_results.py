@@ -16,7 +16,7 @@ from graph.build.checks_results import RESULTS, check_with_previous
 from graph.build.checks_store import open_checks_store
 from graph.build.release import Release, read_release
 from graph.build.sparql_checks import read_shapes, run, split, store_of_lines
-from graph.build.sparql_reads import local, reads
+from graph.build.sparql_reads import ANY_TYPE, SUBCLASS, local, reads
 from graph.build.validate import result_order
 from graph.errors import Violation
 from graph.synthetic.generate import generate_folder
@@ -66,6 +66,8 @@ def test_the_analysis_knows_what_the_project_constraints_read() -> None:
     assert deadline is not None
     assert "https://w3id.org/prospectus/ontology#date" in deadline
     assert "http://purl.org/dc/terms/title" not in deadline
+    # a class target: an instance of any subclass is a focus node, so any type statement
+    assert ANY_TYPE in deadline and SUBCLASS in deadline
     assert reads(by_name["NoBlankNodes"]) is None  # any predicate (?this ?p ?o)
     assert local(by_name["NoBlankNodes"])
     assert not local(by_name["DeadlineNotAfterStart"])  # reads the deadline's node too

@@ -16,7 +16,8 @@ not understood here):
   then depend only on the statements that mention that node (`check_results` evaluates such
   a constraint again only for the nodes the changed statements mention).
 
-A class target reads `rdf:type <C>` and, for subclasses, every `rdfs:subClassOf` statement.
+A class target reads every `rdf:type` statement (an instance of any subclass of its class is
+one of its focus nodes) and every `rdfs:subClassOf` statement.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ def _queries(check: SparqlCheck) -> list[str]:
 def reads(check: SparqlCheck) -> frozenset[str] | None:
     """The statement keys `check` can read (module doc), or None: any statement."""
     found: set[str] = set()
-    for cls in check.target_classes:
-        found |= {type_key(cls), SUBCLASS}
+    if check.target_classes:  # `?this a/rdfs:subClassOf* C`: a type of any subclass
+        found |= {ANY_TYPE, SUBCLASS}
     for query in _queries(check):
         parsed = _patterns(query)
         if parsed is None:
