@@ -27,7 +27,8 @@ from ...iris import PRO
 from ...read.facet_index import FORMAT, SCHEMA
 from ...read.facets import BY_NAME, FACETS, credit_range, path_steps
 
-_PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
+# The programmes: the IRI subjects with a position in the catalogue order.
+PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
 _BATCH = 200  # programmes per VALUES block
 _ROWS = 10_000  # rows per executemany
 
@@ -36,7 +37,8 @@ class FacetIndexWriteError(ProspectusError):
     """The facet index could not be written."""
 
 
-def _rows(store: ox.Store, query: str) -> ox.QuerySolutions:
+def rows(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of SELECT `query` over the union of the store's graphs."""
     return cast(ox.QuerySolutions, store.query(query, use_default_graph_as_union=True))
 
 
@@ -70,10 +72,10 @@ def _facet_rows(store: ox.Store, facet: str, block: str | None) -> Iterator[tupl
     kind = "isLiteral" if facet == "credits" else "isIRI"
     restrict = f"VALUES ?p {{ {block} }} " if block is not None else ""
     query = (
-        f"SELECT DISTINCT ?p ?v WHERE {{ {restrict}{_PROGRAMME} "
+        f"SELECT DISTINCT ?p ?v WHERE {{ {restrict}{PROGRAMME} "
         f"?p {BY_NAME[facet].path} ?v . FILTER({kind}(?v)) }}"
     )
-    for row in _rows(store, query):
+    for row in rows(store, query):
         key = _key(facet, row["v"])
         if key is not None:
             yield cast(ox.NamedNode, row["p"]).value, key
@@ -250,9 +252,11 @@ def updatable(path: Path, definitions: str) -> bool:
     return meta.get("format") == str(FORMAT) and meta.get("definitions") == definitions
 
 
-def _batches(items: list[str]) -> Iterator[str]:
+def _batches(items: list[str]) -> Iterator[tuple[list[str], str]]:
+    """`items` (IRIs) _BATCH at a time, each batch with its SPARQL VALUES terms."""
     for start in range(0, len(items), _BATCH):
-        yield " ".join(f"<{iri}>" for iri in items[start : start + _BATCH])
+        batch = items[start : start + _BATCH]
+        yield batch, " ".join(f"<{iri}>" for iri in batch)
 
 
 def update(
@@ -279,15 +283,14 @@ def _update(
     db = _connect(path)
     try:
         redo = sorted(affected | moved)
-        for block in _batches(redo):
+        for names, block in _batches(redo):
             listed: dict[str, int] = {}
-            for row in _rows(
-                store, f"SELECT ?p ?position WHERE {{ VALUES ?p {{ {block} }} {_PROGRAMME} }}"
+            for row in rows(
+                store, f"SELECT ?p ?position WHERE {{ VALUES ?p {{ {block} }} {PROGRAMME} }}"
             ):
                 found = _position(row)
                 if found is not None:
                     listed.setdefault(found[0], found[1])
-            names = block[1:-1].split("> <")
             gone = [(iri,) for iri in names if iri not in listed]
             db.executemany(
                 "DELETE FROM programme_values WHERE programme = "
@@ -306,7 +309,7 @@ def _update(
             "(SELECT id FROM programmes WHERE iri = ?)",
             [(iri,) for iri in changed],
         )
-        for block in _batches(changed):
+        for _names, block in _batches(changed):
             for facet in FACETS:
                 _add_values(db, facet.name, _facet_rows(store, facet.name, block))
         _recount(db)

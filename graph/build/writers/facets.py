@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from pathlib import Path
-from typing import cast
 
 import pyoxigraph as ox
 
@@ -35,21 +33,10 @@ from ...versions import STORE_DIR
 from ..context import BuildContext
 from . import facet_index
 
-_PROGRAMME = f"?p <{PRO.listPosition}> ?position . FILTER(isIRI(?p))"
 # What the index was made by: a previous index made by other definitions is made afresh.
 DEFINITIONS = hashlib.sha256(
-    repr(([(f.name, f.path) for f in FACETS], CREDIT_RANGES, _PROGRAMME, 2)).encode()
+    repr(([(f.name, f.path) for f in FACETS], CREDIT_RANGES, facet_index.PROGRAMME, 2)).encode()
 ).hexdigest()[:16]
-_BATCH = 200  # programmes per VALUES block
-
-
-def _rows(store: ox.Store, query: str) -> ox.QuerySolutions:
-    return cast(ox.QuerySolutions, store.query(query, use_default_graph_as_union=True))
-
-
-def _batches(items: list[str]) -> Iterable[str]:
-    for start in range(0, len(items), _BATCH):
-        yield " ".join(f"<{iri}>" for iri in items[start : start + _BATCH])
 
 
 def _affected(
@@ -94,7 +81,9 @@ def _affected(
             affected.add(subject)
     for prefix, subject in sorted(lookups):
         for store in stores:
-            for row in _rows(store, f"SELECT DISTINCT ?x WHERE {{ ?x {prefix} <{subject}> }}"):
+            for row in facet_index.rows(
+                store, f"SELECT DISTINCT ?x WHERE {{ ?x {prefix} <{subject}> }}"
+            ):
                 node = row["x"]
                 if isinstance(node, ox.NamedNode):
                     affected.add(node.value)
