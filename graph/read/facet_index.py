@@ -18,9 +18,7 @@ Every query is bounded like a store query: past `timeout` seconds SQLite is inte
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ProspectusError
+from ..sqlite_files import ReadOnlyConnections
 from ..store.base import QueryTimedOut
 from .facets import FACETS, CatalogueCounts
 
@@ -58,23 +57,16 @@ class FacetIndex:
 
     def __init__(self, path: Path):
         self.path = path
-        self._local = threading.local()
+        self._connections = ReadOnlyConnections(path, "facet index", FacetIndexError)
         with self._query(None) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is None or row[0] != str(FORMAT):
+                raise FacetIndexError(f"the facet index {path} is of another format")
             (self.programmes,) = db.execute("SELECT count(*) FROM programmes").fetchone()
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None or self._local.pid != os.getpid():  # a connection never crosses a fork
-            try:
-                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            except sqlite3.Error as exc:
-                raise FacetIndexError(f"could not open the facet index {self.path}: {exc}") from exc
-            self._local.db, self._local.pid = db, os.getpid()
-        return db
 
     @contextmanager
     def _query(self, timeout: float | None) -> Iterator[sqlite3.Connection]:
-        db = self._db()
+        db = self._connections.get()
         if timeout is not None:
             deadline = time.monotonic() + timeout
             db.set_progress_handler(lambda: int(time.monotonic() > deadline), _CHECK_EVERY)
@@ -165,16 +157,9 @@ class FacetIndex:
 @lru_cache(maxsize=8)
 def _open(path: Path, _stamp: tuple[int, int]) -> FacetIndex | None:
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
+        return FacetIndex(path)
+    except FacetIndexError:
         return None
-    if row is None or row[0] != str(FORMAT):
-        return None
-    return FacetIndex(path)
 
 
 def open_facet_index(version_dir: Path) -> FacetIndex | None:

@@ -9,14 +9,13 @@ column names in what a user types are words or separators, never FTS5 syntax.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..sqlite_files import ReadOnlyConnections
 from . import analysis
 from .index import COLUMNS, FACETS, FORMAT_VERSION, WEIGHTS, SearchIndexError
 
@@ -48,7 +47,7 @@ class SearchIndex:
         if not path.is_file():
             raise SearchIndexError(f"there is no search index at {path}")
         self.path = path
-        self._local = threading.local()
+        self._connections = ReadOnlyConnections(path, "search index", SearchIndexError)
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
         if json.loads(meta.get("format", "0")) != FORMAT_VERSION:
             raise SearchIndexError(
@@ -59,16 +58,7 @@ class SearchIndex:
         self.documents: int = json.loads(meta["documents"])
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None or self._local.pid != os.getpid():  # a connection never crosses a fork
-            try:
-                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            except sqlite3.Error as exc:
-                message = f"could not open the search index {self.path}: {exc}"
-                raise SearchIndexError(message) from exc
-            self._local.db = db
-            self._local.pid = os.getpid()
-        return db
+        return self._connections.get()
 
     def _where(self, q: str, filters: Mapping[str, str] | None) -> tuple[str, list[object]] | None:
         expression = analysis.match_expression(q, self.languages)
