@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,10 +133,15 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
         gone = {graph for graph, found in held.items() if wanted.get(graph) != found}
         changed = {graph for graph, found in wanted.items() if held.get(graph) != found}
         try:
-            changes = _changes(store, release, gone, changed)
+            changes: Changes | None = None
+            lines: Iterable[str] = _lines_of_graphs(release, changed)
+            if len(gone | changed) <= DIFF_GRAPHS:  # each changed graph's lines read once
+                new = _lines_by_graph(release, changed)
+                changes = _changes(store, new, gone | changed)
+                lines = (line for found in new.values() for line in found)
             for graph in sorted(gone):
                 store.remove_graph(ox.NamedNode(graph))
-            add_lines(store, _lines_of_graphs(release, changed))
+            add_lines(store, lines)
             store.flush()
         except BaseException:
             del store  # closed now, not when the traceback goes; the record stays removed
@@ -150,26 +155,25 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
 DIFF_GRAPHS = 5000
 
 
-def _changes(
-    store: ox.Store, release: Release, gone: set[str], changed: set[str]
-) -> Changes | None:
-    """The statements that differ between the store's graphs `gone` and the release's
-    graphs `changed`, as keys and mentioned nodes (None past DIFF_GRAPHS graphs)."""
-    if len(gone | changed) > DIFF_GRAPHS:
-        return None
+def _lines_by_graph(release: Release, graphs: set[str]) -> dict[str, list[str]]:
+    """The release's lines of each of `graphs`."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for source in (*release.sources, *release.builtin):
+        if source.graph_iri in graphs:
+            found[source.graph_iri] += lines_of(source)
+    if str(ORDER_GRAPH) in graphs:
+        found[str(ORDER_GRAPH)] += release.order_lines
+    return found
+
+
+def _changes(store: ox.Store, new: dict[str, list[str]], graphs: set[str]) -> Changes:
+    """The statements that differ between the store's `graphs` and their `new` lines, as keys
+    and mentioned nodes."""
     keys: set[str] = set()
     nodes: set[str] = set()
-    new: dict[str, list[str]] = defaultdict(list)
-    for source in (*release.sources, *release.builtin):
-        if source.graph_iri in changed:
-            new[source.graph_iri] += lines_of(source)
-    if str(ORDER_GRAPH) in changed:
-        new[str(ORDER_GRAPH)] += release.order_lines
-    for graph in sorted(gone | changed):
-        name = ox.NamedNode(graph)
-        before = set(store.quads_for_pattern(None, None, None, name)) if graph in gone else set()
-        now = set(parse_lines(new.get(graph, ())))
-        for quad in before ^ now:
+    for graph in sorted(graphs):
+        before = set(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        for quad in before ^ set(parse_lines(new.get(graph, ()))):
             obj = quad.object
             keys.add(statement_key(quad.predicate.value, getattr(obj, "value", str(obj))))
             nodes.add(str(quad.subject))
