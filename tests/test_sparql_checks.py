@@ -74,7 +74,7 @@ def test_only_a_where_of_filters_over_class_targets_is_joined_with_its_focus_nod
         "SELECT $this WHERE { ?x pro:billingPeriod ?p . FILTER (?x != $this) }",
         "SELECT $this WHERE { FILTER NOT EXISTS { $this pro:billingPeriod ?p } MINUS { ?a ?b ?c} }",
     ]:
-        assert sparql_checks._algebra(fee.prefixes + select) is not None, select
+        assert sparql_checks.algebra_of(fee.prefixes + select) is not None, select
         assert sparql_checks.joined_select(replace(fee, select=select)) is None, select
     assert sparql_checks.joined_select(replace(fee, target_selects=("SELECT ?this {}",))) is None
     both = replace(fee, target_classes=(*fee.target_classes, "https://example.org/Fee"))

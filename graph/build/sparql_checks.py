@@ -223,16 +223,16 @@ def _binds_this(node: object) -> bool:
     return False
 
 
-def _nodes(node: object) -> list[CompValue]:
+def algebra_nodes(node: object) -> list[CompValue]:
     if isinstance(node, CompValue):
-        return [node, *(n for k, v in node.items() if k != "_vars" for n in _nodes(v))]
+        return [node, *(n for k, v in node.items() if k != "_vars" for n in algebra_nodes(v))]
     if isinstance(node, list | tuple):
-        return [n for v in node for n in _nodes(v)]
+        return [n for v in node for n in algebra_nodes(v)]
     return []
 
 
 @lru_cache(maxsize=256)
-def _algebra(query: str) -> CompValue | None:
+def algebra_of(query: str) -> CompValue | None:
     """rdflib's algebra of `query` (parsed once a process), or None when rdflib cannot parse
     it (then the check keeps the form that needs no analysis)."""
     try:
@@ -248,10 +248,10 @@ def whole_store(check: SparqlCheck) -> bool:
     or EXISTS sees it bound as it would see it pre-bound), with no aggregate, sub-select or
     VALUES, and no BIND that reads or sets ?this (a BIND before the pattern would see it
     unbound)."""
-    algebra = _algebra(check.prefixes + check.select)
+    algebra = algebra_of(check.prefixes + check.select)
     if algebra is None:
         return False
-    nodes = _nodes(algebra)
+    nodes = algebra_nodes(algebra)
     if any(n.name in {"Group", "AggregateJoin", "ToMultiSet", "values"} for n in nodes):
         return False
     if sum(n.name == "Project" for n in nodes) > 1:
@@ -280,7 +280,7 @@ def joined_select(check: SparqlCheck) -> str | None:
     that pattern is the one `_focus_nodes` selects with. None when not."""
     if check.target_selects or not check.target_classes:
         return None
-    algebra = _algebra(check.prefixes + check.select)
+    algebra = algebra_of(check.prefixes + check.select)
     if algebra is None:
         return None
     project = algebra.get("p")
@@ -291,7 +291,7 @@ def joined_select(check: SparqlCheck) -> str | None:
             and isinstance(inner, CompValue) and inner.name == "BGP"
             and not inner.get("triples")):  # fmt: skip
         return None
-    nodes = _nodes(algebra)
+    nodes = algebra_nodes(algebra)
     if any(n.name in NOT_JOINABLE for n in nodes) or sum(n.name == "Project" for n in nodes) > 1:
         return None
     opens = WHERE_OPENS.match(check.select)

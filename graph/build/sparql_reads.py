@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .sparql_checks import SparqlCheck, _algebra, _nodes
+from .sparql_checks import SparqlCheck, algebra_nodes, algebra_of
 
 ANY_TYPE = "type *"
 SUBCLASS = str(RDFS.subClassOf)
@@ -86,10 +86,10 @@ def _triples(node: CompValue) -> list[tuple[object, object, object]]:
 
 
 def _patterns(query: str) -> tuple[list[CompValue], list[tuple[object, object, object]]] | None:
-    algebra = _algebra(query)
+    algebra = algebra_of(query)
     if algebra is None:
         return None
-    nodes = _nodes(algebra)
+    nodes = algebra_nodes(algebra)
     if any(n.name in _OPAQUE for n in nodes):
         return None
     return nodes, [t for n in nodes for t in _triples(n)]
