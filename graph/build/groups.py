@@ -80,8 +80,10 @@ def group_sources(sources: Sequence[ParsedSource], builtin: Sequence[ParsedSourc
     for subject, (_count, i) in owner.items():
         owned.setdefault(unit[i], set()).add(subject)
     owned.setdefault(len(sources), set()).add(f"<{ORDER_GRAPH}>")  # the order graph itself
-    members = {u: tuple(i for i in range(len(parts)) if unit[i] == u) for u in owned}
-    return [Group(members[u], frozenset(owned[u])) for u in sorted(owned)]
+    members: dict[int, list[int]] = {}
+    for i, u in enumerate(unit):  # one pass: a scan of the parts per unit was quadratic
+        members.setdefault(u, []).append(i)
+    return [Group(tuple(members[u]), frozenset(owned[u])) for u in sorted(owned)]
 
 
 def one_group(sources: Sequence[ParsedSource], builtin: Sequence[ParsedSource]) -> list[Group]:
