@@ -78,10 +78,20 @@ def status_kb(pid: int, field: str) -> int:
 def pss_kb(pid: int) -> int:
     """Proportional set size: private pages plus each shared page divided among its sharers,
     so that the PSS of a server's processes adds up to the memory the server uses."""
+    return pss_split_kb(pid)[0]
+
+
+def pss_split_kb(pid: int) -> tuple[int, int]:
+    """(PSS, its anonymous part): the PSS of pages no file backs (heap, stacks, shared
+    memory: Pss_Anon + Pss_Shmem) beside the whole, which also counts the pages of files
+    the process maps (a memory-mapped N-Quads file: page cache the kernel can take back)."""
+    pss = anon = 0
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
-                return int(line.split()[1])
+                pss = int(line.split()[1])
+            elif line.startswith(("Pss_Anon:", "Pss_Shmem:")):
+                anon += int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return pss, anon
