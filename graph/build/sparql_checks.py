@@ -20,11 +20,14 @@ variable's value as a string); a result without `?value` has its focus node as v
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
@@ -406,27 +409,58 @@ THIS = Variable("this")
 
 def store_of_lines(lines: Iterable[str], path: Path | None = None) -> ox.Store:
     """An Oxigraph store of N-Quads `lines` (on disk in the new folder `path` when given,
-    else in memory), blank nodes keeping their labels (results name them as the lines do)."""
+    else in memory), blank nodes keeping their labels (results name them as the lines do).
+    On disk, the store is optimised (compacted) once loaded: the constraints then read it
+    many times."""
     store = ox.Store() if path is None else ox.Store(str(path))
     add_lines(store, lines)
     if path is not None:
+        store.optimize()
         store.flush()
     return store
 
 
-def add_lines(store: ox.Store, lines: Iterable[str], chunk: int = 100_000) -> None:
+class _LinesReader(io.RawIOBase):
+    """N-Quads `lines` as a binary stream, encoded a batch of lines at a time: one
+    `bulk_load` reads them all without their text being held at once."""
+
+    def __init__(self, lines: Iterable[str], batch: int = 10_000) -> None:
+        self._lines = iter(lines)
+        self._batch = batch
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = list(islice(self._lines, self._batch))
+            if not chunk:
+                return 0
+            self._pending = memoryview(("\n".join(chunk) + "\n").encode("utf-8"))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def add_lines(store: ox.Store, lines: Iterable[str]) -> None:
     """Add N-Quads `lines` to `store`, blank nodes keeping their labels: the lines without
-    "_:" by `bulk_load` (parsed in Oxigraph, which would relabel blank nodes), the others
-    parsed into quads first (`bulk_extend` keeps labels). Either way the same quads."""
-    plain: list[str] = []
+    "_:" in one `bulk_load` (parsed in Oxigraph, which would relabel blank nodes; one call,
+    streamed: a call per chunk of lines left the store in as many overlapping runs of files
+    for every query to look through), the others parsed into quads first (`bulk_extend`
+    keeps labels). Either way the same quads."""
     blank: list[str] = []
-    for line in lines:
-        (blank if "_:" in line else plain).append(line)
-        if len(plain) >= chunk:
-            store.bulk_load("\n".join(plain).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-            plain = []
-    if plain:
-        store.bulk_load("\n".join(plain).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    def plain() -> Iterator[str]:
+        for line in lines:
+            if "_:" in line:
+                blank.append(line)
+            else:
+                yield line
+
+    stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
+    store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
     if blank:
         store.bulk_extend(parse_lines(blank))
 
