@@ -21,13 +21,17 @@ SourceStructureError naming the file (and the line, for a syntax error).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
@@ -300,6 +304,44 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+@contextmanager
+def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `workers` forked processes, with the parent's objects frozen out of the
+    garbage collector while it lives (`gc.freeze`): a collection in a worker visits every
+    container object it inherited and writes to each, which copies the parent's pages into
+    the worker (copy-on-write) instead of sharing them."""
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+
+
+def ordered_map(
+    pool: Executor, function: Callable[[T], R], items: Iterable[T], ahead: int
+) -> Generator[R]:
+    """`function` over `items` in `pool`, results in order, with at most `ahead` submitted
+    and not yet taken: results the caller has not taken yet do not pile up in this process
+    (`Executor.map` submits every item at once and keeps every result until it is taken;
+    the change stream's members of 100,000 programmes are gigabytes)."""
+    source = iter(items)
+    pending: deque[Future[R]] = deque(pool.submit(function, i) for i in islice(source, ahead))
+    try:
+        while pending:
+            result = pending.popleft().result()
+            pending.extend(pool.submit(function, i) for i in islice(source, 1))
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _each(function: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [function(item) for item in chunk]
+
+
 def in_parallel(
     function: Callable[[T], R], items: Sequence[T], workers: int, what: str, unit: str
 ) -> Iterator[R]:
@@ -309,9 +351,11 @@ def in_parallel(
         yield from (function(i) for i in progress.each(items, what, total=len(items), unit=unit))
         return
     # Forked: a worker inherits what the parent prepared for it (the validator's shapes).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        chunk = max(1, min(64, len(items) // (8 * workers)))
-        results = pool.map(function, items, chunksize=chunk)
+    with forked_pool(workers) as pool:
+        size = max(1, min(64, len(items) // (8 * workers)))
+        chunks = [items[first : first + size] for first in range(0, len(items), size)]
+        done = ordered_map(pool, partial(_each, function), chunks, 4 * workers)
+        results = (result for chunk in done for result in chunk)
         yield from progress.each(results, what, total=len(items), unit=unit)
 
 

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Generator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -45,7 +43,7 @@ from ...store.sorted_nquads import SortedNQuads
 from ...store.staged_batch import TermLookup
 from ...versions import STORE_DIR, Version
 from ..context import BuildContext, Writer
-from ..parse import workers_for
+from ..parse import forked_pool, ordered_map, workers_for
 from . import changes
 
 DEFAULT_PAGE_SIZE = 250
@@ -114,8 +112,8 @@ def _described(batches: Sequence[bulk.Batch], workers: int) -> Generator[bulk.De
         for batch in batches:
             yield from bulk.describe_batch(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        for found in pool.map(bulk.describe_batch, batches):
+    with forked_pool(workers) as pool:
+        for found in ordered_map(pool, bulk.describe_batch, batches, 4 * workers):
             yield from found
 
 
