@@ -3,12 +3,15 @@ the units' data (tests/test_validation_groups.py proves the reports equal when t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph.build.positions import is_position, position_shapes
 from graph.build.sparql_checks import read_shapes, split
+from graph.build.union_index import Part, UnionIndex
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -64,3 +67,42 @@ def test_a_position_is_told_by_its_predicate_in_any_graph() -> None:
     assert is_position(f'<http://example.org/p> {position} "1"^^<x> <http://example.org/g> .')
     assert not is_position(f"<http://example.org/p> <http://example.org/q> {position} .")
     assert not is_position(f"{position} <http://example.org/q> <http://example.org/o> .")
+
+
+def test_the_positions_unit_reads_only_types_and_finds_what_the_whole_descriptions_give(
+    tmp_path: Path,
+) -> None:
+    """UnionIndex.statements_with (what the positions' unit reads) gives, for each node,
+    exactly the rdf:type statements of its whole description, other predicates whose IRI
+    begins like rdf:type's and blank subjects included."""
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    lines = [
+        f"<http://ex.org/p1> <{rdf_type}> <http://ex.org/A> <http://ex.org/g1> .",
+        f"<http://ex.org/p1> <{rdf_type}> <http://ex.org/B> <http://ex.org/g1> .",
+        f"<http://ex.org/p1> <{rdf_type}Of> <http://ex.org/C> <http://ex.org/g1> .",
+        '<http://ex.org/p1> <http://ex.org/title> "t" <http://ex.org/g1> .',
+        f"<http://ex.org/p2> <{rdf_type}> <http://ex.org/A> <http://ex.org/g2> .",
+        '<http://ex.org/p3> <http://ex.org/title> "only a title" <http://ex.org/g2> .',
+        f"_:b1 <{rdf_type}> <http://ex.org/A> <http://ex.org/g2> .",
+    ]
+    parts = [
+        Part.lines("http://ex.org/g1", tuple(lines[:4])),
+        Part.lines("http://ex.org/g2", tuple(lines[4:])),
+    ]
+    union, _changed = UnionIndex.update(tmp_path / "u.sqlite", parts, frozenset(), True, "salt")
+    nodes = [
+        "<http://ex.org/p1>",
+        "<http://ex.org/p2>",
+        "<http://ex.org/p3>",
+        "_:b1",
+        "<http://ex.org/none>",
+    ]
+    typed = union.statements_with(nodes, rdf_type)
+    described = union.describe(nodes)
+    expected = {
+        node: sorted(t for t, _o in rows if t.split(" ", 2)[1] == f"<{rdf_type}>")
+        for node, rows in described.items()
+    }
+    assert {n: sorted(ts) for n, ts in typed.items()} == {n: ts for n, ts in expected.items() if ts}
+    assert len(typed["<http://ex.org/p1>"]) == 2 and "<http://ex.org/p3>" not in typed
+    union.close()

@@ -159,6 +159,21 @@ class UnionIndex:
                 found.setdefault(s, []).append((t, o))
         return found
 
+    def statements_with(self, nodes: Iterable[str], predicate: str) -> dict[str, list[str]]:
+        """The statements (N-Triples) about each of `nodes` whose predicate is the IRI
+        `predicate`, read by their key's prefix (a statement begins with its subject and
+        predicate): a node's other statements are not read. The nodes without any are left
+        out."""
+        found: dict[str, list[str]] = {}
+        query = "SELECT t FROM about WHERE s = ? AND t >= ? AND t < ?"
+        for node in nodes:
+            prefix = f"{node} <{predicate}> "
+            rows = self._open().execute(query, (node, prefix, prefix + "\U0010ffff"))
+            statements = [t for (t,) in rows]
+            if statements:
+                found[node] = statements
+        return found
+
     def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
         """The subjects of the statements whose object is one of `nodes`, over the inverse
         predicates."""

@@ -346,8 +346,12 @@ def _validate_positions(
 ) -> list[Violation]:
     """The catalogue order's unit (graph/build/positions.py), in this process, with the
     engine the batches used and the shapes that read positions, through the cache."""
-    described = union.describe({line.split(" ", 1)[0] for line in found})
-    lines, owned = positions.position_unit(found, lambda node: described.get(node, []))
+    # Only their types: reading every statement about every programme held the whole
+    # catalogue's descriptions in this process at once.
+    typed = union.statements_with({line.split(" ", 1)[0] for line in found}, str(RDF.type))
+    lines, owned = positions.position_unit(
+        found, lambda node: [(t, None) for t in typed.get(node, ())]
+    )
     key = data_key([*lines, "", *sorted(owned)], salt + "\npositions\n" + _graph_digest(shapes))
     cached = validation_cache.load(cache_dir, key)
     if cached is not None:
