@@ -154,9 +154,9 @@ def read_state(version_dir: Path) -> dict[str, Entry]:
     terms: list[str] = data["terms"]
     entries = {}
     for programme, e in data["programmes"].items():
-        reads = Reads(
-            frozenset(terms[i] for i in e["subjects"]),
-            frozenset(terms[i] for i in e["objects"]),
+        reads = Reads(  # compact (members.Reads): each term one string, kept as written
+            tuple(terms[i] for i in e["subjects"]),
+            tuple(terms[i] for i in e["objects"]),
             e["unkeyed"],
         )
         entries[programme] = Entry(

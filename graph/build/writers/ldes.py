@@ -189,6 +189,7 @@ def _write_stream(
         time,
     )
     batches = [batch(tuple(jobs[i : i + BATCH])) for i in range(0, len(jobs), BATCH)]
+    shared: dict[str, str] = {}  # the terms of the reads kept (members.Reads.compact)
     with closing(_described(batches, workers)) as described:
         for member, programme, retiring in plan:
             if retiring:
@@ -207,12 +208,13 @@ def _write_stream(
             found = next(described)
             if found.data is None:
                 assert entry is not None
-                entry.reads = found.reads  # the same description, perhaps read differently
+                entry.reads = found.reads.compact(shared)  # the same, perhaps read differently
                 continue
             kind = "updated" if entry is not None and not entry.deleted else "created"
             entries[programme] = Entry(
-                member, time, False, pages.add(found.data), found.digest, found.reads
-            )
+                member, time, False, pages.add(found.data), found.digest,
+                found.reads.compact(shared),
+            )  # fmt: skip
             counts[kind] += 1
     pages.close()
     _retain(index, entries, time, retention_days)
