@@ -324,8 +324,9 @@ def ordered_map(
 ) -> Generator[R]:
     """`function` over `items` in `pool`, results in order, with at most `ahead` submitted
     and not yet taken: results the caller has not taken yet do not pile up in this process
-    (`Executor.map` submits every item at once and keeps every result until it is taken;
-    the change stream's members of 100,000 programmes are gigabytes)."""
+    (`Executor.map` submits every item at once and keeps every result until it is taken:
+    with a caller slower than its workers, the change stream's first version could come to
+    hold every programme's member)."""
     source = iter(items)
     pending: deque[Future[R]] = deque(pool.submit(function, i) for i in islice(source, ahead))
     try:

@@ -169,9 +169,9 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         report.results = sorted(report.results + found, key=result_order)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
-    # The release (every source's subjects and their digests: 1.4 GB at 100,000 programmes)
-    # is held by its lines' generator only, and goes once they are written: the writers'
-    # forked workers are not started beside it.
+    # The release (every source's subjects and their digests: most of the 1.4 GB the build
+    # held after reading 100,000 programmes) is held by its lines' generator only, and goes
+    # once they are written: the writers' forked workers are not started beside it.
     lines = release.lines(settings.base_iri)
     del release
     version, published = publish_dataset(
