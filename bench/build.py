@@ -61,16 +61,10 @@ def _log(message: str) -> None:
 
 def _tree_memory(root: int) -> tuple[int, int, int]:
     """(resident bytes summed, proportional bytes summed, anonymous proportional bytes
-    summed) of `root` and every descendant: the RSS sum counts a page a forked worker shares
-    with its parent once per process, the PSS sum once in all; the anonymous PSS leaves out
-    the pages of mapped files (the staged dataset.nq the writers map: page cache)
-    (bench/processes.py)."""
-    split = [processes.pss_split_kb(pid) for pid in processes.everything(root)]
-    return _tree_rss(root), sum(p for p, _a in split) * 1024, sum(a for _p, a in split) * 1024
-
-
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and every descendant (from /proc)."""
+    summed) of `root` and every descendant, found in one pass over /proc: the RSS sum counts
+    a page a forked worker shares with its parent once per process, the PSS sum once in all;
+    the anonymous PSS leaves out the pages of mapped files (the staged dataset.nq the
+    writers map: page cache) (bench/processes.py)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -85,12 +79,16 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    resident = proportional = anonymous = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        pss_kb, anon_kb = processes.pss_split_kb(pid)
+        resident += rss.get(pid, 0)
+        proportional += pss_kb * 1024
+        anonymous += anon_kb * 1024
         todo.extend(children.get(pid, []))
-    return total
+    return resident, proportional, anonymous
 
 
 class _Sampler(threading.Thread):

@@ -23,6 +23,8 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert size[step]["seconds"] > 0 and size[step]["peak_tree_rss_mb"] > 0
         # a page shared by forked processes counts once in the PSS sum, once each in RSS
         assert 0 < size[step]["peak_tree_pss_mb"] <= size[step]["peak_tree_rss_mb"] * 1.05
+        # the anonymous part leaves out mapped files' pages
+        assert 0 < size[step]["peak_tree_anon_pss_mb"] <= size[step]["peak_tree_pss_mb"]
     expected = {"read", "validate", "sort", "store", "writer write_dumps"}
     for run in ("build", "rebuild"):  # the build's own timing of its steps, and their memory
         assert expected <= set(size[run]["steps"])
