@@ -210,7 +210,7 @@ def test_a_page_query_over_the_timeout_is_stopped_and_answers_the_error_page(
     live_server_factory: Callable[..., LiveServer], published: Path
 ) -> None:
     slow = live_server_factory(
-        settings={"data_dir": str(published), "query_timeout": "0.001", "workers": "1"}
+        settings={"data_dir": str(published), "query_timeout": "0.000001", "workers": "1"}
     )
     before = stats(slow)["timeouts"]
     r = requests.get(slow.url + f"/programmes?country={BEL}", headers=HTML, timeout=60)
