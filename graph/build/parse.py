@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from ..errors import ProspectusError, SourceStructureError, SourceSyntaxError
 from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, PRO, VOCABULARY_GRAPH
 from . import progress
+from .heap import give_back
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
@@ -309,8 +310,9 @@ def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` forked processes, with the parent's objects frozen out of the
     garbage collector while it lives (`gc.freeze`): a collection in a worker visits every
     container object it inherited and writes to each, which copies the parent's pages into
-    the worker (copy-on-write) instead of sharing them."""
-    gc.collect()
+    the worker (copy-on-write) instead of sharing them. The heap's free pages are given back
+    first (graph/build/heap.py): the workers do not start from a parent holding them."""
+    give_back()
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:

@@ -10,7 +10,6 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from . import progress, publish, reference
 from .checks_results import checked
 from .checks_store import open_checks_store
 from .context import BuildContext, Writer
+from .heap import give_back
 from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
@@ -117,6 +117,7 @@ def publish_dataset(
                 check(ctx.store)
         try:
             for writer in writers:
+                give_back()  # what the step before let go (graph/build/heap.py)
                 with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
                     writer(ctx)
         finally:
@@ -165,7 +166,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         # Closed here, not when a reference cycle happens to be collected: a RocksDB
         # store still open when the writers fork their workers crashed them (SIGSEGV).
         del store
-        gc.collect()
+        give_back()
         report.results = sorted(report.results + found, key=result_order)
     report.raise_for_violations()
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")

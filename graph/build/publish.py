@@ -34,6 +34,7 @@ from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
 from . import progress
+from .heap import give_back
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def publish(
         unsorted = staging / UNSORTED_FILE
         with timed("lines"):  # the reading, when it streams, runs while this writes
             _write_lines(nquads_lines, unsorted)
+        give_back()  # the lines' source (a build's release) is let go once they are written
         with timed("sort"):
             sort_unique(unsorted, staging / DATASET_FILE, staging)
             unsorted.unlink()

@@ -1,0 +1,36 @@
+"""Giving the memory a step has let go back to the system before the next one.
+
+CPython returns the memory of freed objects to its allocator, and glibc's malloc keeps most
+of it: a heap page stays in the process as long as anything above it is alive, so a
+process that held its catalogue once (the release read, the SPARQL checks' store) goes on
+holding its pages after letting go of them. Measured at 10,000 programmes: the build's
+process held 589 MB anonymous when the writers started, 199 MB after `give_back()`
+(docs/build.md, "Memory"). `give_back()` collects garbage and asks glibc to return its free
+pages (`malloc_trim(0)`); where the C library has no malloc_trim (musl, macOS) it only
+collects.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from collections.abc import Callable
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back() -> None:
+    """Collect garbage, then return the C heap's free pages to the system (module doc)."""
+    gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)
