@@ -83,7 +83,10 @@ TITLE = ox.NamedNode(str(DCTERMS.title))
 PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
 TYPE = ox.NamedNode(str(RDF.type))
 MAX_DEPTH = 5  # describe_resource's default
-MEMO = 50_000  # labels, sources and expansion decisions kept between programmes
+# Labels, sources and expansion decisions kept between programmes (each memo is emptied when
+# it grows past this). Most sources are one programme's own and never asked for again: at
+# 10,000 programmes a worker held 293 MB anonymous with 50,000, 242 MB with 5,000, no slower.
+MEMO = 5_000
 
 Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
