@@ -452,7 +452,8 @@ def validate_groups(
         _WORKER.clear()
         union.close()
     files = {str(g): name for g, name in release.files.items()}
-    locate = locator(parts, files, release.order_lines)
+    focus = {focus_key(r.focus_node) for found in results for r in found}
+    locate = locator(parts, files, release.order_lines, focus)
     located = [replace(r, source_file=locate(r.focus_node)) for found in results for r in found]
     return Report(
         sorted(located, key=result_order),
