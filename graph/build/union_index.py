@@ -2,11 +2,12 @@
 
 graph/build/groups.py gathers a unit's data from the union's description of the nodes its
 constraints read. `UnionIndex` holds that description in an SQLite file: each subject's
-statements (`about`), the statements pointing at a node over the predicates the shapes follow
-backwards (`incoming`) and the catalogue positions set apart (`positions`,
-graph/build/positions.py). A statement several graphs make is one row with a count of the
-graphs making it: a portal that every programme's page names would otherwise bring one row
-per page into every unit that reads it, a cost quadratic in the catalogue.
+statements (`about`: the subject and the rest of the statement, its predicate and object, so
+that no term is stored twice in a row), the statements pointing at a node over the
+predicates the shapes follow backwards (`incoming`) and the catalogue positions set apart
+(`positions`, graph/build/positions.py). A statement several graphs make is one row with a
+count of the graphs making it: a portal that every programme's page names would otherwise
+bring one row per page into every unit that reads it, a cost quadratic in the catalogue.
 
 The file lives in the validation cache (`<data_dir>/cache/validation/union.sqlite`) and a
 rebuild updates it instead of writing it again: `parts` records each graph (source, ontology,
@@ -46,8 +47,8 @@ SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE parts (name TEXT PRIMARY KEY, digest TEXT NOT NULL, entry TEXT, idx INTEGER,
                     held TEXT);
-CREATE TABLE about (s TEXT NOT NULL, t TEXT NOT NULL, o TEXT, n INTEGER NOT NULL,
-                    PRIMARY KEY (s, t)) WITHOUT ROWID;
+CREATE TABLE about (s TEXT NOT NULL, po TEXT NOT NULL, n INTEGER NOT NULL,
+                    PRIMARY KEY (s, po)) WITHOUT ROWID;
 CREATE TABLE incoming (o TEXT NOT NULL, t TEXT NOT NULL, s TEXT NOT NULL, n INTEGER NOT NULL,
                        PRIMARY KEY (o, t)) WITHOUT ROWID;
 CREATE TABLE positions (line TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -92,12 +93,18 @@ class Part:
         return parsed[index].lines
 
 
-Rows = tuple[set[tuple[str, str, str | None]], set[tuple[str, str, str]], set[str]]
+Rows = tuple[set[tuple[str, str]], set[tuple[str, str, str]], set[str]]
+
+
+def _object(po: str) -> str | None:
+    """The object of an `about` row's predicate and object (N-Triples) when it is a node."""
+    obj = po[po.index("> ") + 2 :]
+    return obj if obj.startswith("_:") or (obj[0] == "<" and obj[1] != "<") else None
 
 
 def _rows(lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
     """(about rows, incoming rows, positions) of one graph's N-Quads lines."""
-    about: set[tuple[str, str, str | None]] = set()
+    about: set[tuple[str, str]] = set()
     incoming: set[tuple[str, str, str]] = set()
     kept: set[str] = set()
 
@@ -109,12 +116,10 @@ def _rows(lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
                 yield line
 
     for quad in parse_lines(statements()):
-        subject, obj = str(quad.subject), quad.object
-        node = str(obj) if isinstance(obj, ox.NamedNode | ox.BlankNode) else None
-        statement = f"{quad.triple} ."
-        about.add((subject, statement, node))
-        if node is not None and quad.predicate.value in inverse:
-            incoming.add((node, statement, subject))
+        subject, obj, triple = str(quad.subject), quad.object, str(quad.triple)
+        about.add((subject, triple[len(subject) + 1 :]))
+        if isinstance(obj, ox.NamedNode | ox.BlankNode) and quad.predicate.value in inverse:
+            incoming.add((str(obj), f"{triple} .", subject))
     return about, incoming, kept
 
 
@@ -154,22 +159,22 @@ class UnionIndex:
         (N-Triples; the nodes described), in a query per CHUNK nodes."""
         found: dict[str, list[tuple[str, str | None]]] = {}
         for chunk in _chunks(nodes):
-            query = f"SELECT s, t, o FROM about WHERE s IN ({','.join('?' * len(chunk))})"
-            for s, t, o in self._open().execute(query, chunk):
-                found.setdefault(s, []).append((t, o))
+            query = f"SELECT s, po FROM about WHERE s IN ({','.join('?' * len(chunk))})"
+            for s, po in self._open().execute(query, chunk):
+                found.setdefault(s, []).append((f"{s} {po} .", _object(po)))
         return found
 
     def statements_with(self, nodes: Iterable[str], predicate: str) -> dict[str, list[str]]:
         """The statements (N-Triples) about each of `nodes` whose predicate is the IRI
-        `predicate`, read by their key's prefix (a statement begins with its subject and
+        `predicate`, read by their key's prefix (a row's predicate and object begin with the
         predicate): a node's other statements are not read. The nodes without any are left
         out."""
         found: dict[str, list[str]] = {}
-        query = "SELECT t FROM about WHERE s = ? AND t >= ? AND t < ?"
+        query = "SELECT po FROM about WHERE s = ? AND po >= ? AND po < ?"
+        prefix = f"<{predicate}> "
         for node in nodes:
-            prefix = f"{node} <{predicate}> "
             rows = self._open().execute(query, (node, prefix, prefix + "\U0010ffff"))
-            statements = [t for (t,) in rows]
+            statements = [f"{node} {po} ." for (po,) in rows]
             if statements:
                 found[node] = statements
         return found
@@ -236,7 +241,7 @@ def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
         "INSERT INTO parts VALUES (?, ?, ?, ?, ?)", (part.name, part.digest, entry, index, held)
     )
     db.executemany(
-        "INSERT INTO about VALUES (?, ?, ?, 1) ON CONFLICT (s, t) DO UPDATE SET n = n + 1", about
+        "INSERT INTO about VALUES (?, ?, 1) ON CONFLICT (s, po) DO UPDATE SET n = n + 1", about
     )
     db.executemany(
         "INSERT INTO incoming VALUES (?, ?, ?, 1) ON CONFLICT (o, t) DO UPDATE SET n = n + 1",
@@ -248,9 +253,9 @@ def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
 def _remove(db: sqlite3.Connection, name: str, rows: Rows) -> None:
     about, incoming, kept = rows
     db.execute("DELETE FROM parts WHERE name = ?", (name,))
-    keys = [(s, t) for s, t, _o in about]
-    db.executemany("UPDATE about SET n = n - 1 WHERE s = ? AND t = ?", keys)
-    db.executemany("DELETE FROM about WHERE s = ? AND t = ? AND n <= 0", keys)
+    keys = list(about)
+    db.executemany("UPDATE about SET n = n - 1 WHERE s = ? AND po = ?", keys)
+    db.executemany("DELETE FROM about WHERE s = ? AND po = ? AND n <= 0", keys)
     keys = [(o, t) for o, t, _s in incoming]
     db.executemany("UPDATE incoming SET n = n - 1 WHERE o = ? AND t = ?", keys)
     db.executemany("DELETE FROM incoming WHERE o = ? AND t = ? AND n <= 0", keys)
@@ -302,7 +307,7 @@ def _update(
             new_rows = (
                 _rows(part.read(), inverse, apart) if part is not None else (set(), set(), set())
             )
-            changed.update(s for s, _t, _o in old_rows[0] ^ new_rows[0])
+            changed.update(s for s, _po in old_rows[0] ^ new_rows[0])
             changed.update(o for o, _t, _s in old_rows[1] ^ new_rows[1])
             _remove(db, name, old_rows)
             if part is not None:
@@ -310,7 +315,7 @@ def _update(
         for part in new:
             if part.name not in before:
                 rows = _rows(part.read(), inverse, apart)
-                changed.update(s for s, _t, _o in rows[0])
+                changed.update(s for s, _po in rows[0])
                 changed.update(o for o, _t, _s in rows[1])
                 _add(db, part, rows)
         db.commit()
