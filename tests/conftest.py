@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,13 +25,12 @@ import requests
 
 from graph import versions
 
-from .support import ldes_history
+from .support import cli, ldes_history
+from .support.cli import PROSPECTUS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 REF = SHARED / "ref"
 SEEDS = SHARED / "seeds"
-PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
 # The day live servers take as today: after the 1 July 2026 deadline of the page fixtures
 # and more than two years after their 2020 source.
 TODAY = "2026-09-01"
@@ -104,14 +102,7 @@ def start_server(
 def built_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled graph, built and published once for the whole session."""
     data_dir = tmp_path_factory.mktemp("published")
-    result = subprocess.run(
-        [PROSPECTUS, "build"],
-        env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cli.built(data_dir)
     return data_dir
 
 

@@ -7,7 +7,6 @@ fail, and picks up the next good build.
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import subprocess
 import time
@@ -23,7 +22,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from graph import versions
 from graph.iris import DATA_BASE, DCAT, PRO
 
-from .conftest import PROSPECTUS, ROOT
+from .conftest import ROOT
+from .support import cli
 
 LEIDEN = URIRef("https://w3id.org/prospectus/id/programme/leiden/ict-in-the-public-sector")
 DATASET = URIRef(DATA_BASE + "dataset/prospectus")
@@ -31,15 +31,7 @@ TITLES = f"SELECT ?t WHERE {{ <{LEIDEN}> <{DCTERMS.title}> ?t }}"
 
 
 def run_build(data_dir: Path, sources: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [PROSPECTUS, "build", "--sources", str(sources)],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    return cli.build(data_dir, sources)
 
 
 def titles(url: str) -> set[str]:

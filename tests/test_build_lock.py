@@ -16,7 +16,8 @@ import pytest
 from graph.build.lock import LOCK_FILE, build_lock
 from graph.errors import BuildRunning
 
-from .conftest import PROSPECTUS, ROOT
+from .conftest import ROOT
+from .support import cli
 
 HOLD = """
 import sys, time
@@ -41,15 +42,7 @@ def test_a_second_build_stops_at_once_and_names_the_first(tmp_path: Path) -> Non
     holder = _holder(data_dir)
     try:
         started = time.monotonic()
-        result = subprocess.run(
-            [PROSPECTUS, "build"],
-            env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-            check=False,
-        )
+        result = cli.prospectus("build", data_dir=data_dir, timeout=120)
         assert result.returncode == 2, result.stderr
         assert "another build is running" in result.stderr
         assert f"pid {holder.pid}" in result.stderr

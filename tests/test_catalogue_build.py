@@ -5,7 +5,6 @@ path as real data (shapes included)."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 from pathlib import Path
 
@@ -18,16 +17,13 @@ from graph.build import progress
 from graph.build.load import read_source_file, scan_sources
 from graph.iris import ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
 
-from .conftest import PROSPECTUS, ROOT
+from .support import cli
 
 BUILD_OWN = {ONTOLOGY_GRAPH, VOCABULARY_GRAPH, ORDER_GRAPH}
 
 
 def prospectus(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [PROSPECTUS, *args], env=env, capture_output=True, text=True, cwd=ROOT, check=False
-    )
+    return cli.prospectus(*args, data_dir=data_dir)
 
 
 def read_nquads(path: Path) -> Dataset:
@@ -192,11 +188,7 @@ def test_a_catalogue_big_enough_for_the_writers_workers_builds_in_parallel(
     folder, data = tmp_path / "sources", tmp_path / "data"
     done = prospectus("generate", "-n", "200", "-o", str(folder), data_dir=data)
     assert done.returncode == 0, done.stderr
-    built = subprocess.run(
-        [PROSPECTUS, "build", "--sources", str(folder)],
-        env={**os.environ, "PROSPECTUS_BUILD_WORKERS": "2", "PROSPECTUS_DATA_DIR": str(data)},
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+    built = cli.build(data, folder, env={"PROSPECTUS_BUILD_WORKERS": "2"})
     assert built.returncode == 0, built.stderr[-2000:]
     version = versions.current(data)
     assert version is not None

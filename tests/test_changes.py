@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,8 @@ from rdflib.term import Node
 from graph import versions
 from graph.build.writers import changes
 from graph.iris import CHANGESET, DCAT, PROV
-from tests.conftest import PROSPECTUS, ROOT
+from tests.conftest import ROOT
+from tests.support import cli
 from tests.support.publishing import fixture_dataset, make_client, publish_fixture
 
 BASE = "https://w3id.org/prospectus/id/"
@@ -147,14 +146,7 @@ def test_record_is_served_and_linked_from_the_description(tmp_path: Path) -> Non
 
 
 def _build(sources: Path, data_dir: Path) -> versions.Version:
-    result = subprocess.run(
-        [PROSPECTUS, "build", "--sources", str(sources)],
-        env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cli.built(data_dir, sources)
     version = versions.current(data_dir)
     assert version is not None
     return version

@@ -6,7 +6,6 @@ in each of JSON-LD, microdata and RDFa."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from .conftest import PROSPECTUS, ROOT
+from .support import cli
 from .support.static_server import StaticServer
 
 PRO = "https://w3id.org/prospectus/ontology#"
@@ -26,15 +25,7 @@ ROV = "http://www.w3.org/ns/regorg#"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTUS_")}
-    return subprocess.run(
-        [PROSPECTUS, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**environ, **(env or {})},
-        check=False,
-    )
+    return cli.prospectus(*args, env=env)
 
 
 def facts_of_export(export: Graph) -> dict[str, dict]:

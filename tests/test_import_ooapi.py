@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +26,8 @@ from graph import versions
 from graph.build.writers import changes
 from graph.ingest.ooapi import canonical_json
 
-from .conftest import PROSPECTUS, REF, ROOT, LiveServer
+from .conftest import REF, LiveServer
+from .support import cli
 from .support import ooapi_server as ooapi
 from .support.ooapi_server import Documents, OoapiServer
 
@@ -37,15 +37,7 @@ SPEC = REF / "ooapi-v5" / "v5" / "ooapi.json"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PROSPECTUS_")}
-    return subprocess.run(
-        [PROSPECTUS, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**environ, **(env or {})},
-        check=False,
-    )
+    return cli.prospectus(*args, env=env)
 
 
 def import_ooapi(url: str, into: Path, **settings: str) -> subprocess.CompletedProcess[str]:

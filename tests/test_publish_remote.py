@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from collections import Counter
 from collections.abc import Hashable, Iterator
@@ -27,10 +26,10 @@ from rdflib import Literal, URIRef
 from graph import versions
 from graph.store.remote_publish import switch_settings
 
+from .support import cli
 from .support.publishing import make_client
 from .support.stores import FlakyProxy, RunningStore, free_port, oxigraph_server, virtuoso
 
-PROSPECTUS = str(Path(sys.executable).with_name("prospectus"))
 BASE = "https://w3id.org/prospectus/"
 
 
@@ -38,14 +37,7 @@ BASE = "https://w3id.org/prospectus/"
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled build, published, and a newer hand-made version without one source graph."""
     folder = tmp_path_factory.mktemp("publish-remote") / "var"
-    run = subprocess.run(
-        [PROSPECTUS, "build"],
-        env={**os.environ, "PROSPECTUS_DATA_DIR": str(folder)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
+    cli.built(folder)
     return folder
 
 
@@ -79,7 +71,7 @@ def newer_without(data_dir: Path, dropped: str) -> versions.Version:
 def publish(
     store: RunningStore, data_dir: Path, *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    command = [PROSPECTUS, "publish", "--to", store.query, *args]
+    command = [cli.PROSPECTUS, "publish", "--to", store.query, *args]
     if store.user and "--user" not in args:
         command += ["--user", store.user, "--password", store.password, "--auth", store.auth]
     if not any(a in args for a in ("--graph-store", "--update")):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from graph import versions
 from graph.iris import DATA_BASE, PRO
 
-from .conftest import PROSPECTUS, ROOT, LiveServer
+from .conftest import ROOT, LiveServer
+from .support import cli
 
 LEIDEN = URIRef("https://w3id.org/prospectus/id/programme/leiden/ict-in-the-public-sector")
 RENAMED = "ICT in the Public Sector (served from disk)"
@@ -30,15 +30,7 @@ pytestmark = pytest.mark.live
 
 
 def run_build(data_dir: Path, sources: Path) -> None:
-    result = subprocess.run(
-        [PROSPECTUS, "build", "--sources", str(sources)],
-        env={**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    cli.built(data_dir, sources)
 
 
 def select(url: str, query: str) -> list[dict]:

@@ -9,7 +9,6 @@ validation cache re-validates only what changed, never hiding a violation.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import replace
@@ -26,7 +25,8 @@ from graph.build.validate import Report, validate_release, validate_union
 from graph.canonical import literals_as_written
 from graph.errors import Violation
 from graph.synthetic.generate import generate_folder
-from tests.conftest import PROSPECTUS, ROOT
+from tests.conftest import ROOT
+from tests.support import cli
 
 INVALID = sorted((ROOT / "tests" / "shapes" / "invalid").glob("*.ttl"))
 VALID = sorted((ROOT / "tests" / "shapes" / "valid").glob("*.ttl"))
@@ -286,10 +286,7 @@ def test_a_title_that_moves_the_catalogue_order_revalidates_its_own_source_only(
 
 
 def prospectus(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PROSPECTUS_DATA_DIR": str(data_dir), "PROSPECTUS_BUILD_WORKERS": "2"}
-    return subprocess.run(
-        [PROSPECTUS, *args], env=env, capture_output=True, text=True, cwd=ROOT, check=False
-    )
+    return cli.prospectus(*args, data_dir=data_dir, env={"PROSPECTUS_BUILD_WORKERS": "2"})
 
 
 COUNTS = re.compile(r"(\d+) groups of sources .*: (\d+) validated, (\d+) from the cache")
