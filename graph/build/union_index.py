@@ -17,7 +17,8 @@ out and its new ones put in. The nodes whose rows differ are the CHANGED nodes.
 
 Beside the index, the file keeps the validation's state: each unit's results (`units`, with
 digests of the focus nodes it owns and of its members' content) and every node whose
-description its data was gathered from (`reads`). A unit's data is a function of its
+description its data was gathered from (`reads`, by the unit's number: a unit's name is its
+members' graph IRIs). A unit's data is a function of its
 members' lines, of the description of the nodes it read and of the statements pointing at
 the nodes it owns; each of those changes only if a part changed rows about that node, which
 makes the node changed. So a unit whose members and owned nodes are the same and which read
@@ -52,9 +53,9 @@ CREATE TABLE about (s TEXT NOT NULL, po TEXT NOT NULL, n INTEGER NOT NULL,
 CREATE TABLE incoming (o TEXT NOT NULL, t TEXT NOT NULL, s TEXT NOT NULL, n INTEGER NOT NULL,
                        PRIMARY KEY (o, t)) WITHOUT ROWID;
 CREATE TABLE positions (line TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE units (name TEXT PRIMARY KEY, owned TEXT NOT NULL, members TEXT NOT NULL,
-                    size INTEGER NOT NULL, results TEXT NOT NULL);
-CREATE TABLE reads (node TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (node, unit))
+CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owned TEXT NOT NULL,
+                    members TEXT NOT NULL, size INTEGER NOT NULL, results TEXT NOT NULL);
+CREATE TABLE reads (node TEXT NOT NULL, unit INTEGER NOT NULL, PRIMARY KEY (node, unit))
                     WITHOUT ROWID;
 CREATE INDEX reads_unit ON reads (unit);
 """
@@ -343,27 +344,31 @@ class UnitState:
     def readers(self, nodes: Iterable[str]) -> set[str]:
         """The units whose data was gathered from any of `nodes`."""
         found: set[str] = set()
+        query = "SELECT name FROM reads JOIN units ON units.id = reads.unit WHERE node = ?"
         for node in nodes:
-            found.update(
-                u for (u,) in self.db.execute("SELECT unit FROM reads WHERE node = ?", (node,))
-            )
+            found.update(u for (u,) in self.db.execute(query, (node,)))
         return found
 
     def forget(self, units: Iterable[str]) -> None:
         names = [(u,) for u in units]
+        self.db.executemany(
+            "DELETE FROM reads WHERE unit = (SELECT id FROM units WHERE name = ?)", names
+        )
         self.db.executemany("DELETE FROM units WHERE name = ?", names)
-        self.db.executemany("DELETE FROM reads WHERE unit = ?", names)
         self.db.commit()
 
     def record(self, units: Iterable[tuple[str, Recorded, Iterable[str]]]) -> None:
         for name, (owned, members, size, results), read in units:
             items = [asdict(replace(r, source_file=None)) for r in results]
-            self.db.execute(
-                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?)",
+            [(unit,)] = self.db.execute(
+                "INSERT INTO units (name, owned, members, size, results) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owned = excluded.owned,"
+                " members = excluded.members, size = excluded.size, results = excluded.results"
+                " RETURNING id",
                 (name, owned, members, size, json.dumps(items, sort_keys=True)),
-            )
+            ).fetchall()
             self.db.executemany(
-                "INSERT OR IGNORE INTO reads VALUES (?, ?)", ((n, name) for n in read)
+                "INSERT OR IGNORE INTO reads VALUES (?, ?)", ((n, unit) for n in read)
             )
         self.db.commit()
 
