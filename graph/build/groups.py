@@ -208,6 +208,20 @@ class Descriptions(Protocol):
     def pointing_at_any(self, nodes: Iterable[str]) -> set[str]: ...
 
 
+def triples_of(graph_iri: str, lines: Iterable[str]) -> Iterator[str]:
+    """The triples (N-Triples, without the final " .") of N-Quads `lines` of the graph
+    `graph_iri`: the build writes a source's line as its triple's text, the graph's name
+    and " ." (parse.describe), so the name is cut off, not parsed (the lines of a unit's
+    data were most of its parsing). A line in another form is parsed."""
+    suffix = f" <{graph_iri}> ."
+    cut = len(suffix)
+    for line in lines:
+        if line.endswith(suffix):
+            yield line[:-cut]
+        else:
+            yield from (str(q.triple) for q in parse_lines([line]))
+
+
 def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]:
     """The quads of N-Quads `lines`, parsed a chunk at a time (never one string of all)."""
     batch: list[str] = []
@@ -246,7 +260,7 @@ def group_data(
         mine = lines_of(parts[i])
         if leave_out is not None:
             mine = tuple(line for line in mine if not leave_out(line))
-        statements.update(f"{q.triple} ." for q in parse_lines(mine))
+        statements.update(f"{t} ." for t in triples_of(parts[i].graph_iri, mine))
     return sorted(statements)
 
 
@@ -345,4 +359,5 @@ __all__ = [
     "parse_lines",
     "rdflib_graph",
     "rdflib_triples",
+    "triples_of",
 ]

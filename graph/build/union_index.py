@@ -37,10 +37,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from ..errors import Violation
-from .groups import parse_lines
+from .groups import triples_of
 from .parse import ParsedSource, content_digest, digest
 from .positions import is_position
 
@@ -100,14 +98,15 @@ Rows = tuple[set[tuple[str, str]], set[tuple[str, str, str]], set[str]]
 def _object(po: str) -> str | None:
     """The object of an `about` row's predicate and object (N-Triples) when it is a node."""
     obj = po[po.index("> ") + 2 :]
-    return obj if obj.startswith("_:") or (obj[0] == "<" and obj[1] != "<") else None
+    return obj if _is_node(obj) else None
 
 
-def _rows(lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
-    """(about rows, incoming rows, positions) of one graph's N-Quads lines."""
+def _rows(name: str, lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
+    """(about rows, incoming rows, positions) of the N-Quads lines of the graph `name`."""
     about: set[tuple[str, str]] = set()
     incoming: set[tuple[str, str, str]] = set()
     kept: set[str] = set()
+    wanted = {f"<{p}>" for p in inverse}
 
     def statements() -> Iterator[str]:
         for line in lines:
@@ -116,12 +115,20 @@ def _rows(lines: Iterable[str], inverse: frozenset[str], apart: bool) -> Rows:
             else:
                 yield line
 
-    for quad in parse_lines(statements()):
-        subject, obj, triple = str(quad.subject), quad.object, str(quad.triple)
-        about.add((subject, triple[len(subject) + 1 :]))
-        if isinstance(obj, ox.NamedNode | ox.BlankNode) and quad.predicate.value in inverse:
-            incoming.add((str(obj), f"{triple} .", subject))
+    for triple in triples_of(name, statements()):
+        # N-Triples terms: an IRI or a blank node label holds no space, so the subject and
+        # the predicate end at the first two; the object is the rest
+        subject, rest = triple.split(" ", 1)
+        about.add((subject, rest))
+        predicate, obj = rest.split(" ", 1)
+        if predicate in wanted and _is_node(obj):
+            incoming.add((obj, f"{triple} .", subject))
     return about, incoming, kept
+
+
+def _is_node(term: str) -> bool:
+    """Whether an N-Triples term is an IRI or a blank node (not a literal or a quoted triple)."""
+    return term.startswith("_:") or (term.startswith("<") and not term.startswith("<<"))
 
 
 class UnionIndex:
@@ -226,7 +233,7 @@ def _write(
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
         for part in parts:
-            _add(db, part, _rows(part.read(), inverse, apart))
+            _add(db, part, _rows(part.name, part.read(), inverse, apart))
         db.commit()
     finally:
         db.close()
@@ -303,10 +310,12 @@ def _update(
                 IndexError,
             ):
                 return None  # its parse cache entry was removed: start afresh
-            old_rows = _rows(old, inverse, apart)
+            old_rows = _rows(name, old, inverse, apart)
             part = now.get(name)
             new_rows = (
-                _rows(part.read(), inverse, apart) if part is not None else (set(), set(), set())
+                _rows(part.name, part.read(), inverse, apart)
+                if part is not None
+                else (set(), set(), set())
             )
             changed.update(s for s, _po in old_rows[0] ^ new_rows[0])
             changed.update(o for o, _t, _s in old_rows[1] ^ new_rows[1])
@@ -315,7 +324,7 @@ def _update(
                 _add(db, part, new_rows)
         for part in new:
             if part.name not in before:
-                rows = _rows(part.read(), inverse, apart)
+                rows = _rows(part.name, part.read(), inverse, apart)
                 changed.update(s for s, _po in rows[0])
                 changed.update(o for o, _t, _s in rows[1])
                 _add(db, part, rows)
