@@ -4,10 +4,10 @@ CPython returns the memory of freed objects to its allocator, and glibc's malloc
 of it: a heap page stays in the process as long as anything above it is alive, so a
 process that held its catalogue once (the release read, the SPARQL checks' store) goes on
 holding its pages after letting go of them. Measured at 10,000 programmes: the build's
-process held 589 MB anonymous when the writers started, 199 MB after `give_back()`
-(docs/build.md, "Memory"). `give_back()` collects garbage and asks glibc to return its free
-pages (`malloc_trim(0)`); where the C library has no malloc_trim (musl, macOS) it only
-collects.
+process held 589 MB anonymous when the writers started, 185 MB with `give_back()` called
+between the steps (docs/build.md, "Memory given back between steps"). `give_back()` collects
+garbage and asks glibc to return its free pages (`malloc_trim(0)`); where the C library has
+no malloc_trim (musl, macOS) it only collects.
 """
 
 from __future__ import annotations

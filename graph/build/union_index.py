@@ -18,13 +18,13 @@ out and its new ones put in. The nodes whose rows differ are the CHANGED nodes.
 Beside the index, the file keeps the validation's state: each unit's results (`units`, with
 digests of the focus nodes it owns and of its members' content) and every node whose
 description its data was gathered from (`reads`, by the unit's number: a unit's name is its
-members' graph IRIs). A unit's data is a function of its
-members' lines, of the description of the nodes it read and of the statements pointing at
-the nodes it owns; each of those changes only if a part changed rows about that node, which
-makes the node changed. So a unit whose members and owned nodes are the same and which read
-no changed node would be given the same data again: its recorded results are exact
-(`dirty` finds the others). A unit about to be validated again is forgotten in the same
-transaction that updates the index, so an interrupted build never leaves a stale result.
+members' graph IRIs). A unit's data is a function of its members' lines, of the description
+of the nodes it read and of the statements pointing at the nodes it owns; each of those
+changes only if a part changed rows about that node, which makes the node changed. So a
+unit whose members and owned nodes are the same and which read no changed node would be
+given the same data again: its recorded results are exact (`dirty` finds the others). A
+unit about to be validated again is forgotten in the same transaction that updates the
+index, so an interrupted build never leaves a stale result.
 """
 
 from __future__ import annotations
