@@ -160,6 +160,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     # kept on disk in the cache folder and brought up to date from the changed graphs
     # (graph/build/checks_store.py).
     with publish.timed("sparql checks"):
+        give_back()  # what validation let go, before the constraints' store is loaded
         store, made = open_checks_store(release, cache)
         progress.note(f"SPARQL constraints' store: {made.summary()}")
         found = checked(store, release, cache, made)
