@@ -328,13 +328,13 @@ def locator(
             if focus is None or subject in focus:
                 described.setdefault(subject, set()).add(order_file)
 
-    def locate(focus: object) -> str | None:
-        if isinstance(focus, BNode):
-            key = f"_:{focus}"
-        elif isinstance(focus, URIRef):
-            key = f"<{focus}>"
+    def locate(node: object) -> str | None:
+        if isinstance(node, BNode):
+            key = f"_:{node}"
+        elif isinstance(node, URIRef):
+            key = f"<{node}>"
         else:
-            key = focus_key(str(focus))
+            key = focus_key(str(node))
         return ", ".join(sorted(described.get(key, ()))) or None
 
     return locate

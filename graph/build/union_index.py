@@ -97,7 +97,7 @@ Rows = tuple[set[tuple[str, str]], set[tuple[str, str, str]], set[str]]
 
 def _object(po: str) -> str | None:
     """The object of an `about` row's predicate and object (N-Triples) when it is a node."""
-    obj = po[po.index("> ") + 2 :]
+    obj = po.split(" ", 1)[1]  # the predicate, an IRI, holds no space (as in _rows)
     return obj if _is_node(obj) else None
 
 
