@@ -25,6 +25,7 @@ server stops, and `GUNICORN_HOOKS` marks a worker dead when gunicorn reaps it. W
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import shutil
@@ -60,6 +61,7 @@ ENV = "PROMETHEUS_MULTIPROC_DIR"
 EXTENSION = "prospectus.metrics"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 UNMATCHED = "(unmatched)"
+HEADER = 8  # bytes at the start of a multiprocess file: how much of it is used, padding
 RATE_LIMITED = "prospectus.rate_limited"
 # graph/store/stats.py fields -> (metric, labels)
 QUERY_COUNTERS = {
@@ -125,6 +127,7 @@ def multiprocess_dir() -> Iterator[Path]:
         else:
             shutil.rmtree(path, ignore_errors=True)
             os.environ.pop(ENV, None)
+            values.ValueClass = values.get_value_class()  # metrics made later count in memory
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
@@ -132,6 +135,22 @@ def _child_exit(_server: Any, worker: Any) -> None:
 
 
 GUNICORN_HOOKS = {"child_exit": _child_exit}
+
+
+class _WorkerFiles(multiprocess.MultiProcessCollector):
+    """The workers' files, but one a worker is creating right now: prometheus-client opens a
+    new file and then sizes it, and a scrape reading it in between failed on the empty file
+    (struct.error, a 500). Nothing is counted in such a file yet."""
+
+    def collect(self) -> Iterable[Any]:
+        files = []
+        for path in glob.glob(os.path.join(self._path, "*.db")):
+            try:
+                if os.path.getsize(path) >= HEADER:
+                    files.append(path)
+            except FileNotFoundError:  # a live gauge's file, its worker reaped meanwhile
+                continue
+        return self.merge(files, accumulate=True)
 
 
 class _ServerCollector(Collector):
@@ -221,7 +240,7 @@ class Metrics:
             multiprocess_mode="livesum",
         )
         if not own:
-            multiprocess.MultiProcessCollector(self.registry)
+            _WorkerFiles(self.registry)
         self.registry.register(_ServerCollector(app))
 
 

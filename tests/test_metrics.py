@@ -16,7 +16,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from graph import versions
-from server import create_app
+from server import create_app, metrics
 
 from .conftest import LiveServer
 
@@ -210,3 +210,19 @@ def test_without_gunicorn_each_app_counts_in_its_own_registry(tmp_path: Path) ->
     assert value(first, "prospectus_http_requests_total", route="/healthz", status="503") == 2
     assert value(second, "prospectus_http_requests_total", route="/healthz") == 0
     assert value(first, "prospectus_ready") == 0
+
+
+def test_a_file_a_worker_is_still_creating_does_not_fail_the_scrape(tmp_path: Path) -> None:
+    """prometheus-client opens a worker's new file, then sizes it: a scrape in between finds
+    it empty (the CI failure of stop 22: /metrics answered 500)."""
+    with metrics.multiprocess_dir() as directory:
+        client = create_app(overrides={"data_dir": str(tmp_path)}).test_client()
+        client.get("/healthz").close()
+        (directory / "counter_4194304.db").touch()  # opened by another worker, not yet sized
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        families = {
+            f.name: f.samples for f in text_string_to_metric_families(response.get_data(True))
+        }
+    assert value(families, "prospectus_http_requests_total", route="/healthz") == 1
+    assert not directory.exists()
