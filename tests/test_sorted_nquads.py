@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
+from graph.store import sorted_nquads
 from graph.store.sorted_nquads import SortedNQuads
 
 EX = "http://example.org/"
@@ -51,3 +53,64 @@ def test_an_empty_file_has_no_subjects(tmp_path: Path) -> None:
     with SortedNQuads(path) as index:
         assert index.describe(ox.NamedNode(EX + "s")) == []
         assert list(index.quads()) == []
+
+
+def _mapped_kb(path: Path) -> int:
+    """Resident kB of this process's mappings of `path` (/proc/self/smaps)."""
+    total, ours = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            ours = len(fields) >= 6 and fields[-1] == str(path)
+        elif ours and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+@pytest.mark.parametrize(("block", "read"), [(64, 7), (200, 16), (1 << 16, 1 << 12)])
+def test_runs_across_blocks_and_lines_longer_than_a_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, read: int
+) -> None:
+    """Small blocks and reads put every boundary somewhere awkward: inside a subject,
+    inside a line longer than several blocks, inside a run; each lookup still gives exactly
+    its subject's lines, and subjects sorting between, before and after the file's give none."""
+    monkeypatch.setattr(sorted_nquads, "BLOCK", block)
+    monkeypatch.setattr(sorted_nquads, "READ", read)
+    monkeypatch.setattr(sorted_nquads, "RUN", read * 3)
+    g = ox.NamedNode(EX + "g")
+    quads = []
+    for i in range(0, 120, 2):
+        s = ox.NamedNode(f"{EX}s{i:03}")
+        for j in range(i % 7):
+            quads.append(ox.Quad(s, ox.NamedNode(f"{EX}p{j}"), ox.Literal("v" * (i * j)), g))
+        b = ox.BlankNode(f"b{i:03}")
+        quads.append(ox.Quad(s, ox.NamedNode(EX + "q"), b, g))
+        quads.append(ox.Quad(b, ox.NamedNode(EX + "r"), ox.Literal("w" * (i * 5)), g))
+    path = tmp_path / "dataset.nq"
+    _write(path, quads)
+    text = path.read_bytes()
+    with SortedNQuads(path) as index:
+        for i in range(-1, 122):
+            for subject in (ox.NamedNode(f"{EX}s{i:03}"), ox.BlankNode(f"b{i:03}")):
+                expected = [q for q in quads if q.subject == subject]
+                assert sorted(index.describe(subject), key=str) == sorted(expected, key=str)
+        assert index.describe(ox.NamedNode("http://a.example/")) == []
+        assert index.describe(ox.BlankNode("zzz")) == []
+        assert index.blank_tail() == text[text.index(b"\n_:") + 1 :]
+    assert _mapped_kb(path) == 0
+
+
+def test_the_file_is_read_not_mapped(tmp_path: Path) -> None:
+    """Looking up every subject leaves none of the file in the process's resident set (it
+    was memory-mapped: a writer describing every programme ended up with all of it)."""
+    g = ox.NamedNode(EX + "g")
+    quads = [
+        ox.Quad(ox.NamedNode(f"{EX}s{i:05}"), ox.NamedNode(EX + "p"), ox.Literal("x" * 900), g)
+        for i in range(5_000)
+    ]
+    path = tmp_path / "dataset.nq"
+    _write(path, quads)
+    with SortedNQuads(path) as index:
+        for quad in quads:
+            assert index.describe(quad.subject) == [quad]
+        assert _mapped_kb(path) == 0
