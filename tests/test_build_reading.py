@@ -5,13 +5,14 @@ line, blank nodes labelled canonically per source, the parse cache, and lines re
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from graph.build import load, parse
+from graph.build import file_record, load, parse
 from graph.build.release import read_release, rebase_line
 from graph.errors import SourceStructureError, SourceSyntaxError
 from graph.iris import DATA_BASE, ONTOLOGY_GRAPH, ORDER_GRAPH, VOCABULARY_GRAPH
@@ -145,6 +146,38 @@ def test_the_parse_cache_parses_only_changed_files(
     after = list(read_release(files, cache_dir=cache).lines())
     assert parsed == [changed.name]
     assert after != first and len(after) == len(first)
+
+
+def test_a_file_whose_stat_is_unchanged_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graph/build/file_record.py: a rebuild takes an unchanged file's entry without opening
+    the file; a write shows even with the size and the modification time kept (its ctime);
+    a file changed just before the record is written is read again next time."""
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    monkeypatch.setattr(file_record, "RACY", 0.0)  # the files were written a moment ago
+    first = list(read_release(files, cache_dir=cache).lines())
+    opened: list[str] = []
+    real = parse._cached
+    monkeypatch.setattr(parse, "_cached", lambda p, c: opened.append(p.name) or real(p, c))
+    assert list(read_release(files, cache_dir=cache).lines()) == first
+    assert opened == []
+    changed = files[-1]
+    before = changed.stat()
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace('"@en', '"@de', 1), encoding="utf-8")  # the same size
+    os.utime(changed, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert changed.stat().st_size == before.st_size
+    after = list(read_release(files, cache_dir=cache).lines())
+    assert opened == [changed.name]
+    assert after != first and len(after) == len(first)
+    monkeypatch.setattr(file_record, "RACY", 3600.0)  # every file changed "just now"
+    read_release(files, cache_dir=cache)
+    opened.clear()
+    assert list(read_release(files, cache_dir=cache).lines()) == after
+    assert sorted(opened) == sorted(f.name for f in files)
 
 
 def test_reading_in_worker_processes_gives_the_same_release(tmp_path: Path) -> None:

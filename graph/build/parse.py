@@ -14,7 +14,8 @@ Read through the cache, a source's lines are not held: `lines_of()` reads them b
 entry when a step needs them (the build streams them, a source at a time).
 
 A parse result is cached on disk (`<data_dir>/cache/parse/`), keyed by the SHA-256 of the
-file's bytes and of this module's code: a rebuild parses only the files that changed. A
+file's bytes and of this module's code: a rebuild parses only the files that changed, and
+reads only the files whose stat changed since the last build (graph/build/file_record.py). A
 file that does not parse or breaks the layout gives a SourceSyntaxError or
 SourceStructureError naming the file (and the line, for a syntax error).
 """
@@ -41,6 +42,7 @@ import pyoxigraph as ox
 from ..errors import ProspectusError, SourceStructureError, SourceSyntaxError
 from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, PRO, VOCABULARY_GRAPH
 from . import progress
+from .file_record import FileRecord, stat_of
 from .heap import give_back
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -259,19 +261,28 @@ def _cached(path: Path, cache_dir: Path | None) -> list[ParsedSource]:
     except OSError as exc:
         raise SourceStructureError(path, f"cannot read the file: {exc.strerror or exc}") from None
     entry = cache_dir / f"{cache_key(data + path.suffix.lower().encode())}.pickle"
-    parsed: list[ParsedSource] | None = None
-    if entry.is_file():
-        try:
-            parsed = [_moved(s, str(path)) for s in pickle.loads(entry.read_bytes())]
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-            pass  # a damaged entry: parse again
-    if parsed is None:
-        fmt = FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            return parse_file(path)  # refused, with its message
-        parsed = parse_bytes(path, data, fmt)
-        write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    found = _from_entry(entry, path) if entry.is_file() else None
+    if found is not None:
+        return found
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return parse_file(path)  # refused, with its message
+    parsed = parse_bytes(path, data, fmt)
+    write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     return [replace(s, lines=(), stored=(str(entry), i)) for i, s in enumerate(parsed)]
+
+
+def _from_entry(entry: Path, path: Path) -> list[ParsedSource] | None:
+    """The sources of `path` from its cache entry, their lines left in it (None when the
+    entry is gone or damaged: the file is parsed again)."""
+    try:
+        parsed: list[ParsedSource] = pickle.loads(entry.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        return None
+    return [
+        replace(_moved(s, str(path)), lines=(), stored=(str(entry), i))
+        for i, s in enumerate(parsed)
+    ]
 
 
 def _moved(source: ParsedSource, path: str) -> ParsedSource:
@@ -367,21 +378,47 @@ def parse_all(
 ) -> list[ParsedSource]:
     """Every source of `files`, parsed in `workers` processes (through the cache in
     `cache_dir` when given); the first file that fails raises its error. No two sources
-    may name the same graph."""
+    may name the same graph. Through the cache, a file whose stat is the one recorded by
+    the last build (graph/build/file_record.py) is taken from its entry here, unread; the
+    others go to the workers."""
+    found: list[list[ParsedSource] | ProspectusError | None] = [None] * len(files)
+    record = FileRecord(cache_dir) if cache_dir is not None else None
+    stats = [stat_of(path) for path in files] if record is not None else []
+    todo = list(range(len(files)))
+    if record is not None and cache_dir is not None:
+        todo = []
+        for i, path in enumerate(files):
+            entry = record.entry(path, stats[i])
+            found[i] = _from_entry(cache_dir / entry, path) if entry is not None else None
+            if found[i] is None:
+                todo.append(i)
+    jobs = [(files[i], cache_dir) for i in todo]
+    for i, (_name, outcome) in zip(
+        todo, in_parallel(_work, jobs, workers, "reading sources", "files"), strict=True
+    ):
+        found[i] = outcome
     sources: list[ParsedSource] = []
     seen: dict[str, str] = {}
-    jobs = [(path, cache_dir) for path in files]
-    for _name, outcome in in_parallel(_work, jobs, workers, "reading sources", "files"):
-        if isinstance(outcome, ProspectusError):
-            raise outcome
+    failed: ProspectusError | None = None
+    for i, read in enumerate(found):
+        if read is None or isinstance(read, ProspectusError):
+            failed = failed or read
+            continue
+        outcome = read
+        if record is not None and outcome and outcome[0].stored is not None:
+            record.note(files[i], stats[i], Path(outcome[0].stored[0]).name)
         for source in outcome:
-            if source.graph_iri in seen:
-                raise SourceStructureError(
+            if source.graph_iri in seen and failed is None:
+                failed = SourceStructureError(
                     Path(source.path),
                     f"graph {source.graph_iri} is also declared by {seen[source.graph_iri]}",
                 )
-            seen[source.graph_iri] = source.path
+            seen.setdefault(source.graph_iri, source.path)
             sources.append(source)
+    if record is not None:
+        record.save()
+    if failed is not None:
+        raise failed
     return sources
 
 
