@@ -26,10 +26,13 @@ FIRST_PUBLISHED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SECOND_PUBLISHED = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, versions.Version, versions.Version]:
-    # Published at two different times, so that what comes from which version shows.
-    data_dir = tmp_path / "data"
+@pytest.fixture(scope="module")
+def published(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, versions.Version, versions.Version]:
+    # Published at two different times, so that what comes from which version shows; read
+    # by every test of the module, written by none (each makes its own app over it).
+    data_dir = tmp_path_factory.mktemp("published") / "data"
     first = publish_fixture(data_dir, now=FIRST_PUBLISHED)
     second = publish_fixture(data_dir, without_address(), now=SECOND_PUBLISHED)
     return data_dir, first, second
