@@ -33,8 +33,8 @@ import pyoxigraph as ox
 
 from ..errors import Violation
 from . import progress, sparql_checks, sparql_reads
+from .atomic import write_atomic
 from .checks_store import Changes, Made
-from .parse import write_atomic
 from .release import Release
 from .sparql_checks import SparqlCheck, read_shapes, run, source_files_of, split
 

@@ -30,8 +30,9 @@ import pyoxigraph as ox
 
 from ..iris import ORDER_GRAPH
 from ..store.base import StoreError
+from .atomic import write_atomic
 from .groups import parse_lines
-from .parse import content_digest, digest, lines_of, write_atomic
+from .parse import content_digest, digest, lines_of
 from .release import Release
 from .sparql_checks import add_lines, store_of_lines
 from .sparql_reads import statement_key

@@ -23,6 +23,8 @@ import pickle
 import time
 from pathlib import Path
 
+from .atomic import write_atomic
+
 RECORD = "files.pickle"
 RACY = 2.0  # seconds: a file changed this recently is not recorded as clean
 FORMAT = 1
@@ -64,8 +66,6 @@ class FileRecord:
 
     def save(self) -> None:
         """Record the files noted in this build but the racily clean ones (module doc)."""
-        from .parse import write_atomic  # parse imports this module
-
         limit = time.time_ns() - int(RACY * 1e9)
         files = {p: (s, e) for p, (s, e) in self._seen.items() if max(s[3], s[4]) < limit}
         data = pickle.dumps({"format": FORMAT, "files": files}, protocol=pickle.HIGHEST_PROTOCOL)

@@ -42,6 +42,7 @@ import pyoxigraph as ox
 from ..errors import ProspectusError, SourceStructureError, SourceSyntaxError
 from ..iris import ONTOLOGY_GRAPH, ORDER_GRAPH, PRO, VOCABULARY_GRAPH
 from . import progress
+from .atomic import write_atomic
 from .file_record import FileRecord, stat_of
 from .heap import give_back
 
@@ -287,14 +288,6 @@ def _from_entry(entry: Path, path: Path) -> list[ParsedSource] | None:
 
 def _moved(source: ParsedSource, path: str) -> ParsedSource:
     return source if source.path == path else replace(source, path=path)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all (a cache entry is never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def _work(args: tuple[Path, Path | None]) -> Outcome:

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from ..errors import Violation
-from .parse import write_atomic
+from .atomic import write_atomic
 
 
 def load(folder: Path | None, key: str) -> list[Violation] | None:
