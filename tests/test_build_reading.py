@@ -6,6 +6,7 @@ line, blank nodes labelled canonically per source, the parse cache, and lines re
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,16 @@ def test_a_release_read_through_the_cache_holds_no_source_lines(tmp_path: Path) 
     held = read_release(files)
     assert all(s.lines for s in held.sources)
     assert list(cached.lines()) == list(held.lines())
+
+
+@pytest.mark.parametrize(
+    "record",
+    [b"", b"not a pickle", pickle.dumps([1, 2]), pickle.dumps({"format": 1, "files": [1]})],
+)
+def test_a_damaged_file_record_means_every_file_is_read(tmp_path: Path, record: bytes) -> None:
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    first = list(read_release(files, cache_dir=cache).lines())
+    (cache / file_record.RECORD).write_bytes(record)
+    assert list(read_release(files, cache_dir=cache).lines()) == first

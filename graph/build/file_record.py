@@ -49,10 +49,15 @@ class FileRecord:
         self._seen: dict[str, tuple[Stat, str]] = {}
         try:
             record = pickle.loads(self.path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
             return
-        if isinstance(record, dict) and record.get("format") == FORMAT:
-            self._known = record["files"]
+        files = record.get("files") if isinstance(record, dict) else None
+        if isinstance(files, dict) and record.get("format") == FORMAT:
+            self._known = files
+
+    def __bool__(self) -> bool:
+        """Whether the last build recorded any file."""
+        return bool(self._known)
 
     def entry(self, path: Path, stat: Stat | None) -> str | None:
         """The name of `path`'s parse cache entry when its stat is the one recorded."""

@@ -378,9 +378,9 @@ def parse_all(
     record = FileRecord(cache_dir) if cache_dir is not None else None
     stats = [stat_of(path) for path in files] if record is not None else []
     todo = list(range(len(files)))
-    if record is not None and cache_dir is not None:
+    if record and cache_dir is not None:
         todo = []
-        for i, path in enumerate(files):
+        for i, path in enumerate(progress.each(files, "finding unchanged sources", unit="files")):
             entry = record.entry(path, stats[i])
             found[i] = _from_entry(cache_dir / entry, path) if entry is not None else None
             if found[i] is None:
