@@ -80,30 +80,25 @@ class SortedNQuads:
     def _read(self, pos: int, size: int) -> bytes:
         return os.pread(self._fd, size, pos)
 
-    def _next_line_start(self, pos: int) -> int:
-        """The first line start at or after `pos` (the file's size when there is none)."""
-        if pos == 0:
-            return 0
-        at = pos - 1  # a line starts at pos when the byte before it ends a line
+    def _find(self, needle: bytes, pos: int, chunk: int = READ) -> int:
+        """The offset of the first `needle` at or after `pos` (the file's size when none)."""
+        at = pos
         while at < self._size:
-            chunk = self._read(at, READ)
-            newline = chunk.find(b"\n")
-            if newline >= 0:
-                return at + newline + 1
-            at += len(chunk)
+            data = self._read(at, chunk)
+            found = data.find(needle)
+            if found >= 0:
+                return at + found
+            at += len(data)
         return self._size
+
+    def _next_line_start(self, pos: int) -> int:
+        """The first line start at or after `pos` (the file's size when there is none): a
+        line starts at pos when the byte before it ends a line."""
+        return 0 if pos == 0 else min(self._find(b"\n", pos - 1) + 1, self._size)
 
     def _subject_at(self, start: int) -> bytes:
         """The subject term and the space after it of the line starting at `start`."""
-        found = b""
-        while start < self._size:
-            chunk = self._read(start, READ)
-            space = chunk.find(b" ")
-            if space >= 0:
-                return found + chunk[: space + 1]
-            found += chunk
-            start += len(chunk)
-        return found
+        return self._read(start, min(self._find(b" ", start) + 1, self._size) - start)
 
     def _index(self) -> tuple[list[int], list[bytes]]:
         if self._offsets is None:
@@ -133,7 +128,6 @@ class SortedNQuads:
         key = _key(subject)
         pos = self._first_at_or_after(key)
         found: list[bytes] = []
-        data = b""
         while pos < self._size:
             data = self._read(pos, RUN)
             start = 0
@@ -145,8 +139,8 @@ class SortedNQuads:
                     return found
                 found.append(data[start:stop])
                 start = stop + 1
-            if start == 0:  # one line longer than a block
-                stop = self._line_end(pos)
+            if start == 0:  # one line longer than a read
+                stop = self._find(b"\n", pos, RUN)
                 line = self._read(pos, stop - pos)
                 if not line.startswith(key):
                     return found
@@ -154,17 +148,6 @@ class SortedNQuads:
                 start = stop + 1 - pos
             pos += start
         return found
-
-    def _line_end(self, pos: int) -> int:
-        """The offset of the newline ending the line at `pos` (or the file's size)."""
-        at = pos
-        while at < self._size:
-            chunk = self._read(at, RUN)
-            newline = chunk.find(b"\n")
-            if newline >= 0:
-                return at + newline
-            at += len(chunk)
-        return self._size
 
     def describe(self, subject: Subject) -> list[ox.Quad]:
         """Every quad whose subject is `subject`, terms as written."""
