@@ -73,6 +73,8 @@ class FileRecord:
         """Record the files noted in this build but the racily clean ones (module doc)."""
         limit = time.time_ns() - int(RACY * 1e9)
         files = {p: (s, e) for p, (s, e) in self._seen.items() if max(s[3], s[4]) < limit}
+        if files == self._known:
+            return  # nothing changed: the record (a stat per source file) is not written again
         data = pickle.dumps({"format": FORMAT, "files": files}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             write_atomic(self.path, data)
