@@ -1,6 +1,7 @@
-"""The store of a new version made from the previous version's (graph/build/pipeline.py,
-make_store; graph/store/oxigraph.py, update_on_disk) holds exactly the quads a bulk load of
-its dataset.nq gives, and the previous version's store is left as it was."""
+"""The store of a new version, made as a checkpoint of the build's SPARQL constraints' store
+or from the previous version's (graph/build/pipeline.py, make_store; graph/store/oxigraph.py,
+checkpoint and update_on_disk), holds exactly the quads a bulk load of its dataset.nq gives,
+and the previous version's store is left as it was."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph import versions
-from graph.build.pipeline import publish_dataset
+from graph import settings, versions
+from graph.build.pipeline import build, publish_dataset
+from graph.synthetic.generate import generate_folder
+from tests.support.edits import change_title
 from tests.support.publishing import canonical_nquads, fixture_dataset
 
 EX = "http://example.org/"
@@ -72,3 +75,40 @@ def test_a_large_change_bulk_loads_the_store(tmp_path: Path) -> None:
     second = publish(tmp_path, [line.replace("value", "other") for line in lines])
     assert second.manifest["store"] == {"made": "bulk load"}
     assert store_quads(second) == loaded_quads(second)
+
+
+def build_of(sources: Path, data_dir: Path, **overrides: str) -> versions.Version:
+    loaded = settings.load({"data_dir": str(data_dir), **overrides}, environ={})
+    result = build(loaded, source_files=sorted(sources.glob("*.nq")))
+    assert result.published
+    return result.version
+
+
+def test_a_build_at_the_default_base_checkpoints_the_constraints_store(tmp_path: Path) -> None:
+    """The version's store is a checkpoint of the SPARQL constraints' store (one bulk load of
+    the quads per build, not two): it holds what a bulk load of dataset.nq holds, and the
+    constraints' store written by the next build leaves it as it was."""
+    sources = tmp_path / "sources"
+    generate_folder(sources, 4)
+    programmes = sorted(sources.glob("synthetic-programme-*.nq"))
+    first = build_of(sources, tmp_path / "data")
+    assert first.manifest["store"] == {"made": "checkpoint"}
+    before = store_quads(first)
+    assert before == loaded_quads(first)
+
+    change_title(programmes[1])
+    programmes[2].unlink()
+    second = build_of(sources, tmp_path / "data")
+    assert second.manifest["store"] == {"made": "checkpoint"}
+    assert store_quads(second) == loaded_quads(second) != before
+    assert store_quads(first) == before, "the first version's store is unchanged"
+
+
+def test_a_build_at_another_base_loads_the_store_from_its_lines(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    generate_folder(sources, 3)
+    version = build_of(sources, tmp_path / "data", base_iri="https://example.org/id/")
+    assert version.manifest["store"] == {"made": "bulk load"}
+    held = store_quads(version)
+    assert held == loaded_quads(version)
+    assert any(q.subject.value.startswith("https://example.org/id/") for q in held)

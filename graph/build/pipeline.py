@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,10 +21,11 @@ import pyoxigraph as ox
 from ..iris import DATA_BASE
 from ..settings import Settings
 from ..store.nquads_diff import changed_lines, forget_changed, store_changes
-from ..store.oxigraph import create_on_disk, update_on_disk
+from ..store.oxigraph import checkpoint, create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
 from . import progress, publish, reference
 from .checks_results import checked
+from .checks_store import STORE_DIR as CHECKS_STORE_DIR
 from .checks_store import open_checks_store
 from .context import BuildContext, Writer
 from .heap import give_back
@@ -58,12 +60,18 @@ def writers_for(settings: Settings) -> tuple[Writer, ...]:
     return (*WRITERS, ldes_writer(settings))
 
 
-def make_store(staging: publish.Staging) -> None:
-    """The staged version's store: from the previous version's store and the lines that
-    changed (graph/store/oxigraph.py, update_on_disk) when a previous version with a store
-    exists and the change is small (graph/store/nquads_diff.py, changed_lines), else
-    bulk-loaded from dataset.nq. manifest["store"] says which."""
+def make_store(staging: publish.Staging, snapshot: Path | None = None) -> None:
+    """The staged version's store: a checkpoint of `snapshot`, a store that holds exactly
+    the lines of dataset.nq (the build's SPARQL constraints' store at the default base_iri:
+    graph/store/oxigraph.py, checkpoint); else from the previous version's store and the
+    lines that changed (update_on_disk) when a previous version with a store exists and the
+    change is small (graph/store/nquads_diff.py, changed_lines); else bulk-loaded from
+    dataset.nq. manifest["store"] says which."""
     nquads, store_dir = staging.path / DATASET_FILE, staging.path / STORE_DIR
+    if snapshot is not None:
+        checkpoint(snapshot, store_dir)
+        staging.manifest["store"] = {"made": "checkpoint"}
+        return
     previous = staging.previous
     if previous is not None and (previous.path / STORE_DIR).is_dir():
         old = previous.path / DATASET_FILE
@@ -101,13 +109,16 @@ def publish_dataset(
     retain: int = 5,
     now: datetime | None = None,
     load_store: bool = False,
+    store_from: Path | None = None,
     check: Callable[[ox.Store], None] | None = None,
 ) -> tuple[Version, bool]:
     """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
     a new version and run `writers` on it; (version, False) when the content equals the
-    current version's. `check` runs on the loaded store (read-only) before the writers; a
-    violation it raises publishes nothing. The ELM export is checked against the official
-    shapes in `reference_dir` when given."""
+    current version's. With `load_store`, the version gets a store (`make_store`; a
+    checkpoint of `store_from` when given, which must hold exactly `lines`). `check` runs on
+    the loaded store (read-only) before the writers; a violation it raises publishes
+    nothing. The ELM export is checked against the official shapes in `reference_dir` when
+    given."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir)
@@ -128,7 +139,7 @@ def publish_dataset(
         data_dir,
         lines,
         write=write,
-        store_loader=make_store if load_store else None,
+        store_loader=partial(make_store, snapshot=store_from) if load_store else None,
         retain=retain,
         now=now,
     )
@@ -176,6 +187,10 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     # once they are written: the writers' forked workers are not started beside it.
     lines = release.lines(settings.base_iri)
     del release
+    # At the default base_iri the constraints' store holds exactly the version's lines (the
+    # blank nodes keeping their labels): the version's store is a checkpoint of it, whose
+    # files are hard links, instead of a second bulk load of the same quads.
+    same = settings.base_iri == DATA_BASE
     version, published = publish_dataset(
         settings.data_path,
         lines,
@@ -184,5 +199,6 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         reference_dir=reference.folder(settings.reference_shapes_dir),
         retain=settings.retain_versions,
         load_store=True,
+        store_from=cache / CHECKS_STORE_DIR if same else None,
     )
     return BuildResult(version, published, report)

@@ -39,6 +39,18 @@ def create_on_disk(nquads: Path, store_dir: Path) -> None:
         raise StoreError(f"could not write the Oxigraph store in {store_dir}: {exc}") from exc
 
 
+def checkpoint(source: Path, store_dir: Path) -> None:
+    """Make the store of a version being published as a RocksDB checkpoint of the store in
+    `source` (`Store.backup` from a read-only handle; on the same file system its immutable
+    files are hard-linked, not copied, and later writes to `source` leave it as it is)."""
+    try:
+        ox.Store.read_only(str(source)).backup(str(store_dir))
+    except OSError as exc:
+        raise StoreError(
+            f"could not copy the Oxigraph store {source} to {store_dir}: {exc}"
+        ) from exc
+
+
 def update_on_disk(
     previous_store: Path, store_dir: Path, added: Path, removed: Path, cleared: Iterable[str] = ()
 ) -> None:
