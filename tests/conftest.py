@@ -57,13 +57,21 @@ class LiveServer:
     log: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_all([self])
+
+
+def stop_all(servers: list[LiveServer], timeout: float = 15) -> None:
+    """SIGTERM to every server at once, then wait for each (killed past `timeout`)."""
+    running = [s for s in servers if s.process.poll() is None]
+    for server in running:
+        server.process.terminate()
+    deadline = time.monotonic() + timeout
+    for server in running:
+        try:
+            server.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
 
 
 def start_server(
@@ -119,8 +127,7 @@ def live_server_factory(
         return server
 
     yield factory
-    for server in servers:
-        server.stop()
+    stop_all(servers)
 
 
 @pytest.fixture(scope="session")
