@@ -15,8 +15,9 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,6 +56,7 @@ class LiveServer:
     url: str
     process: subprocess.Popen
     log: Path
+    settings: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         stop_all([self])
@@ -72,6 +74,13 @@ def stop_all(servers: list[LiveServer], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+            tail = server.log.read_text(errors="replace").splitlines()[-5:]
+            warnings.warn(
+                f"the server at {server.url} (settings {server.settings}) did not "
+                f"stop within {timeout} s of SIGTERM and was killed; its log ends:\n"
+                + "\n".join(tail),
+                stacklevel=1,
+            )
 
 
 def start_server(
@@ -98,7 +107,7 @@ def start_server(
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
             requests.get(url + "/", timeout=5)
-            return LiveServer(url, process, log)
+            return LiveServer(url, process, log, settings or {})
         except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.2)
     process.kill()
