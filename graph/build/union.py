@@ -11,8 +11,10 @@ Both give the same lines; the merge reads and writes the union once instead of s
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+import io
+from bisect import bisect_left, bisect_right
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -40,23 +42,47 @@ def _triples(path: Path) -> set[ox.Triple]:
         return {q.triple for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS)}
 
 
-def _merge(old: Iterator[bytes], added: list[bytes], gone: set[bytes]) -> Iterator[bytes]:
-    """The sorted lines of `old` without `gone`, with the sorted `added` merged in once."""
-    pending = iter(added)
-    extra = next(pending, None)
-    for line in old:
-        if not line.endswith(b"\n"):
-            line += b"\n"
-        while extra is not None and extra[:-1] < line[:-1]:
-            yield extra
-            extra = next(pending, None)
-        if extra == line:
-            extra = next(pending, None)
-        if line not in gone:
-            yield line
-    while extra is not None:
-        yield extra
-        extra = next(pending, None)
+def _key(line: bytes) -> bytes:
+    return line[:-1]  # lines compare without their break, as sort(1) compares them
+
+
+# The previous union is read this many bytes of lines at a time.
+CHUNK = 1 << 20
+
+
+def merge(old: io.BufferedIOBase, added: list[bytes], gone: set[bytes], out: BinaryIO) -> int:
+    """The sorted lines of `old` without `gone`, with the sorted `added` merged in once, into
+    `out`; their number. A chunk of lines is cut where an added line goes in or a gone line
+    leaves (found by bisection) and written in pieces: Python touches the changed lines, not
+    every line of the union."""
+    events = [*((line, True) for line in added), *((line, False) for line in gone)]
+    events.sort(key=lambda event: _key(event[0]))
+    upcoming, count = 0, 0
+    while chunk := old.readlines(CHUNK):
+        if not chunk[-1].endswith(b"\n"):
+            chunk[-1] += b"\n"
+        last = _key(chunk[-1])
+        here = bisect_right(events, last, lo=upcoming, key=lambda event: _key(event[0]))
+        pos, pieces = 0, []
+        for line, is_added in events[upcoming:here]:
+            at = bisect_left(chunk, _key(line), lo=pos, key=_key)
+            pieces.append(chunk[pos:at])
+            pos = at
+            present = at < len(chunk) and chunk[at] == line
+            if is_added and not present:
+                pieces.append([line])
+            elif not is_added and present:
+                pos = at + 1  # the gone line is left out
+        pieces.append(chunk[pos:])
+        upcoming = here
+        for piece in pieces:
+            out.write(b"".join(piece))
+            count += len(piece)
+    for line, is_added in events[upcoming:]:
+        if is_added:
+            out.write(line)
+            count += 1
+    return count
 
 
 def from_previous(
@@ -77,9 +103,5 @@ def from_previous(
                 kept.add(t)  # another graph still states it
     gone = {_line(t) for t in removed - added - kept}
     additions = sorted({_line(t) for t in added}, key=lambda line: line[:-1])
-    count = 0
     with gzip.open(previous_union_gz, "rb") as old, target.open("wb") as out:
-        for line in _merge(old, additions, gone):
-            out.write(line)
-            count += 1
-    return count
+        return merge(old, additions, gone, out)
