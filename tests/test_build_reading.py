@@ -181,6 +181,27 @@ def test_a_file_whose_stat_is_unchanged_is_not_read_again(
     assert sorted(opened) == sorted(f.name for f in files)
 
 
+def test_a_record_of_another_parser_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse cache keys an entry by the parser's code too: after the parser changed, the
+    record's entries are the old parser's, so every file is read again."""
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    monkeypatch.setattr(file_record, "RACY", 0.0)
+    first = list(read_release(files, cache_dir=cache).lines())
+    opened: list[str] = []
+    real = parse._cached
+    monkeypatch.setattr(parse, "_cached", lambda p, c: opened.append(p.name) or real(p, c))
+    monkeypatch.setattr(parse, "CODE_VERSION", "another parser")
+    assert list(read_release(files, cache_dir=cache).lines()) == first
+    assert sorted(opened) == sorted(f.name for f in files)
+    opened.clear()
+    assert list(read_release(files, cache_dir=cache).lines()) == first
+    assert opened == [], "recorded again, with this parser's entries"
+
+
 def test_reading_in_worker_processes_gives_the_same_release(tmp_path: Path) -> None:
     folder = tmp_path / "sources"
     generate_folder(folder, 12, seed=4)
@@ -227,7 +248,12 @@ def test_a_release_read_through_the_cache_holds_no_source_lines(tmp_path: Path) 
 
 @pytest.mark.parametrize(
     "record",
-    [b"", b"not a pickle", pickle.dumps([1, 2]), pickle.dumps({"format": 1, "files": [1]})],
+    [
+        b"",
+        b"not a pickle",
+        pickle.dumps([1, 2]),
+        pickle.dumps({"format": 1, "code": parse.CODE_VERSION, "files": [1]}),
+    ],
 )
 def test_a_damaged_file_record_means_every_file_is_read(tmp_path: Path, record: bytes) -> None:
     folder, cache = tmp_path / "sources", tmp_path / "cache"

@@ -13,7 +13,9 @@ A write to a file sets its change time (ctime), and nothing sets it back: `touch
 show is a write within the clock's granularity after the stat was taken; as git does with
 "racily clean" entries, a file changed less than `RACY` seconds before the record is written
 is left out of it, and read again by the next build. A record that cannot be read is an
-empty one: every file is read, as without it.
+empty one: every file is read, as without it. So is a record written by another version of
+the parser: the cache keys its entries by the parser's code too, and an entry the record
+names would be the old parser's.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ def stat_of(path: Path) -> Stat | None:
 class FileRecord:
     """The stat and parse cache entry of every file the last build read (module doc)."""
 
-    def __init__(self, cache_dir: Path):
-        self.path = cache_dir / RECORD
+    def __init__(self, cache_dir: Path, code: str):
+        self.path, self.code = cache_dir / RECORD, code
         self._known: dict[str, tuple[Stat, str]] = {}
         self._seen: dict[str, tuple[Stat, str]] = {}
         try:
@@ -52,7 +54,7 @@ class FileRecord:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
             return
         files = record.get("files") if isinstance(record, dict) else None
-        if isinstance(files, dict) and record.get("format") == FORMAT:
+        if isinstance(files, dict) and (record.get("format"), record.get("code")) == (FORMAT, code):
             self._known = files
 
     def __bool__(self) -> bool:
@@ -75,7 +77,8 @@ class FileRecord:
         files = {p: (s, e) for p, (s, e) in self._seen.items() if max(s[3], s[4]) < limit}
         if files == self._known:
             return  # nothing changed: the record (a stat per source file) is not written again
-        data = pickle.dumps({"format": FORMAT, "files": files}, protocol=pickle.HIGHEST_PROTOCOL)
+        record = {"format": FORMAT, "code": self.code, "files": files}
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             write_atomic(self.path, data)
         except OSError:

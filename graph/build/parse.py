@@ -375,7 +375,7 @@ def parse_all(
     the last build (graph/build/file_record.py) is taken from its entry here, unread; the
     others go to the workers."""
     found: list[list[ParsedSource] | ProspectusError | None] = [None] * len(files)
-    record = FileRecord(cache_dir) if cache_dir is not None else None
+    record = FileRecord(cache_dir, CODE_VERSION) if cache_dir is not None else None
     stats = [stat_of(path) for path in files] if record is not None else []
     todo = list(range(len(files)))
     if record and cache_dir is not None:
