@@ -78,15 +78,52 @@ class ParsedSource:
     stored: tuple[str, int] | None = None
 
 
+# A parse cache entry is two pickles: ENTRY_FORMAT with the file's sources without their
+# lines, then the lines of each. Taking an unchanged file's sources reads the first alone: a
+# tenth of the entry (4.8 of 49.8 KB for a generated programme).
+ENTRY_FORMAT = "prospectus parse entry 2"
+# What reading an entry that is gone, damaged or of another format raises.
+ENTRY_ERRORS = (
+    OSError,
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    TypeError,
+    IndexError,
+    ValueError,
+)
+
+
+def write_entry(entry: Path, parsed: list[ParsedSource]) -> None:
+    """Write the parse cache entry of a file's `parsed` sources (ENTRY_FORMAT above)."""
+    head = (ENTRY_FORMAT, [replace(s, lines=()) for s in parsed])
+    lines = [s.lines for s in parsed]
+    data = pickle.dumps(head, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(entry, data + pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_entry(entry: Path, *, lines: bool = True) -> list[ParsedSource]:
+    """The sources of a parse cache entry, with their lines or without (ENTRY_ERRORS when
+    it is gone, damaged or of another format)."""
+    with entry.open("rb") as fh:
+        head = pickle.load(fh)
+        if not (isinstance(head, tuple) and len(head) == 2 and head[0] == ENTRY_FORMAT):
+            raise ValueError(f"{entry} is not a parse cache entry of this format")
+        sources: list[ParsedSource] = head[1]
+        if not lines:
+            return sources
+        found: list[tuple[str, ...]] = pickle.load(fh)
+    return [replace(s, lines=held) for s, held in zip(sources, found, strict=True)]
+
+
 def lines_of(source: ParsedSource) -> tuple[str, ...]:
     """The N-Quads lines of `source`: held, or read back from its parse cache entry."""
     if source.stored is None:
         return source.lines
     entry, index = source.stored
     try:
-        parsed: list[ParsedSource] = pickle.loads(Path(entry).read_bytes())
-        return parsed[index].lines
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, IndexError):
+        return read_entry(Path(entry))[index].lines
+    except ENTRY_ERRORS:
         raise SourceStructureError(
             Path(source.path), f"its parse cache entry {entry} went missing during the build"
         ) from None
@@ -269,7 +306,7 @@ def _cached(path: Path, cache_dir: Path | None) -> list[ParsedSource]:
     if fmt is None:
         return parse_file(path)  # refused, with its message
     parsed = parse_bytes(path, data, fmt)
-    write_atomic(entry, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    write_entry(entry, parsed)
     return [replace(s, lines=(), stored=(str(entry), i)) for i, s in enumerate(parsed)]
 
 
@@ -277,8 +314,8 @@ def _from_entry(entry: Path, path: Path) -> list[ParsedSource] | None:
     """The sources of `path` from its cache entry, their lines left in it (None when the
     entry is gone or damaged: the file is parsed again)."""
     try:
-        parsed: list[ParsedSource] = pickle.loads(entry.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        parsed = read_entry(entry, lines=False)
+    except ENTRY_ERRORS:
         return None
     return [
         replace(_moved(s, str(path)), lines=(), stored=(str(entry), i))

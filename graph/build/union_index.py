@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -39,7 +38,7 @@ from pathlib import Path
 
 from ..errors import Violation
 from .groups import triples_of
-from .parse import ParsedSource, content_digest, digest
+from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 
 SCHEMA = """
@@ -88,8 +87,7 @@ class Part:
         if self.stored is None:
             return self.held
         entry, index = self.stored
-        parsed: list[ParsedSource] = pickle.loads(Path(entry).read_bytes())
-        return parsed[index].lines
+        return read_entry(Path(entry))[index].lines
 
 
 Rows = tuple[set[tuple[str, str]], set[tuple[str, str, str]], set[str]]
@@ -301,14 +299,7 @@ def _update(
             d, stored, held = before[name]
             try:
                 old = Part(name, d, stored, tuple(held.split("\n")) if held else ()).read()
-            except (
-                OSError,
-                pickle.UnpicklingError,
-                EOFError,
-                AttributeError,
-                TypeError,
-                IndexError,
-            ):
+            except ENTRY_ERRORS:
                 return None  # its parse cache entry was removed: start afresh
             old_rows = _rows(name, old, inverse, apart)
             part = now.get(name)
