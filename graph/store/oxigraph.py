@@ -63,8 +63,8 @@ def update_on_disk(
     A store gives loaded blank nodes new identifiers, so a quad with a blank node cannot be
     found again by its label: the caller clears a graph whose change involves blank nodes
     and adds all its quads again."""
+    checkpoint(previous_store, store_dir)
     try:
-        ox.Store.read_only(str(previous_store)).backup(str(store_dir))
         store = ox.Store(str(store_dir))
         with removed.open("rb") as fh:
             for quad in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
