@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from graph.read import listing
-from graph.read.facet_index import FacetIndex, open_facet_index
+from graph.read.facet_index import _CHECK_EVERY, FacetIndex, open_facet_index
 from graph.settings import load
 from graph.store import Store, open_store
 from graph.store.base import QueryTimedOut
@@ -118,6 +118,26 @@ def test_the_index_is_bounded_by_the_query_timeout(version: Version, index: Face
     out_of_time = listing.indexed_counts(index, chosen, 0.0)
     assert out_of_time.programmes is None and out_of_time.missing
     assert index.counts(chosen, 60.0).programmes  # the same query in time
+
+
+def test_a_query_too_short_for_the_progress_handler_is_bounded_too(
+    version: Version, index: FacetIndex
+) -> None:
+    """A rare value's page takes fewer steps than the handler waits between looks at the
+    clock; ending past the deadline, it is refused all the same (the catalogue page's timeout
+    test got 200 from it on a busy machine)."""
+    chosen = {"institution": _ranked(version, "institution")[-1]}
+    db = index._connections.get()
+    steps = []
+    db.set_progress_handler(lambda: steps.append(1) and 0, 1)
+    try:
+        index.page(chosen, 0, 20, None)
+    finally:
+        db.set_progress_handler(None, 0)
+    assert len(steps) < _CHECK_EVERY  # the handler would never have looked at the clock
+    with pytest.raises(QueryTimedOut):
+        index.page(chosen, 0, 20, 1e-9)
+    assert index.page(chosen, 0, 20, 60.0)[0]  # in time
 
 
 def test_a_version_without_an_index_is_answered_by_sparql(version: Version, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ SPARQL (tests/test_catalogue_pages.py compares both with a reader's own SPARQL).
 without a build (`serve --data`) has no index and is answered by SPARQL.
 
 Every query is bounded like a store query: past `timeout` seconds SQLite is interrupted
-(a progress handler) and QueryTimedOut is raised, which the views answer as for /sparql.
+(a progress handler) and QueryTimedOut is raised, which the views answer as for /sparql; a
+query that ends past it between two looks of the handler is refused the same way.
 
     programmes(id, iri, pos)            every programme with a pro:listPosition
     facet_values(id, facet, value, n)   one row per facet value key; n programmes have it
@@ -67,11 +68,15 @@ class FacetIndex:
     @contextmanager
     def _query(self, timeout: float | None) -> Iterator[sqlite3.Connection]:
         db = self._connections.get()
-        if timeout is not None:
-            deadline = time.monotonic() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if deadline is not None:
             db.set_progress_handler(lambda: int(time.monotonic() > deadline), _CHECK_EVERY)
         try:
             yield db
+            # the handler looks only every _CHECK_EVERY steps: a query that ended past the
+            # deadline between two looks is over the limit too
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimedOut(timeout or 0.0)
         except sqlite3.OperationalError as exc:
             if timeout is not None and "interrupt" in str(exc):
                 raise QueryTimedOut(timeout) from None

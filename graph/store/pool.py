@@ -34,7 +34,8 @@ executors, graph/store/crashes.py how a crash is named:
 * A query is pickled to an idle executor; when none is idle it waits, and the wait counts
   against the same deadline (QueryQueueTimedOut when no executor frees up in time). At the
   deadline the worker SIGKILLs the executor, raises QueryTimedOut and a background thread
-  forks and warms a replacement; every other request keeps being served meanwhile.
+  forks and warms a replacement; every other request keeps being served meanwhile. An answer
+  the worker takes after the deadline is refused the same way (its executor is kept).
 * An executor dies with the zygote (PR_SET_PDEATHSIG), and the zygote exits when the
   worker's end of its control socket closes, so nothing outlives the web worker.
 """
@@ -482,6 +483,12 @@ class ExecutorPool:
             raise QueryCrashed("it ran out of memory", "killed")
         self._give_back(executor)
         if status == "ok":
+            if deadline is not None and time.monotonic() > deadline:
+                # Answered, but later than the limit (the worker looked late: a busy machine
+                # may run the executor's whole query between the send and the poll): the
+                # limit holds whoever was slow, so a query is never served past it.
+                self._stats.add("timeouts")
+                raise QueryTimedOut(limit or 0.0)
             return value
         if status == "syntax":
             raise QuerySyntaxError(*value)
