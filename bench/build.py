@@ -12,7 +12,7 @@ Each step runs in its own process; its peak memory is the largest sum of the res
 sizes of that process and all its descendants, sampled from /proc every 200 ms (so a build
 that forks workers is counted whole), with the kernel's maximum RSS of the largest process
 (`getrusage(RUSAGE_CHILDREN)`) beside it. The build reports how long each of its steps took
-(read, validate, lines, sort, store, check, each writer: its `time …` progress lines), and
+(read, validate, lines, sort or merge, store, check, each writer: its `time …` progress lines), and
 those go into the results too, each with the peak of the samples taken while it ran (a
 step's window ends when its `time` line arrives and starts that many seconds before).
 Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
@@ -172,7 +172,7 @@ STEP = re.compile(r"^time (.+): ([0-9.]+) s$", re.MULTILINE)
 
 def steps(stderr: str) -> dict[str, float]:
     """The build's own timing of each step (its `time <step>: <seconds> s` progress lines:
-    read, validate, lines, sort, store, check, each writer)."""
+    read, validate, lines and sort or merge, store, check, each writer)."""
     found: dict[str, float] = {}
     for name, seconds in STEP.findall(stderr):
         found[name] = round(found.get(name, 0.0) + float(seconds), 2)

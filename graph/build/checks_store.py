@@ -56,7 +56,8 @@ class Changes:
 class Made:
     """How `open_checks_store` made the store: "bulk load" or "incremental", with the named
     graphs it removed and (re)loaded; the digests of the record before (None: no store to
-    start from) and after, and what changed (incremental only)."""
+    start from) and after, and, incremental only, what changed and the named graphs whose
+    lines differ (gone, changed or new)."""
 
     how: str
     removed: int = 0
@@ -64,6 +65,7 @@ class Made:
     before: str | None = None
     after: str = ""
     changes: Changes | None = None
+    graphs: frozenset[str] = frozenset()
 
     def summary(self) -> str:
         if self.how == "incremental":
@@ -137,7 +139,7 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
             changes: Changes | None = None
             lines: Iterable[str] = _lines_of_graphs(release, changed)
             if len(gone | changed) <= DIFF_GRAPHS:  # each changed graph's lines read once
-                new = _lines_by_graph(release, changed)
+                new = lines_by_graph(release, changed)
                 changes = _changes(store, new, gone | changed)
                 lines = (line for found in new.values() for line in found)
             for graph in sorted(gone):
@@ -147,7 +149,15 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
         except BaseException:
             del store  # closed now, not when the traceback goes; the record stays removed
             raise
-        made = Made("incremental", len(gone), len(changed), record_digest(held), after, changes)
+        made = Made(
+            "incremental",
+            len(gone),
+            len(changed),
+            record_digest(held),
+            after,
+            changes,
+            frozenset(gone | changed),
+        )
     write_atomic(cache / RECORD, json.dumps({"format": FORMAT, "graphs": wanted}).encode())
     return store, made
 
@@ -156,8 +166,9 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
 DIFF_GRAPHS = 5000
 
 
-def _lines_by_graph(release: Release, graphs: set[str]) -> dict[str, list[str]]:
+def lines_by_graph(release: Release, graphs: Iterable[str]) -> dict[str, list[str]]:
     """The release's lines of each of `graphs`."""
+    graphs = set(graphs)
     found: dict[str, list[str]] = defaultdict(list)
     for source in (*release.sources, *release.builtin):
         if source.graph_iri in graphs:

@@ -28,6 +28,7 @@ from .checks_results import checked
 from .checks_store import STORE_DIR as CHECKS_STORE_DIR
 from .checks_store import open_checks_store
 from .context import BuildContext, Writer
+from .dataset_merge import LINES_RECORD, Merger, merger
 from .heap import give_back
 from .lock import build_lock
 from .parse import workers_for
@@ -111,6 +112,8 @@ def publish_dataset(
     load_store: bool = False,
     store_from: Path | None = None,
     check: Callable[[ox.Store], None] | None = None,
+    lines_record: str | None = None,
+    merge: Merger | None = None,
 ) -> tuple[Version, bool]:
     """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
     a new version and run `writers` on it; (version, False) when the content equals the
@@ -118,11 +121,15 @@ def publish_dataset(
     checkpoint of `store_from` when given, which must hold exactly `lines`). `check` runs on
     the loaded store (read-only) before the writers; a violation it raises publishes
     nothing. The ELM export is checked against the official shapes in `reference_dir` when
-    given."""
+    given. `lines_record`, the record of the constraints' store that `lines` equal, goes in
+    the manifest (LINES_RECORD); `merge` may make dataset.nq from the previous version's
+    (graph/build/dataset_merge.py)."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir)
         ctx.manifest["base_iri"] = base_iri
+        if lines_record is not None:
+            ctx.manifest[LINES_RECORD] = lines_record
         if check is not None:
             with publish.timed("check"):
                 check(ctx.store)
@@ -140,6 +147,7 @@ def publish_dataset(
         lines,
         write=write,
         store_loader=partial(make_store, snapshot=store_from) if load_store else None,
+        merge=merge,
         retain=retain,
         now=now,
     )
@@ -186,11 +194,14 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     # held after reading 100,000 programmes) is held by its lines' generator only, and goes
     # once they are written: the writers' forked workers are not started beside it.
     lines = release.lines(settings.base_iri)
-    del release
     # At the default base_iri the constraints' store holds exactly the version's lines (the
     # blank nodes keeping their labels): the version's store is a checkpoint of it, whose
-    # files are hard links, instead of a second bulk load of the same quads.
+    # files are hard links, instead of a second bulk load of the same quads; and after a
+    # small change the version's dataset.nq is the previous one's with the changed graphs'
+    # lines replaced (graph/build/dataset_merge.py), instead of every line sorted again.
     same = settings.base_iri == DATA_BASE
+    merge = merger(made, release) if same else None
+    del release
     version, published = publish_dataset(
         settings.data_path,
         lines,
@@ -200,5 +211,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         retain=settings.retain_versions,
         load_store=True,
         store_from=cache / CHECKS_STORE_DIR if same else None,
+        lines_record=made.after if same else None,
+        merge=merge,
     )
     return BuildResult(version, published, report)

@@ -10,7 +10,9 @@ folder and sorted there by `sort -u` under LC_ALL=C (byte order, which for UTF-8
 point order; bounded memory, temporary files in the staging folder), then hashed and
 counted while streamed. Blank nodes are labelled by the reading (canonically per source),
 so the same content gives the same lines and the same digest; no whole-dataset
-canonicalisation runs here (graph/canonical.py).
+canonicalisation runs here (graph/canonical.py). A rebuild may instead merge the previous
+version's file with the lines of the graphs that changed (`merge`,
+graph/build/dataset_merge.py): the same bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +56,11 @@ def timed(step: str) -> Iterator[None]:
     bench/build.py reads)."""
     start = time.perf_counter()
     yield
+    took(step, start)
+
+
+def took(step: str, start: float) -> None:
+    """Report that `step`, started at perf_counter() `start`, is done (as `timed`)."""
     progress.note(f"time {step}: {time.perf_counter() - start:.2f} s")
 
 
@@ -129,11 +136,16 @@ def publish(
     write: Callable[[Staging], None] | None = None,
     store_loader: Callable[[Staging], None] | None = None,
     check: Callable[[Staging], None] | None = None,
+    merge: Callable[[Version, Path], tuple[str, int] | None] | None = None,
     retain: int = 5,
     now: datetime | None = None,
 ) -> tuple[Version, bool]:
     """Publish a dataset given as N-Quads lines (any order, duplicates allowed). Returns
     (version, True when new).
+
+    `merge(previous version, staging folder)` may write the staged dataset.nq from the
+    previous version's and return its (SHA-256, lines) (graph/build/dataset_merge.py); when
+    it returns None, or there is no previous version, the lines are written and sorted.
 
     `store_loader(staging)` makes the store from dataset.nq; `check` then runs on the
     staged version (a violation raises: the staging folder is removed, nothing is
@@ -147,14 +159,24 @@ def publish(
     previous = current_version(data_dir)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data_dir / "versions"))
     try:
-        unsorted = staging / UNSORTED_FILE
-        with timed("lines"):  # the reading, when it streams, runs while this writes
-            _write_lines(nquads_lines, unsorted)
-        give_back()  # the lines' source (a build's release) is let go once they are written
-        with timed("sort"):
-            sort_unique(unsorted, staging / DATASET_FILE, staging)
-            unsorted.unlink()
-            digest, count = digest_and_count(staging / DATASET_FILE)
+        merged, start = None, time.perf_counter()
+        if merge is not None and previous is not None:
+            merged = merge(previous, staging)
+        if merged is not None:
+            took("merge", start)  # reported only when it was made so
+            digest, count = merged
+            if isinstance(nquads_lines, Generator):
+                nquads_lines.close()  # what it would have read (a build's release) goes
+            give_back()
+        else:
+            unsorted = staging / UNSORTED_FILE
+            with timed("lines"):  # the reading, when it streams, runs while this writes
+                _write_lines(nquads_lines, unsorted)
+            give_back()  # the lines' source (a build's release) is let go once written
+            with timed("sort"):
+                sort_unique(unsorted, staging / DATASET_FILE, staging)
+                unsorted.unlink()
+                digest, count = digest_and_count(staging / DATASET_FILE)
         if previous is not None and previous.manifest.get("sha256") == digest:
             shutil.rmtree(staging, ignore_errors=True)
             return previous, False
@@ -167,6 +189,7 @@ def publish(
             "sequence": (previous.manifest.get("sequence", 0) + 1) if previous else 1,
             "sha256": digest,
             "quads": count,
+            "dataset": {"made": "sort" if merged is None else "merge"},
         }
         staged = Staging(staging, manifest, previous)
         if store_loader is not None:

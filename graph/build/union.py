@@ -11,10 +11,9 @@ Both give the same lines; the merge reads and writes the union once instead of s
 from __future__ import annotations
 
 import gzip
-import io
 from bisect import bisect_left, bisect_right
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -50,7 +49,15 @@ def _key(line: bytes) -> bytes:
 CHUNK = 1 << 20
 
 
-def merge(old: io.BufferedIOBase, added: list[bytes], gone: set[bytes], out: BinaryIO) -> int:
+class Lines(Protocol):
+    def readlines(self, hint: int, /) -> list[bytes]: ...
+
+
+class Writes(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def merge(old: Lines, added: list[bytes], gone: set[bytes], out: Writes) -> int:
     """The sorted lines of `old` without `gone`, with the sorted `added` merged in once, into
     `out`; their number. A chunk of lines is cut where an added line goes in or a gone line
     leaves (found by bisection) and written in pieces: Python touches the changed lines, not

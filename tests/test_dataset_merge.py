@@ -1,0 +1,208 @@
+"""A rebuild's dataset.nq made from the previous version's (graph/build/dataset_merge.py) is
+byte for byte what writing and sorting every line gives, and the lines that changed it
+leaves behind are those one walk of both files finds (graph/store/nquads_diff.py)."""
+
+from __future__ import annotations
+
+import shutil
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph import settings as prospectus_settings
+from graph import versions
+from graph.build import pipeline, publish
+from graph.build.dataset_merge import merge_dataset
+from graph.build.publish import digest_and_count, sort_unique
+from graph.build.validate import ValidationFailed
+from graph.store.nquads_diff import CHANGED_FILES, split_diff
+from graph.synthetic.generate import generate_folder
+from tests.support.edits import change_title
+
+EX = "http://example.org/"
+POSITION = "<https://w3id.org/prospectus/ontology#listPosition>"
+INTEGER = "<http://www.w3.org/2001/XMLSchema#integer>"
+PROGRAMME = (
+    "> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "<https://w3id.org/prospectus/ontology#StudyProgramme> "
+)
+
+
+def _line(subject: int, value: str, graph: int) -> str:
+    return f'<{EX}s{subject}> <{EX}p> "{value}" <{EX}g{graph}> .'
+
+
+def _sorted(lines: list[str], folder: Path, name: str) -> Path:
+    unsorted, target = folder / f"{name}.unsorted", folder / name
+    unsorted.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    sort_unique(unsorted, target, folder)
+    return target
+
+
+statements = st.lists(
+    st.tuples(
+        st.integers(0, 30),
+        st.sampled_from(["a", "b", "c d", "é", "<x>", '\\" .']),
+        st.integers(0, 6),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(before=statements, after=statements, extra=st.sets(st.integers(0, 6), max_size=3))
+def test_the_merge_is_the_sort_of_every_line(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[tuple[int, str, int]],
+    after: list[tuple[int, str, int]],
+    extra: set[int],
+) -> None:
+    """Any two releases: the graphs whose lines differ (and some that do not) replaced."""
+    folder = tmp_path_factory.mktemp("merge")
+    old_lines = [_line(*s) for s in before]
+    new_lines = [_line(*s) for s in after]
+
+    def graph_of(line: str) -> str:
+        return line.rsplit(" ", 2)[1][1:-1]
+
+    def held(lines: list[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for line in lines:
+            found.setdefault(graph_of(line), set()).add(line)
+        return found
+
+    old_by, new_by = held(old_lines), held(new_lines)
+    graphs = {g for g in old_by.keys() | new_by.keys() if old_by.get(g) != new_by.get(g)}
+    graphs |= {f"{EX}g{n}" for n in extra}
+    kept = [line for line in old_lines if graph_of(line) not in graphs]
+    whole = [*kept, *(line for line in new_lines if graph_of(line) in graphs)]
+    old = _sorted(old_lines, folder, "old.nq")
+    expected = _sorted(whole, folder, "expected.nq")
+    staging = folder / "staging"
+    staging.mkdir()
+    new_of = {g: [line for line in new_lines if graph_of(line) == g] for g in graphs}
+
+    digest, count = merge_dataset(old, staging, graphs, new_of)
+
+    merged = staging / versions.DATASET_FILE
+    assert merged.read_bytes() == expected.read_bytes()
+    assert (digest, count) == digest_and_count(expected)
+    plus, minus, too_many = (staging / name for name in CHANGED_FILES)
+    walked = split_diff(old, expected, folder / "plus", folder / "minus", 10**6)
+    assert walked is not None
+    if too_many.exists():
+        assert walked > int(0.05 * count)
+    else:
+        assert plus.read_bytes() == (folder / "plus").read_bytes()
+        assert minus.read_bytes() == (folder / "minus").read_bytes()
+
+
+def _build(sources: Path, data_dir: Path) -> versions.Version:
+    loaded = prospectus_settings.load({"data_dir": str(data_dir)}, environ={})
+    result = pipeline.build(loaded, source_files=sorted(sources.glob("*.nq")))
+    assert result.published
+    return result.version
+
+
+def _products(version: versions.Version) -> dict[str, bytes]:
+    """The version's files that do not name the version or the time it was made."""
+    named = {"manifest.json", "changes.ttl", "resources.json"}
+    return {
+        str(p.relative_to(version.path)): p.read_bytes()
+        for p in version.path.rglob("*")
+        if p.is_file()
+        and p.name not in named
+        and not {"store", "ldes"} & set(p.relative_to(version.path).parts)
+    }
+
+
+def test_a_rebuild_merges_what_a_sort_of_every_line_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, data, other = tmp_path / "sources", tmp_path / "data", tmp_path / "sorted"
+    generate_folder(sources, 12)
+    programmes = sorted(sources.glob("synthetic-programme-*.nq"))
+    first = _build(sources, data)
+    assert first.manifest["dataset"] == {"made": "sort"}  # nothing to start from
+    shutil.copytree(data, other, symlinks=True)  # the same previous state, cache included
+
+    change_title(programmes[1])
+    change_title(programmes[4])
+    programmes[7].unlink()
+    merged = _build(sources, data)
+    assert merged.manifest["dataset"] == {"made": "merge"}
+
+    monkeypatch.setattr(pipeline, "merger", lambda made, release: None)
+    resorted = _build(sources, other)
+    assert resorted.manifest["dataset"] == {"made": "sort"}
+    assert merged.manifest["sha256"] == resorted.manifest["sha256"] != first.manifest["sha256"]
+    assert merged.manifest["quads"] == resorted.manifest["quads"]
+    assert _products(merged) == _products(resorted)
+    for name in CHANGED_FILES:
+        assert not (merged.path / name).exists(), "the lines of the change are not published"
+
+
+def test_a_previous_version_of_other_lines_is_not_merged_from(tmp_path: Path) -> None:
+    """A build refused by a catalogue-wide constraint brought the constraints' store up to
+    date and published nothing: the current version holds other lines than the store's
+    record, and the next build sorts every line."""
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    generate_folder(sources, 6)
+    programmes = sorted(sources.glob("synthetic-programme-*.nq"))
+    published = _build(sources, data)
+    held = {p: p.read_text(encoding="utf-8") for p in programmes[:2]}
+    for path, text in held.items():  # both claim position 99, in their own graphs
+        subject = next(line.split(" ", 1)[0] for line in text.splitlines() if PROGRAMME in line)
+        graph = text.splitlines()[0].rsplit(" ", 2)[1]
+        path.write_text(f'{text}{subject} {POSITION} "99"^^{INTEGER} {graph} .\n')
+    loaded = prospectus_settings.load({"data_dir": str(data)}, environ={})
+    with pytest.raises(ValidationFailed):
+        pipeline.build(loaded, source_files=sorted(sources.glob("*.nq")))
+    assert versions.current(data) == published
+    for path, text in held.items():
+        path.write_text(text, encoding="utf-8")
+    change_title(programmes[3])
+    after = _build(sources, data)
+    assert after.manifest["dataset"] == {"made": "sort"}
+    again = _build_changed(sources, data, programmes[4])
+    assert again.manifest["dataset"] == {"made": "merge"}  # from a version it made
+
+
+def _build_changed(sources: Path, data: Path, path: Path) -> versions.Version:
+    change_title(path)
+    return _build(sources, data)
+
+
+def test_a_merged_version_lets_the_lines_source_go_before_the_writers(tmp_path: Path) -> None:
+    """A build's lines come from a generator holding the release (1.4 GB at 100,000
+    programmes): when the dataset is merged instead, it is closed, and the release goes
+    before the writers fork their workers."""
+
+    class Release:
+        lines = [_line(1, "one", 1), _line(2, "two", 2)]
+
+    def lines_of(release: Release) -> Iterator[str]:
+        yield from release.lines
+
+    publish.publish(tmp_path, Release.lines)
+    release = Release()
+    held, source = weakref.ref(release), lines_of(release)
+    del release
+
+    def merge(previous: versions.Version, staging: Path) -> tuple[str, int]:
+        shutil.copyfile(previous.dataset_file, staging / versions.DATASET_FILE)
+        with (staging / versions.DATASET_FILE).open("a", encoding="utf-8") as out:
+            out.write(_line(3, "three", 3) + "\n")
+        return digest_and_count(staging / versions.DATASET_FILE)
+
+    gone: list[bool] = []
+    version, new = publish.publish(
+        tmp_path, source, merge=merge, write=lambda staging: gone.append(held() is None)
+    )
+    assert new and version.manifest["dataset"] == {"made": "merge"}
+    assert version.manifest["quads"] == 3
+    assert gone == [True]
