@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.build import checks_results
 from graph.build.checks_results import RESULTS, check_with_previous
 from graph.build.checks_store import open_checks_store
 from graph.build.release import Release, read_release
@@ -106,6 +107,46 @@ def test_a_rebuild_gives_every_result_a_full_run_gives(sources: Path, tmp_path: 
     release = release_of(sources)
     found, _counts = rebuilt(release, cache)
     assert found == everything(release)
+
+    named = sorted({v.source_file for v in found if "programme" in (v.source_file or "")})
+    moved = Path(named[-1]).rename(Path(named[-1]).with_name("renamed-programme.nq"))
+    release = release_of(sources)  # the same graph in a file of another name
+    found, _counts = rebuilt(release, cache)
+    assert found == everything(release)
+    assert any(v.source_file == str(moved) for v in found)
+
+    focus = next(v.focus_node for v in found if v.source_file == str(moved))
+    other = next(p for p in sorted(sources.glob("synthetic-programme-*.nq")) if p != moved)
+    graph = other.read_text(encoding="utf-8").splitlines()[0].rsplit(" ", 2)[1]
+    with other.open("a", encoding="utf-8") as out:  # a statement no constraint reads
+        out.write(f'<{focus}> <https://example.org/note> "also here" {graph} .\n')
+    release = release_of(sources)
+    found, counts = rebuilt(release, cache)
+    assert found == everything(release)
+    assert counts["not run"], counts
+    assert any(v.focus_node == focus and str(other) in (v.source_file or "") for v in found)
+
+
+def test_kept_results_keep_their_source_files_without_a_lookup(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the focus nodes the changes mention have their source files looked up again
+    (at 10,000 programmes the rebuild looked up about 9,900, 2 s)."""
+    cache = tmp_path / "cache"
+    rebuilt(release_of(sources), cache)
+    change_title(sorted(sources.glob("synthetic-programme-*.nq"))[1])
+    release = release_of(sources)
+    looked_up: list[str] = []
+    original = checks_results.source_files_of
+
+    def counted(store: object, focus: object, files: dict[str, str]) -> str | None:
+        looked_up.append(str(focus))
+        return original(store, focus, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checks_results, "source_files_of", counted)
+    found, counts = rebuilt(release, cache)
+    assert found == everything(release)
+    assert counts["not run"] and len(found) > 2 * len(set(looked_up)), (len(found), looked_up)
 
 
 def test_results_of_another_store_state_are_not_reused(sources: Path, tmp_path: Path) -> None:

@@ -16,8 +16,11 @@ After the constraints' store (graph/build/checks_store.py) is brought up to date
 
 The previous results are used only when they were made over the store as it was before this
 update (the record's digest), by the same constraints and this code; otherwise every
-constraint runs. Each reused result names its source file(s) again from the store, as a
-fresh run does. The results are written next to the store after every run.
+constraint runs. A reused result keeps the source file(s) it named, as a fresh run names
+them: read again from the store only when the changed statements mention its focus node
+(the graphs stating something about it may differ) or a graph has another file name than
+in the previous build. The results, with the file name of each graph, are written next to
+the store after every run.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ from .release import Release
 from .sparql_checks import SparqlCheck, read_shapes, run, source_files_of, split
 
 RESULTS = "sparql-checks-results.json"
-FORMAT = 1
+FORMAT = 2  # 2: each result keeps its source file(s); the file names of the graphs are kept
 # A local constraint is run on the statements mentioning the changed nodes while they are at
 # most this many; past it, over the whole store.
 LOCAL_QUADS = 200_000
@@ -59,7 +62,9 @@ def check_id(check: SparqlCheck) -> str:
 Kept = dict[str, list[dict[str, Any]]]  # check id -> its results, each with its focus term
 
 
-def _read(cache: Path, before: str | None) -> Kept | None:
+def _read(cache: Path, before: str | None) -> tuple[Kept, dict[str, str]] | None:
+    """The previous build's results and the file names of its graphs, when they were made
+    over the store as it was before this update (`before`) by this code."""
     if before is None:
         return None
     try:
@@ -68,9 +73,10 @@ def _read(cache: Path, before: str | None) -> Kept | None:
         return None
     if not isinstance(data, dict) or (data.get("format"), data.get("code")) != (FORMAT, _code()):
         return None
-    if data.get("store") != before or not isinstance(data.get("checks"), dict):
+    checks, files = data.get("checks"), data.get("files")
+    if data.get("store") != before or not isinstance(checks, dict) or not isinstance(files, dict):
         return None
-    return data["checks"]
+    return checks, files
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode:
@@ -78,9 +84,7 @@ def _term(text: str) -> ox.NamedNode | ox.BlankNode:
 
 
 def _kept(violation: Violation, focus: str) -> dict[str, Any]:
-    entry = asdict(violation)
-    entry.pop("source_file")
-    return {**entry, "focus": focus}
+    return {**asdict(violation), "focus": focus}
 
 
 def _focus(violation: Violation) -> str:
@@ -89,19 +93,32 @@ def _focus(violation: Violation) -> str:
     return node if node.startswith("_:") else f"<{node}>"
 
 
-def _again(
-    entries: Iterable[dict[str, Any]], store: ox.Store, files: dict[str, str]
-) -> list[Violation]:
-    """Results kept from the previous build, their source files read again."""
-    found = []
-    where: dict[str, str | None] = {}
-    for entry in entries:
-        focus = entry["focus"]
-        if focus not in where:
-            where[focus] = source_files_of(store, _term(focus), files)
-        fields = {k: v for k, v in entry.items() if k != "focus"}
-        found.append(Violation(**fields, source_file=where[focus]))
-    return found
+@dataclass(frozen=True)
+class _Where:
+    """Where kept results' source files are found: `store` and `files` (graph -> file
+    name); a result keeps its own when its focus node is not among `moved` (the nodes the
+    changed statements mention: the graphs stating something about any other are those of
+    the previous build) and `same_names` (no graph has another file name than then)."""
+
+    store: ox.Store
+    files: dict[str, str]
+    moved: frozenset[str]
+    same_names: bool
+
+    def again(self, entries: Iterable[dict[str, Any]]) -> list[Violation]:
+        """Results kept from the previous build, their source files as a fresh run names
+        them (read again from the store where they may differ)."""
+        found = []
+        where: dict[str, str | None] = {}
+        for entry in entries:
+            fields = {k: v for k, v in entry.items() if k != "focus"}
+            focus = entry["focus"]
+            if not self.same_names or focus in self.moved:
+                if focus not in where:
+                    where[focus] = source_files_of(self.store, _term(focus), self.files)
+                fields["source_file"] = where[focus]
+            found.append(Violation(**fields))
+        return found
 
 
 class _Around:
@@ -149,20 +166,29 @@ def check_with_previous(
     """The results of `checks`, and how many constraints were run, run around the changes
     and not run."""
     files = {str(graph): name for graph, name in release.files.items()}
-    previous = _read(cache, made.before)
+    read = _read(cache, made.before)
+    previous, names = read if read is not None else (None, {})
     changes = made.changes if previous is not None else None
     results: list[Violation] = []
     kept: Kept = {}
     counts = {"run": 0, "around the changes": 0, "not run": 0}
     around = _Around(store, changes.nodes) if changes is not None else None
+    same_names = all(names.get(graph, name) == name for graph, name in files.items())
+    where = _Where(store, files, changes.nodes if changes else frozenset(), same_names)
     for check in progress.each(checks, "SPARQL constraints", unit="constraints"):
         ident = check_id(check)
         before = previous.get(ident) if previous is not None else None
-        found, how = _one(check, store, files, changes, before, around)
+        found, how = _one(check, store, files, changes, before, around, where)
         counts[how] += 1
         results += found
         kept[ident] = [_kept(v, _focus(v)) for v in found]
-    data = {"format": FORMAT, "code": _code(), "store": made.after, "checks": kept}
+    data = {
+        "format": FORMAT,
+        "code": _code(),
+        "store": made.after,
+        "files": files,
+        "checks": kept,
+    }
     write_atomic(cache / RESULTS, json.dumps(data).encode("utf-8"))
     return results, counts
 
@@ -174,17 +200,18 @@ def _one(
     changes: Changes | None,
     before: list[dict[str, Any]] | None,
     around: _Around | None,
+    where: _Where,
 ) -> tuple[list[Violation], str]:
     """One constraint's results, and how they were made."""
     if changes is None or before is None or around is None:
         return run([check], store, files), "run"
     read = sparql_reads.reads(check)
     if read is not None and not sparql_reads.can_match(read, changes.keys):
-        return _again(before, store, files), "not run"
+        return where.again(before), "not run"
     if sparql_reads.local(check) and sparql_reads.SUBCLASS not in changes.keys:
         part = around.get()
         if part is not None:
             fresh = [v for v in run([check], part, files) if _focus(v) in changes.nodes]
             unchanged = [e for e in before if e["focus"] not in changes.nodes]
-            return _again(unchanged, store, files) + fresh, "around the changes"
+            return where.again(unchanged) + fresh, "around the changes"
     return run([check], store, files), "run"
