@@ -128,8 +128,11 @@ def merger(made: Made, release: Release) -> Merger | None:
     graphs, lines, before = made.graphs, lines_by_graph(release, made.graphs), made.before
 
     def from_previous(previous: Version, staging: Path) -> tuple[str, int] | None:
-        if previous.manifest.get(LINES_RECORD) != before:
-            return None  # it holds other lines than the store's record before this build
-        return merge_dataset(previous.path / DATASET_FILE, staging, graphs, lines)
+        try:
+            if previous.manifest.get(LINES_RECORD) != before:
+                return None  # it holds other lines than the store's record before this build
+            return merge_dataset(previous.path / DATASET_FILE, staging, graphs, lines)
+        finally:
+            lines.clear()  # not held through the writers
 
     return from_previous
