@@ -26,7 +26,7 @@ from ..store.nquads_diff import BUFFER, CHANGED_FILES, SMALL_CHANGE
 from ..versions import DATASET_FILE, Version
 from .checks_store import DIFF_GRAPHS, Made, lines_by_graph
 from .release import Release
-from .union import merge
+from .union import line_key, merge
 
 # The manifest key of the constraints' store record a version's lines equal (checks_store
 # record_digest), written at the default base_iri only.
@@ -72,10 +72,6 @@ class _Digest:
         return self.out.write(data)
 
 
-def _key(line: bytes) -> bytes:
-    return line[:-1]  # compared without the break, as sort(1) compares lines
-
-
 def merge_dataset(
     old: Path,
     staging: Path,
@@ -98,7 +94,7 @@ def merge_dataset(
         (staging / DATASET_FILE).open("wb", buffering=BUFFER) as out,
     ):
         without, digest = _Without(before, wanted), _Digest(out)
-        merge(without, sorted(new, key=_key), set(), digest)
+        merge(without, sorted(new, key=line_key), set(), digest)
     _write_changed(staging, new - without.found, without.found - new, digest.lines)
     return digest.sha256.hexdigest(), digest.lines
 
@@ -110,7 +106,7 @@ def _write_changed(staging: Path, added: set[bytes], removed: set[bytes], quads:
         return
     pairs: list[tuple[Path, set[bytes]]] = [(plus, added), (minus, removed)]
     for path, found in pairs:
-        ordered: list[bytes] = sorted(found, key=_key)
+        ordered: list[bytes] = sorted(found, key=line_key)
         with path.open("wb") as fh:
             fh.writelines(ordered)
 

@@ -42,7 +42,7 @@ def _triples(path: Path) -> set[ox.Triple]:
         return {q.triple for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS)}
 
 
-def _key(line: bytes) -> bytes:
+def line_key(line: bytes) -> bytes:
     return line[:-1]  # lines compare without their break, as sort(1) compares them
 
 
@@ -64,16 +64,16 @@ def merge(old: Lines, added: list[bytes], gone: set[bytes], out: Writes) -> int:
     leaves (found by bisection) and written in pieces: Python touches the changed lines, not
     every line of the union."""
     events = [*((line, True) for line in added), *((line, False) for line in gone)]
-    events.sort(key=lambda event: _key(event[0]))
+    events.sort(key=lambda event: line_key(event[0]))
     upcoming, count = 0, 0
     while chunk := old.readlines(CHUNK):
         if not chunk[-1].endswith(b"\n"):
             chunk[-1] += b"\n"
-        last = _key(chunk[-1])
-        here = bisect_right(events, last, lo=upcoming, key=lambda event: _key(event[0]))
+        last = line_key(chunk[-1])
+        here = bisect_right(events, last, lo=upcoming, key=lambda event: line_key(event[0]))
         pos, pieces = 0, []
         for line, is_added in events[upcoming:here]:
-            at = bisect_left(chunk, _key(line), lo=pos, key=_key)
+            at = bisect_left(chunk, line_key(line), lo=pos, key=line_key)
             pieces.append(chunk[pos:at])
             pos = at
             present = at < len(chunk) and chunk[at] == line
