@@ -30,12 +30,13 @@ from .checks_store import open_checks_store
 from .context import BuildContext, Writer
 from .dataset_merge import LINES_RECORD, Merger, merger
 from .heap import give_back
+from .lanes import run_lanes
 from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
 from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
-from .writers.dumps import write_dumps
+from .writers.dumps import write_checksums, write_dumps
 from .writers.elm.write import write_elm
 from .writers.facets import write_facets
 from .writers.ldes import settings_writer as ldes_writer
@@ -54,6 +55,13 @@ WRITERS: tuple[Writer, ...] = (
     write_search_index,
     write_facets,
 )
+
+
+# The writers that run beside the others, in a forked process (graph/build/lanes.py), when
+# the build has more than one worker and the version is a small change from the previous
+# one: each keeps about one core busy, none reads what the others write. The change record,
+# the ELM export and the change stream stay in the build's process, one after the other.
+BESIDE: tuple[Writer, ...] = (write_dumps, write_statistics, write_search_index, write_facets)
 
 
 def writers_for(settings: Settings) -> tuple[Writer, ...]:
@@ -114,6 +122,7 @@ def publish_dataset(
     check: Callable[[ox.Store], None] | None = None,
     lines_record: str | None = None,
     merge: Merger | None = None,
+    beside: Sequence[Writer] = (),
 ) -> tuple[Version, bool]:
     """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
     a new version and run `writers` on it; (version, False) when the content equals the
@@ -123,7 +132,9 @@ def publish_dataset(
     nothing. The ELM export is checked against the official shapes in `reference_dir` when
     given. `lines_record`, the record of the constraints' store that `lines` equal, goes in
     the manifest (LINES_RECORD); `merge` may make dataset.nq from the previous version's
-    (graph/build/dataset_merge.py)."""
+    (graph/build/dataset_merge.py). After a small change (BuildContext.changed_lines), the
+    `writers` also in `beside` run in a forked process beside the others
+    (graph/build/lanes.py)."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir)
@@ -134,10 +145,14 @@ def publish_dataset(
             with publish.timed("check"):
                 check(ctx.store)
         try:
-            for writer in writers:
-                give_back()  # what the step before let go (graph/build/heap.py)
-                with publish.timed(f"writer {getattr(writer, '__name__', 'writer')}"):
-                    writer(ctx)
+            # Only after a small change: the writers are then light and keep one core busy
+            # each; a first version's change stream and ELM export use every core and the
+            # most memory, which the forked lane's would add to (docs/build.md).
+            small = ctx.changed_lines is not None
+            forked = [w for w in writers if w in beside] if small else []
+            run_lanes(ctx, [w for w in writers if w not in forked], forked)
+            if forked and ctx.manifest.get("dumps"):
+                write_checksums(ctx)  # of the dumps both lanes wrote
         finally:
             ctx.close()
         forget_changed(staging.path)
@@ -213,5 +228,6 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         store_from=cache / CHECKS_STORE_DIR if same else None,
         lines_record=made.after if same else None,
         merge=merge,
+        beside=BESIDE if workers > 1 else (),
     )
     return BuildResult(version, published, report)

@@ -18,6 +18,7 @@ from tqdm import tqdm
 T = TypeVar("T")
 
 _stream: TextIO | None = None
+_plain = False  # plain lines even on a terminal (`plain()`)
 
 
 def enable(stream: TextIO | None = None) -> None:
@@ -50,7 +51,7 @@ def each(items: Iterable[T], what: str, total: int | None = None, unit: str = ""
         return
     if total is None:
         total = len(items) if hasattr(items, "__len__") else 0  # type: ignore[arg-type]
-    if _stream.isatty():
+    if _stream.isatty() and not _plain:
         yield from tqdm(items, desc=what, total=total or None, unit=f" {unit}" if unit else "it",
                         file=_stream, dynamic_ncols=True)  # fmt: skip
         return
@@ -67,3 +68,10 @@ def each(items: Iterable[T], what: str, total: int | None = None, unit: str = ""
                   f"{_eta(done, total, elapsed)}", file=_stream, flush=True)  # fmt: skip
     print(f"{what}: {done}/{total} done in {time.monotonic() - start:.1f} s", file=_stream,
           flush=True)  # fmt: skip
+
+
+def plain() -> None:
+    """Report in plain lines even on a terminal: for a process beside the one drawing the bar
+    (graph/build/lanes.py)."""
+    global _plain
+    _plain = True
