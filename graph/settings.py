@@ -222,7 +222,7 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "`build`: processes that parse and validate the sources, and describe the change "
         "stream's programmes, in parallel, and with more than one runs a rebuild's writers in "
-        "two processes (docs/build.md, \"Writers in two lanes\"); 0 means one per core "
+        'two processes (docs/build.md, "Writers in two lanes"); 0 means one per core '
         "(os.cpu_count()).",
     ),
     Setting(
