@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,12 @@ def everything(release: Release) -> list[Violation]:
     return sorted(run(CHECKS, store, files), key=result_order)
 
 
-def rebuilt(release: Release, cache: Path) -> tuple[list[Violation], dict[str, int]]:
+def rebuilt(
+    release: Release, cache: Path, threads: int = 1
+) -> tuple[list[Violation], dict[str, int]]:
     store, made = open_checks_store(release, cache)
     try:
-        results, counts = check_with_previous(store, release, cache, made, CHECKS)
+        results, counts = check_with_previous(store, release, cache, made, CHECKS, threads)
     finally:
         del store
         gc.collect()
@@ -74,23 +77,26 @@ def test_the_analysis_knows_what_the_project_constraints_read() -> None:
     assert not local(by_name["DeadlineNotAfterStart"])  # reads the deadline's node too
 
 
-def test_a_rebuild_gives_every_result_a_full_run_gives(sources: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_rebuild_gives_every_result_a_full_run_gives(
+    sources: Path, tmp_path: Path, threads: int
+) -> None:
     cache = tmp_path / "cache"
     programmes = sorted(sources.glob("synthetic-programme-*.nq"))
 
     release = release_of(sources)
-    found, counts = rebuilt(release, cache)
+    found, counts = rebuilt(release, cache, threads)
     assert found == everything(release) and counts["run"] == len(CHECKS)
 
     change_title(programmes[1])  # read by no constraint but those reading any predicate
     release = release_of(sources)
-    found, counts = rebuilt(release, cache)
+    found, counts = rebuilt(release, cache, threads)
     assert found == everything(release)
     assert counts["not run"] > len(CHECKS) / 2, counts
 
     add_blank_nodes(programmes[2], "a note")  # a blank node: NoBlankNodes around it
     release = release_of(sources)
-    found, counts = rebuilt(release, cache)
+    found, counts = rebuilt(release, cache, threads)
     assert found == everything(release)
     assert counts["around the changes"] >= 1, counts
     assert any(v.focus_node.startswith("_:") for v in found)  # the note is reported
@@ -98,20 +104,20 @@ def test_a_rebuild_gives_every_result_a_full_run_gives(sources: Path, tmp_path: 
     before = {(v.source_shape, v.focus_node) for v in found}
     late_deadline(programmes[3])
     release = release_of(sources)
-    found, counts = rebuilt(release, cache)
+    found, counts = rebuilt(release, cache, threads)
     assert found == everything(release)
     after = {(v.source_shape, v.focus_node) for v in found}
     assert any(shape.endswith("DeadlineNotAfterStart") for shape, _focus in after - before)
 
     programmes[4].unlink()  # a source gone
     release = release_of(sources)
-    found, _counts = rebuilt(release, cache)
+    found, _counts = rebuilt(release, cache, threads)
     assert found == everything(release)
 
     named = sorted({v.source_file for v in found if "programme" in (v.source_file or "")})
     moved = Path(named[-1]).rename(Path(named[-1]).with_name("renamed-programme.nq"))
     release = release_of(sources)  # the same graph in a file of another name
-    found, _counts = rebuilt(release, cache)
+    found, _counts = rebuilt(release, cache, threads)
     assert found == everything(release)
     assert any(v.source_file == str(moved) for v in found)
 
@@ -121,7 +127,7 @@ def test_a_rebuild_gives_every_result_a_full_run_gives(sources: Path, tmp_path: 
     with other.open("a", encoding="utf-8") as out:  # a statement no constraint reads
         out.write(f'<{focus}> <https://example.org/note> "also here" {graph} .\n')
     release = release_of(sources)
-    found, counts = rebuilt(release, cache)
+    found, counts = rebuilt(release, cache, threads)
     assert found == everything(release)
     assert counts["not run"], counts
     assert any(v.focus_node == focus and str(other) in (v.source_file or "") for v in found)
@@ -157,3 +163,28 @@ def test_results_of_another_store_state_are_not_reused(sources: Path, tmp_path: 
     release = release_of(sources)
     found, counts = rebuilt(release, cache)
     assert counts["run"] == len(CHECKS) and found == everything(release)
+
+
+def test_constraints_in_two_threads_give_what_one_gives_in_its_order(
+    sources: Path, tmp_path: Path
+) -> None:
+    """The results unsorted, their counts and the results file, one thread against two, on
+    a first run and on a rebuild that runs some constraints and keeps others."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    for step in range(2):
+        if step:
+            change_title(sorted(sources.glob("synthetic-programme-*.nq"))[1])
+            add_blank_nodes(sorted(sources.glob("synthetic-programme-*.nq"))[2], "a note")
+        release = release_of(sources)
+        answers = []
+        for cache, threads in ((one, 1), (two, 2)):
+            store, made = open_checks_store(release, cache)
+            try:
+                answers.append(check_with_previous(store, release, cache, made, CHECKS, threads))
+            finally:
+                del store
+                gc.collect()
+        assert answers[0] == answers[1]
+        assert answers[0][0], "some results to compare"
+        assert (one / RESULTS).read_bytes() == (two / RESULTS).read_bytes()
+    shutil.rmtree(one)

@@ -14,6 +14,11 @@ After the constraints' store (graph/build/checks_store.py) is brought up to date
   mentions keeps its results, and stays a focus node or not);
 - else it runs over the whole store.
 
+The constraints run in `threads` threads (the `build_workers` setting): pyoxigraph lets go
+of the GIL while it evaluates a query and while it reads the next solution, so two
+constraints run at once on two cores; the results are put together in the constraints'
+order, as one thread gives them.
+
 The previous results are used only when they were made over the store as it was before this
 update (the record's digest), by the same constraints and this code; otherwise every
 constraint runs. A reused result keeps the source file(s) it named, as a fresh run names
@@ -27,7 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +46,7 @@ from . import progress, sparql_checks, sparql_reads
 from .atomic import write_atomic
 from .checks_store import Changes, Made
 from .release import Release
-from .sparql_checks import SparqlCheck, read_shapes, run, source_files_of, split
+from .sparql_checks import SparqlCheck, algebra_of, read_shapes, run, source_files_of, split
 
 RESULTS = "sparql-checks-results.json"
 FORMAT = 2  # 2: each result keeps its source file(s); the file names of the graphs are kept
@@ -130,11 +137,13 @@ class _Around:
         self.store, self.nodes = store, nodes
         self.made = False
         self.part: ox.Store | None = None
+        self.lock = threading.Lock()  # made once, whichever constraint's thread asks first
 
     def get(self) -> ox.Store | None:
-        if not self.made:
-            self.made, self.part = True, self._make()
-        return self.part
+        with self.lock:
+            if not self.made:
+                self.made, self.part = True, self._make()
+            return self.part
 
     def _make(self) -> ox.Store | None:
         subclass = ox.NamedNode(sparql_reads.SUBCLASS)
@@ -150,10 +159,14 @@ class _Around:
         return part
 
 
-def checked(store: ox.Store, release: Release, cache: Path, made: Made) -> list[Violation]:
+def checked(
+    store: ox.Store, release: Release, cache: Path, made: Made, threads: int = 1
+) -> list[Violation]:
     """The results of the shapes' SPARQL constraints over `store` (which holds `release`),
-    each constraint run only where the changes since the previous build reach it."""
-    results, counts = check_with_previous(store, release, cache, made, split(read_shapes())[1])
+    each constraint run only where the changes since the previous build reach it, in
+    `threads` threads."""
+    checks = split(read_shapes())[1]
+    results, counts = check_with_previous(store, release, cache, made, checks, threads)
     progress.note(
         "SPARQL constraints: " + ", ".join(f"{n} {how}" for how, n in counts.items() if n)
     )
@@ -161,10 +174,15 @@ def checked(store: ox.Store, release: Release, cache: Path, made: Made) -> list[
 
 
 def check_with_previous(
-    store: ox.Store, release: Release, cache: Path, made: Made, checks: Sequence[SparqlCheck]
+    store: ox.Store,
+    release: Release,
+    cache: Path,
+    made: Made,
+    checks: Sequence[SparqlCheck],
+    threads: int = 1,
 ) -> tuple[list[Violation], dict[str, int]]:
-    """The results of `checks`, and how many constraints were run, run around the changes
-    and not run."""
+    """The results of `checks` (run in `threads` threads: module doc), and how many
+    constraints were run, run around the changes and not run."""
     files = {str(graph): name for graph, name in release.files.items()}
     read = _read(cache, made.before)
     previous, names = read if read is not None else (None, {})
@@ -175,13 +193,24 @@ def check_with_previous(
     around = _Around(store, changes.nodes) if changes is not None else None
     same_names = all(names.get(graph, name) == name for graph, name in files.items())
     where = _Where(store, files, changes.nodes if changes else frozenset(), same_names)
-    for check in progress.each(checks, "SPARQL constraints", unit="constraints"):
-        ident = check_id(check)
-        before = previous.get(ident) if previous is not None else None
-        found, how = _one(check, store, files, changes, before, around, where)
-        counts[how] += 1
-        results += found
-        kept[ident] = [_kept(v, _focus(v)) for v in found]
+
+    # rdflib's SPARQL parser (pyparsing) is not made for threads: every query's algebra is
+    # worked out here, once (algebra_of keeps it), before the constraints' threads ask.
+    for query in {q for check in checks for q in sparql_reads.queries(check)}:
+        algebra_of(query)
+
+    def one(check: SparqlCheck) -> tuple[list[Violation], str]:
+        before = previous.get(check_id(check)) if previous is not None else None
+        return _one(check, store, files, changes, before, around, where)
+
+    with ThreadPoolExecutor(max(1, threads), thread_name_prefix="constraint") as pool:
+        answers = progress.each(pool.map(one, checks), "SPARQL constraints", len(checks),
+                                "constraints")  # fmt: skip
+        for check, (found, how) in zip(checks, answers, strict=True):
+            ident = check_id(check)
+            counts[how] += 1
+            results += found
+            kept[ident] = [_kept(v, _focus(v)) for v in found]
     data = {
         "format": FORMAT,
         "code": _code(),

@@ -197,7 +197,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         give_back()  # what validation let go, before the constraints' store is loaded
         store, made = open_checks_store(release, cache)
         progress.note(f"SPARQL constraints' store: {made.summary()}")
-        found = checked(store, release, cache, made)
+        found = checked(store, release, cache, made, workers)
         # Closed here, not when a reference cycle happens to be collected: a RocksDB
         # store still open when the writers fork their workers crashed them (SIGSEGV).
         del store

@@ -95,7 +95,8 @@ def _patterns(query: str) -> tuple[list[CompValue], list[tuple[object, object, o
     return nodes, [t for n in nodes for t in _triples(n)]
 
 
-def _queries(check: SparqlCheck) -> list[str]:
+def queries(check: SparqlCheck) -> list[str]:
+    """The constraint's SELECT and its SPARQL targets', with their prefixes."""
     return [check.prefixes + check.select, *check.target_selects]
 
 
@@ -104,7 +105,7 @@ def reads(check: SparqlCheck) -> frozenset[str] | None:
     found: set[str] = set()
     if check.target_classes:  # `?this a/rdfs:subClassOf* C`: a type of any subclass
         found |= {ANY_TYPE, SUBCLASS}
-    for query in _queries(check):
+    for query in queries(check):
         parsed = _patterns(query)
         if parsed is None:
             return None
@@ -129,7 +130,7 @@ def local(check: SparqlCheck) -> bool:
     """Whether `check`'s results for a node depend only on the statements mentioning it
     (module doc). A class target is local but for its subclass statements, which
     `check_results` treats as touching every node."""
-    for query in _queries(check):
+    for query in queries(check):
         parsed = _patterns(query)
         if parsed is None:
             return False
