@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,12 +83,20 @@ def graph_digests(release: Release) -> dict[str, str]:
     return digests
 
 
-def _lines_of_graphs(release: Release, graphs: set[str]) -> Iterator[str]:
+def _graph_lines(release: Release, graphs: set[str]) -> Iterator[tuple[str, Sequence[str]]]:
+    """(graph, lines) for each source of the release in one of `graphs`, then the order's,
+    read one source at a time."""
     for source in (*release.sources, *release.builtin):
         if source.graph_iri in graphs:
-            yield from lines_of(source)
+            yield source.graph_iri, lines_of(source)
     if str(ORDER_GRAPH) in graphs:
-        yield from release.order_lines
+        yield str(ORDER_GRAPH), release.order_lines
+
+
+def _lines_of_graphs(release: Release, graphs: set[str]) -> Iterator[str]:
+    """The release's lines of `graphs`, streamed (nothing held)."""
+    for _graph, lines in _graph_lines(release, graphs):
+        yield from lines
 
 
 def read_record(cache: Path) -> dict[str, str] | None:
@@ -168,13 +176,9 @@ DIFF_GRAPHS = 5000
 
 def lines_by_graph(release: Release, graphs: Iterable[str]) -> dict[str, list[str]]:
     """The release's lines of each of `graphs`."""
-    graphs = set(graphs)
     found: dict[str, list[str]] = defaultdict(list)
-    for source in (*release.sources, *release.builtin):
-        if source.graph_iri in graphs:
-            found[source.graph_iri] += lines_of(source)
-    if str(ORDER_GRAPH) in graphs:
-        found[str(ORDER_GRAPH)] += release.order_lines
+    for graph, lines in _graph_lines(release, set(graphs)):
+        found[graph] += lines
     return found
 
 
