@@ -16,6 +16,7 @@ from graph.build import checks_store
 from graph.build.checks_store import RECORD, STORE_DIR, open_checks_store, read_record
 from graph.build.release import Release, read_release
 from graph.build.sparql_checks import store_of_lines
+from graph.iris import DATA_BASE
 from graph.store.base import StoreError
 from graph.synthetic.generate import generate_folder
 
@@ -139,3 +140,22 @@ def test_a_store_another_build_holds_is_refused_with_a_message_and_left_alone(
     gc.collect()
     found, made = held(release, cache)
     assert made.how == "incremental" and found == expected(release)
+
+
+def test_a_title_change_changes_the_title_statements_only(tmp_path: Path) -> None:
+    """What changed is compared as the store holds it: the changed sources' fees, scores and
+    durations, written "75.0" or "P24M" and held "75" or "P2Y", are not changes."""
+    sources, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(sources, 12)
+    programmes = sorted(sources.glob("synthetic-programme-*.nq"))
+    assert any(
+        '.0"^^<http://www.w3.org/2001/XMLSchema#decimal>' in p.read_text() for p in programmes
+    )
+    held(release_of(sources), cache)
+    for path in programmes[::4]:
+        change_title(path)
+    _found, made = held(release_of(sources), cache)
+    assert made.how == "incremental" and made.changes is not None
+    assert made.changes.keys == {"http://purl.org/dc/terms/title"}
+    pages = {f"<{DATA_BASE}page/{path.stem}>" for path in programmes[::4]}
+    assert made.changes.nodes == pages

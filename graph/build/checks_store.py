@@ -184,12 +184,18 @@ def lines_by_graph(release: Release, graphs: Iterable[str]) -> dict[str, list[st
 
 def _changes(store: ox.Store, new: dict[str, list[str]], graphs: set[str]) -> Changes:
     """The statements that differ between the store's `graphs` and their `new` lines, as keys
-    and mentioned nodes."""
+    and mentioned nodes. The new lines are compared as a store gives them back: a typed
+    literal comes back in canonical form ("75.0"^^xsd:decimal as "75", "P24M" as "P2Y"), so
+    compared as written every such statement of a changed graph looked changed, and a title
+    change ran the constraints that read fees, scores and durations."""
     keys: set[str] = set()
     nodes: set[str] = set()
+    stored = ox.Store()  # in memory: the changed graphs' new lines only
+    stored.extend(parse_lines(line for lines in new.values() for line in lines))
     for graph in sorted(graphs):
-        before = set(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-        for quad in before ^ set(parse_lines(new.get(graph, ()))):
+        name = ox.NamedNode(graph)
+        before = set(store.quads_for_pattern(None, None, None, name))
+        for quad in before ^ set(stored.quads_for_pattern(None, None, None, name)):
             obj = quad.object
             keys.add(statement_key(quad.predicate.value, getattr(obj, "value", str(obj))))
             nodes.add(str(quad.subject))
