@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -223,3 +227,48 @@ def test_one_worker_writes_in_one_process(tmp_path: Path, monkeypatch: pytest.Mo
     change_title(sorted(sources.glob("synthetic-programme-*.nq"))[2])
     version = _build(sources, tmp_path / "data", 1)
     assert called == [] and len(version.manifest["dumps"]) == 5
+
+
+def test_the_forked_lane_dies_with_the_build(tmp_path: Path) -> None:
+    """A build killed outright does not leave its forked lane writing (PR_SET_PDEATHSIG)."""
+    sources, data, pid_file = tmp_path / "sources", tmp_path / "data", tmp_path / "lane.pid"
+    generate_folder(sources, PROGRAMMES)
+    _publish(sources, data, (), (), leave_out=1)
+    script = f"""
+import os, sys, time
+sys.path.insert(0, {str(Path(__file__).parents[1])!r})
+from pathlib import Path
+from tests.test_lanes import _publish
+
+def waits(ctx):
+    Path({str(pid_file)!r}).write_text(str(os.getpid()))
+    time.sleep(120)
+
+def idles(ctx):
+    time.sleep(120)
+
+_publish(Path({str(sources)!r}), Path({str(data)!r}), (idles, waits), (waits,))
+"""
+    build = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lane = int(pid_file.read_text(encoding="ascii"))
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        deadline = time.monotonic() + 10
+        while _alive(lane) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(lane)
+    finally:
+        build.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import ProspectusError, PublishError
+from ..store.executor import die_with_parent
 from . import progress, publish
 from .context import BuildContext, Writer
 from .heap import give_back
@@ -132,6 +133,7 @@ def _forked(
 ) -> None:
     """In the forked lane: run `writers`, then send back what they changed in the manifest,
     or what went wrong."""
+    die_with_parent()  # not left writing into a staging folder the next build removes
     progress.plain()  # the bar on a terminal is this lane's parent's
     answer: tuple[str, Any]
     try:

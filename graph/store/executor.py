@@ -91,7 +91,8 @@ def _libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing)."""
     try:
         _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the EOF on the socket still ends it
@@ -243,7 +244,7 @@ def zygote_main(control: socket.socket, engine: Engine, memory_limit_mb: int) ->
             if reply == 0:
                 try:
                     control.close()
-                    _die_with_parent()
+                    die_with_parent()
                     _executor_main(Connection(fds[0]), fds[1], engine, memory_limit_mb)
                 finally:
                     os._exit(0)
