@@ -148,7 +148,7 @@ def publish_dataset(
             # Only after a small change: the writers are then light and keep one core busy
             # each; a first version's change stream and ELM export use every core and the
             # most memory, which the forked lane's would add to (docs/build.md).
-            small = ctx.changed_lines is not None
+            small = bool(beside) and ctx.changed_lines is not None
             forked = [w for w in writers if w in beside] if small else []
             run_lanes(ctx, [w for w in writers if w not in forked], forked)
             if forked and ctx.manifest.get("dumps"):
