@@ -21,6 +21,7 @@ from graph.build.publish import digest_and_count, sort_unique
 from graph.build.validate import ValidationFailed
 from graph.store.nquads_diff import CHANGED_FILES, split_diff
 from graph.synthetic.generate import generate_folder
+from tests.support.builds import build_folder, products
 from tests.support.edits import change_title
 
 EX = "http://example.org/"
@@ -101,47 +102,28 @@ def test_the_merge_is_the_sort_of_every_line(
         assert minus.read_bytes() == (folder / "minus").read_bytes()
 
 
-def _build(sources: Path, data_dir: Path) -> versions.Version:
-    loaded = prospectus_settings.load({"data_dir": str(data_dir)}, environ={})
-    result = pipeline.build(loaded, source_files=sorted(sources.glob("*.nq")))
-    assert result.published
-    return result.version
-
-
-def _products(version: versions.Version) -> dict[str, bytes]:
-    """The version's files that do not name the version or the time it was made."""
-    named = {"manifest.json", "changes.ttl", "resources.json"}
-    return {
-        str(p.relative_to(version.path)): p.read_bytes()
-        for p in version.path.rglob("*")
-        if p.is_file()
-        and p.name not in named
-        and not {"store", "ldes"} & set(p.relative_to(version.path).parts)
-    }
-
-
 def test_a_rebuild_merges_what_a_sort_of_every_line_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sources, data, other = tmp_path / "sources", tmp_path / "data", tmp_path / "sorted"
     generate_folder(sources, 12)
     programmes = sorted(sources.glob("synthetic-programme-*.nq"))
-    first = _build(sources, data)
+    first = build_folder(sources, data)
     assert first.manifest["dataset"] == {"made": "sort"}  # nothing to start from
     shutil.copytree(data, other, symlinks=True)  # the same previous state, cache included
 
     change_title(programmes[1])
     change_title(programmes[4])
     programmes[7].unlink()
-    merged = _build(sources, data)
+    merged = build_folder(sources, data)
     assert merged.manifest["dataset"] == {"made": "merge"}
 
     monkeypatch.setattr(pipeline, "merger", lambda made, release: None)
-    resorted = _build(sources, other)
+    resorted = build_folder(sources, other)
     assert resorted.manifest["dataset"] == {"made": "sort"}
     assert merged.manifest["sha256"] == resorted.manifest["sha256"] != first.manifest["sha256"]
     assert merged.manifest["quads"] == resorted.manifest["quads"]
-    assert _products(merged) == _products(resorted)
+    assert products(merged) == products(resorted)
     for name in CHANGED_FILES:
         assert not (merged.path / name).exists(), "the lines of the change are not published"
 
@@ -153,7 +135,7 @@ def test_a_previous_version_of_other_lines_is_not_merged_from(tmp_path: Path) ->
     sources, data = tmp_path / "sources", tmp_path / "data"
     generate_folder(sources, 6)
     programmes = sorted(sources.glob("synthetic-programme-*.nq"))
-    published = _build(sources, data)
+    published = build_folder(sources, data)
     held = {p: p.read_text(encoding="utf-8") for p in programmes[:2]}
     for path, text in held.items():  # both claim position 99, in their own graphs
         subject = next(line.split(" ", 1)[0] for line in text.splitlines() if PROGRAMME in line)
@@ -166,7 +148,7 @@ def test_a_previous_version_of_other_lines_is_not_merged_from(tmp_path: Path) ->
     for path, text in held.items():
         path.write_text(text, encoding="utf-8")
     change_title(programmes[3])
-    after = _build(sources, data)
+    after = build_folder(sources, data)
     assert after.manifest["dataset"] == {"made": "sort"}
     again = _build_changed(sources, data, programmes[4])
     assert again.manifest["dataset"] == {"made": "merge"}  # from a version it made
@@ -174,7 +156,7 @@ def test_a_previous_version_of_other_lines_is_not_merged_from(tmp_path: Path) ->
 
 def _build_changed(sources: Path, data: Path, path: Path) -> versions.Version:
     change_title(path)
-    return _build(sources, data)
+    return build_folder(sources, data)
 
 
 def test_a_merged_version_lets_the_lines_source_go_before_the_writers(tmp_path: Path) -> None:

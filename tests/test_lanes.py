@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from graph import settings as prospectus_settings
 from graph import versions
 from graph.build import lanes, pipeline
 from graph.build.context import BuildContext, Writer
@@ -23,6 +22,7 @@ from graph.build.lanes import WriterFailed, changed_entries, merge_manifest
 from graph.errors import ProspectusError, PublishError
 from graph.synthetic.generate import generate_folder
 from graph.versions import STAGING_PREFIX
+from tests.support.builds import build_folder, products
 from tests.support.edits import change_title
 
 # Enough that one programme's source is a small change (graph/store/nquads_diff.py).
@@ -30,24 +30,7 @@ PROGRAMMES = 40
 
 
 def _build(sources: Path, data_dir: Path, workers: int) -> versions.Version:
-    loaded = prospectus_settings.load(
-        {"data_dir": str(data_dir), "build_workers": workers}, environ={}
-    )
-    result = pipeline.build(loaded, source_files=sorted(sources.glob("*.nq")))
-    assert result.published
-    return result.version
-
-
-def _products(version: versions.Version) -> dict[str, bytes]:
-    """The version's files that do not name the version or the time it was made."""
-    named = {"manifest.json", "changes.ttl", "resources.json"}
-    return {
-        str(p.relative_to(version.path)): p.read_bytes()
-        for p in version.path.rglob("*")
-        if p.is_file()
-        and p.name not in named
-        and not {"store", "ldes"} & set(p.relative_to(version.path).parts)
-    }
+    return build_folder(sources, data_dir, build_workers=workers)
 
 
 def _manifest(version: versions.Version) -> dict[str, object]:
@@ -77,14 +60,14 @@ def test_two_lanes_write_what_one_writes(tmp_path: Path, monkeypatch: pytest.Mon
     generate_folder(sources, 8)
     one, two = _build(sources, tmp_path / "one", 1), _build(sources, tmp_path / "two", 2)
     assert forked == [[], []]  # a first version: nothing to start from, no small change
-    assert _products(one) == _products(two)
+    assert products(one) == products(two)
     assert _manifest(one) == _manifest(two)
 
     change_title(sorted(sources.glob("synthetic-programme-*.nq"))[2])
     again_one = _build(sources, tmp_path / "one", 1)
     again_two = _build(sources, tmp_path / "two", 2)
     assert forked[2:] == [[], [w.__name__ for w in pipeline.BESIDE]]
-    assert _products(again_one) == _products(again_two)
+    assert products(again_one) == products(again_two)
     assert _manifest(again_one) == _manifest(again_two)
     files = [d["file"] for d in again_two.manifest["dumps"]]
     assert files[-1] == "elm.ttl" and len(files) == 5  # the dumps' entries, then ELM's
