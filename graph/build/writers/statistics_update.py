@@ -95,7 +95,13 @@ _PLAIN = ("http://www.w3.org/2001/XMLSchema#string", str(RDF.langString))
 
 def resource_digest(run: list[ox.Quad]) -> str:
     """SHA-256 of a resource's sorted quads."""
-    return hashlib.sha256("\n".join(sorted(str(q) for q in run)).encode()).hexdigest()
+    return lines_digest([str(q).encode() for q in run])
+
+
+def lines_digest(lines: list[bytes]) -> str:
+    """SHA-256 of a resource's sorted quads, given as their N-Quads lines without " ."
+    (a quad's text; UTF-8 keeps the code-point order)."""
+    return hashlib.sha256(b"\n".join(sorted(lines))).hexdigest()
 
 
 # Next to manifest.json in a version's folder: what its statistics were counted by and from.
