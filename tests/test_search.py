@@ -213,7 +213,11 @@ def test_finds_by_institution_and_city(index: Path) -> None:
 def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SearchIndexError, match="no search index"):
         search(tmp_path / INDEX_FILE, "anything")
-    (tmp_path / "dataset.nq").write_text("<a> <b> broken", encoding="utf-8")
+    with pytest.raises(SearchIndexError, match="could not read"):
+        build_index(tmp_path / "dataset.nq", tmp_path / INDEX_FILE)  # no such file
+    # only the lines of the predicates the index keeps are parsed: a broken one is an error
+    broken = "<a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> broken"
+    (tmp_path / "dataset.nq").write_text(broken, encoding="utf-8")
     with pytest.raises(SearchIndexError, match="could not read"):
         build_index(tmp_path / "dataset.nq", tmp_path / INDEX_FILE)
 

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from ..errors import ProspectusError
 from ..iris import ELM, PRO, SCHEMA
+from ..store.sorted_nquads import quads_with_predicates
 from . import analysis
 
 INDEX_FILE = "search.sqlite"
@@ -88,7 +89,7 @@ def _schema(db: sqlite3.Connection) -> None:
 def _stage(db: sqlite3.Connection, nquads: Path) -> None:
     """One streaming pass over the dump: keep the quads the documents are made of."""
     try:
-        _stage_quads(db, ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+        _stage_quads(db, quads_with_predicates(nquads, {*TEXT_FIELDS, *LINKS, _RDF_TYPE}))
     except (OSError, SyntaxError) as exc:
         raise SearchIndexError(f"could not read {nquads} for the search index: {exc}") from exc
     db.executescript(

@@ -8,7 +8,10 @@ of the first line starting in each block of `BLOCK` bytes (about 55,000 entries 
 index in memory and reads the one or two blocks that can hold the run, so a writer reads one
 programme's description as the sources wrote it (a `Store` gives typed literals back in
 canonical form, "P24M" as "P2Y") without holding the catalogue in memory. `quads()` streams
-the whole file.
+the whole file; `subject_runs` streams it one subject at a time as written (each line's
+terms taken by one pattern, not parsed into pyoxigraph objects: the statistics' pass), and
+`quads_with_predicates` parses only the lines with the predicates asked for (the search
+index's).
 
 The file is read with pread, not memory-mapped: the pages read stay in the kernel's page
 cache as any file read's do, but none is mapped into the process. A mapped file stayed in
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -30,6 +35,7 @@ Subject = ox.NamedNode | ox.BlankNode
 BLOCK = 1 << 16  # bytes of file per index entry
 READ = 1 << 12  # bytes read at a time while finding a line's start or subject
 RUN = 1 << 14  # bytes read at a time along a subject's run of lines
+PARSE_BATCH = 5000  # lines given to pyoxigraph at once by quads_with_predicates
 
 
 def _key(subject: Subject) -> bytes:
@@ -182,3 +188,67 @@ class SortedNQuads:
         """Every quad of the file, in file order (streamed)."""
         with self.path.open("rb") as fh:
             yield from ox.parse(fh, format=ox.RdfFormat.N_QUADS)
+
+
+# One line of N-Quads as pyoxigraph writes it (canonical N-Quads: IRIs and
+# blank node labels without spaces, literals with their quotes and backslashes escaped):
+# subject, predicate, object and graph (None for the default graph), each as written.
+_NODE = rb"<[^>]*>|_:[^ ]+"
+_LITERAL = rb'"[^"\\]*(?:\\.[^"\\]*)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
+_LINE = re.compile(rb"(%s) (<[^>]*>) (%s|%s)(?: (%s))? \.\n?" % (_NODE, _NODE, _LITERAL, _NODE))
+Terms = tuple[bytes, bytes, bytes, bytes | None]
+
+
+def line_terms(line: bytes) -> Terms:
+    """A line's subject, predicate, object and graph as written; pyoxigraph reads the rare
+    line the pattern does not take (a triple term)."""
+    found = _LINE.fullmatch(line)
+    if found is not None:
+        return cast(Terms, found.groups())
+    quad = next(iter(ox.parse(line, format=ox.RdfFormat.N_QUADS)))
+    graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
+    return (
+        str(quad.subject).encode(),
+        str(quad.predicate).encode(),
+        str(quad.object).encode(),
+        None if graph is None else str(graph).encode(),
+    )
+
+
+def subject_runs(path: Path) -> Iterator[tuple[bytes, list[bytes], list[Terms]]]:
+    """The lines of a sorted N-Quads file one subject at a time (a sorted file keeps a
+    subject's lines together): the subject as written, its lines without " .\n", and their
+    terms."""
+    subject: bytes | None = None
+    lines: list[bytes] = []
+    terms: list[Terms] = []
+    with path.open("rb") as fh:
+        for line in fh:
+            found = _LINE.fullmatch(line)
+            parts = cast(Terms, found.groups()) if found is not None else line_terms(line)
+            if parts[0] != subject:
+                if subject is not None:
+                    yield subject, lines, terms
+                subject, lines, terms = parts[0], [], []
+            lines.append(line[:-3] if line[-1] == 10 else line[:-2])  # without " .\n"
+            terms.append(parts)
+    if subject is not None:
+        yield subject, lines, terms
+
+
+def quads_with_predicates(path: Path, predicates: Collection[str]) -> Iterator[ox.Quad]:
+    """The quads of an N-Quads file as pyoxigraph writes it whose predicate is one of
+    `predicates`, streamed: a line's predicate is found as written (its subject holds no
+    space), and only the lines wanted are parsed, a batch at a time."""
+    wanted = {f"<{p}>".encode() for p in predicates}
+    batch: list[bytes] = []
+    with path.open("rb") as fh:
+        for line in fh:
+            start = line.find(b" ") + 1
+            if line[start : line.find(b" ", start)] in wanted:
+                batch.append(line if line.endswith(b"\n") else line + b"\n")
+                if len(batch) >= PARSE_BATCH:
+                    yield from ox.parse(b"".join(batch), format=ox.RdfFormat.N_QUADS)
+                    batch.clear()
+    if batch:
+        yield from ox.parse(b"".join(batch), format=ox.RdfFormat.N_QUADS)

@@ -11,9 +11,8 @@ from the previous version while the digest stays the same (the sitemap's lastmod
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from operator import itemgetter
@@ -24,7 +23,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ...iris import EU_COUNTRY, PRO
-from ...store.sorted_nquads import SortedNQuads
+from ...store.sorted_nquads import SortedNQuads, subject_runs
 from ...versions import STORE_DIR
 from ..context import BuildContext
 from .statistics_update import (
@@ -41,52 +40,6 @@ from .statistics_update import (
     merge_resources,
     write_basis,
 )
-
-# One line of a sorted N-Quads file as pyoxigraph writes it (canonical N-Quads: IRIs and
-# blank node labels without spaces, literals with their quotes and backslashes escaped):
-# subject, predicate, object and graph (None for the default graph), each as written.
-_NODE = rb"<[^>]*>|_:[^ ]+"
-_LITERAL = rb'"[^"\\]*(?:\\.[^"\\]*)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
-_LINE = re.compile(rb"(%s) (<[^>]*>) (%s|%s)(?: (%s))? \.\n?" % (_NODE, _NODE, _LITERAL, _NODE))
-Terms = tuple[bytes, bytes, bytes, bytes | None]
-
-
-def line_terms(line: bytes) -> Terms:
-    """A line's subject, predicate, object and graph as written; pyoxigraph reads the rare
-    line the pattern does not take (a triple term)."""
-    found = _LINE.fullmatch(line)
-    if found is not None:
-        return cast(Terms, found.groups())
-    quad = next(iter(ox.parse(line, format=ox.RdfFormat.N_QUADS)))
-    graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
-    return (
-        str(quad.subject).encode(),
-        str(quad.predicate).encode(),
-        str(quad.object).encode(),
-        None if graph is None else str(graph).encode(),
-    )
-
-
-def subject_runs(path: Path) -> Iterator[tuple[bytes, list[bytes], list[Terms]]]:
-    """The lines of a sorted N-Quads file one subject at a time (a sorted file keeps a
-    subject's lines together): the subject as written, its lines without " .\n", and their
-    terms."""
-    subject: bytes | None = None
-    lines: list[bytes] = []
-    terms: list[Terms] = []
-    with path.open("rb") as fh:
-        for line in fh:
-            found = _LINE.fullmatch(line)
-            parts = cast(Terms, found.groups()) if found is not None else line_terms(line)
-            if parts[0] != subject:
-                if subject is not None:
-                    yield subject, lines, terms
-                subject, lines, terms = parts[0], [], []
-            lines.append(line[:-3] if line[-1] == 10 else line[:-2])  # without " .\n"
-            terms.append(parts)
-    if subject is not None:
-        yield subject, lines, terms
-
 
 _graph = itemgetter(3)
 _triple = itemgetter(1, 2)

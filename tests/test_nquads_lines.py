@@ -1,8 +1,10 @@
-"""The statistics' pass over a version's sorted N-Quads reads each line's terms as written
-(graph/build/writers/statistics.py, `line_terms`), not through pyoxigraph: the lines that
-make a pattern hard (literals holding spaces, `<…>`, `_:x`, " ." and escapes, the default
-graph, blank-node graph names, a triple term) must give the terms pyoxigraph reads, and
-the counts must be those counted from pyoxigraph's quads."""
+"""Reading a version's sorted N-Quads by line (graph/store/sorted_nquads.py): the statistics'
+pass takes each line's terms as written (`line_terms`, `subject_runs`), the search index
+parses only the lines of the predicates it keeps (`quads_with_predicates`), neither through
+pyoxigraph line by line. The lines that make a pattern hard (literals holding spaces,
+`<…>`, `_:x`, " ." and escapes, the default graph, blank-node graph names, a triple term)
+must give the terms and quads pyoxigraph reads, and the statistics must be those counted
+from pyoxigraph's quads."""
 
 from __future__ import annotations
 
@@ -12,12 +14,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build.writers import statistics
-from graph.build.writers.statistics import compute_statistics, line_terms, subject_runs
+from graph.build.writers.statistics import compute_statistics
 from graph.build.writers.statistics_update import resource_digest
 from graph.canonical import sorted_lines
 from graph.iris import PRO
-from graph.store.sorted_nquads import SortedNQuads
+from graph.store import sorted_nquads
+from graph.store.sorted_nquads import (
+    SortedNQuads,
+    line_terms,
+    quads_with_predicates,
+    subject_runs,
+)
 
 BASE = "https://example.org/id/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -88,7 +95,7 @@ def test_each_line_gives_the_terms_pyoxigraph_reads(written: Path) -> None:
         expected = (_text(quad.subject), _text(quad.predicate), _text(quad.object), graph)
         assert line_terms(line) == expected, line
     # all but the triple term's line are read by the pattern, not by pyoxigraph
-    assert sum(statistics._LINE.fullmatch(line) is None for line in lines) == 1
+    assert sum(sorted_nquads._LINE.fullmatch(line) is None for line in lines) == 1
 
 
 def test_runs_keep_each_subject_whole_and_digest_as_the_quads_do(written: Path) -> None:
@@ -132,3 +139,13 @@ def test_counts_are_those_of_the_quads(written: Path) -> None:
     for iri, lines in digests.items():
         own = [q for q in quads if q.subject == ox.NamedNode(iri)]
         assert sorted(lines) == sorted(_text(q) for q in own)
+
+
+def test_only_the_lines_of_the_predicates_asked_for_are_read(written: Path) -> None:
+    data = written.read_bytes().rstrip(b"\n")  # the last line without its line break
+    written.write_bytes(data)
+    quads = set(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    for predicates in ({Q.value}, {P.value, START.value}, {TYPE.value}, set()):
+        found = list(quads_with_predicates(written, predicates))
+        assert len(found) == len(set(found))
+        assert set(found) == {q for q in quads if q.predicate.value in predicates}
