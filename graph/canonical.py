@@ -29,9 +29,12 @@ import hashlib
 import io
 import json
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -162,14 +165,14 @@ class Chunked:
     empty: bytes = b""
 
 
+def _gzip_member(chunk: bytes) -> bytes:
+    return gzip.compress(chunk, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 def gzip_members() -> Chunked:
     """gzip, one member per chunk (RFC 1952 allows members; every reader reads them as one
     stream), each with no file name and mtime 0."""
-    return Chunked(
-        f"gzip-{GZIP_LEVEL}",
-        lambda chunk: gzip.compress(chunk, compresslevel=GZIP_LEVEL, mtime=0),
-        empty=gzip.compress(b"", compresslevel=GZIP_LEVEL, mtime=0),
-    )
+    return Chunked(f"gzip-{GZIP_LEVEL}", _gzip_member, empty=_gzip_member(b""))
 
 
 def _turtle_prefixes(extra: dict[str, str] | None = None) -> tuple[dict[str, str], bytes]:
@@ -183,23 +186,24 @@ def turtle_chunks() -> Chunked:
     """Turtle of sorted N-Triples: the sorted prefix header, then each chunk's statements
     (pyoxigraph's serialiser, its own header dropped)."""
     table, header = _turtle_prefixes()
-
-    def encode(chunk: bytes) -> bytes:
-        triples = ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
-        return _without_prefixes(to_bytes(triples, ox.RdfFormat.TURTLE, table))
-
+    encode = partial(_turtle_statements, table)
     return Chunked(f"turtle-pyoxigraph-{ox.__version__}", encode, head=header)
+
+
+def _turtle_statements(table: dict[str, str], chunk: bytes) -> bytes:
+    triples = ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES)
+    return _without_prefixes(to_bytes(triples, ox.RdfFormat.TURTLE, table))
 
 
 def jsonld_chunks() -> Chunked:
     """JSON-LD (expanded, one node object per subject) of sorted N-Triples: one array, each
     chunk's node objects in it."""
+    return Chunked(f"jsonld-pyoxigraph-{ox.__version__}", _jsonld_nodes, b"[", b",", b"]\n")
 
-    def encode(chunk: bytes) -> bytes:
-        array = to_bytes(ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.JSON_LD)
-        return array.strip()[1:-1]
 
-    return Chunked(f"jsonld-pyoxigraph-{ox.__version__}", encode, b"[", b",", b"]\n")
+def _jsonld_nodes(chunk: bytes) -> bytes:
+    array = to_bytes(ox.parse(chunk, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.JSON_LD)
+    return array.strip()[1:-1]
 
 
 @dataclass(frozen=True)
@@ -222,11 +226,19 @@ class ChunkedFile:
         return dict(recorded["chunks"])
 
 
-def write_chunked(source: Path, files: Sequence[ChunkedFile]) -> list[int]:
+def _encode(encoders: tuple[Callable[[bytes], bytes], ...], chunk: bytes) -> list[bytes]:
+    return [encode(chunk) for encode in encoders]
+
+
+def write_chunked(
+    source: Path, files: Sequence[ChunkedFile], pool: Executor | None = None, ahead: int = 8
+) -> list[int]:
     """Write `source` (sorted lines) into each of `files` chunk by chunk (one pass over the
     source), and each file's chunk index (chunk SHA-256 -> offset, length in the file). A
     chunk also in the file's previous version is copied from it instead of encoded again:
-    the same content gives the same bytes either way. Returns the chunks copied, per file."""
+    the same content gives the same bytes either way. With a `pool` (processes: pyoxigraph's
+    serialisers hold the GIL), chunks are encoded there, at most `ahead` beyond the one
+    written, and written in order. Returns the chunks copied, per file."""
     known = [f.known() for f in files]
     chunks: list[dict[str, list[int]]] = [{} for _ in files]
     copied = [0 for _ in files]
@@ -238,8 +250,9 @@ def write_chunked(source: Path, files: Sequence[ChunkedFile]) -> list[int]:
         ]
         for f, out in zip(files, outs, strict=True):
             out.write(f.how.head)
-        for chunk in _chunks(source):
-            key = hashlib.sha256(chunk).hexdigest()
+
+        def write(key: str, encoded: Future[list[bytes]] | list[bytes] | None) -> None:
+            pieces = iter(encoded.result() if isinstance(encoded, Future) else encoded or ())
             for i, f in enumerate(files):
                 old = olds[i]
                 if key in known[i] and old is not None:
@@ -248,11 +261,35 @@ def write_chunked(source: Path, files: Sequence[ChunkedFile]) -> list[int]:
                     piece = old.read(length)
                     copied[i] += 1
                 else:
-                    piece = f.how.encode(chunk)
+                    piece = next(pieces)
                 if chunks[i]:
                     outs[i].write(f.how.separator)
                 chunks[i][key] = [outs[i].tell(), len(piece)]
                 outs[i].write(piece)
+
+        pending: deque[tuple[str, Future[list[bytes]] | list[bytes] | None]] = deque()
+        try:
+            for chunk in _chunks(source):
+                key = hashlib.sha256(chunk).hexdigest()
+                encoders = tuple(
+                    f.how.encode
+                    for f, k, old in zip(files, known, olds, strict=True)
+                    if key not in k or old is None
+                )
+                encoded: Future[list[bytes]] | list[bytes] | None = None
+                if encoders and pool is not None:
+                    encoded = pool.submit(_encode, encoders, chunk)
+                elif encoders:
+                    encoded = _encode(encoders, chunk)
+                pending.append((key, encoded))
+                while len(pending) > ahead or (pending and pool is None):
+                    write(*pending.popleft())
+            while pending:
+                write(*pending.popleft())
+        finally:
+            for _, encoded in pending:
+                if isinstance(encoded, Future):
+                    encoded.cancel()
         for f, out, found in zip(files, outs, chunks, strict=True):
             if not found:
                 out.write(f.how.empty)

@@ -18,11 +18,20 @@ from rdflib.namespace import XSD
 from graph import versions
 from graph.build import union as union_file
 from graph.build.context import BuildContext
+from graph.build.parse import forked_pool
 from graph.build.pipeline import publish_dataset
 from graph.build.release import read_release
 from graph.build.validate import validate_release
 from graph.build.writers import dumps
-from graph.canonical import literals_as_written, write_gzip_members
+from graph.canonical import (
+    ChunkedFile,
+    gzip_members,
+    jsonld_chunks,
+    literals_as_written,
+    turtle_chunks,
+    write_chunked,
+    write_gzip_members,
+)
 from graph.errors import PublishError
 
 from .support.publishing import (
@@ -431,3 +440,46 @@ def test_the_union_of_a_rebuild_keeps_a_triple_another_graph_still_states(
     for spec in dumps.DUMPS:
         a = (rebuilt.path / "dumps" / spec.file).read_bytes()
         assert a == (fresh.path / "dumps" / spec.file).read_bytes(), spec.file
+
+
+def test_chunks_encoded_in_worker_processes_give_the_bytes_of_one_process(tmp_path: Path) -> None:
+    """write_chunked with a pool (the dumps of a first build on several cores) writes every
+    file and chunk index as one process does, with chunks copied from a previous version
+    between the ones encoded in the workers."""
+    before, after = tmp_path / "before.nt", tmp_path / "after.nt"
+    before.write_bytes(_numbered_lines(30_000).replace(b" <http://example.org/g> .", b" ."))
+    changed = frozenset({3_000, 17_000})
+    after.write_bytes(_numbered_lines(30_000, changed).replace(b" <http://example.org/g> .", b" ."))
+    hows = (gzip_members, turtle_chunks, jsonld_chunks)
+
+    def files(folder: str, previous: str | None = None) -> list[ChunkedFile]:
+        (tmp_path / folder).mkdir()
+        return [
+            ChunkedFile(
+                tmp_path / folder / f"{i}.out",
+                tmp_path / folder / f"{i}.json",
+                how(),
+                (tmp_path / previous / f"{i}.out", tmp_path / previous / f"{i}.json")
+                if previous
+                else None,
+            )
+            for i, how in enumerate(hows)
+        ]
+
+    def written(folder: str, suffix: str = "") -> dict[str, bytes]:
+        found = sorted((tmp_path / folder).glob(f"*{suffix}"))
+        return {p.name: p.read_bytes() for p in found}
+
+    write_chunked(before, files("old"))
+    one = write_chunked(after, files("one", "old"))
+    fresh = write_chunked(after, files("fresh"))
+    with forked_pool(2) as pool:
+        many = write_chunked(after, files("many", "old"), pool, ahead=3)
+        fresh_many = write_chunked(after, files("fresh-many"), pool, ahead=3)
+    assert one == many and one[0] > 2, "most chunks are copied, the changed ones encoded"
+    assert fresh == fresh_many == [0, 0, 0]
+    assert written("many") == written("one")
+    assert written("fresh-many") == written("fresh")
+    assert written("one", ".json") == written("fresh", ".json"), (
+        "the chunk indexes of a copy and of a fresh encoding agree"
+    )

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ from ...formats import GZIP_MEDIA_TYPE
 from ...versions import DUMPS_DIR
 from .. import union
 from ..context import BuildContext
+from ..parse import forked_pool, workers_for
 
 DUMP_DIR = DUMPS_DIR
 CHECKSUMS = "SHA256SUMS"
@@ -157,27 +159,33 @@ ENCODINGS: dict[str, Callable[[], Chunked]] = {
 }
 
 
-def write_files(ctx: BuildContext, union_file: Path) -> int:
+def write_files(ctx: BuildContext, union_file: Path, workers: int = 0) -> int:
     """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
     the sorted union of the graphs, written to `union_file` first (returns its triples).
     The N-Quads are written in a thread while the union is sorted and the triple formats
-    written (in one pass over it): gzip lets go of the GIL while it compresses. Each file
-    is the same as when written alone."""
+    written (in one pass over it). Unless the change is small (most chunks are then copied
+    from the previous version's files), the chunks are encoded in `workers` forked
+    processes (0: one per core): pyoxigraph's Turtle and JSON-LD serialisers hold the GIL.
+    Each file is the same as when written alone, in one process."""
     for spec in DUMPS:
         if spec.format_name not in ENCODINGS:
             raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+    processes = workers_for(workers)
+    parallel = processes > 1 and ctx.changed_lines is None
+    with forked_pool(processes) if parallel else nullcontext() as pool:
+        if pool is not None:
+            pool.submit(int).result()  # forked now, before the N-Quads' thread starts
 
-    def write(source: Path, specs: list[DumpSpec]) -> None:
-        if specs:
-            write_chunked(
-                source, [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
-            )
+        def write(source: Path, specs: list[DumpSpec]) -> None:
+            if specs:
+                files = [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
+                write_chunked(source, files, pool, ahead=4 * processes)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        quads = pool.submit(write, ctx.nquads_path, [s for s in DUMPS if s.quads])
-        triples = _union(ctx, union_file)
-        write(union_file, [s for s in DUMPS if not s.quads])
-        quads.result()
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            quads = threads.submit(write, ctx.nquads_path, [s for s in DUMPS if s.quads])
+            triples = _union(ctx, union_file)
+            write(union_file, [s for s in DUMPS if not s.quads])
+            quads.result()
     return triples
 
 
