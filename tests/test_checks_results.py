@@ -64,6 +64,9 @@ def sources(tmp_path: Path) -> Path:
     return folder
 
 
+SCORES = ("minimumOverallScore", "minimumComponentScore", "languageTest", "scoreScale")
+
+
 def test_the_analysis_knows_what_the_project_constraints_read() -> None:
     by_name = {c.shape.rsplit("#", 1)[-1]: c for c in CHECKS}
     deadline = reads(by_name["DeadlineNotAfterStart"])
@@ -75,6 +78,11 @@ def test_the_analysis_knows_what_the_project_constraints_read() -> None:
     assert reads(by_name["NoBlankNodes"]) is None  # any predicate (?this ?p ?o)
     assert local(by_name["NoBlankNodes"])
     assert not local(by_name["DeadlineNotAfterStart"])  # reads the deadline's node too
+    # each score property named (a UNION, not `$this ?path ?value`): a title change is not
+    # one it reads, so a rebuild after one does not run it over the whole store
+    score = reads(by_name["ScoreNeedsScale"])
+    assert score is not None and "http://purl.org/dc/terms/title" not in score
+    assert {f"https://w3id.org/prospectus/ontology#{p}" for p in SCORES} <= score
 
 
 @pytest.mark.parametrize("threads", [1, 2])
