@@ -220,8 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
         "build_workers",
         int,
         0,
-        "`build`: processes that parse and validate the sources, and describe the change "
-        "stream's programmes, in parallel, and with more than one runs a rebuild's writers in "
+        "`build`: processes that parse and validate the sources, encode the dumps' chunks, "
+        "project the ELM export and describe the change stream's programmes, in parallel, "
+        "and with more than one runs a rebuild's writers in "
         'two processes (docs/build.md, "Writers in two lanes"); 0 means one per core '
         "(os.cpu_count()).",
     ),

@@ -32,6 +32,7 @@ class BuildContext:
     staging: Staging
     base_iri: str  # the `base_iri` setting the dataset was published under
     reference_dir: Path | None = None  # official shapes to check exports against (optional)
+    workers: int = 0  # processes a writer may fork (the build_workers setting; 0: one per core)
 
     @property
     def path(self) -> Path:

@@ -123,6 +123,7 @@ def publish_dataset(
     lines_record: str | None = None,
     merge: Merger | None = None,
     beside: Sequence[Writer] = (),
+    workers: int = 0,
 ) -> tuple[Version, bool]:
     """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
     a new version and run `writers` on it; (version, False) when the content equals the
@@ -134,10 +135,10 @@ def publish_dataset(
     the manifest (LINES_RECORD); `merge` may make dataset.nq from the previous version's
     (graph/build/dataset_merge.py). After a small change (BuildContext.changed_lines), the
     `writers` also in `beside` run in a forked process beside the others
-    (graph/build/lanes.py)."""
+    (graph/build/lanes.py). A writer forks at most `workers` processes (0: one per core)."""
 
     def write(staging: publish.Staging) -> None:
-        ctx = BuildContext(staging, base_iri, reference_dir)
+        ctx = BuildContext(staging, base_iri, reference_dir, workers)
         ctx.manifest["base_iri"] = base_iri
         if lines_record is not None:
             ctx.manifest[LINES_RECORD] = lines_record
@@ -229,5 +230,6 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         lines_record=made.after if same else None,
         merge=merge,
         beside=BESIDE if workers > 1 else (),
+        workers=workers,
     )
     return BuildResult(version, published, report)

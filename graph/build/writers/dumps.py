@@ -159,18 +159,18 @@ ENCODINGS: dict[str, Callable[[], Chunked]] = {
 }
 
 
-def write_files(ctx: BuildContext, union_file: Path, workers: int = 0) -> int:
+def write_files(ctx: BuildContext, union_file: Path) -> int:
     """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
     the sorted union of the graphs, written to `union_file` first (returns its triples).
     The N-Quads are written in a thread while the union is sorted and the triple formats
     written (in one pass over it). Unless the change is small (most chunks are then copied
-    from the previous version's files), the chunks are encoded in `workers` forked
-    processes (0: one per core): pyoxigraph's Turtle and JSON-LD serialisers hold the GIL.
+    from the previous version's files), the chunks are encoded in the build's worker
+    processes (forked): pyoxigraph's Turtle and JSON-LD serialisers hold the GIL.
     Each file is the same as when written alone, in one process."""
     for spec in DUMPS:
         if spec.format_name not in ENCODINGS:
             raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
-    processes = workers_for(workers)
+    processes = workers_for(ctx.workers)
     parallel = processes > 1 and ctx.changed_lines is None
     with forked_pool(processes) if parallel else nullcontext() as pool:
         if pool is not None:

@@ -59,7 +59,7 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
 def write_elm(ctx: BuildContext, batch_size: int = BATCH_SIZE, workers: int = 0) -> None:
     """Writer: dumps/elm.ttl, its entry in the manifest's dumps, manifest["elm"], and the
     index a rebuild reuses the programmes' parts from (parts.py, elm-parts.json). The
-    programmes are projected in `workers` processes (0: one per core)."""
+    programmes are projected in `workers` processes (0: the build's, ctx.workers)."""
     with SortedNQuads(ctx.nquads_path) as quads_file:
         try:
             _write_elm(ctx, StagedLookup(quads_file, ctx.store), batch_size, workers)
@@ -90,7 +90,7 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers
     previous = _previous(ctx, header)
     reused = {p: part for p in programmes if previous and (part := previous.reusable(p))}
     todo = [p for p in programmes if p not in reused]
-    processes = workers_for(workers)
+    processes = workers_for(workers or ctx.workers)
     size = max(1, min(batch_size, -(-len(todo) // (4 * processes))))
     ctx.store  # noqa: B018 - loaded on disk before the workers open it
     reference = str(ctx.reference_dir) if ctx.reference_dir is not None else None
