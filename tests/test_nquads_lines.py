@@ -1,10 +1,11 @@
 """Reading a version's sorted N-Quads by line (graph/store/sorted_nquads.py): the statistics'
 pass takes each line's terms as written (`line_terms`, `subject_runs`), the search index
 parses only the lines of the predicates it keeps (`quads_with_predicates`), neither through
-pyoxigraph line by line. The lines that make a pattern hard (literals holding spaces,
-`<…>`, `_:x`, " ." and escapes, the default graph, blank-node graph names, a triple term)
-must give the terms and quads pyoxigraph reads, and the statistics must be those counted
-from pyoxigraph's quads."""
+pyoxigraph line by line; the union of the graphs is the lines' triples in order, without a
+sort (graph/build/union.py, `triple_lines`). The lines that make a pattern hard (literals
+holding spaces, `<…>`, `_:x`, " ." and escapes, the default graph, blank-node graph names, a
+triple term) must give the terms, quads and triples pyoxigraph reads, and the statistics
+must be those counted from pyoxigraph's quads."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.build import union
 from graph.build.writers.statistics import compute_statistics
 from graph.build.writers.statistics_update import resource_digest
 from graph.canonical import sorted_lines
@@ -149,3 +151,26 @@ def test_only_the_lines_of_the_predicates_asked_for_are_read(written: Path) -> N
         found = list(quads_with_predicates(written, predicates))
         assert len(found) == len(set(found))
         assert set(found) == {q for q in quads if q.predicate.value in predicates}
+
+
+def _union_reference(data: bytes) -> bytes:
+    """What `sort -u` of every quad's triple written by pyoxigraph gives."""
+    triples = {q.triple for q in ox.parse(data, format=ox.RdfFormat.N_QUADS)}
+    lines = {ox.serialize([t], format=ox.RdfFormat.N_TRIPLES) or b"" for t in triples}
+    return b"".join(sorted(lines, key=lambda line: line[:-1]))
+
+
+def test_the_union_of_sorted_lines_needs_no_sort(written: Path, tmp_path: Path) -> None:
+    """union.from_scratch writes each triple once, in order, from the sorted lines (a
+    triple stated in several graphs and in the default graph included); a file that is
+    not sorted is sorted instead, with the same result."""
+    expected = _union_reference(written.read_bytes())
+    target = tmp_path / "union.nt"
+    assert union.from_scratch(written, target, tmp_path) == expected.count(b"\n")
+    assert target.read_bytes() == expected
+    assert union._in_order(written, tmp_path / "direct.nt") is not None  # no sort needed
+    shuffled = tmp_path / "shuffled.nq"
+    shuffled.write_bytes(b"".join(reversed(written.read_bytes().splitlines(keepends=True))))
+    assert union._in_order(shuffled, tmp_path / "direct.nt") is None
+    assert union.from_scratch(shuffled, target, tmp_path) == expected.count(b"\n")
+    assert target.read_bytes() == expected

@@ -1,7 +1,8 @@
 """The union of a version's graphs as sorted N-Triples, for the triple dumps.
 
-From scratch: every quad of dataset.nq as a triple (pyoxigraph's N-Triples, one line per
-triple), sorted by `sort -u` on disk (graph/build/publish.py). After a small change: the
+From scratch: every line of dataset.nq as its triple's line (the graph left out), in the
+file's order, which is the triples' order, each triple once (`from_scratch`); `sort -u` on
+disk (graph/build/publish.py) only for a file that is not sorted. After a small change: the
 previous version's union (its dataset.nt.gz, read as a stream) merged with the triples of
 the added lines, without the triples of the removed lines that no graph of the new version
 states any more (looked up by subject in the new dataset.nq, graph/store/sorted_nquads.py).
@@ -18,19 +19,44 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from ..store.sorted_nquads import SortedNQuads
+from ..store.sorted_nquads import SortedNQuads, triple_lines
 from .publish import digest_and_count, sort_unique
 
 
 def from_scratch(nquads: Path, target: Path, temp_dir: Path) -> int:
     """The distinct triples of every graph of `nquads`, N-Triples sorted by code point, into
-    `target`; returns their number."""
+    `target`; returns their number. dataset.nq's lines are sorted, and a quad's line is its
+    triple's line with the graph put in before " .": a space follows every term in both, and
+    a space sorts before any character that continues a term, so the triples come out in
+    order, a triple's lines next to each other. They are written in one pass, each once
+    (`_in_order`); a file whose triples would not come out in order is sorted by `sort -u`."""
+    count = _in_order(nquads, target)
+    if count is not None:
+        return count
     unsorted = temp_dir / (target.name + ".unsorted")
     quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     ox.serialize((q.triple for q in quads), output=str(unsorted), format=ox.RdfFormat.N_TRIPLES)
     sort_unique(unsorted, target, temp_dir)
     unsorted.unlink()
     return digest_and_count(target)[1]
+
+
+def _in_order(nquads: Path, target: Path) -> int | None:
+    """The triples of sorted `nquads` into `target`, each once; their number, or None when
+    a triple comes before the one written last (the file was not sorted)."""
+    count, last = 0, b""
+    with nquads.open("rb") as source, target.open("wb") as out:
+        while lines := source.readlines(CHUNK):
+            fresh = []
+            for line in triple_lines(lines):
+                if line != last:
+                    if line_key(line) < line_key(last):
+                        return None
+                    fresh.append(line)
+                    last = line
+            out.write(b"".join(fresh))
+            count += len(fresh)
+    return count
 
 
 def _line(triple: ox.Triple) -> bytes:

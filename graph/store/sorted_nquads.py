@@ -252,3 +252,18 @@ def quads_with_predicates(path: Path, predicates: Collection[str]) -> Iterator[o
                     batch.clear()
     if batch:
         yield from ox.parse(b"".join(batch), format=ox.RdfFormat.N_QUADS)
+
+
+def triple_lines(lines: list[bytes]) -> list[bytes]:
+    """The N-Triples line of each of N-Quads `lines` (as pyoxigraph writes them), in order:
+    the line up to its object, then " .". pyoxigraph writes a line the pattern does not
+    take (a triple term)."""
+    found = []
+    for line in lines:
+        terms = _LINE.fullmatch(line)
+        if terms is not None:
+            found.append(line[: terms.end(3)] + b" .\n")
+        else:
+            for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS):
+                found.append(ox.serialize([quad.triple], format=ox.RdfFormat.N_TRIPLES) or b"")
+    return found
