@@ -19,9 +19,10 @@ How the bytes are fixed (graph/canonical.py):
   bytes either way.
 
 Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
-the graphs is the triples of dataset.nq sorted by `sort -u` (graph/build/publish.py) into a
-temporary file, which gives N-Triples and, chunk by chunk through pyoxigraph's serialisers,
-the Turtle and JSON-LD files.
+the graphs is the triples of dataset.nq, in order and each once, in a temporary file
+(graph/build/union.py: from scratch in one pass over the sorted lines, after a small change
+merged from the previous version's), which gives N-Triples and, chunk by chunk through
+pyoxigraph's serialisers, the Turtle and JSON-LD files.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
 holds), and so does JSON-LD, so that a reader without dataset support gets the same
