@@ -226,6 +226,9 @@ class ChunkedFile:
         return dict(recorded["chunks"])
 
 
+Encoded = Future[list[bytes]] | list[bytes] | None  # a chunk's pieces: coming, made or none
+
+
 def _encode(encoders: tuple[Callable[[bytes], bytes], ...], chunk: bytes) -> list[bytes]:
     return [encode(chunk) for encode in encoders]
 
@@ -251,11 +254,11 @@ def write_chunked(
         for f, out in zip(files, outs, strict=True):
             out.write(f.how.head)
 
-        def write(key: str, encoded: Future[list[bytes]] | list[bytes] | None) -> None:
+        def write(key: str, reused: list[bool], encoded: Encoded) -> None:
             pieces = iter(encoded.result() if isinstance(encoded, Future) else encoded or ())
             for i, f in enumerate(files):
                 old = olds[i]
-                if key in known[i] and old is not None:
+                if reused[i] and old is not None:
                     offset, length = known[i][key]
                     old.seek(offset)
                     piece = old.read(length)
@@ -267,29 +270,26 @@ def write_chunked(
                 chunks[i][key] = [outs[i].tell(), len(piece)]
                 outs[i].write(piece)
 
-        pending: deque[tuple[str, Future[list[bytes]] | list[bytes] | None]] = deque()
+        pending: deque[tuple[str, list[bool], Encoded]] = deque()
         try:
             for chunk in _chunks(source):
                 key = hashlib.sha256(chunk).hexdigest()
-                encoders = tuple(
-                    f.how.encode
-                    for f, k, old in zip(files, known, olds, strict=True)
-                    if key not in k or old is None
-                )
-                encoded: Future[list[bytes]] | list[bytes] | None = None
+                reused = [key in k and old is not None for k, old in zip(known, olds, strict=True)]
+                encoders = tuple(f.how.encode for f, r in zip(files, reused, strict=True) if not r)
+                encoded: Encoded = None
                 if encoders and pool is not None:
                     encoded = pool.submit(_encode, encoders, chunk)
                 elif encoders:
                     encoded = _encode(encoders, chunk)
-                pending.append((key, encoded))
+                pending.append((key, reused, encoded))
                 while len(pending) > ahead or (pending and pool is None):
                     write(*pending.popleft())
             while pending:
                 write(*pending.popleft())
         finally:
-            for _, encoded in pending:
-                if isinstance(encoded, Future):
-                    encoded.cancel()
+            for _, _, waiting in pending:
+                if isinstance(waiting, Future):
+                    waiting.cancel()
         for f, out, found in zip(files, outs, chunks, strict=True):
             if not found:
                 out.write(f.how.empty)

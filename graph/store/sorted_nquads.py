@@ -203,8 +203,11 @@ def line_terms(line: bytes) -> Terms:
     """A line's subject, predicate, object and graph as written; pyoxigraph reads the rare
     line the pattern does not take (a triple term)."""
     found = _LINE.fullmatch(line)
-    if found is not None:
-        return cast(Terms, found.groups())
+    return cast(Terms, found.groups()) if found is not None else _parsed_terms(line)
+
+
+def _parsed_terms(line: bytes) -> Terms:
+    """A line's terms as pyoxigraph reads and writes them."""
     quad = next(iter(ox.parse(line, format=ox.RdfFormat.N_QUADS)))
     graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
     return (
@@ -224,8 +227,8 @@ def subject_runs(path: Path) -> Iterator[tuple[bytes, list[bytes], list[Terms]]]
     terms: list[Terms] = []
     with path.open("rb") as fh:
         for line in fh:
-            found = _LINE.fullmatch(line)
-            parts = cast(Terms, found.groups()) if found is not None else line_terms(line)
+            found = _LINE.fullmatch(line)  # line_terms, without a call per line
+            parts = cast(Terms, found.groups()) if found is not None else _parsed_terms(line)
             if parts[0] != subject:
                 if subject is not None:
                     yield subject, lines, terms
