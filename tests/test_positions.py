@@ -11,7 +11,7 @@ from rdflib.compare import isomorphic
 
 from graph.build.positions import is_position, position_shapes
 from graph.build.sparql_checks import read_shapes, split
-from graph.build.union_index import Part, UnionIndex
+from graph.build.union_index import Part, Remembered, UnionIndex
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -105,4 +105,29 @@ def test_the_positions_unit_reads_only_types_and_finds_what_the_whole_descriptio
     }
     assert {n: sorted(ts) for n, ts in typed.items()} == {n: ts for n, ts in expected.items() if ts}
     assert len(typed["<http://ex.org/p1>"]) == 2 and "<http://ex.org/p3>" not in typed
+    union.close()
+
+
+def test_a_batch_reads_each_description_once_and_gets_the_index_own(tmp_path: Path) -> None:
+    """validate.py's batches read the union through `Remembered`: the same descriptions as
+    the index gives, and a node asked for again (by another unit) is not read again."""
+    lines = [
+        "<http://ex.org/p1> <http://ex.org/org> <http://ex.org/o> <http://ex.org/g1> .",
+        "<http://ex.org/p2> <http://ex.org/org> <http://ex.org/o> <http://ex.org/g2> .",
+        '<http://ex.org/o> <http://ex.org/name> "O" <http://ex.org/g3> .',
+    ]
+    parts = [Part.lines(f"http://ex.org/g{n}", (line,)) for n, line in enumerate(lines, 1)]
+    union, _changed = UnionIndex.update(tmp_path / "u.sqlite", parts, frozenset(), True, "salt")
+    asked: list[list[str]] = []
+    describe = union.describe
+    union.describe = lambda nodes: asked.append(list(nodes)) or describe(nodes)  # type: ignore[method-assign]
+    batch = Remembered(union)
+    for nodes in (["<http://ex.org/p1>", "<http://ex.org/o>"],
+                  ["<http://ex.org/p2>", "<http://ex.org/o>", "<http://ex.org/none>"],
+                  ["<http://ex.org/none>", "<http://ex.org/o>"]):  # fmt: skip
+        assert batch.describe(iter(nodes)) == describe(nodes)
+    assert asked == [
+        ["<http://ex.org/p1>", "<http://ex.org/o>"],
+        ["<http://ex.org/p2>", "<http://ex.org/none>"],
+    ]
     union.close()

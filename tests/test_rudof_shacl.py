@@ -153,3 +153,31 @@ def test_an_unknown_engine_is_refused_by_name() -> None:
     release = read_release()
     with pytest.raises(ShapesError, match="shacl_engine.*'jena'"):
         validate_groups(release, shapes_graph(), engine="jena")
+
+
+def test_the_targets_are_given_only_the_statements_they_can_read() -> None:
+    """The SPARQL targets run over the statements whose predicate they name (here ex:flag
+    and ex:ok, the FILTER NOT EXISTS's too), and still select what they select over all of
+    them; a line whose predicate is not read as such (a triple term as subject) is kept."""
+    prepared = rudof_shacl.prepare(shapes_graph())
+    assert prepared.target_reads == {"<http://example.org/flag>", "<http://example.org/ok>"}
+    data = lines()
+    kept = list(rudof_shacl._readable(data, prepared.target_reads))
+    assert kept == [line for line in data if " <http://example.org/flag> " in line
+                    or " <http://example.org/ok> " in line]  # fmt: skip
+    odd = '<< <http://example.org/a> <http://example.org/x> "1" >> <http://example.org/y> "2" .'
+    assert list(rudof_shacl._readable([odd], prepared.target_reads)) == [odd]
+    assert list(rudof_shacl._readable(data, None)) == data
+
+
+def test_a_target_reading_any_predicate_is_given_every_statement() -> None:
+    """A target whose predicates are not known (a variable predicate) reads every statement:
+    its reads are None, and rudof's results are pySHACL's."""
+    shapes = shapes_graph(SHAPES.replace("?this ex:flag true .", "?this ?p true ."))
+    assert rudof_shacl.prepare(shapes).target_reads is None
+    found = by_rudof(lines(), shapes)
+    assert found == by_pyshacl(lines(), shapes)
+    assert sorted(r.focus_node for r in found if r.path == "http://example.org/name") == [
+        "_:f2",
+        "http://example.org/f1",
+    ]

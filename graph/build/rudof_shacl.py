@@ -10,12 +10,15 @@ What rudof does not do as pySHACL does, and how this module makes up for it:
   gets a marker statement (predicate `SHACL_TARGET_MARKER` + the target's number,
   graph/iris.py), and the shape given to rudof targets the subjects of that predicate
   instead (`sh:targetSubjectsOf`: rudof cannot target a blank node by `sh:targetNode`).
+  Only the statements whose predicate a target can read are loaded for them
+  (graph/build/sparql_reads.py; all of them when a target's reads are not known).
 - A result's message is the shape's `sh:message`s (as pySHACL gives them); rudof prepends
   a text of its own. A shape without a message keeps rudof's text.
 - A path that is not an IRI comes back written as a SPARQL path (`^(…)`): the result names
   its shape's `sh:path` node, as pySHACL's do.
 - Literal values come back from rudof abbreviated (`"0.0"^^xsd:decimal`, escapes undone):
-  each is looked up among the literals of the data, and written as `shacl()` writes them.
+  each is looked up among the literals of the data (read only when a result has one),
+  and written as `shacl()` writes them.
   Blank nodes keep the labels the data had.
 
 rudof runs on the data as one graph: the caller puts the ontology's statements in it.
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -38,6 +41,7 @@ from ..canonical import literals_as_written
 from ..errors import Violation
 from ..iris import SHACL_TARGET_MARKER
 from .groups import _rdflib, parse_lines
+from .sparql_reads import predicates, query_reads
 
 # What rudof reports as a literal: "lexical form" then @language or ^^datatype (<iri> or a
 # prefixed name). The lexical form is as read, escapes undone, so it may hold quotes.
@@ -51,12 +55,14 @@ class Shapes:
     """Shapes prepared for rudof once per build: `text` (N-Triples) with every SPARQL target
     replaced by a marker's target, `targets` (marker predicate, SELECT with its prefixes),
     `messages` (source shape as reported -> its messages joined as shacl() joins them),
-    `paths` (property shape as reported -> its sh:path as reported)."""
+    `paths` (property shape as reported -> its sh:path as reported), `target_reads` (the
+    predicates the targets can read, as N-Triples IRIs; None: any)."""
 
     text: str
     targets: tuple[tuple[str, str], ...]
     messages: dict[str, str]
     paths: dict[str, str]
+    target_reads: frozenset[str] | None = None
 
 
 def reported(node: Node) -> str:
@@ -98,10 +104,33 @@ def prepare(shapes: Graph) -> Shapes:
     paths = {reported(shape): reported(path) for shape, path in shapes.subject_objects(SH.path)}
     with literals_as_written():
         text = given.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return Shapes(text, tuple(targets), messages, paths)
+    return Shapes(text, tuple(targets), messages, paths, _target_reads(targets))
 
 
-def _marked(quads: Sequence[ox.Quad], targets: Iterable[tuple[str, str]]) -> list[str]:
+def _target_reads(targets: Iterable[tuple[str, str]]) -> frozenset[str] | None:
+    read: set[str] = set()
+    for _marker, select in targets:
+        keys = query_reads(select)
+        if keys is None:
+            return None
+        read |= {f"<{p}>" for p in predicates(keys)}
+    return frozenset(read)
+
+
+def _readable(lines: Iterable[str], read: frozenset[str] | None) -> Iterator[str]:
+    """The N-Triples `lines` whose predicate is one of `read` (None: all). A line whose
+    predicate is not surely its second term (a triple term as subject) is kept."""
+    if read is None:
+        yield from lines
+        return
+    for line in lines:
+        parts = line.split(" ", 2)
+        predicate = parts[1] if len(parts) == 3 and not line.startswith("<<") else ""
+        if predicate in read or not (predicate.startswith("<") and predicate.endswith(">")):
+            yield line
+
+
+def _marked(quads: Iterable[ox.Quad], targets: Iterable[tuple[str, str]]) -> list[str]:
     """Marker statements for the nodes each SPARQL target selects in `quads`."""
     targets = list(targets)
     if not targets:
@@ -171,15 +200,19 @@ def _session(shapes: Shapes) -> pr.Rudof:
 def validate_lines(lines: Sequence[str], shapes: Shapes) -> list[Violation]:
     """The results of `shapes` over the data of N-Triples `lines` (one graph), unsorted and
     not located (source_file None), in the form validate.py's shacl() gives them."""
-    quads = list(parse_lines(lines))
-    data = [*lines, *_marked(quads, shapes.targets)]
+    marked = []
+    if shapes.targets:
+        read = parse_lines(_readable(lines, shapes.target_reads))
+        marked = _marked(read, shapes.targets)
     rudof = _session(shapes)
     rudof.reset_data()
-    rudof.read_data("\n".join(data) + "\n", format=pr.RDFFormat.NTriples)
-    literals = _literals(quads)
-    del quads
+    rudof.read_data("\n".join([*lines, *marked, ""]), format=pr.RDFFormat.NTriples)
+    found = rudof.validate_shacl().violations
+    literals: dict[tuple[str, str, str], ox.Literal] = {}
+    if any(r.value is not None and str(r.value).startswith('"') for r in found):
+        literals = _literals(parse_lines(lines))
     results = []
-    for result in rudof.validate_shacl().violations:
+    for result in found:
         shape = str(result.source_shape)
         results.append(
             Violation(

@@ -106,20 +106,36 @@ def reads(check: SparqlCheck) -> frozenset[str] | None:
     if check.target_classes:  # `?this a/rdfs:subClassOf* C`: a type of any subclass
         found |= {ANY_TYPE, SUBCLASS}
     for query in queries(check):
-        parsed = _patterns(query)
-        if parsed is None:
+        read = query_reads(query)
+        if read is None:
             return None
-        for _s, predicate, obj in parsed[1]:
-            if predicate == RDF.type:
-                found.add(type_key(str(obj)) if isinstance(obj, URIRef) else ANY_TYPE)
-                continue
-            followed = _path(predicate)
-            if followed is None:
-                return None
-            found |= followed
-            if str(RDF.type) in followed:
-                found.add(ANY_TYPE)
+        found |= read
     return frozenset(found)
+
+
+def query_reads(query: str) -> frozenset[str] | None:
+    """The statement keys the triple patterns and paths of `query` (a SELECT with its
+    prefixes) can match, or None: any statement."""
+    parsed = _patterns(query)
+    if parsed is None:
+        return None
+    found: set[str] = set()
+    for _s, predicate, obj in parsed[1]:
+        if predicate == RDF.type:
+            found.add(type_key(str(obj)) if isinstance(obj, URIRef) else ANY_TYPE)
+            continue
+        followed = _path(predicate)
+        if followed is None:
+            return None
+        found |= followed
+        if str(RDF.type) in followed:
+            found.add(ANY_TYPE)
+    return frozenset(found)
+
+
+def predicates(keys: frozenset[str]) -> frozenset[str]:
+    """The predicate IRIs of statement keys (a type key's is rdf:type)."""
+    return frozenset(str(RDF.type) if key.startswith("type ") else key for key in keys)
 
 
 def _projects_this(node: CompValue) -> bool:

@@ -204,6 +204,28 @@ class UnionIndex:
         self._db = None
 
 
+class Remembered:
+    """A UnionIndex's descriptions remembered while one batch of units is gathered: what
+    most units read besides their own nodes (concepts, organisations, portals) is read and
+    split into rows once per batch, not once per unit (validate.py's `_validate_groups`)."""
+
+    def __init__(self, union: UnionIndex) -> None:
+        self.union = union
+        self._known: dict[str, list[tuple[str, str | None]]] = {}
+
+    def describe(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """As UnionIndex.describe (the lists are shared: not to be changed)."""
+        nodes = list(nodes)
+        missing = [node for node in nodes if node not in self._known]
+        if missing:
+            found = self.union.describe(missing)
+            self._known.update((node, found.get(node, [])) for node in missing)
+        return {node: self._known[node] for node in nodes if self._known[node]}
+
+    def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
+        return self.union.pointing_at_any(nodes)
+
+
 CHUNK = 500  # nodes per query (SQLite allows 32,766 parameters)
 
 

@@ -46,7 +46,7 @@ from .groups import (
 from .parse import ParsedSource, in_parallel
 from .release import Release
 from .sparql_checks import read_shapes
-from .union_index import Part, UnionIndex, UnitState
+from .union_index import Part, Remembered, UnionIndex, UnitState
 
 
 class ShapesError(ProspectusError):
@@ -327,7 +327,8 @@ def _job(group: Group, parts: Sequence[ParsedSource]) -> Job:
 def _validate_groups(jobs: list[Job]) -> list[Gathered]:
     """In a worker: groups `jobs`, each gathered once from the union's index on disk
     (with the nodes it read, for graph/build/union_index.py) and validated in one batch."""
-    union, inverse, leave_out = _WORKER["union"], _WORKER["inverse"], _WORKER.get("leave_out")
+    inverse, leave_out = _WORKER["inverse"], _WORKER.get("leave_out")
+    union = Remembered(_WORKER["union"])  # type: ignore[arg-type]
     batch, reads = [], []
     for group, parts in jobs:
         read: set[str] = set()
