@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..errors import Violation
 from .groups import triples_of
-from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, forked_pool, read_entry
+from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 
 SCHEMA = """
@@ -139,22 +139,15 @@ class UnionIndex:
 
     @classmethod
     def update(
-        cls,
-        path: Path,
-        parts: Sequence[Part],
-        inverse: frozenset[str],
-        apart: bool,
-        salt: str,
-        workers: int = 1,
+        cls, path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, salt: str
     ) -> tuple[UnionIndex, set[str] | None]:
-        """The index of `parts` in `path`, updated from what it held (or written afresh,
-        its parts read in `workers` processes), and the changed nodes (None when written
-        afresh: everything is new). `salt`: what the recorded results depend on besides
-        the data (a different one starts afresh)."""
+        """The index of `parts` in `path`, updated from what it held (or written afresh),
+        and the changed nodes (None when written afresh: everything is new). `salt`: what
+        the recorded results depend on besides the data (a different one starts afresh)."""
         meta = json.dumps([salt, sorted(inverse), apart])
         changed = _update(path, parts, inverse, apart, meta)
         if changed is None:
-            _write(path, parts, inverse, apart, meta, workers)
+            _write(path, parts, inverse, apart, meta)
         return cls(path), changed
 
     def __getstate__(self) -> dict[str, object]:
@@ -248,86 +241,24 @@ def _chunks(nodes: Iterable[str]) -> Iterator[list[str]]:
 
 
 def _write(
-    path: Path,
-    parts: Sequence[Part],
-    inverse: frozenset[str],
-    apart: bool,
-    meta: str,
-    workers: int = 1,
+    path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, meta: str
 ) -> None:
-    """The index of `parts` written afresh (no recorded results), then moved into place.
-
-    With `workers` > 1 and enough parts, the parts are shared out to forked processes, each
-    reading its share and writing its rows, counted, into an index file of its own
-    (`_piece`); this process then adds the pieces' rows up into the index, each piece's in
-    key order, which is a sequential walk of the index's B-trees (reading the parts and
-    putting their rows in place was one process's work, most of the validation's start)."""
+    """The index of `parts` written afresh (no recorded results), then moved into place."""
     fresh = path.with_name(path.name + ".new")
-    shares = max(1, min(workers, MAX_PIECES, len(parts) // PARTS_PER_PIECE))
-    size = -(-len(parts) // shares)
-    pieces = [
-        (fresh.with_name(f"{fresh.name}.{n}"), parts[first : first + size], inverse, apart)
-        for n, first in enumerate(range(0, len(parts), size))
-    ]
-    for file in (fresh, *(piece[0] for piece in pieces)):
-        file.unlink(missing_ok=True)
+    fresh.unlink(missing_ok=True)
+    db = sqlite3.connect(fresh)
     try:
-        if len(pieces) == 1:
-            _piece((fresh, parts, inverse, apart))
-        else:
-            with forked_pool(len(pieces)) as pool:
-                list(pool.map(_piece, pieces))
-        db = sqlite3.connect(fresh)
-        try:
-            db.executescript(PRAGMAS)
-            if len(pieces) > 1:
-                db.executescript(SCHEMA)
-                for n, (file, *_rest) in enumerate(pieces):
-                    _add_piece(db, file, f"piece{n}")
-            db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
-            db.commit()
-        finally:
-            db.close()
-    finally:
-        for file, *_rest in pieces:
-            file.unlink(missing_ok=True)
-    os.replace(fresh, path)
-    Path(f"{path}-journal").unlink(missing_ok=True)
-
-
-PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
-# A fresh index reads its parts in at most this many processes (SQLite attaches ten
-# databases at most), each given at least PARTS_PER_PIECE parts (fewer: one process).
-MAX_PIECES = 8
-PARTS_PER_PIECE = 500
-
-Piece = tuple[Path, Sequence[Part], frozenset[str], bool]
-
-
-def _piece(piece: Piece) -> None:
-    """The index of the parts of `piece`, without meta, in its file (`_write`)."""
-    file, parts, inverse, apart = piece
-    db = sqlite3.connect(file)
-    try:
-        db.executescript(PRAGMAS + SCHEMA)
+        db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
+        )
+        db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
         for part in parts:
             _add(db, part, _rows(part.name, part.read(), inverse, apart))
         db.commit()
     finally:
         db.close()
-
-
-def _add_piece(db: sqlite3.Connection, file: Path, name: str) -> None:
-    """The parts and rows of the piece `file` added to `db`'s, statement counts summed."""
-    db.execute(f"ATTACH DATABASE ? AS {name}", (str(file),))
-    db.execute(f"INSERT INTO parts SELECT * FROM {name}.parts")
-    db.execute(f"INSERT INTO about SELECT * FROM {name}.about WHERE true"
-               " ON CONFLICT (s, po) DO UPDATE SET n = n + excluded.n")  # fmt: skip
-    db.execute(f"INSERT INTO incoming SELECT * FROM {name}.incoming WHERE true"
-               " ON CONFLICT (o, t) DO UPDATE SET n = n + excluded.n")  # fmt: skip
-    db.execute(f"INSERT OR IGNORE INTO positions SELECT * FROM {name}.positions")
-    db.commit()
-    db.execute(f"DETACH DATABASE {name}")
+    os.replace(fresh, path)
+    Path(f"{path}-journal").unlink(missing_ok=True)
 
 
 def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:

@@ -413,9 +413,7 @@ def validate_groups(
         cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="union-", dir=cache_dir) as folder:
         path = (cache_dir if cache_dir is not None else Path(folder)) / "union.sqlite"
-        union, changed = UnionIndex.update(
-            path, graphs, inverse, ordered is not None, salt, workers
-        )
+        union, changed = UnionIndex.update(path, graphs, inverse, ordered is not None, salt)
         state = UnitState(path)
         recorded = state.recorded()
         readers = state.readers(changed) if changed is not None else set()
