@@ -160,6 +160,7 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         "peak_tree_anon_pss_mb": round(peak_anon / 2**20, 1),
         "max_child_rss_mb_so_far": round(maxrss_kb / 1024, 1),
         "steps": steps(err),
+        "timeline": timeline(err_lines, start),
         "step_peaks_mb": step_peaks(err_lines, sampler.samples),
         "step_peaks_pss_mb": step_peaks(err_lines, sampler.pss),
         "step_peaks_anon_pss_mb": step_peaks(err_lines, sampler.anon),
@@ -177,6 +178,22 @@ def steps(stderr: str) -> dict[str, float]:
     for name, seconds in STEP.findall(stderr):
         found[name] = round(found.get(name, 0.0) + float(seconds), 2)
     return found
+
+
+# The build's own lines worth keeping in the results besides the steps' times: the end of
+# each progress bar (`… done in N s`: validation's batches, the SPARQL constraints) and
+# the notes that start and end a step's parts.
+NOTE = re.compile(r" done in [0-9.]+ s$|^(validating \d|SPARQL constraints' store|publishing)")
+
+
+def timeline(err_lines: Sequence[tuple[float, str]], start: float) -> list[str]:
+    """The steps' lines (`time …`) and NOTE lines, each after the seconds since `start` at
+    which it came: where inside a step its time went."""
+    return [
+        f"{arrived - start:8.1f}  {line.rstrip()}"
+        for arrived, line in err_lines
+        if STEP.match(line.rstrip("\n")) or NOTE.search(line.rstrip("\n"))
+    ]
 
 
 def step_peaks(

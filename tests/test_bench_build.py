@@ -36,4 +36,10 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert all(0 < peaks[name] <= size[run]["peak_tree_rss_mb"] for name in expected)
         pss = size[run]["step_peaks_pss_mb"]
         assert all(0 < pss[name] <= size[run]["peak_tree_pss_mb"] for name in expected)
+        # the timeline: each step's line and the notes inside, seconds since the start
+        lines = size[run]["timeline"]
+        seconds = [float(line.split()[0]) for line in lines]
+        assert seconds == sorted(seconds) and 0 <= seconds[0] <= size[run]["seconds"]
+        assert any(line.split(None, 1)[1].startswith("time validate: ") for line in lines)
+        assert any(line.split(None, 1)[1].startswith("validating ") for line in lines)
     assert (out / json_file.name.replace(".json", ".md")).is_file()
