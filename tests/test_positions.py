@@ -3,6 +3,7 @@ the units' data (tests/test_validation_groups.py proves the reports equal when t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_the_positions_unit_reads_only_types_and_finds_what_the_whole_descriptio
     union.close()
 
 
-def test_a_batch_reads_each_description_once_and_gets_the_index_own(tmp_path: Path) -> None:
+def test_a_batch_reads_each_description_once_and_as_the_index_gives_it(tmp_path: Path) -> None:
     """validate.py's batches read the union through `Remembered`: the same descriptions as
     the index gives, and a node asked for again (by another unit) is not read again."""
     lines = [
@@ -118,15 +119,27 @@ def test_a_batch_reads_each_description_once_and_gets_the_index_own(tmp_path: Pa
     ]
     parts = [Part.lines(f"http://ex.org/g{n}", (line,)) for n, line in enumerate(lines, 1)]
     union, _changed = UnionIndex.update(tmp_path / "u.sqlite", parts, frozenset(), True, "salt")
-    asked: list[list[str]] = []
-    describe = union.describe
-    union.describe = lambda nodes: asked.append(list(nodes)) or describe(nodes)  # type: ignore[method-assign]
-    batch = Remembered(union)
+
+    class Counted:
+        """The index, with the nodes each of its describe calls was asked for."""
+
+        def __init__(self) -> None:
+            self.asked: list[list[str]] = []
+
+        def describe(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, str | None]]]:
+            self.asked.append(list(nodes))
+            return union.describe(self.asked[-1])
+
+        def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
+            return union.pointing_at_any(nodes)
+
+    counted = Counted()
+    batch = Remembered(counted)
     for nodes in (["<http://ex.org/p1>", "<http://ex.org/o>"],
                   ["<http://ex.org/p2>", "<http://ex.org/o>", "<http://ex.org/none>"],
                   ["<http://ex.org/none>", "<http://ex.org/o>"]):  # fmt: skip
-        assert batch.describe(iter(nodes)) == describe(nodes)
-    assert asked == [
+        assert batch.describe(iter(nodes)) == union.describe(nodes)
+    assert counted.asked == [
         ["<http://ex.org/p1>", "<http://ex.org/o>"],
         ["<http://ex.org/p2>", "<http://ex.org/none>"],
     ]

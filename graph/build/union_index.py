@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import Violation
-from .groups import triples_of
+from .groups import Descriptions, triples_of
 from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 
@@ -209,7 +209,7 @@ class Remembered:
     most units read besides their own nodes (concepts, organisations, portals) is read and
     split into rows once per batch, not once per unit (validate.py's `_validate_groups`)."""
 
-    def __init__(self, union: UnionIndex) -> None:
+    def __init__(self, union: Descriptions) -> None:
         self.union = union
         self._known: dict[str, list[tuple[str, str | None]]] = {}
 
