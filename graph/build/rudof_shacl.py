@@ -200,10 +200,8 @@ def _session(shapes: Shapes) -> pr.Rudof:
 def validate_lines(lines: Sequence[str], shapes: Shapes) -> list[Violation]:
     """The results of `shapes` over the data of N-Triples `lines` (one graph), unsorted and
     not located (source_file None), in the form validate.py's shacl() gives them."""
-    marked = []
-    if shapes.targets:
-        read = parse_lines(_readable(lines, shapes.target_reads))
-        marked = _marked(read, shapes.targets)
+    # (_marked reads nothing when there are no targets: the parse is lazy)
+    marked = _marked(parse_lines(_readable(lines, shapes.target_reads)), shapes.targets)
     rudof = _session(shapes)
     rudof.reset_data()
     rudof.read_data("\n".join([*lines, *marked, ""]), format=pr.RDFFormat.NTriples)
