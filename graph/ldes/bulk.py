@@ -91,6 +91,11 @@ MEMO = 5_000
 Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
+def _in_order(values: dict[Node, None]) -> Iterable[Node]:
+    """`values` in describe.Facts' order (`_order`); most hold one value."""
+    return values if len(values) < 2 else sorted(values, key=_order)
+
+
 def _order(node: Node) -> tuple[int, str, str]:
     """describe.Facts' order of values (literals by language and text, then nodes)."""
     if isinstance(node, ox.Literal):
@@ -193,16 +198,32 @@ class Describer:
         quads: set[ox.Quad] = set()
         out: dict[Node, dict[ox.NamedNode, dict[Node, None]]] = {}
         inverse: dict[ox.NamedNode, dict[Node, None]] = {}
+        # What the steps after the expansion need of the quads, gathered as they come (each
+        # term read once: a pyoxigraph quad makes a new object for every term asked of it).
+        triples: set[ox.Triple] = set()
+        mentioned: set[ox.NamedNode] = set()  # every IRI in a quad (the labels to resolve)
+        graphs: set[ox.NamedNode] = set()
+        predicates: set[ox.NamedNode] = set()
 
         def add(q: ox.Quad) -> None:
-            if not isinstance(q.graph_name, ox.NamedNode):
-                q = ox.Quad(q.subject, q.predicate, q.object, DEFAULT_GRAPH)
+            graph = q.graph_name
+            if not isinstance(graph, ox.NamedNode):
+                graph = DEFAULT_GRAPH
+                q = ox.Quad(q.subject, q.predicate, q.object, graph)
             if q in quads:
                 return
             quads.add(q)
-            out.setdefault(q.subject, {}).setdefault(q.predicate, {})[q.object] = None
-            if q.object == root:
-                inverse.setdefault(q.predicate, {})[q.subject] = None
+            s, p, o = q.subject, q.predicate, q.object
+            out.setdefault(s, {}).setdefault(p, {})[o] = None
+            if o == root:
+                inverse.setdefault(p, {})[s] = None
+            triples.add(q.triple)
+            graphs.add(graph)
+            predicates.add(p)
+            if isinstance(s, ox.NamedNode):
+                mentioned.add(s)
+            if isinstance(o, ox.NamedNode):
+                mentioned.add(o)
 
         for q in self.lookup.subject(root):
             add(q)
@@ -220,13 +241,11 @@ class Describer:
                 edges = [
                     (p, o, False)
                     for p, objects in list(out.get(node, {}).items())
-                    for o in sorted(objects, key=_order)
+                    for o in _in_order(objects)
                 ]
                 if node == root:
                     edges += [
-                        (p, s, True)
-                        for p, found in list(inverse.items())
-                        for s in sorted(found, key=_order)
+                        (p, s, True) for p, found in list(inverse.items()) for s in _in_order(found)
                     ]
                 for p, other, backwards in edges:
                     if other in seen:
@@ -243,28 +262,20 @@ class Describer:
             frontier = following
             if not frontier:
                 break
-        triples = {q.triple for q in quads}
         # labels of every IRI mentioned (describe._resolve_labels)
-        mentioned = {
-            t
-            for q in quads
-            for t in (q.subject, q.predicate, q.object)
-            if isinstance(t, ox.NamedNode)
-        }
-        for iri in mentioned:
+        for iri in mentioned | predicates:
             labels = self._label_triples(iri)
             if labels is not None:
                 subjects.add(str(iri))
                 triples.update(labels)
         # the sources (describe._resolve_sources)
-        graphs = {q.graph_name for q in quads}
         for graph in graphs:
-            provenance, looked_up = self._source(graph)  # type: ignore[arg-type]
+            provenance, looked_up = self._source(graph)
             triples.update(provenance)
             subjects.update(looked_up)
         # the predicates, looked up for owl:FunctionalProperty (describe._resolve_single_valued)
-        subjects.update(str(q.predicate) for q in quads)
-        sources = tuple(sorted(g.value for g in graphs))  # type: ignore[union-attr]
+        subjects.update(str(p) for p in predicates)
+        sources = tuple(sorted(g.value for g in graphs))
         return Payload(
             _canonical(triples), sources, Reads(frozenset(subjects), frozenset({str(root)}))
         )
