@@ -55,10 +55,14 @@ class PageUrls:
 class Builder:
     """The ELM graph (`out`) made from the canonical graph (`data`)."""
 
+    # The rdflib store of `out`: a context-aware one by default (pySHACL, which checks a
+    # projection against the official shapes, takes no other).
+    STORE = "default"
+
     def __init__(self, data: Graph, url: PageUrls, shared: Graph | None = None):
         self.data = data
         self.url = url
-        self.out = Graph()
+        self.out = Graph(store=self.STORE)
         # Where organisations go: the export itself, or (built in batches) a graph of their own
         # written once at the end, as the programmes of many batches share them.
         self.shared = self.out if shared is None else shared
@@ -111,7 +115,7 @@ class Builder:
     def start_batch(self) -> None:
         """Start a new export graph for the next batch of programmes (organisations and the
         concepts used so far are kept)."""
-        self.out = Graph()
+        self.out = Graph(store=self.STORE)
         self.choices.out = self.out
         self.choices.records = []
 
