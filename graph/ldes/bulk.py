@@ -203,7 +203,7 @@ class Describer:
         triples: set[ox.Triple] = set()
         mentioned: set[ox.NamedNode] = set()  # every IRI in a quad (the labels to resolve)
         graphs: set[ox.NamedNode] = set()
-        predicates: set[ox.NamedNode] = set()
+        predicates: set[ox.NamedNode] = set()  # also read on their own (owl:FunctionalProperty)
 
         def add(q: ox.Quad) -> None:
             graph = q.graph_name
@@ -220,6 +220,7 @@ class Describer:
             triples.add(q.triple)
             graphs.add(graph)
             predicates.add(p)
+            mentioned.add(p)
             if isinstance(s, ox.NamedNode):
                 mentioned.add(s)
             if isinstance(o, ox.NamedNode):
@@ -263,7 +264,7 @@ class Describer:
             if not frontier:
                 break
         # labels of every IRI mentioned (describe._resolve_labels)
-        for iri in mentioned | predicates:
+        for iri in mentioned:
             labels = self._label_triples(iri)
             if labels is not None:
                 subjects.add(str(iri))
