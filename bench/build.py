@@ -11,10 +11,14 @@ For each size N, in one run:
 Each step runs in its own process; its peak memory is the largest sum of the resident set
 sizes of that process and all its descendants, sampled from /proc every 200 ms (so a build
 that forks workers is counted whole), with the kernel's maximum RSS of the largest process
-(`getrusage(RUSAGE_CHILDREN)`) beside it. The build reports how long each of its steps took
-(read, validate, lines, sort or merge, store, check, each writer: its `time …` progress lines), and
-those go into the results too, each with the peak of the samples taken while it ran (a
-step's window ends when its `time` line arrives and starts that many seconds before).
+(`getrusage(RUSAGE_CHILDREN)`) beside it. The same samples give the CPU time of the tree
+(each process's user and system time plus that of its children it has waited for), so each
+step's cores busy: its CPU seconds over its wall seconds (2.0 on this machine is both cores
+all the time; far below 1, the step waited, mostly on the disk). The build reports how
+long each of its steps took (read, validate, lines, sort or merge, store, check, each
+writer: its `time …` progress lines), and those go into the results too, each with the
+peak of the samples taken while it ran and its cores busy (a step's window ends when its
+`time` line arrives and starts that many seconds before).
 Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
 The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of the build, peak
 ≤ 4 GB.
@@ -23,6 +27,7 @@ The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of 
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import re
 import resource
@@ -59,9 +64,15 @@ def _log(message: str) -> None:
     print(f"[bench-build {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def _tree_memory(root: int, proportional: bool = True) -> tuple[int, int, int]:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_memory(root: int, proportional: bool = True) -> tuple[int, int, int, float]:
     """(resident bytes summed, proportional bytes summed, anonymous proportional bytes
-    summed) of `root` and every descendant, found in one pass over /proc: the RSS sum counts
+    summed, CPU seconds summed) of `root` and every descendant, found in one pass over
+    /proc. The CPU seconds of a process are its user and system time plus its waited-for
+    children's (stat's utime, stime, cutime, cstime): a worker that has ended counts in its
+    parent's, one still running on its own, never both. The RSS sum counts
     a page a forked worker shares with its parent once per process, the PSS sum once in all;
     the anonymous PSS leaves out the pages of mapped files (the staged dataset.nq the
     writers map: page cache) (bench/processes.py). Without `proportional`, the RSS sum only
@@ -69,6 +80,7 @@ def _tree_memory(root: int, proportional: bool = True) -> tuple[int, int, int]:
     for a 100,000-programme build's processes."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    cpu: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -77,21 +89,24 @@ def _tree_memory(root: int, proportional: bool = True) -> tuple[int, int, int]:
             statm = (entry / "statm").read_text().split()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        fields = stat.rsplit(")", 1)[1].split()
+        ppid = int(fields[1])
         pid = int(entry.name)
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
-    resident = proportional_sum = anonymous = 0
+        cpu[pid] = sum(int(t) for t in fields[11:15])  # utime, stime, cutime, cstime
+    resident = proportional_sum = anonymous = ticks = 0
     todo = [root]
     while todo:
         pid = todo.pop()
         resident += rss.get(pid, 0)
+        ticks += cpu.get(pid, 0)
         if proportional:
             pss_kb, anon_kb = processes.pss_split_kb(pid)
             proportional_sum += pss_kb * 1024
             anonymous += anon_kb * 1024
         todo.extend(children.get(pid, []))
-    return resident, proportional_sum, anonymous
+    return resident, proportional_sum, anonymous, ticks / CLOCK_TICKS
 
 
 class _Sampler(threading.Thread):
@@ -106,15 +121,17 @@ class _Sampler(threading.Thread):
         self.samples: list[tuple[float, int]] = []  # (perf_counter, RSS bytes summed)
         self.pss: list[tuple[float, int]] = []  # (perf_counter, PSS bytes summed)
         self.anon: list[tuple[float, int]] = []  # (perf_counter, anonymous PSS bytes summed)
+        self.cpu: list[tuple[float, float]] = []  # (perf_counter, CPU seconds summed)
         self.done = threading.Event()
 
     def run(self) -> None:
         count = 0
         while not self.done.is_set():
             proportional = count % self.every == 0
-            rss, pss, anon = _tree_memory(self.pid, proportional)
+            rss, pss, anon, cpu = _tree_memory(self.pid, proportional)
             now = time.perf_counter()
             self.samples.append((now, rss))
+            self.cpu.append((now, cpu))
             if proportional:
                 self.pss.append((now, pss))
                 self.anon.append((now, anon))
@@ -164,6 +181,7 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         "step_peaks_mb": step_peaks(err_lines, sampler.samples),
         "step_peaks_pss_mb": step_peaks(err_lines, sampler.pss),
         "step_peaks_anon_pss_mb": step_peaks(err_lines, sampler.anon),
+        "step_cores": step_cores(err_lines, sampler.cpu),
         "stdout": out.strip()[-500:],
     }
 
@@ -214,6 +232,28 @@ def step_peaks(
         mb = round(max(inside, default=0) / 2**20, 1)
         found[name] = max(found.get(name, 0.0), mb)
     return found
+
+
+def step_cores(
+    err_lines: Sequence[tuple[float, str]], cpu: Sequence[tuple[float, float]]
+) -> dict[str, float]:
+    """Each timed step's cores busy: the process tree's CPU seconds between the samples
+    nearest its start and its end, over the seconds between them (a step shorter than two
+    sampling intervals has none). A step timed more than once keeps its longest run's."""
+    found: dict[str, tuple[float, float]] = {}  # name -> (seconds, cores)
+    times = [t for t, _c in cpu]
+    for arrived, line in err_lines:
+        match = STEP.match(line.rstrip("\n"))
+        if match is None:
+            continue
+        name, begun = match.group(1), arrived - float(match.group(2))
+        first, last = bisect.bisect_left(times, begun), bisect.bisect_right(times, arrived) - 1
+        if first >= len(times) or last <= first or times[last] - times[first] < 0.4:
+            continue
+        cores = (cpu[last][1] - cpu[first][1]) / (times[last] - times[first])
+        if name not in found or found[name][0] < float(match.group(2)):
+            found[name] = (float(match.group(2)), round(cores, 2))
+    return {name: cores for name, (_s, cores) in found.items()}
 
 
 def change_titles(folder: Path, share: float) -> int:
@@ -301,19 +341,22 @@ def markdown(results: dict[str, Any]) -> str:
             continue
         lines += [
             "",
-            f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing, and "
-            "the peak memory of the build's processes during the step, summed: PSS, its "
-            "anonymous part, RSS):",
+            f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing; the "
+            "cores busy, its processes' CPU seconds over the step's seconds; and the peak "
+            "memory of the build's processes during the step, summed: PSS, its anonymous "
+            "part, RSS):",
             "",
-            "| step | build s | build peak MB, PSS / anon / RSS | 1% rebuild s "
-            "| rebuild peak MB, PSS / anon / RSS |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| step | build s | cores busy | build peak MB, PSS / anon / RSS | 1% rebuild s "
+            "| cores busy | rebuild peak MB, PSS / anon / RSS |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name in names:
             b, re_ = r["build"], r["rebuild"]
             lines.append(
-                f"| {name} | {b.get('steps', {}).get(name, '')} | {_peaks(b, name)} | "
-                f"{re_.get('steps', {}).get(name, '')} | {_peaks(re_, name)} |"
+                f"| {name} | {b.get('steps', {}).get(name, '')} | "
+                f"{b.get('step_cores', {}).get(name, '')} | {_peaks(b, name)} | "
+                f"{re_.get('steps', {}).get(name, '')} | "
+                f"{re_.get('step_cores', {}).get(name, '')} | {_peaks(re_, name)} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -43,3 +43,36 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert any(line.split(None, 1)[1].startswith("time validate: ") for line in lines)
         assert any(line.split(None, 1)[1].startswith("validating ") for line in lines)
     assert (out / json_file.name.replace(".json", ".md")).is_file()
+
+
+SPIN_AND_SLEEP = """
+import sys, time
+start, cpu = time.perf_counter(), time.process_time()
+while time.perf_counter() - start < 2.0:
+    pass
+took = time.perf_counter() - start
+print(f"time spin: {took:.2f} s", file=sys.stderr, flush=True)
+print((time.process_time() - cpu) / took)  # the cores it had (less than one on a busy machine)
+start = time.perf_counter()
+time.sleep(1.5)
+print(f"time sleep: {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
+"""
+
+
+def test_a_step_busy_on_one_core_counts_one_core_and_a_waiting_step_none() -> None:
+    import sys
+
+    measured = build.measure([sys.executable, "-c", SPIN_AND_SLEEP])
+    cores, had = measured["step_cores"], float(measured["stdout"])
+    assert had > 0.3  # the machine was not too busy for the test to mean anything
+    assert abs(cores["spin"] - had) <= 0.2
+    assert cores["sleep"] <= 0.15
+
+
+def test_cores_busy_are_the_cpu_seconds_between_the_samples_nearest_the_step() -> None:
+    lines = [(10.0, "time read: 4.00 s\n"), (12.0, "note\n"), (13.0, "time sort: 3.00 s\n")]
+    times = [t / 2 for t in range(8, 27)]  # a sample every half second from 4 to 13 s
+    cpu = [(t, 2.0 * t if t <= 10 else 20 + 0.5 * (t - 10)) for t in times]
+    # read: from 6 s to 10 s at two cores; sort: 10 to 13 s, where the CPU went from 20 to
+    # 21.5 s, half a core
+    assert build.step_cores(lines, cpu) == {"read": 2.0, "sort": 0.5}
