@@ -59,7 +59,9 @@ def test_two_lanes_write_what_one_writes(tmp_path: Path, monkeypatch: pytest.Mon
     sources = tmp_path / "sources"
     generate_folder(sources, 8)
     one, two = _build(sources, tmp_path / "one", 1), _build(sources, tmp_path / "two", 2)
-    assert forked == [[], []]  # a first version: nothing to start from, no small change
+    # a first version (a large change): with two workers, the writers that keep one core
+    # busy go beside the dumps and the ELM export
+    assert forked == [[], [w.__name__ for w in pipeline.BESIDE_LARGE]]
     assert products(one) == products(two)
     assert _manifest(one) == _manifest(two)
 
@@ -73,6 +75,48 @@ def test_two_lanes_write_what_one_writes(tmp_path: Path, monkeypatch: pytest.Mon
     assert files[-1] == "elm.ttl" and len(files) == 5  # the dumps' entries, then ELM's
     sums = (again_two.path / "dumps" / "SHA256SUMS").read_text(encoding="ascii").splitlines()
     assert sorted(line.split()[1] for line in sums) == sorted(files)
+
+
+def test_after_a_large_change_the_change_stream_waits_for_both_lanes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, list[str], list[str]]] = []
+    run_lanes, run_writers = lanes.run_lanes, lanes.run_writers
+
+    def names(writers: Sequence[Writer]) -> list[str]:
+        return [getattr(w, "__name__", "") for w in writers]
+
+    def lanes_recorded(ctx: BuildContext, here: Sequence[Writer], beside: Sequence[Writer]) -> None:
+        calls.append(("lanes started", names(here), names(beside)))
+        run_lanes(ctx, here, beside)
+        calls.append(("lanes done", [], []))
+
+    def writers_recorded(ctx: BuildContext, writers: Sequence[Writer], *args: object) -> None:
+        calls.append(("writers", names(writers), []))
+        run_writers(ctx, writers, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "run_lanes", lanes_recorded)
+    monkeypatch.setattr(pipeline, "run_writers", writers_recorded)
+    sources = tmp_path / "sources"
+    generate_folder(sources, 8)
+    version = _build(sources, tmp_path / "data", 2)
+    beside = [w.__name__ for w in pipeline.BESIDE_LARGE]
+    assert calls == [
+        ("lanes started", ["write_dumps", "write_changes", "write_elm"], beside),
+        ("lanes done", [], []),
+        ("writers", ["write_ldes"], []),
+    ]
+    assert version.manifest["ldes"]["members"] == 8
+
+    calls.clear()  # a small change: the change stream runs in this lane, beside the other
+    change_title(sorted(sources.glob("synthetic-programme-*.nq"))[2])
+    _build(sources, tmp_path / "data", 2)
+    assert calls[0] == (
+        "lanes started",
+        ["write_changes", "write_elm", "write_ldes"],
+        [w.__name__ for w in pipeline.BESIDE],
+    )
+    assert ("writers", ["write_ldes"], []) not in calls
 
 
 def test_the_forked_lane_runs_in_another_process_beside_this_one(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from .checks_store import open_checks_store
 from .context import BuildContext, Writer
 from .dataset_merge import LINES_RECORD, Merger, merger
 from .heap import give_back
-from .lanes import run_lanes
+from .lanes import run_lanes, run_writers
 from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
@@ -63,9 +63,17 @@ WRITERS: tuple[Writer, ...] = (
 # the ELM export and the change stream stay in the build's process, one after the other.
 BESIDE: tuple[Writer, ...] = (write_dumps, write_statistics, write_search_index, write_facets)
 
+# After a large change (a first version), when the build has more than one worker: the
+# writers that keep about one core busy each run in the forked lane beside the dumps and the
+# ELM export, which keep both cores busy most of the time but not all of it. The change
+# stream, which uses every core and more memory than any other writer, starts once both
+# lanes are done (`after`): the forked lane's memory is never added to its (docs/build.md).
+BESIDE_LARGE: tuple[Writer, ...] = (write_statistics, write_search_index, write_facets)
+
 
 def writers_for(settings: Settings) -> tuple[Writer, ...]:
-    """Every writer a build with these settings runs: WRITERS, then the change stream."""
+    """Every writer a build with these settings runs: WRITERS, then the change stream (the
+    last: the one that runs after the lanes, `publish_dataset`'s `after`)."""
     return (*WRITERS, ldes_writer(settings))
 
 
@@ -123,6 +131,8 @@ def publish_dataset(
     lines_record: str | None = None,
     merge: Merger | None = None,
     beside: Sequence[Writer] = (),
+    beside_large: Sequence[Writer] = (),
+    after: Sequence[Writer] = (),
     workers: int = 0,
 ) -> tuple[Version, bool]:
     """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
@@ -135,7 +145,9 @@ def publish_dataset(
     the manifest (LINES_RECORD); `merge` may make dataset.nq from the previous version's
     (graph/build/dataset_merge.py). After a small change (BuildContext.changed_lines), the
     `writers` also in `beside` run in a forked process beside the others
-    (graph/build/lanes.py). A writer forks at most `workers` processes (0: one per core)."""
+    (graph/build/lanes.py); after a large one, those in `beside_large` do, and those in
+    `after` wait for both lanes to be done. A writer forks at most `workers` processes (0:
+    one per core)."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir, workers)
@@ -146,14 +158,20 @@ def publish_dataset(
             with publish.timed("check"):
                 check(ctx.store)
         try:
-            # Only after a small change: the writers are then light and keep one core busy
-            # each; a first version's change stream and ELM export use every core and the
-            # most memory, which the forked lane's would add to (docs/build.md).
-            small = bool(beside) and ctx.changed_lines is not None
-            forked = [w for w in writers if w in beside] if small else []
-            run_lanes(ctx, [w for w in writers if w not in forked], forked)
+            # After a small change the writers are light and keep one core busy each; after
+            # a large one, the dumps and the ELM export use every core most of the time and
+            # the change stream the most memory, so it runs alone (docs/build.md).
+            small = bool(beside or beside_large) and ctx.changed_lines is not None
+            forked = [w for w in writers if w in (beside if small else beside_large)]
+            last = (
+                [w for w in writers if w in after and w not in forked]
+                if forked and not small
+                else []
+            )
+            run_lanes(ctx, [w for w in writers if w not in forked and w not in last], forked)
             if forked and ctx.manifest.get("dumps"):
                 write_checksums(ctx)  # of the dumps both lanes wrote
+            run_writers(ctx, last)
         finally:
             ctx.close()
         forget_changed(staging.path)
@@ -222,7 +240,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         settings.data_path,
         lines,
         base_iri=settings.base_iri,
-        writers=writers_for(settings),
+        writers=(writers := writers_for(settings)),
         reference_dir=reference.folder(settings.reference_shapes_dir),
         retain=settings.retain_versions,
         load_store=True,
@@ -230,6 +248,8 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
         lines_record=made.after if same else None,
         merge=merge,
         beside=BESIDE if workers > 1 else (),
+        beside_large=BESIDE_LARGE if workers > 1 else (),
+        after=writers[-1:],  # the change stream
         workers=workers,
     )
     return BuildResult(version, published, report)
