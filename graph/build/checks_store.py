@@ -33,6 +33,7 @@ from ..store.base import StoreError
 from .atomic import write_atomic
 from .groups import parse_lines
 from .parse import content_digest, digest, lines_of
+from .publish import copying
 from .release import Release
 from .sparql_checks import add_lines, store_of_lines
 from .sparql_reads import statement_key
@@ -114,13 +115,17 @@ def read_record(cache: Path) -> dict[str, str] | None:
     return graphs
 
 
-def open_checks_store(release: Release, cache: Path) -> tuple[ox.Store, Made]:
+def open_checks_store(
+    release: Release, cache: Path, copy_lines_to: Path | None = None
+) -> tuple[ox.Store, Made]:
     """The store of `release` in `cache` (made or brought up to date; module doc), and how
-    it was made. The caller deletes the store object when done (a RocksDB store left open
-    crashed the writers' forked workers)."""
+    it was made. When it is made by a bulk load of every line, the lines are also written
+    to `copy_lines_to` as they are read (publish.copying: the file is then the release's
+    publish.LinesFile); otherwise that file is not written. The caller deletes the store
+    object when done (a RocksDB store left open crashed the writers' forked workers)."""
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        return _open(release, cache)
+        return _open(release, cache, copy_lines_to)
     except OSError as exc:  # another build holding it, the disk full, …
         message = f"could not write the SPARQL constraints' store in {cache}: {exc}"
         raise StoreError(message) from exc
@@ -130,7 +135,7 @@ def record_digest(graphs: dict[str, str]) -> str:
     return digest([json.dumps(graphs, sort_keys=True)])
 
 
-def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
+def _open(release: Release, cache: Path, copy_lines_to: Path | None) -> tuple[ox.Store, Made]:
     folder, wanted = cache / STORE_DIR, graph_digests(release)
     held = read_record(cache) if folder.is_dir() else None
     store = ox.Store(str(folder))  # first: a store another build holds is left alone
@@ -139,7 +144,10 @@ def _open(release: Release, cache: Path) -> tuple[ox.Store, Made]:
     if held is None:
         del store
         shutil.rmtree(folder, ignore_errors=True)
-        store, made = store_of_lines(release.lines(), folder), Made("bulk load", after=after)
+        every = release.lines()
+        if copy_lines_to is not None:
+            every = copying(every, copy_lines_to)
+        store, made = store_of_lines(every, folder), Made("bulk load", after=after)
     else:
         gone = {graph for graph, found in held.items() if wanted.get(graph) != found}
         changed = {graph for graph, found in wanted.items() if held.get(graph) != found}

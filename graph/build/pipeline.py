@@ -70,6 +70,11 @@ BESIDE: tuple[Writer, ...] = (write_dumps, write_statistics, write_search_index,
 # lanes are done (`after`): the forked lane's memory is never added to its (docs/build.md).
 BESIDE_LARGE: tuple[Writer, ...] = (write_statistics, write_search_index, write_facets)
 
+# The release's lines as the SPARQL constraints' store read them when it was loaded from all
+# of them (at the default base_iri), in the cache folder until they are moved into the
+# version as its unsorted lines (publish.LinesFile); removed when the build ends otherwise.
+RELEASE_LINES = "release-lines.nq"
+
 
 def writers_for(settings: Settings) -> tuple[Writer, ...]:
     """Every writer a build with these settings runs: WRITERS, then the change stream (the
@@ -118,7 +123,7 @@ class BuildResult:
 
 def publish_dataset(
     data_dir: Path,
-    lines: Iterable[str],
+    lines: Iterable[str] | publish.LinesFile,
     *,
     base_iri: str = DATA_BASE,
     writers: Sequence[Writer] = WRITERS,
@@ -135,19 +140,18 @@ def publish_dataset(
     after: Sequence[Writer] = (),
     workers: int = 0,
 ) -> tuple[Version, bool]:
-    """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed) as
-    a new version and run `writers` on it; (version, False) when the content equals the
-    current version's. With `load_store`, the version gets a store (`make_store`; a
-    checkpoint of `store_from` when given, which must hold exactly `lines`). `check` runs on
-    the loaded store (read-only) before the writers; a violation it raises publishes
-    nothing. The ELM export is checked against the official shapes in `reference_dir` when
-    given. `lines_record`, the record of the constraints' store that `lines` equal, goes in
+    """Publish N-Quads `lines` (already under `base_iri`; any order, duplicates allowed; or a
+    publish.LinesFile of them) as a new version and run `writers` on it; (version, False) when
+    the content equals the current version's. With `load_store`, the version gets a store
+    (`make_store`; a checkpoint of `store_from` when given, which must hold exactly `lines`).
+    `check` runs on the loaded store (read-only) before the writers; a violation it raises
+    publishes nothing. The ELM export is checked against the official shapes in `reference_dir`
+    when given. `lines_record`, the record of the constraints' store that `lines` equal, goes in
     the manifest (LINES_RECORD); `merge` may make dataset.nq from the previous version's
     (graph/build/dataset_merge.py). After a small change (BuildContext.changed_lines), the
-    `writers` also in `beside` run in a forked process beside the others
-    (graph/build/lanes.py); after a large one, those in `beside_large` do, and those in
-    `after` wait for both lanes to be done. A writer forks at most `workers` processes (0:
-    one per core)."""
+    `writers` also in `beside` run in a forked process beside the others (graph/build/lanes.py);
+    after a large one, those in `beside_large` do, and those in `after` wait for both lanes to
+    be done. A writer forks at most `workers` processes (0: one per core)."""
 
     def write(staging: publish.Staging) -> None:
         ctx = BuildContext(staging, base_iri, reference_dir, workers)
@@ -212,44 +216,59 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     # labels of the lines (the staged store is rebased and bulk_load relabels blank nodes),
     # kept on disk in the cache folder and brought up to date from the changed graphs
     # (graph/build/checks_store.py).
-    with publish.timed("sparql checks"):
-        give_back()  # what validation let go, before the constraints' store is loaded
-        store, made = open_checks_store(release, cache)
-        progress.note(f"SPARQL constraints' store: {made.summary()}")
-        found = checked(store, release, cache, made, workers)
-        # Closed here, not when a reference cycle happens to be collected: a RocksDB
-        # store still open when the writers fork their workers crashed them (SIGSEGV).
-        del store
-        give_back()
-        report.results = sorted(report.results + found, key=result_order)
-    report.raise_for_violations()
-    progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
-    # The release (every source's subjects and their digests: most of the 1.4 GB the build
-    # held after reading 100,000 programmes) is held by its lines' generator only, and goes
-    # once they are written: the writers' forked workers are not started beside it.
-    lines = release.lines(settings.base_iri)
     # At the default base_iri the constraints' store holds exactly the version's lines (the
     # blank nodes keeping their labels): the version's store is a checkpoint of it, whose
-    # files are hard links, instead of a second bulk load of the same quads; and after a
-    # small change the version's dataset.nq is the previous one's with the changed graphs'
-    # lines replaced (graph/build/dataset_merge.py), instead of every line sorted again.
+    # files are hard links, instead of a second bulk load of the same quads; when that store
+    # is loaded from every line, the lines it reads are kept as they come (`copy`), to be
+    # sorted into the version's dataset.nq instead of read from the release a second time;
+    # and after a small change the version's dataset.nq is the previous one's with the
+    # changed graphs' lines replaced (graph/build/dataset_merge.py), instead of every line
+    # sorted again.
     same = settings.base_iri == DATA_BASE
-    merge = merger(made, release) if same else None
-    del release
-    version, published = publish_dataset(
-        settings.data_path,
-        lines,
-        base_iri=settings.base_iri,
-        writers=(writers := writers_for(settings)),
-        reference_dir=reference.folder(settings.reference_shapes_dir),
-        retain=settings.retain_versions,
-        load_store=True,
-        store_from=cache / CHECKS_STORE_DIR if same else None,
-        lines_record=made.after if same else None,
-        merge=merge,
-        beside=BESIDE if workers > 1 else (),
-        beside_large=BESIDE_LARGE if workers > 1 else (),
-        after=writers[-1:],  # the change stream
-        workers=workers,
-    )
+    copy = cache / RELEASE_LINES if same else None
+    try:
+        with publish.timed("sparql checks"):
+            give_back()  # what validation let go, before the constraints' store is loaded
+            if copy is not None:
+                copy.unlink(missing_ok=True)  # what an interrupted build left
+            store, made = open_checks_store(release, cache, copy_lines_to=copy)
+            progress.note(f"SPARQL constraints' store: {made.summary()}")
+            found = checked(store, release, cache, made, workers)
+            # Closed here, not when a reference cycle happens to be collected: a RocksDB
+            # store still open when the writers fork their workers crashed them (SIGSEGV).
+            del store
+            give_back()
+            report.results = sorted(report.results + found, key=result_order)
+        report.raise_for_violations()
+        progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
+        # The release (every source's subjects and their digests: most of the 1.4 GB the
+        # build held after reading 100,000 programmes) goes before the writers' forked
+        # workers start: now when its lines were kept, else once its lines' generator has
+        # written them.
+        lines: Iterable[str] | publish.LinesFile = (
+            publish.LinesFile(copy)
+            if copy is not None and made.how == "bulk load"
+            else release.lines(settings.base_iri)
+        )
+        merge = merger(made, release) if same else None
+        del release
+        version, published = publish_dataset(
+            settings.data_path,
+            lines,
+            base_iri=settings.base_iri,
+            writers=(writers := writers_for(settings)),
+            reference_dir=reference.folder(settings.reference_shapes_dir),
+            retain=settings.retain_versions,
+            load_store=True,
+            store_from=cache / CHECKS_STORE_DIR if same else None,
+            lines_record=made.after if same else None,
+            merge=merge,
+            beside=BESIDE if workers > 1 else (),
+            beside_large=BESIDE_LARGE if workers > 1 else (),
+            after=writers[-1:],  # the change stream
+            workers=workers,
+        )
+    finally:
+        if copy is not None:
+            copy.unlink(missing_ok=True)  # moved into the version, or not wanted
     return BuildResult(version, published, report)

@@ -71,8 +71,26 @@ CHUNK = 1 << 20
 
 def _write_lines(lines: Iterable[str], path: Path) -> None:
     """Every non-empty line to `path`, each ending in one line break (streamed)."""
+    for _line in copying(lines, path):
+        pass
+
+
+@dataclass(frozen=True)
+class LinesFile:
+    """N-Quads lines already in a file, as `publish` writes them before sorting (each
+    non-empty line once, ended by one line break; any order, duplicates allowed): published
+    by moving the file into the staging folder instead of writing the lines again."""
+
+    path: Path
+
+
+def copying(lines: Iterable[str], path: Path) -> Iterator[str]:
+    """`lines` as they come, each also written to `path` as `publish` writes them (streamed):
+    once every line is taken, the file is their LinesFile. A build reading the release's
+    lines for another reason (the SPARQL constraints' store) keeps them so."""
     with path.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
         for line in lines:
+            yield line
             line = line.rstrip("\n")
             if line.strip():
                 fh.write(line)
@@ -131,7 +149,7 @@ def clean_staging(data_dir: Path) -> None:
 
 def publish(
     data_dir: Path,
-    nquads_lines: Iterable[str],
+    nquads_lines: Iterable[str] | LinesFile,
     *,
     write: Callable[[Staging], None] | None = None,
     store_loader: Callable[[Staging], None] | None = None,
@@ -140,8 +158,8 @@ def publish(
     retain: int = 5,
     now: datetime | None = None,
 ) -> tuple[Version, bool]:
-    """Publish a dataset given as N-Quads lines (any order, duplicates allowed). Returns
-    (version, True when new).
+    """Publish a dataset given as N-Quads lines (any order, duplicates allowed; or a
+    LinesFile of them, moved in). Returns (version, True when new).
 
     `merge(previous version, staging folder)` may write the staged dataset.nq from the
     previous version's and return its (SHA-256, lines) (graph/build/dataset_merge.py); when
@@ -167,12 +185,17 @@ def publish(
             digest, count = merged
             if isinstance(nquads_lines, Generator):
                 nquads_lines.close()  # what it would have read (a build's release) goes
+            elif isinstance(nquads_lines, LinesFile):
+                nquads_lines.path.unlink(missing_ok=True)
             give_back()
         else:
             unsorted = staging / UNSORTED_FILE
-            with timed("lines"):  # the reading, when it streams, runs while this writes
-                _write_lines(nquads_lines, unsorted)
-            give_back()  # the lines' source (a build's release) is let go once written
+            if isinstance(nquads_lines, LinesFile):
+                shutil.move(nquads_lines.path, unsorted)  # a rename on one file system
+            else:
+                with timed("lines"):  # the reading, when it streams, runs while this writes
+                    _write_lines(nquads_lines, unsorted)
+                give_back()  # the lines' source (a build's release) is let go once written
             with timed("sort"):
                 sort_unique(unsorted, staging / DATASET_FILE, staging)
                 unsorted.unlink()
