@@ -12,7 +12,7 @@ from graph import settings as prospectus_settings
 from graph import versions
 from graph.build import pipeline, publish
 from graph.build.release import read_release
-from graph.errors import ValidationFailed, Violation
+from graph.errors import ProspectusError, ValidationFailed, Violation
 from graph.synthetic.generate import generate_folder
 from tests.support.builds import build_folder
 
@@ -104,3 +104,18 @@ def test_a_build_that_fails_leaves_no_copy_and_publishes_nothing(
     assert copied == [True]  # the constraints' store was loaded from every line, kept
     assert versions.current(data_dir) is None
     assert not (data_dir / "cache" / pipeline.RELEASE_LINES).exists()
+
+
+def test_a_copy_left_by_a_build_killed_outright_goes_with_the_next_build(
+    sources: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.nq").write_text("<urn:a> <urn:b> .\n", encoding="utf-8")  # no object
+    stale = tmp_path / "data" / "cache" / pipeline.RELEASE_LINES
+    stale.parent.mkdir(parents=True)
+    stale.write_text("left behind\n", encoding="utf-8")
+    loaded = prospectus_settings.load({"data_dir": str(tmp_path / "data")}, environ={})
+    with pytest.raises(ProspectusError):  # refused while reading, before the constraints
+        pipeline.build(loaded, source_files=[broken / "bad.nq"])
+    assert not stale.exists()

@@ -200,6 +200,7 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
 
 def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResult:
     cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
+    (cache / RELEASE_LINES).unlink(missing_ok=True)  # what a build killed outright left
     files = default_sources(settings) if source_files is None else source_files
     with publish.timed("read"):
         release = read_release(files, cache_dir=cache / "parse", workers=workers)
@@ -229,8 +230,6 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     try:
         with publish.timed("sparql checks"):
             give_back()  # what validation let go, before the constraints' store is loaded
-            if copy is not None:
-                copy.unlink(missing_ok=True)  # what an interrupted build left
             store, made = open_checks_store(release, cache, copy_lines_to=copy)
             progress.note(f"SPARQL constraints' store: {made.summary()}")
             found = checked(store, release, cache, made, workers)

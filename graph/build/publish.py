@@ -77,9 +77,9 @@ def _write_lines(lines: Iterable[str], path: Path) -> None:
 
 @dataclass(frozen=True)
 class LinesFile:
-    """N-Quads lines already in a file, as `publish` writes them before sorting (each
-    non-empty line once, ended by one line break; any order, duplicates allowed): published
-    by moving the file into the staging folder instead of writing the lines again."""
+    """N-Quads lines already in a file, as `publish` writes them before sorting (every
+    non-empty line ended by one line break; any order, duplicates allowed): published by
+    moving the file into the staging folder instead of writing the lines again."""
 
     path: Path
 
