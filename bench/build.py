@@ -67,7 +67,7 @@ def _log(message: str) -> None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _tree_memory(root: int, proportional: bool = True) -> tuple[int, int, int, float]:
+def _tree_sample(root: int, proportional: bool = True) -> tuple[int, int, int, float]:
     """(resident bytes summed, proportional bytes summed, anonymous proportional bytes
     summed, CPU seconds summed) of `root` and every descendant, found in one pass over
     /proc. The CPU seconds of a process are its user and system time plus its waited-for
@@ -128,7 +128,7 @@ class _Sampler(threading.Thread):
         count = 0
         while not self.done.is_set():
             proportional = count % self.every == 0
-            rss, pss, anon, cpu = _tree_memory(self.pid, proportional)
+            rss, pss, anon, cpu = _tree_sample(self.pid, proportional)
             now = time.perf_counter()
             self.samples.append((now, rss))
             self.cpu.append((now, cpu))

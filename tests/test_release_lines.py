@@ -4,6 +4,7 @@ second reading of the release, and is the same; the copy never outlives the buil
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,7 @@ def test_a_first_build_publishes_the_release_lines_from_the_copy(
         return publish_dataset(data_dir, lines, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "publish_dataset", recording)
+    sources = Path(shutil.copytree(sources, tmp_path / "sources"))  # one is removed below
     version = build_folder(sources, tmp_path / "data")
     assert moved == [tmp_path / "data" / "cache" / pipeline.RELEASE_LINES]
     assert not moved[0].exists()
