@@ -22,9 +22,18 @@ members' graph IRIs). A unit's data is a function of its members' lines, of the 
 of the nodes it read and of the statements pointing at the nodes it owns; each of those
 changes only if a part changed rows about that node, which makes the node changed. So a
 unit whose members and owned nodes are the same and which read no changed node would be
-given the same data again: its recorded results are exact (`dirty` finds the others). A
-unit about to be validated again is forgotten in the same transaction that updates the
-index, so an interrupted build never leaves a stale result.
+given the same data again: its recorded results are exact (validate.py finds the others).
+The nodes an update changes are kept (`pending`) in the transaction that updates the index
+until the units that read them have had their results taken back (`UnitState.forget`), so
+an interrupted build never leaves a stale result: the next one finds those nodes again.
+
+A rebuild changes the file by difference, for it is read and written at random (a source's
+subjects, its offering, fees and components, are spread over the whole of `about`, and a
+unit's reads over the whole of `reads`): a changed graph's rows that stay are left alone, a
+unit validated again keeps its number and the reads it still makes, and the types the
+positions unit reads are kept (`position_types`) and read again for the changed nodes only.
+At 10,000 programmes after 100 changed, the validation step read 58 MB instead of 133 MB
+and wrote 4 MB instead of 103 MB (docs/build.md).
 """
 
 from __future__ import annotations
@@ -51,15 +60,18 @@ CREATE TABLE incoming (o TEXT NOT NULL, t TEXT NOT NULL, s TEXT NOT NULL, n INTE
                        PRIMARY KEY (o, t)) WITHOUT ROWID;
 CREATE TABLE positions (line TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE units (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owned TEXT NOT NULL,
-                    members TEXT NOT NULL, size INTEGER NOT NULL, results TEXT NOT NULL);
+                    members TEXT NOT NULL, size INTEGER NOT NULL, results TEXT);
 CREATE TABLE reads (node TEXT NOT NULL, unit INTEGER NOT NULL, PRIMARY KEY (node, unit))
                     WITHOUT ROWID;
 CREATE INDEX reads_unit ON reads (unit);
+CREATE TABLE position_types (s TEXT PRIMARY KEY, types TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE pending (node TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 # A rebuild in which more than this share of the parts changed writes the index afresh (and
 # validates every unit again): taking a part out and putting it in again costs about three
 # times writing it, and validating a unit far more.
 REWRITE_SHARE = 0.5
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 WAIT = 600.0  # seconds a connection waits for another's lock (a worker reading, the parent writing)
 
 
@@ -290,6 +302,11 @@ def _remove(db: sqlite3.Connection, name: str, rows: Rows) -> None:
     db.executemany("DELETE FROM positions WHERE line = ?", ((line,) for line in kept))
 
 
+def _minus(rows: Rows, other: Rows) -> Rows:
+    """The rows of `rows` that `other` does not hold (table by table)."""
+    return rows[0] - other[0], rows[1] - other[1], rows[2] - other[2]
+
+
 def _update(
     path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, meta: str
 ) -> set[str] | None:
@@ -332,15 +349,24 @@ def _update(
             )
             changed.update(s for s, _po in old_rows[0] ^ new_rows[0])
             changed.update(o for o, _t, _s in old_rows[1] ^ new_rows[1])
-            _remove(db, name, old_rows)
+            # Only the rows the graph no longer makes go and only its new ones come: taking
+            # out and putting back a row it still makes would write (and first read) its page
+            # for nothing, and a changed source's rows are spread over the whole file (its
+            # subjects are its programme's offering, fees, components...).
+            _remove(db, name, _minus(old_rows, new_rows))
             if part is not None:
-                _add(db, part, new_rows)
+                _add(db, part, _minus(new_rows, old_rows))
         for part in new:
             if part.name not in before:
                 rows = _rows(part.name, part.read(), inverse, apart)
                 changed.update(s for s, _po in rows[0])
                 changed.update(o for o, _t, _s in rows[1])
                 _add(db, part, rows)
+        db.executemany("DELETE FROM position_types WHERE s = ?", ((n,) for n in changed))
+        # The changed nodes are kept until the units that read them are forgotten
+        # (UnitState.forget): a build stopped in between finds them again.
+        db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", ((n,) for n in changed))
+        changed.update(n for (n,) in db.execute("SELECT node FROM pending"))
         db.commit()
         return changed
     finally:
@@ -351,15 +377,27 @@ Recorded = tuple[str, str, int, list[Violation]]  # owned digest, members digest
 
 
 class UnitState:
-    """The validation's state in the index file (module doc), kept by the parent process."""
+    """The validation's state in the index file (module doc), kept by the parent process.
+
+    A unit to be validated again keeps its row and the nodes it read, without results (its
+    results are NULL until `record` gives the new ones): when it is recorded again, only
+    the nodes it no longer reads go and only those it reads now come. Deleting a unit's
+    reads and putting most of them back wrote a page of `reads` for each (the table is
+    ordered by node: a unit's rows are spread over the whole file)."""
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, timeout=WAIT)
+        # The units the file holds: only theirs can have reads to compare (a first build's
+        # units have none, and asking for each one's cost it time it shares with the workers).
+        self._held = {name for (name,) in self.db.execute("SELECT name FROM units")}
 
-    def recorded(self) -> dict[str, Recorded]:
+    def recorded(self) -> dict[str, Recorded | None]:
+        """Every unit in the file, with its results (None: to be validated again)."""
         rows = self.db.execute("SELECT name, owned, members, size, results FROM units")
         return {
-            name: (owned, members, size, [Violation(**item) for item in json.loads(results)])
+            name: None
+            if results is None
+            else (owned, members, size, [Violation(**item) for item in json.loads(results)])
             for name, owned, members, size, results in rows
         }
 
@@ -371,12 +409,17 @@ class UnitState:
             found.update(u for (u,) in self.db.execute(query, (node,)))
         return found
 
-    def forget(self, units: Iterable[str]) -> None:
-        names = [(u,) for u in units]
+    def forget(self, units: Iterable[str], gone: Iterable[str] = ()) -> None:
+        """Take back the results of `units` (to be validated again), and everything of the
+        units `gone`."""
+        self.db.executemany("UPDATE units SET results = NULL WHERE name = ?", ((u,) for u in units))
+        names = [(u,) for u in gone]
         self.db.executemany(
             "DELETE FROM reads WHERE unit = (SELECT id FROM units WHERE name = ?)", names
         )
         self.db.executemany("DELETE FROM units WHERE name = ?", names)
+        self._held.difference_update(u for (u,) in names)
+        self.db.execute("DELETE FROM pending")  # their readers are among `units` now
         self.db.commit()
 
     def record(self, units: Iterable[tuple[str, Recorded, Iterable[str]]]) -> None:
@@ -389,10 +432,44 @@ class UnitState:
                 " RETURNING id",
                 (name, owned, members, size, json.dumps(items, sort_keys=True)),
             ).fetchall()
+            now, before = set(read), set()
+            if name in self._held:
+                query = "SELECT node FROM reads WHERE unit = ?"
+                before = {n for (n,) in self.db.execute(query, (unit,))}
+            self._held.add(name)
             self.db.executemany(
-                "INSERT OR IGNORE INTO reads VALUES (?, ?)", ((n, unit) for n in read)
+                "DELETE FROM reads WHERE node = ? AND unit = ?", ((n, unit) for n in before - now)
+            )
+            self.db.executemany(
+                "INSERT INTO reads VALUES (?, ?)", ((n, unit) for n in sorted(now - before))
             )
         self.db.commit()
+
+    def types(self, nodes: set[str], union: UnionIndex) -> dict[str, list[str]]:
+        """The rdf:type statements of each of `nodes` (the positions unit's data,
+        validate.py), as `union.statements_with` gives them: those kept from an earlier
+        build, read from `union` for the others, then kept. A node's are dropped when the
+        node changes (`_update`), in the transaction that changes it. Reading a type from
+        `about` for each of 100,000 programmes read a page of the file for each: a gigabyte
+        read at random on a rebuild."""
+        found: dict[str, list[str]] = {}
+        kept: set[str] = set()
+        for node, types in self.db.execute("SELECT s, types FROM position_types"):
+            kept.add(node)
+            if node in nodes and types:
+                found[node] = types.split("\n")
+        missing = sorted(nodes - kept)
+        new = union.statements_with(missing, RDF_TYPE)
+        found.update(new)
+        self.db.executemany(
+            "DELETE FROM position_types WHERE s = ?", ((n,) for n in sorted(kept - nodes))
+        )
+        self.db.executemany(
+            "INSERT INTO position_types VALUES (?, ?)",
+            ((n, "\n".join(new.get(n, ()))) for n in missing),
+        )
+        self.db.commit()
+        return found
 
     def close(self) -> None:
         self.db.close()

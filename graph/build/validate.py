@@ -343,13 +343,13 @@ def _validate_groups(jobs: list[Job]) -> list[Gathered]:
 
 
 def _validate_positions(
-    found: list[str], shapes: Graph, union: UnionIndex, salt: str, cache_dir: Path | None
+    found: list[str], shapes: Graph, state: UnitState, salt: str, cache_dir: Path | None
 ) -> list[Violation]:
     """The catalogue order's unit (graph/build/positions.py), in this process, with the
     engine the batches used and the shapes that read positions, through the cache."""
-    # Only their types: reading every statement about every programme held the whole
-    # catalogue's descriptions in this process at once.
-    typed = union.statements_with({line.split(" ", 1)[0] for line in found}, str(RDF.type))
+    # Only their types (kept between builds: UnitState.types): reading every statement about
+    # every programme held the whole catalogue's descriptions in this process at once.
+    typed = state.types({line.split(" ", 1)[0] for line in found}, _WORKER["union"])  # type: ignore[arg-type]
     lines, owned = positions.position_unit(
         found, lambda node: [(t, None) for t in typed.get(node, ())]
     )
@@ -358,13 +358,13 @@ def _validate_positions(
     if cached is not None:
         return cached
     engine = {"rudof_shapes": rudof_shacl.prepare(shapes)} if _WORKER["engine"] == "rudof" else {}
-    state = dict(_WORKER)
+    held = dict(_WORKER)
     _WORKER.update(shapes=shapes, **engine)
     try:
         [results] = _validate_batch([(lines, owned)])
     finally:
         _WORKER.clear()
-        _WORKER.update(state)
+        _WORKER.update(held)
     validation_cache.store(cache_dir, key, results)
     return results
 
@@ -426,7 +426,7 @@ def validate_groups(
                 todo.append((n, sum(sum(parts[i].counts.values()) for i in groups[n].members)))
             else:
                 results[n], sizes[n] = held[3], held[2]
-        state.forget([names[n] for n, _s in todo] + sorted({*recorded} - {*names}))
+        state.forget([names[n] for n, _s in todo], sorted({*recorded} - {*names}))
         leave_out = None if ordered is None else positions.is_position
         _WORKER.update(union=union, inverse=inverse, leave_out=leave_out)
         if engine == "rudof":
@@ -447,9 +447,9 @@ def validate_groups(
                 results[n], sizes[n] = group_results, size
             state.record((names[n], (owned[n], members[n], sizes[n], results[n]), read)
                          for n, (_r, _s, read) in zip(job, found, strict=True))  # fmt: skip
-        state.close()
         if ordered is not None:
-            results.append(_validate_positions(union.positions(), ordered, union, salt, cache_dir))
+            results.append(_validate_positions(union.positions(), ordered, state, salt, cache_dir))
+        state.close()
         _WORKER.clear()
         union.close()
     files = {str(g): name for g, name in release.files.items()}
