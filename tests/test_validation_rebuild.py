@@ -169,12 +169,17 @@ def test_an_unchanged_rebuild_validates_nothing_and_a_lost_state_validates_every
     again = builds.rebuild()
     assert (again.validated, again.cached) == (0, first.groups)
     assert again.results == first.results
-    # Units forgotten (as a build interrupted after updating the index leaves them) are
-    # validated again, not taken as clean.
+    # Units forgotten (as a build interrupted after forgetting them leaves them: their
+    # results taken back) are validated again, not taken as clean.
     state = builds.cache / "validation" / "union.sqlite"
     with sqlite3.connect(state) as db:
-        db.execute("DELETE FROM units")
+        db.execute("UPDATE units SET results = NULL")
     assert builds.rebuild().validated == first.groups
+    # So are units lost from the file (their reads left behind, numbered as nothing now).
+    with sqlite3.connect(state) as db:
+        db.execute("DELETE FROM units")
+    again = builds.rebuild()
+    assert again.validated == first.groups and again.results == first.results
     # The parse cache entries of the index's sources gone: the index is written afresh.
     for entry in (builds.cache / "parse").iterdir():
         entry.unlink()

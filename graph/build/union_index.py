@@ -441,8 +441,9 @@ class UnitState:
             self.db.executemany(
                 "DELETE FROM reads WHERE node = ? AND unit = ?", ((n, unit) for n in before - now)
             )
-            self.db.executemany(
-                "INSERT INTO reads VALUES (?, ?)", ((n, unit) for n in sorted(now - before))
+            self.db.executemany(  # OR IGNORE: a file whose units were lost kept their reads
+                "INSERT OR IGNORE INTO reads VALUES (?, ?)",
+                ((n, unit) for n in sorted(now - before)),
             )
         self.db.commit()
 
