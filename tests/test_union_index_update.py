@@ -148,18 +148,20 @@ def test_the_positions_types_are_read_once_and_again_only_for_changed_nodes(
     titles = {1: "A", 2: "B", 3: "C"}
     nodes = {f"<http://ex.org/p{n}>" for n in titles} | {"<http://ex.org/none>"}
     asked: list[list[str]] = []
-    statements_with = UnionIndex.statements_with
+    statements_with = union_index._statements_with
 
-    def spied(self: UnionIndex, wanted: Iterable[str], predicate: str) -> dict[str, list[str]]:
+    def spied(
+        db: sqlite3.Connection, wanted: Iterable[str], predicate: str
+    ) -> dict[str, list[str]]:
         wanted = list(wanted)
         asked.append(wanted)
-        return statements_with(self, wanted, predicate)
+        return statements_with(db, wanted, predicate)
 
     def types(union: UnionIndex) -> dict[str, list[str]]:
         state = UnitState(path)
         with monkeypatch.context() as patched:
-            patched.setattr(UnionIndex, "statements_with", spied)
-            found = state.types(nodes, union)
+            patched.setattr(union_index, "_statements_with", spied)
+            found = state.types(nodes)
         state.close()
         assert found == union.statements_with(sorted(nodes), TYPE[1:-1])
         union.close()

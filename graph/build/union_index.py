@@ -188,15 +188,7 @@ class UnionIndex:
         `predicate`, read by their key's prefix (a row's predicate and object begin with the
         predicate): a node's other statements are not read. The nodes without any are left
         out."""
-        found: dict[str, list[str]] = {}
-        query = "SELECT po FROM about WHERE s = ? AND po >= ? AND po < ?"
-        prefix = f"<{predicate}> "
-        for node in nodes:
-            rows = self._open().execute(query, (node, prefix, prefix + "\U0010ffff"))
-            statements = [f"{node} {po} ." for (po,) in rows]
-            if statements:
-                found[node] = statements
-        return found
+        return _statements_with(self._open(), nodes, predicate)
 
     def pointing_at_any(self, nodes: Iterable[str]) -> set[str]:
         """The subjects of the statements whose object is one of `nodes`, over the inverse
@@ -240,6 +232,21 @@ class Remembered:
 
 
 CHUNK = 500  # nodes per query (SQLite allows 32,766 parameters)
+
+
+def _statements_with(
+    db: sqlite3.Connection, nodes: Iterable[str], predicate: str
+) -> dict[str, list[str]]:
+    """UnionIndex.statements_with, on the connection `db` to the index file."""
+    found: dict[str, list[str]] = {}
+    query = "SELECT po FROM about WHERE s = ? AND po >= ? AND po < ?"
+    prefix = f"<{predicate}> "
+    for node in nodes:
+        rows = db.execute(query, (node, prefix, prefix + "\U0010ffff"))
+        statements = [f"{node} {po} ." for (po,) in rows]
+        if statements:
+            found[node] = statements
+    return found
 
 
 def _chunks(nodes: Iterable[str]) -> Iterator[list[str]]:
@@ -447,10 +454,10 @@ class UnitState:
             )
         self.db.commit()
 
-    def types(self, nodes: set[str], union: UnionIndex) -> dict[str, list[str]]:
+    def types(self, nodes: set[str]) -> dict[str, list[str]]:
         """The rdf:type statements of each of `nodes` (the positions unit's data,
-        validate.py), as `union.statements_with` gives them: those kept from an earlier
-        build, read from `union` for the others, then kept. A node's are dropped when the
+        validate.py), as UnionIndex.statements_with gives them: those kept from an earlier
+        build, read from the index for the others, then kept. A node's are dropped when the
         node changes (`_update`), in the transaction that changes it. Reading a type from
         `about` for each of 100,000 programmes read a page of the file for each: a gigabyte
         read at random on a rebuild."""
@@ -461,7 +468,7 @@ class UnitState:
             if node in nodes and types:
                 found[node] = types.split("\n")
         missing = sorted(nodes - kept)
-        new = union.statements_with(missing, RDF_TYPE)
+        new = _statements_with(self.db, missing, RDF_TYPE)
         found.update(new)
         self.db.executemany(
             "DELETE FROM position_types WHERE s = ?", ((n,) for n in sorted(kept - nodes))

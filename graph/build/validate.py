@@ -349,7 +349,7 @@ def _validate_positions(
     engine the batches used and the shapes that read positions, through the cache."""
     # Only their types (kept between builds: UnitState.types): reading every statement about
     # every programme held the whole catalogue's descriptions in this process at once.
-    typed = state.types({line.split(" ", 1)[0] for line in found}, _WORKER["union"])  # type: ignore[arg-type]
+    typed = state.types({line.split(" ", 1)[0] for line in found})
     lines, owned = positions.position_unit(
         found, lambda node: [(t, None) for t in typed.get(node, ())]
     )
