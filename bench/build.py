@@ -14,11 +14,13 @@ that forks workers is counted whole), with the kernel's maximum RSS of the large
 (`getrusage(RUSAGE_CHILDREN)`) beside it. The same samples give the CPU time of the tree
 (each process's user and system time plus that of its children it has waited for), so each
 step's cores busy: its CPU seconds over its wall seconds (2.0 on this machine is both cores
-all the time; far below 1, the step waited, mostly on the disk). The build reports how
-long each of its steps took (read, validate, lines, sort or merge, store, check, each
-writer: its `time …` progress lines), and those go into the results too, each with the
-peak of the samples taken while it ran and its cores busy (a step's window ends when its
-`time` line arrives and starts that many seconds before).
+all the time; far below 1, the step waited, mostly on the disk), and the bytes the tree
+read from the disk and wrote to it (/proc/<pid>/io), which say whether it was the disk it
+waited on. The build reports how long each of its steps took (read, validate, lines, sort
+or merge, store, check, each writer: its `time …` progress lines), and those go into the
+results too, each with the peak of the samples taken while it ran, its cores busy and its
+disk MB (a step's window ends when its `time` line arrives and starts that many seconds
+before).
 Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
 The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of the build, peak
 ≤ 4 GB.
@@ -40,7 +42,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph import paths
 
@@ -67,12 +69,26 @@ def _log(message: str) -> None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _tree_sample(root: int, proportional: bool = True) -> tuple[int, int, int, float]:
+class Sample(NamedTuple):
+    """One look at a process tree (`_tree_sample`): bytes and CPU seconds, summed."""
+
+    rss: int
+    pss: int
+    anon: int
+    cpu: float
+    read: int
+    written: int
+
+
+def _tree_sample(root: int, proportional: bool = True) -> Sample:
     """(resident bytes summed, proportional bytes summed, anonymous proportional bytes
-    summed, CPU seconds summed) of `root` and every descendant, found in one pass over
-    /proc. The CPU seconds of a process are its user and system time plus its waited-for
-    children's (stat's utime, stime, cutime, cstime): a worker that has ended counts in its
-    parent's, one still running on its own, never both. The RSS sum counts
+    summed, CPU seconds summed, disk bytes read and written summed) of `root` and every
+    descendant, found in one pass over /proc. The CPU seconds of a process are its user and
+    system time plus its waited-for children's (stat's utime, stime, cutime, cstime): a
+    worker that has ended counts in its parent's, one still running on its own, never both;
+    so do the disk bytes (/proc/<pid>/io's read_bytes and write_bytes: what the process
+    had the storage layer read, or dirtied for it to write, page cache hits not counted; the
+    kernel adds a reaped child's to its parent's). The RSS sum counts
     a page a forked worker shares with its parent once per process, the PSS sum once in all;
     the anonymous PSS leaves out the pages of mapped files (the staged dataset.nq the
     writers map: page cache) (bench/processes.py). Without `proportional`, the RSS sum only
@@ -95,18 +111,32 @@ def _tree_sample(root: int, proportional: bool = True) -> tuple[int, int, int, f
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
         cpu[pid] = sum(int(t) for t in fields[11:15])  # utime, stime, cutime, cstime
-    resident = proportional_sum = anonymous = ticks = 0
+    resident = proportional_sum = anonymous = ticks = read = written = 0
     todo = [root]
     while todo:
         pid = todo.pop()
         resident += rss.get(pid, 0)
         ticks += cpu.get(pid, 0)
+        pid_read, pid_written = _disk_bytes(pid)
+        read, written = read + pid_read, written + pid_written
         if proportional:
             pss_kb, anon_kb = processes.pss_split_kb(pid)
             proportional_sum += pss_kb * 1024
             anonymous += anon_kb * 1024
         todo.extend(children.get(pid, []))
-    return resident, proportional_sum, anonymous, ticks / CLOCK_TICKS
+    return Sample(resident, proportional_sum, anonymous, ticks / CLOCK_TICKS, read, written)
+
+
+def _disk_bytes(pid: int) -> tuple[int, int]:
+    """Bytes `pid` (with its reaped children) had read from and written to the storage
+    layer: /proc/<pid>/io's read_bytes and write_bytes (0, 0 once it has gone)."""
+    try:
+        fields = dict(
+            line.split(": ", 1) for line in Path(f"/proc/{pid}/io").read_text().splitlines()
+        )
+    except OSError:
+        return 0, 0
+    return int(fields.get("read_bytes", 0)), int(fields.get("write_bytes", 0))
 
 
 class _Sampler(threading.Thread):
@@ -122,19 +152,23 @@ class _Sampler(threading.Thread):
         self.pss: list[tuple[float, int]] = []  # (perf_counter, PSS bytes summed)
         self.anon: list[tuple[float, int]] = []  # (perf_counter, anonymous PSS bytes summed)
         self.cpu: list[tuple[float, float]] = []  # (perf_counter, CPU seconds summed)
+        self.read: list[tuple[float, float]] = []  # (perf_counter, disk bytes read summed)
+        self.written: list[tuple[float, float]] = []  # (perf_counter, disk bytes written)
         self.done = threading.Event()
 
     def run(self) -> None:
         count = 0
         while not self.done.is_set():
             proportional = count % self.every == 0
-            rss, pss, anon, cpu = _tree_sample(self.pid, proportional)
+            sample = _tree_sample(self.pid, proportional)
             now = time.perf_counter()
-            self.samples.append((now, rss))
-            self.cpu.append((now, cpu))
+            self.samples.append((now, sample.rss))
+            self.cpu.append((now, sample.cpu))
+            self.read.append((now, sample.read))
+            self.written.append((now, sample.written))
             if proportional:
-                self.pss.append((now, pss))
-                self.anon.append((now, anon))
+                self.pss.append((now, sample.pss))
+                self.anon.append((now, sample.anon))
             count += 1
             self.done.wait(self.interval)
 
@@ -182,6 +216,8 @@ def measure(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str,
         "step_peaks_pss_mb": step_peaks(err_lines, sampler.pss),
         "step_peaks_anon_pss_mb": step_peaks(err_lines, sampler.anon),
         "step_cores": step_cores(err_lines, sampler.cpu),
+        "step_read_mb": step_growth(err_lines, sampler.read, 2**20),
+        "step_written_mb": step_growth(err_lines, sampler.written, 2**20),
         "stdout": out.strip()[-500:],
     }
 
@@ -240,20 +276,44 @@ def step_cores(
     """Each timed step's cores busy: the process tree's CPU seconds between the samples
     nearest its start and its end, over the seconds between them (a step shorter than two
     sampling intervals has none). A step timed more than once keeps its longest run's."""
-    found: dict[str, tuple[float, float]] = {}  # name -> (seconds, cores)
-    times = [t for t, _c in cpu]
+    return {
+        name: round(grown / seconds, 2)
+        for name, (grown, seconds) in _step_windows(err_lines, cpu).items()
+    }
+
+
+def step_growth(
+    err_lines: Sequence[tuple[float, str]], series: Sequence[tuple[float, float]], unit: float
+) -> dict[str, float]:
+    """Each timed step's growth of a running total (disk bytes read or written, in `unit`s)
+    between the samples nearest its start and its end, as `step_cores` takes them: what
+    the step read from the disk, or wrote (a cold page cache makes a step read more)."""
+    return {
+        name: round(grown / unit, 1)
+        for name, (grown, _seconds) in _step_windows(err_lines, series).items()
+    }
+
+
+def _step_windows(
+    err_lines: Sequence[tuple[float, str]], series: Sequence[tuple[float, float]]
+) -> dict[str, tuple[float, float]]:
+    """For each timed step, (how much the total in `series` grew, seconds) between the
+    samples nearest its start (its `time` line's arrival less its seconds) and its end."""
+    found: dict[str, tuple[float, float, float]] = {}  # name -> (step s, growth, window s)
+    times = [t for t, _value in series]
     for arrived, line in err_lines:
         match = STEP.match(line.rstrip("\n"))
         if match is None:
             continue
-        name, begun = match.group(1), arrived - float(match.group(2))
-        first, last = bisect.bisect_left(times, begun), bisect.bisect_right(times, arrived) - 1
+        name, took = match.group(1), float(match.group(2))
+        first = bisect.bisect_left(times, arrived - took)
+        last = bisect.bisect_right(times, arrived) - 1
         if first >= len(times) or last <= first or times[last] - times[first] < 0.4:
             continue
-        cores = (cpu[last][1] - cpu[first][1]) / (times[last] - times[first])
-        if name not in found or found[name][0] < float(match.group(2)):
-            found[name] = (float(match.group(2)), round(cores, 2))
-    return {name: cores for name, (_s, cores) in found.items()}
+        grown, window = series[last][1] - series[first][1], times[last] - times[first]
+        if name not in found or found[name][0] < took:
+            found[name] = (took, grown, window)
+    return {name: (grown, window) for name, (_took, grown, window) in found.items()}
 
 
 def change_titles(folder: Path, share: float) -> int:
@@ -342,23 +402,31 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"Steps at {r['programmes']:,} programmes (seconds, the build's own timing; the "
-            "cores busy, its processes' CPU seconds over the step's seconds; and the peak "
-            "memory of the build's processes during the step, summed: PSS, its anonymous "
-            "part, RSS):",
+            "cores busy, its processes' CPU seconds over the step's seconds; the MB its "
+            "processes read from and wrote to the disk; and the peak memory of the build's "
+            "processes during the step, summed: PSS, its anonymous part, RSS):",
             "",
-            "| step | build s | cores busy | build peak MB, PSS / anon / RSS | 1% rebuild s "
-            "| cores busy | rebuild peak MB, PSS / anon / RSS |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| step | build s | cores busy | disk MB read / written "
+            "| build peak MB, PSS / anon / RSS | 1% rebuild s | cores busy "
+            "| disk MB read / written | rebuild peak MB, PSS / anon / RSS |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name in names:
             b, re_ = r["build"], r["rebuild"]
             lines.append(
                 f"| {name} | {b.get('steps', {}).get(name, '')} | "
-                f"{b.get('step_cores', {}).get(name, '')} | {_peaks(b, name)} | "
-                f"{re_.get('steps', {}).get(name, '')} | "
-                f"{re_.get('step_cores', {}).get(name, '')} | {_peaks(re_, name)} |"
+                f"{b.get('step_cores', {}).get(name, '')} | {_disk(b, name)} | "
+                f"{_peaks(b, name)} | {re_.get('steps', {}).get(name, '')} | "
+                f"{re_.get('step_cores', {}).get(name, '')} | {_disk(re_, name)} | "
+                f"{_peaks(re_, name)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _disk(run: dict[str, Any], step: str) -> str:
+    read = run.get("step_read_mb", {}).get(step)
+    written = run.get("step_written_mb", {}).get(step)
+    return "" if read is None or written is None else f"{read} / {written}"
 
 
 def _peaks(run: dict[str, Any], step: str) -> str:

@@ -76,3 +76,39 @@ def test_cores_busy_are_the_cpu_seconds_between_the_samples_nearest_the_step() -
     # read: from 6 s to 10 s at two cores; sort: 10 to 13 s, where the CPU went from 20 to
     # 21.5 s, half a core
     assert build.step_cores(lines, cpu) == {"read": 2.0, "sort": 0.5}
+
+
+WRITE_AND_SLEEP = """
+import os, sys, tempfile, time
+start = time.perf_counter()
+time.sleep(0.6)  # the sampler looks inside the step before the writes and after them
+with tempfile.TemporaryFile(dir=sys.argv[1]) as fh:
+    for _ in range(32):
+        fh.write(os.urandom(2**20))
+    fh.flush()
+    os.fsync(fh.fileno())
+    time.sleep(0.6)
+    print(f"time write: {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
+start = time.perf_counter()
+time.sleep(1.0)
+print(f"time sleep: {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
+"""
+
+
+def test_a_step_that_writes_to_the_disk_counts_its_megabytes_and_a_sleeping_step_none(
+    tmp_path: Path,
+) -> None:
+    import sys
+
+    measured = build.measure([sys.executable, "-c", WRITE_AND_SLEEP, str(tmp_path)])
+    written = measured["step_written_mb"]
+    assert 24 <= written["write"] <= 40  # 32 MB (the samples nearest its ends may miss some)
+    assert written["sleep"] < 1
+    assert measured["step_read_mb"]["sleep"] < 1
+
+
+def test_disk_megabytes_are_the_growth_between_the_samples_nearest_the_step() -> None:
+    lines = [(10.0, "time read: 4.00 s\n"), (13.0, "time sort: 3.00 s\n")]
+    times = [t / 2 for t in range(8, 27)]
+    total = [(t, 2**20 * (3 * t if t <= 10 else 30)) for t in times]  # 3 MB a second to 10 s
+    assert build.step_growth(lines, total, 2**20) == {"read": 12.0, "sort": 0.0}
