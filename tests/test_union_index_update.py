@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import union_index
-from graph.build.union_index import Part, Rows, UnionIndex, UnitState
+from graph.build import union_index, unit_state
+from graph.build.union_index import Part, Rows, UnionIndex
+from graph.build.unit_state import UnitState
 from graph.errors import Violation
 
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -148,7 +149,7 @@ def test_the_positions_types_are_read_once_and_again_only_for_changed_nodes(
     titles = {1: "A", 2: "B", 3: "C"}
     nodes = {f"<http://ex.org/p{n}>" for n in titles} | {"<http://ex.org/none>"}
     asked: list[list[str]] = []
-    statements_with = union_index._statements_with
+    statements_with = union_index.statements_with
 
     def spied(
         db: sqlite3.Connection, wanted: Iterable[str], predicate: str
@@ -160,7 +161,7 @@ def test_the_positions_types_are_read_once_and_again_only_for_changed_nodes(
     def types(union: UnionIndex) -> dict[str, list[str]]:
         state = UnitState(path)
         with monkeypatch.context() as patched:
-            patched.setattr(union_index, "_statements_with", spied)
+            patched.setattr(unit_state, "statements_with", spied)
             found = state.types(nodes)
         state.close()
         assert found == union.statements_with(sorted(nodes), TYPE[1:-1])

@@ -46,7 +46,8 @@ from .groups import (
 from .parse import ParsedSource, in_parallel
 from .release import Release
 from .sparql_checks import read_shapes
-from .union_index import Part, Remembered, UnionIndex, UnitState
+from .union_index import Part, Remembered, UnionIndex
+from .unit_state import UnitState
 
 
 class ShapesError(ProspectusError):
@@ -232,8 +233,8 @@ def validate_union(release: Release, shapes: Graph | None = None) -> Report:
 # What a cached result depends on besides its data: this code, the engine and its version.
 CODE_VERSION = hashlib.sha256(
     b"".join(
-        (Path(__file__).parent / name).read_bytes()
-        for name in ("validate.py", "groups.py", "positions.py", "rudof_shacl.py", "union_index.py")
+        (Path(__file__).parent / f"{name}.py").read_bytes()
+        for name in ("validate", "groups", "positions", "rudof_shacl", "union_index", "unit_state")
     )
 ).hexdigest()[:16]
 # The engines of the group validation (setting `shacl_engine`), with their versions.

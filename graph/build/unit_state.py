@@ -1,0 +1,116 @@
+"""The validation's state, kept in the union index's file: each unit's results and the
+nodes it read (graph/build/union_index.py's module doc says what they are and why they
+make a recorded result exact)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ..errors import Violation
+from .union_index import RDF_TYPE, WAIT, statements_with
+
+Recorded = tuple[str, str, int, list[Violation]]  # owned digest, members digest, size, results
+
+
+class UnitState:
+    """The validation's state in the index file (module doc), kept by the parent process.
+
+    A unit to be validated again keeps its row and the nodes it read, without results (its
+    results are NULL until `record` gives the new ones): when it is recorded again, only
+    the nodes it no longer reads go and only those it reads now come. Deleting a unit's
+    reads and putting most of them back wrote a page of `reads` for each (the table is
+    ordered by node: a unit's rows are spread over the whole file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, timeout=WAIT)
+        # The units the file holds: only theirs can have reads to compare (a first build's
+        # units have none, and asking for each one's cost it time it shares with the workers).
+        self._held = {name for (name,) in self.db.execute("SELECT name FROM units")}
+
+    def recorded(self) -> dict[str, Recorded | None]:
+        """Every unit in the file, with its results (None: to be validated again)."""
+        rows = self.db.execute("SELECT name, owned, members, size, results FROM units")
+        return {
+            name: None
+            if results is None
+            else (owned, members, size, [Violation(**item) for item in json.loads(results)])
+            for name, owned, members, size, results in rows
+        }
+
+    def readers(self, nodes: Iterable[str]) -> set[str]:
+        """The units whose data was gathered from any of `nodes`."""
+        found: set[str] = set()
+        query = "SELECT name FROM reads JOIN units ON units.id = reads.unit WHERE node = ?"
+        for node in nodes:
+            found.update(u for (u,) in self.db.execute(query, (node,)))
+        return found
+
+    def forget(self, units: Iterable[str], gone: Iterable[str] = ()) -> None:
+        """Take back the results of `units` (to be validated again), and everything of the
+        units `gone`."""
+        self.db.executemany("UPDATE units SET results = NULL WHERE name = ?", ((u,) for u in units))
+        names = [(u,) for u in gone]
+        self.db.executemany(
+            "DELETE FROM reads WHERE unit = (SELECT id FROM units WHERE name = ?)", names
+        )
+        self.db.executemany("DELETE FROM units WHERE name = ?", names)
+        self._held.difference_update(u for (u,) in names)
+        self.db.execute("DELETE FROM pending")  # their readers are among `units` now
+        self.db.commit()
+
+    def record(self, units: Iterable[tuple[str, Recorded, Iterable[str]]]) -> None:
+        for name, (owned, members, size, results), read in units:
+            items = [asdict(replace(r, source_file=None)) for r in results]
+            [(unit,)] = self.db.execute(
+                "INSERT INTO units (name, owned, members, size, results) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owned = excluded.owned,"
+                " members = excluded.members, size = excluded.size, results = excluded.results"
+                " RETURNING id",
+                (name, owned, members, size, json.dumps(items, sort_keys=True)),
+            ).fetchall()
+            now, before = set(read), set()
+            if name in self._held:
+                query = "SELECT node FROM reads WHERE unit = ?"
+                before = {n for (n,) in self.db.execute(query, (unit,))}
+            self._held.add(name)
+            self.db.executemany(
+                "DELETE FROM reads WHERE node = ? AND unit = ?", ((n, unit) for n in before - now)
+            )
+            self.db.executemany(  # OR IGNORE: a file whose units were lost kept their reads
+                "INSERT OR IGNORE INTO reads VALUES (?, ?)",
+                ((n, unit) for n in sorted(now - before)),
+            )
+        self.db.commit()
+
+    def types(self, nodes: set[str]) -> dict[str, list[str]]:
+        """The rdf:type statements of each of `nodes` (the positions unit's data,
+        validate.py), as UnionIndex.statements_with gives them: those kept from an earlier
+        build, read from the index for the others, then kept. A node's are dropped when the
+        node changes (`_update`), in the transaction that changes it. Reading a type from
+        `about` for each of 100,000 programmes read a page of the file for each: a gigabyte
+        read at random on a rebuild."""
+        found: dict[str, list[str]] = {}
+        kept: set[str] = set()
+        for node, types in self.db.execute("SELECT s, types FROM position_types"):
+            kept.add(node)
+            if node in nodes and types:
+                found[node] = types.split("\n")
+        missing = sorted(nodes - kept)
+        new = statements_with(self.db, missing, RDF_TYPE)
+        found.update(new)
+        self.db.executemany(
+            "DELETE FROM position_types WHERE s = ?", ((n,) for n in sorted(kept - nodes))
+        )
+        self.db.executemany(
+            "INSERT INTO position_types VALUES (?, ?)",
+            ((n, "\n".join(new.get(n, ()))) for n in missing),
+        )
+        self.db.commit()
+        return found
+
+    def close(self) -> None:
+        self.db.close()
