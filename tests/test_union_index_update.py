@@ -134,9 +134,43 @@ def test_a_unit_validated_again_keeps_its_row_and_changes_only_its_reads(tmp_pat
     state.record([("u1", ("o1", "m1b", 8, [result("new")]), ["<b>", "<c>", "<d>"])])
     assert state.recorded() == {"u1": ("o1", "m1b", 8, [result("new")])}
     assert state.db.execute("SELECT id FROM units WHERE name = 'u1'").fetchall() == [(number,)]
+    state.settle()
     assert reads_of(path, "u1") == {"<b>", "<c>", "<d>"}
     assert state.db.execute("SELECT count(*) FROM reads").fetchall() == [(3,)]
     state.close()
+
+
+def test_reads_are_put_in_order_when_settled_and_a_stopped_builds_on_the_next_open(
+    tmp_path: Path,
+) -> None:
+    """Recorded reads wait in reads_new, committed with the unit's results, until `settle`
+    (at close) puts them into `reads`; a state never closed (a build stopped after
+    recording) has its reads settled by the next one, whose readers then find them. Settled
+    into an empty `reads`, the table is indexed by unit again (a unit's reads are read by
+    that index when it is recorded again)."""
+    path = tmp_path / "u.sqlite"
+    UnionIndex.update(path, parts({1: "A"}), INVERSE, True, "salt")[0].close()
+    stopped = UnitState(path)
+    stopped.record([("u1", ("o1", "m1", 1, []), ["<b>", "<a>"])])
+    stopped.record([("u2", ("o2", "m2", 1, []), ["<a>", "<c>"])])
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM reads").fetchall() == [(0,)]
+    assert db.execute("SELECT count(*) FROM reads_new").fetchall() == [(4,)]
+    db.close()
+    del stopped  # never closed: nothing settled
+    state = UnitState(path)
+    assert state.db.execute("SELECT count(*) FROM reads_new").fetchall() == [(0,)]
+    assert state.readers(["<a>"]) == {"u1", "u2"} and state.readers(["<c>"]) == {"u2"}
+    assert reads_of(path, "u1") == {"<a>", "<b>"}
+    [(plan,)] = [
+        row[-1:]
+        for row in state.db.execute("EXPLAIN QUERY PLAN SELECT node FROM reads WHERE unit = 1")
+    ]
+    assert "reads_unit" in plan
+    state.record([("u1", ("o1", "m1", 1, []), ["<a>", "<d>"])])  # again: its reads compared
+    state.close()
+    assert reads_of(path, "u1") == {"<a>", "<d>"}
+    assert reads_of(path, "u2") == {"<a>", "<c>"}
 
 
 def test_the_positions_types_are_read_once_and_again_only_for_changed_nodes(
