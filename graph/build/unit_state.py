@@ -119,9 +119,9 @@ class UnitState:
             self.db.executemany(
                 "DELETE FROM reads WHERE node = ? AND unit = ?", ((n, unit) for n in before - now)
             )
-            self.db.executemany(  # into `reads` when settled (OR IGNORE there: a file
-                "INSERT INTO reads_new VALUES (?, ?)",  # whose units were lost kept reads)
-                ((n, unit) for n in sorted(now - before)),
+            self.db.executemany(  # into `reads` when settled, in order (OR IGNORE there: a
+                "INSERT INTO reads_new VALUES (?, ?)",  # file whose units were lost kept reads)
+                ((n, unit) for n in now - before),
             )
         self.db.commit()
 
