@@ -253,6 +253,11 @@ def test_a_release_read_through_the_cache_holds_no_source_lines(tmp_path: Path) 
         b"not a pickle",
         pickle.dumps([1, 2]),
         pickle.dumps({"format": 1, "code": parse.CODE_VERSION, "files": [1]}),
+        pickle.dumps({"format": file_record.FORMAT, "code": parse.CODE_VERSION, "files": {}}),
+        pickle.dumps({"format": file_record.FORMAT, "code": parse.CODE_VERSION, "files": {}})
+        + b"not a pickle",
+        pickle.dumps({"format": file_record.FORMAT, "code": parse.CODE_VERSION, "files": [1]})
+        + pickle.dumps({}),
     ],
 )
 def test_a_damaged_file_record_means_every_file_is_read(tmp_path: Path, record: bytes) -> None:
@@ -262,3 +267,38 @@ def test_a_damaged_file_record_means_every_file_is_read(tmp_path: Path, record: 
     first = list(read_release(files, cache_dir=cache).lines())
     (cache / file_record.RECORD).write_bytes(record)
     assert list(read_release(files, cache_dir=cache).lines()) == first
+
+
+def test_an_unchanged_file_is_taken_from_the_record_without_reading_its_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record keeps each file's sources (file_record.py): a rebuild of unchanged files
+    opens neither the files nor their entries' heads, and gets the same release; a file
+    whose entry went from the cache is read again."""
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    monkeypatch.setattr(file_record, "RACY", 0.0)
+    first = read_release(files, cache_dir=cache)
+    heads: list[str] = []
+    real_entry = parse.read_entry
+
+    def read_entry(entry: Path, *, lines: bool = True) -> list[parse.ParsedSource]:
+        if not lines:
+            heads.append(entry.name)
+        return real_entry(entry, lines=lines)
+
+    monkeypatch.setattr(parse, "read_entry", read_entry)
+    again = read_release(files, cache_dir=cache)
+    assert heads == []
+    assert again.sources == first.sources
+    assert list(again.lines()) == list(first.lines())
+    gone = Path(again.sources[0].stored[0])
+    gone.unlink()
+    opened: list[str] = []
+    real = parse._cached
+    monkeypatch.setattr(parse, "_cached", lambda p, c: opened.append(p.name) or real(p, c))
+    third = read_release(files, cache_dir=cache)
+    assert opened == [Path(again.sources[0].path).name]
+    assert gone.is_file()  # parsed again into its entry
+    assert list(third.lines()) == list(first.lines())

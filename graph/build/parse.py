@@ -409,8 +409,8 @@ def parse_all(
     """Every source of `files`, parsed in `workers` processes (through the cache in
     `cache_dir` when given); the first file that fails raises its error. No two sources
     may name the same graph. Through the cache, a file whose stat is the one recorded by
-    the last build (graph/build/file_record.py) is taken from its entry here, unread; the
-    others go to the workers."""
+    the last build (graph/build/file_record.py) is taken from the record here, neither it
+    nor its entry read; the others go to the workers."""
     found: list[list[ParsedSource] | ProspectusError | None] = [None] * len(files)
     record = FileRecord(cache_dir, CODE_VERSION) if cache_dir is not None else None
     stats = [stat_of(path) for path in files] if record is not None else []
@@ -418,8 +418,7 @@ def parse_all(
     if record and cache_dir is not None:
         todo = []
         for i, path in enumerate(progress.each(files, "finding unchanged sources", unit="files")):
-            entry = record.entry(path, stats[i])
-            found[i] = _from_entry(cache_dir / entry, path) if entry is not None else None
+            found[i] = record.sources(path, stats[i])
             if found[i] is None:
                 todo.append(i)
     jobs = [(files[i], cache_dir) for i in todo]
@@ -436,7 +435,7 @@ def parse_all(
             continue
         outcome = read
         if record is not None and outcome and outcome[0].stored is not None:
-            record.note(files[i], stats[i], Path(outcome[0].stored[0]).name)
+            record.note(files[i], stats[i], Path(outcome[0].stored[0]).name, outcome)
         for source in outcome:
             if source.graph_iri in seen and failed is None:
                 failed = SourceStructureError(
