@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import checks_store
+from graph.build import checks_store, publish
 from graph.build.checks_store import RECORD, STORE_DIR, open_checks_store, read_record
 from graph.build.release import Release, read_release
 from graph.build.sparql_checks import store_of_lines
@@ -159,3 +159,39 @@ def test_a_title_change_changes_the_title_statements_only(tmp_path: Path) -> Non
     assert made.changes.keys == {"http://purl.org/dc/terms/title"}
     pages = {f"<{DATA_BASE}page/{path.stem}>" for path in programmes[::4]}
     assert made.changes.nodes == pages
+
+
+def test_a_store_loaded_through_its_copy_of_the_lines_holds_them_and_keeps_the_file(
+    sources: Path, tmp_path: Path
+) -> None:
+    """A first build's store is loaded from the path of the lines it copies (store_of_file):
+    the same quads as a store of the lines, blank-node labels included, and the copy holds
+    every line, as publishing writes them (its lines with a blank node come last)."""
+    release = release_of(sources)
+    lines = list(release.lines())
+    assert any("_:" in line for line in lines)
+    copy = tmp_path / "lines.nq"
+    store = checks_store.store_of_file(iter([*lines, "", "  "]), tmp_path / "store", copy)
+    found = quads(store)
+    del store
+    gc.collect()
+    assert found == expected(release)
+    written = tmp_path / "written.nq"
+    publish._write_lines(lines, written)
+    assert sorted(copy.read_text(encoding="utf-8").splitlines()) == sorted(
+        written.read_text(encoding="utf-8").splitlines()
+    )
+
+
+def test_a_first_build_store_made_with_a_copy_holds_what_one_without_holds(
+    sources: Path, tmp_path: Path
+) -> None:
+    release = release_of(sources)
+    copy = tmp_path / "copy.nq"
+    store, made = open_checks_store(release, tmp_path / "with", copy_lines_to=copy)
+    with_copy = quads(store)
+    del store
+    gc.collect()
+    assert made.how == "bulk load" and copy.is_file()
+    without, _ = held(release, tmp_path / "without")
+    assert with_copy == without == expected(release)

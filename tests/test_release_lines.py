@@ -1,6 +1,7 @@
 """A first build's lines kept as the SPARQL constraints' store reads them (publish.copying,
-publish.LinesFile): the version's dataset.nq is then made from that copy instead of from a
-second reading of the release, and is the same; the copy never outlives the build."""
+checks_store.store_of_file, publish.LinesFile): the version's dataset.nq is then made from
+that copy instead of from a second reading of the release, and is the same; the copy never
+outlives the build."""
 
 from __future__ import annotations
 

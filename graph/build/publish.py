@@ -86,8 +86,8 @@ class LinesFile:
 
 def copying(lines: Iterable[str], path: Path) -> Iterator[str]:
     """`lines` as they come, each also written to `path` as `publish` writes them (streamed):
-    once every line is taken, the file is their LinesFile. A build reading the release's
-    lines for another reason (the SPARQL constraints' store) keeps them so."""
+    once every line is taken, the file is their LinesFile (a first build's is written by the
+    SPARQL constraints' store, graph/build/checks_store.py `store_of_file`)."""
     with path.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
         for line in lines:
             yield line
