@@ -31,12 +31,8 @@ import os
 import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .parse import ParsedSource
+from typing import Any, Generic, TypeVar
 
 RECORD = "files.pickle"
 RACY = 2.0  # seconds: a file changed this recently is not recorded as clean
@@ -44,6 +40,7 @@ FORMAT = 2
 ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError)
 
 Stat = tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
+S = TypeVar("S")  # what an entry holds for the build: graph/build/parse.py's ParsedSource
 
 
 def stat_of(path: Path) -> Stat | None:
@@ -54,15 +51,15 @@ def stat_of(path: Path) -> Stat | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-class FileRecord:
+class FileRecord(Generic[S]):
     """The stat, parse cache entry and sources of every file the last build read (module
     doc)."""
 
     def __init__(self, cache_dir: Path, code: str):
         self.cache_dir, self.path, self.code = cache_dir, cache_dir / RECORD, code
         self._known: dict[str, tuple[Stat, str]] = {}
-        self._sources: dict[str, Sequence[ParsedSource]] = {}
-        self._seen: dict[str, tuple[Stat, str, Sequence[ParsedSource]]] = {}
+        self._sources: dict[str, Sequence[S]] = {}
+        self._seen: dict[str, tuple[Stat, str, Sequence[S]]] = {}
         self._entries: set[str] | None = None
         try:
             with self.path.open("rb") as fh:
@@ -84,10 +81,9 @@ class FileRecord:
         recorded = self._known.get(str(path))
         return recorded[1] if stat is not None and recorded and recorded[0] == stat else None
 
-    def sources(self, path: Path, stat: Stat | None) -> list[ParsedSource] | None:
-        """`path`'s sources as its parse cache entry holds them, without their lines (kept
-        in the entry: ParsedSource.stored), when its stat is the one recorded and the entry
-        is still there; None otherwise (the file is to be read)."""
+    def sources(self, path: Path, stat: Stat | None) -> tuple[Path, Sequence[S]] | None:
+        """`path`'s entry and its sources as noted, when its stat is the one recorded and the
+        entry is still there; None otherwise (the file is to be read)."""
         entry, held = self.entry(path, stat), self._sources.get(str(path))
         if entry is None or held is None:
             return None
@@ -95,17 +91,13 @@ class FileRecord:
             self._entries = set(os.listdir(self.cache_dir))
         if entry not in self._entries:
             return None
-        stored = str(self.cache_dir / entry)
-        return [replace(s, stored=(stored, i)) for i, s in enumerate(held)]
+        return self.cache_dir / entry, held
 
-    def note(
-        self, path: Path, stat: Stat | None, entry: str, sources: Sequence[ParsedSource] = ()
-    ) -> None:
+    def note(self, path: Path, stat: Stat | None, entry: str, sources: Sequence[S] = ()) -> None:
         """`path`, whose stat was `stat` before it was read, has the entry `entry`, which
-        holds `sources` (their lines left out)."""
+        holds `sources` (as the build takes them from it)."""
         if stat is not None:
-            held = tuple(replace(s, lines=(), stored=None) for s in sources)
-            self._seen[str(path)] = (stat, entry, held)
+            self._seen[str(path)] = (stat, entry, sources)
 
     def save(self) -> None:
         """Record the files noted in this build but the racily clean ones (module doc)."""

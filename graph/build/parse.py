@@ -323,6 +323,12 @@ def _from_entry(entry: Path, path: Path) -> list[ParsedSource] | None:
     ]
 
 
+def _from_record(entry: Path, held: Sequence[ParsedSource]) -> list[ParsedSource]:
+    """A file's sources as the file record keeps them (graph/build/file_record.py), their
+    lines left in `entry`."""
+    return [replace(s, stored=(str(entry), i)) for i, s in enumerate(held)]
+
+
 def _moved(source: ParsedSource, path: str) -> ParsedSource:
     return source if source.path == path else replace(source, path=path)
 
@@ -412,13 +418,16 @@ def parse_all(
     the last build (graph/build/file_record.py) is taken from the record here, neither it
     nor its entry read; the others go to the workers."""
     found: list[list[ParsedSource] | ProspectusError | None] = [None] * len(files)
-    record = FileRecord(cache_dir, CODE_VERSION) if cache_dir is not None else None
+    record: FileRecord[ParsedSource] | None = (
+        FileRecord(cache_dir, CODE_VERSION) if cache_dir is not None else None
+    )
     stats = [stat_of(path) for path in files] if record is not None else []
     todo = list(range(len(files)))
     if record and cache_dir is not None:
         todo = []
         for i, path in enumerate(progress.each(files, "finding unchanged sources", unit="files")):
-            found[i] = record.sources(path, stats[i])
+            recorded = record.sources(path, stats[i])
+            found[i] = _from_record(*recorded) if recorded is not None else None
             if found[i] is None:
                 todo.append(i)
     jobs = [(files[i], cache_dir) for i in todo]
@@ -435,7 +444,8 @@ def parse_all(
             continue
         outcome = read
         if record is not None and outcome and outcome[0].stored is not None:
-            record.note(files[i], stats[i], Path(outcome[0].stored[0]).name, outcome)
+            held = tuple(replace(s, lines=(), stored=None) for s in outcome)
+            record.note(files[i], stats[i], Path(outcome[0].stored[0]).name, held)
         for source in outcome:
             if source.graph_iri in seen and failed is None:
                 failed = SourceStructureError(
