@@ -164,14 +164,14 @@ def test_a_title_change_changes_the_title_statements_only(tmp_path: Path) -> Non
 def test_a_store_loaded_through_its_copy_of_the_lines_holds_them_and_keeps_the_file(
     sources: Path, tmp_path: Path
 ) -> None:
-    """A first build's store is loaded from the path of the lines it copies (store_of_file):
+    """A first build's store is loaded from the path of the lines it copies (add_lines):
     the same quads as a store of the lines, blank-node labels included, and the copy holds
     every line, as publishing writes them (its lines with a blank node come last)."""
     release = release_of(sources)
     lines = list(release.lines())
     assert any("_:" in line for line in lines)
     copy = tmp_path / "lines.nq"
-    store = checks_store.store_of_file(iter([*lines, "", "  "]), tmp_path / "store", copy)
+    store = store_of_lines(iter([*lines, "", "  "]), tmp_path / "store", through=copy)
     found = quads(store)
     del store
     gc.collect()

@@ -1,5 +1,5 @@
 """A first build's lines kept as the SPARQL constraints' store reads them (publish.copying,
-checks_store.store_of_file, publish.LinesFile): the version's dataset.nq is then made from
+sparql_checks.add_lines, publish.LinesFile): the version's dataset.nq is then made from
 that copy instead of from a second reading of the release, and is the same; the copy never
 outlives the build."""
 

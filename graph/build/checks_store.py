@@ -12,7 +12,8 @@ labels are the lines' own, the store then holds exactly what one loaded from all
 would hold.
 
 Loaded from every line with a copy of them kept (a first build: `copy_lines_to`), the lines
-are written to that file first and the store bulk-loaded from its path, where Oxigraph parses
+are written to that file first and the store bulk-loaded from its path (sparql_checks
+`add_lines`), where Oxigraph parses
 in parallel; streamed into `bulk_load`, one Python generator feeding its parser, the load kept
 one core busy (100,000 programmes, the page cache emptied: 369.8 s and 343 s CPU streamed,
 329.0 s and 283 s CPU through the file, the file's writing included; the same bytes read and
@@ -41,7 +42,6 @@ from ..store.base import StoreError
 from .atomic import write_atomic
 from .groups import parse_lines
 from .parse import content_digest, digest, lines_of
-from .publish import CHUNK
 from .release import Release
 from .sparql_checks import add_lines, store_of_lines
 from .sparql_reads import statement_key
@@ -152,10 +152,7 @@ def _open(release: Release, cache: Path, copy_lines_to: Path | None) -> tuple[ox
     if held is None:
         del store
         shutil.rmtree(folder, ignore_errors=True)
-        if copy_lines_to is None:
-            store = store_of_lines(release.lines(), folder)
-        else:
-            store = store_of_file(release.lines(), folder, copy_lines_to)
+        store = store_of_lines(release.lines(), folder, through=copy_lines_to)
         made = Made("bulk load", after=after)
     else:
         gone = {graph for graph, found in held.items() if wanted.get(graph) != found}
@@ -185,31 +182,6 @@ def _open(release: Release, cache: Path, copy_lines_to: Path | None) -> tuple[ox
         )
     write_atomic(cache / RECORD, json.dumps({"format": FORMAT, "graphs": wanted}).encode())
     return store, made
-
-
-def store_of_file(lines: Iterable[str], folder: Path, copy: Path) -> ox.Store:
-    """The on-disk store in the new `folder` of N-Quads `lines`, as `store_of_lines` makes
-    it, loaded through `copy`, which is left holding every line (module doc)."""
-    blank: list[str] = []
-    with copy.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
-        for line in lines:
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            if "_:" in line:
-                blank.append(line)
-            else:
-                fh.write(line)
-                fh.write("\n")
-    store = ox.Store(str(folder))
-    store.bulk_load(path=str(copy), format=ox.RdfFormat.N_QUADS)
-    if blank:
-        store.bulk_extend(parse_lines(blank))
-        with copy.open("a", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
-            fh.writelines(line + "\n" for line in blank)
-    store.optimize()
-    store.flush()
-    return store
 
 
 # Past this many changed graphs, what changed is not worked out: the constraints all run.

@@ -87,7 +87,7 @@ class LinesFile:
 def copying(lines: Iterable[str], path: Path) -> Iterator[str]:
     """`lines` as they come, each also written to `path` as `publish` writes them (streamed):
     once every line is taken, the file is their LinesFile (a first build's is written by the
-    SPARQL constraints' store, graph/build/checks_store.py `store_of_file`)."""
+    SPARQL constraints' store, graph/build/sparql_checks.py `add_lines`)."""
     with path.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
         for line in lines:
             yield line

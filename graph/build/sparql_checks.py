@@ -407,13 +407,15 @@ def _violation(check: SparqlCheck, focus: ox.NamedNode | ox.BlankNode, bound: di
 THIS = Variable("this")
 
 
-def store_of_lines(lines: Iterable[str], path: Path | None = None) -> ox.Store:
+def store_of_lines(
+    lines: Iterable[str], path: Path | None = None, through: Path | None = None
+) -> ox.Store:
     """An Oxigraph store of N-Quads `lines` (on disk in the new folder `path` when given,
-    else in memory), blank nodes keeping their labels (results name them as the lines do).
-    On disk, the store is optimised (compacted) once loaded: the constraints then read it
-    many times."""
+    else in memory), blank nodes keeping their labels (results name them as the lines do),
+    loaded through the file `through` when given (`add_lines`). On disk, the store is
+    optimised (compacted) once loaded: the constraints then read it many times."""
     store = ox.Store() if path is None else ox.Store(str(path))
-    add_lines(store, lines)
+    add_lines(store, lines, through)
     if path is not None:
         store.optimize()
         store.flush()
@@ -444,12 +446,14 @@ class _LinesReader(io.RawIOBase):
         return size
 
 
-def add_lines(store: ox.Store, lines: Iterable[str]) -> None:
+def add_lines(store: ox.Store, lines: Iterable[str], through: Path | None = None) -> None:
     """Add N-Quads `lines` to `store`, blank nodes keeping their labels: the lines without
-    "_:" in one `bulk_load` (parsed in Oxigraph, which would relabel blank nodes; one call,
-    streamed: a call per chunk of lines left the store in as many overlapping runs of files
-    for every query to look through), the others parsed into quads first (`bulk_extend`
-    keeps labels). Either way the same quads."""
+    "_:" in one `bulk_load` (parsed in Oxigraph, which would relabel blank nodes; one call:
+    a call per chunk of lines left the store in as many overlapping runs of files for every
+    query to look through), the others parsed into quads first (`bulk_extend` keeps
+    labels). Either way the same quads. With `through`, `bulk_load` reads that file, the
+    lines written to it first (Oxigraph parses a file in parallel, a stream in one thread),
+    and the blank nodes' lines are appended after: it is left holding every non-empty line."""
     blank: list[str] = []
 
     def plain() -> Iterator[str]:
@@ -459,10 +463,21 @@ def add_lines(store: ox.Store, lines: Iterable[str]) -> None:
             else:
                 yield line
 
-    stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
-    store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
+    if through is None:
+        stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
+        store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
+    else:
+        _write_lines(through, "w", plain())
+        store.bulk_load(path=str(through), format=ox.RdfFormat.N_QUADS)
     if blank:
         store.bulk_extend(parse_lines(blank))
+        if through is not None:
+            _write_lines(through, "a", blank)
+
+
+def _write_lines(path: Path, mode: str, lines: Iterable[str]) -> None:
+    with path.open(mode, encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
+        fh.writelines(f"{text}\n" for line in lines if (text := line.rstrip("\n")).strip())
 
 
 def check_store(
