@@ -134,20 +134,26 @@ def _subject(line: bytes) -> bytes:
     return line.split(b" ", 1)[0]
 
 
-def _chunks(source: Path) -> Iterator[bytes]:
-    """The lines of `source` (sorted N-Triples or N-Quads) in content-defined chunks."""
+def _chunks(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """`lines` (sorted N-Triples or N-Quads, each ending in a line break) in content-defined
+    chunks."""
     buffer: list[bytes] = []
     size, cut = 0, False
-    with source.open("rb", buffering=1 << 20) as fh:
-        for line in fh:
-            if cut and _subject(line) != _subject(buffer[-1]):
-                yield b"".join(buffer)
-                buffer, size, cut = [], 0, False
-            buffer.append(line)
-            size += len(line)
-            cut = cut or zlib.crc32(line) & CHUNK_MASK == 0 or size >= CHUNK_MAX
+    for line in lines:
+        if cut and _subject(line) != _subject(buffer[-1]):
+            yield b"".join(buffer)
+            buffer, size, cut = [], 0, False
+        buffer.append(line)
+        size += len(line)
+        cut = cut or zlib.crc32(line) & CHUNK_MASK == 0 or size >= CHUNK_MAX
     if buffer:
         yield b"".join(buffer)
+
+
+def _lines_of(source: Path | Iterable[bytes], stack: ExitStack) -> Iterable[bytes]:
+    if isinstance(source, Path):
+        return stack.enter_context(source.open("rb", buffering=1 << 20))
+    return source
 
 
 @dataclass(frozen=True)
@@ -234,14 +240,18 @@ def _encode(encoders: tuple[Callable[[bytes], bytes], ...], chunk: bytes) -> lis
 
 
 def write_chunked(
-    source: Path, files: Sequence[ChunkedFile], pool: Executor | None = None, ahead: int = 8
+    source: Path | Iterable[bytes],
+    files: Sequence[ChunkedFile],
+    pool: Executor | None = None,
+    ahead: int = 8,
 ) -> list[int]:
-    """Write `source` (sorted lines) into each of `files` chunk by chunk (one pass over the
-    source), and each file's chunk index (chunk SHA-256 -> offset, length in the file). A
-    chunk also in the file's previous version is copied from it instead of encoded again:
-    the same content gives the same bytes either way. With a `pool` (processes: pyoxigraph's
-    serialisers hold the GIL), chunks are encoded there, at most `ahead` beyond the one
-    written, and written in order. Returns the chunks copied, per file."""
+    """Write `source` (sorted lines: a file, or the lines themselves as they come) into each
+    of `files` chunk by chunk (one pass over the source), and each file's chunk index (chunk
+    SHA-256 -> offset, length in the file). A chunk also in the file's previous version is
+    copied from it instead of encoded again: the same content gives the same bytes either
+    way. With a `pool` (processes: pyoxigraph's serialisers hold the GIL), chunks are
+    encoded there, at most `ahead` beyond the one written, and written in order. Returns
+    the chunks copied, per file."""
     known = [f.known() for f in files]
     chunks: list[dict[str, list[int]]] = [{} for _ in files]
     copied = [0 for _ in files]
@@ -272,7 +282,7 @@ def write_chunked(
 
         pending: deque[tuple[str, list[bool], Encoded]] = deque()
         try:
-            for chunk in _chunks(source):
+            for chunk in _chunks(_lines_of(source, stack)):
                 key = hashlib.sha256(chunk).hexdigest()
                 reused = [key in k and old is not None for k, old in zip(known, olds, strict=True)]
                 encoders = tuple(f.how.encode for f, r in zip(files, reused, strict=True) if not r)

@@ -417,17 +417,19 @@ def test_the_union_of_a_rebuild_keeps_a_triple_another_graph_still_states(
         f'<{EX}new> <{EX}p> "new" <{EX}g2> .',
     ]
     publish_dataset(tmp_path / "rebuilt", first, writers=[dumps.write_dumps])
-    merged: list[int | None] = []
-    from_previous = union_file.from_previous
+    merged: list[bool] = []
+    from_previous = union_file.from_previous_lines
 
-    def spy(*args: object) -> int | None:
-        count = from_previous(*args)  # type: ignore[arg-type]
-        merged.append(count)
-        return count
+    def spy(*args: object) -> object:
+        pieces = from_previous(*args)  # type: ignore[arg-type]
+        merged.append(pieces is not None)
+        return pieces
 
-    monkeypatch.setattr(union_file, "from_previous", spy)
+    monkeypatch.setattr(union_file, "from_previous_lines", spy)
     rebuilt, _ = publish_dataset(tmp_path / "rebuilt", second, writers=[dumps.write_dumps])
-    assert merged == [301], "the rebuild's union was merged from the previous one"
+    assert merged == [True], "the rebuild's union was merged from the previous one"
+    record = next(d for d in rebuilt.manifest["dumps"] if d["file"] == dumps.NTRIPLES_FILE)
+    assert record["statements"] == 301
     monkeypatch.undo()
     fresh, _ = publish_dataset(tmp_path / "fresh", second, writers=[dumps.write_dumps])
     lines = gzip.decompress((rebuilt.path / "dumps" / "dataset.nt.gz").read_bytes()).splitlines()
@@ -440,6 +442,33 @@ def test_the_union_of_a_rebuild_keeps_a_triple_another_graph_still_states(
     for spec in dumps.DUMPS:
         a = (rebuilt.path / "dumps" / spec.file).read_bytes()
         assert a == (fresh.path / "dumps" / spec.file).read_bytes(), spec.file
+
+
+def test_the_triple_dumps_of_lines_out_of_order_are_written_from_a_sorted_union(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The triple dumps take the union's lines as they come from dataset.nq; when a triple
+    comes out of order after some were written (a dataset.nq that is not sorted), they are
+    written again from the union sorted into a file, the same bytes, the file then gone."""
+    lines = [f'<{EX}s{i:05d}> <{EX}p> "value {i}" <{EX}g{i % 7}> .' for i in range(20_000)]
+    lines += [f'<{EX}s{i:05d}> <{EX}p> "value {i}" <{EX}g{i % 5}> .' for i in range(0, 20_000, 3)]
+    sorted_once, _ = publish_dataset(tmp_path / "sorted", lines, writers=[dumps.write_dumps])
+    in_order, raised = union_file.in_order, []
+
+    def out_of_order_after_one_piece(nquads: Path) -> object:
+        pieces = in_order(nquads)
+        yield next(pieces)
+        raised.append(nquads)
+        raise union_file.NotInOrder(f"{nquads}: a triple out of order")
+
+    monkeypatch.setattr(union_file, "in_order", out_of_order_after_one_piece)
+    again, _ = publish_dataset(tmp_path / "again", lines, writers=[dumps.write_dumps])
+    assert len(raised) == 2, "the dumps' pass, then union.from_scratch's, which sorts"
+    assert again.manifest["dumps"] == sorted_once.manifest["dumps"]
+    for spec in dumps.DUMPS:
+        a = (again.path / "dumps" / spec.file).read_bytes()
+        assert a == (sorted_once.path / "dumps" / spec.file).read_bytes(), spec.file
+    assert not (again.path / dumps.UNION_FILE).exists()
 
 
 def test_chunks_encoded_in_worker_processes_give_the_bytes_of_one_process(tmp_path: Path) -> None:

@@ -168,9 +168,12 @@ def test_the_union_of_sorted_lines_needs_no_sort(written: Path, tmp_path: Path) 
     target = tmp_path / "union.nt"
     assert union.from_scratch(written, target, tmp_path) == expected.count(b"\n")
     assert target.read_bytes() == expected
-    assert union._in_order(written, tmp_path / "direct.nt") is not None  # no sort needed
+    direct = tmp_path / "direct.nt"
+    assert union.write_lines(union.in_order(written), direct) == expected.count(b"\n")
+    assert direct.read_bytes() == expected  # no sort needed
     shuffled = tmp_path / "shuffled.nq"
     shuffled.write_bytes(b"".join(reversed(written.read_bytes().splitlines(keepends=True))))
-    assert union._in_order(shuffled, tmp_path / "direct.nt") is None
+    with pytest.raises(union.NotInOrder):
+        union.write_lines(union.in_order(shuffled), direct)
     assert union.from_scratch(shuffled, target, tmp_path) == expected.count(b"\n")
     assert target.read_bytes() == expected

@@ -7,6 +7,9 @@ previous version's union (its dataset.nt.gz, read as a stream) merged with the t
 the added lines, without the triples of the removed lines that no graph of the new version
 states any more (looked up by subject in the new dataset.nq, graph/store/sorted_nquads.py).
 Both give the same lines; the merge reads and writes the union once instead of sorting it.
+
+The dumps take the lines as they come (`in_order`, `from_previous_lines`: lists of lines, in
+order), never written to a file first; `from_scratch` and `from_previous` write them to one.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -23,16 +27,18 @@ from ..store.sorted_nquads import SortedNQuads, triple_lines
 from .publish import digest_and_count, sort_unique
 
 
+class NotInOrder(Exception):  # noqa: N818 - a signal to sort, not an error
+    """A triple of dataset.nq came before the one given last: the file is not sorted."""
+
+
 def from_scratch(nquads: Path, target: Path, temp_dir: Path) -> int:
     """The distinct triples of every graph of `nquads`, N-Triples sorted by code point, into
-    `target`; returns their number. dataset.nq's lines are sorted, and a quad's line is its
-    triple's line with the graph put in before " .": a space follows every term in both, and
-    a space sorts before any character that continues a term, so the triples come out in
-    order, a triple's lines next to each other. They are written in one pass, each once
-    (`_in_order`); a file whose triples would not come out in order is sorted by `sort -u`."""
-    count = _in_order(nquads, target)
-    if count is not None:
-        return count
+    `target`; returns their number. Sorted lines give them in order (`in_order`); a file
+    whose triples do not come out in order is sorted by `sort -u`."""
+    try:
+        return write_lines(in_order(nquads), target)
+    except NotInOrder:
+        pass
     unsorted = temp_dir / (target.name + ".unsorted")
     quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     ox.serialize((q.triple for q in quads), output=str(unsorted), format=ox.RdfFormat.N_TRIPLES)
@@ -41,22 +47,34 @@ def from_scratch(nquads: Path, target: Path, temp_dir: Path) -> int:
     return digest_and_count(target)[1]
 
 
-def _in_order(nquads: Path, target: Path) -> int | None:
-    """The triples of sorted `nquads` into `target`, each once; their number, or None when
-    a triple comes before the one written last (the file was not sorted)."""
-    count, last = 0, b""
-    with nquads.open("rb") as source, target.open("wb") as out:
+def write_lines(pieces: Iterable[list[bytes]], target: Path) -> int:
+    """`pieces` (lists of lines) into `target`; the number of lines."""
+    count = 0
+    with target.open("wb") as out:
+        for piece in pieces:
+            out.write(b"".join(piece))
+            count += len(piece)
+    return count
+
+
+def in_order(nquads: Path) -> Iterator[list[bytes]]:
+    """The distinct triples of sorted `nquads`, N-Triples in order, a list of lines at a time.
+    dataset.nq's lines are sorted, and a quad's line is its triple's line with the graph put
+    in before " .": a space follows every term in both, and a space sorts before any
+    character that continues a term, so the triples come out in order, a triple's lines next
+    to each other, and each is given once. Raises NotInOrder (after giving the lines before
+    it) when a triple comes before the one given last: the file was not sorted."""
+    last = b""
+    with nquads.open("rb") as source:
         while lines := source.readlines(CHUNK):
             fresh = []
             for line in triple_lines(lines):
                 if line != last:
                     if line_key(line) < line_key(last):
-                        return None
+                        raise NotInOrder(f"{nquads}: {line!r} after {last!r}")
                     fresh.append(line)
                     last = line
-            out.write(b"".join(fresh))
-            count += len(fresh)
-    return count
+            yield fresh
 
 
 def _line(triple: ox.Triple) -> bytes:
@@ -86,46 +104,62 @@ class Writes(Protocol):
 
 def merge(old: Lines, added: list[bytes], gone: set[bytes], out: Writes) -> int:
     """The sorted lines of `old` without `gone`, with the sorted `added` merged in once, into
-    `out`; their number. A chunk of lines is cut where an added line goes in or a gone line
-    leaves (found by bisection) and written in pieces: Python touches the changed lines, not
-    every line of the union."""
+    `out` (`merged`); their number."""
+    count = 0
+    for piece in merged(old, added, gone):
+        out.write(b"".join(piece))
+        count += len(piece)
+    return count
+
+
+def merged(old: Lines, added: list[bytes], gone: set[bytes]) -> Iterator[list[bytes]]:
+    """The sorted lines of `old` without `gone`, with the sorted `added` merged in once, a
+    list of lines at a time. A chunk of lines is cut where an added line goes in or a gone
+    line leaves (found by bisection) and given in pieces: Python touches the changed lines,
+    not every line of the union."""
     events = [*((line, True) for line in added), *((line, False) for line in gone)]
     events.sort(key=lambda event: line_key(event[0]))
-    upcoming, count = 0, 0
+    upcoming = 0
     while chunk := old.readlines(CHUNK):
         if not chunk[-1].endswith(b"\n"):
             chunk[-1] += b"\n"
         last = line_key(chunk[-1])
         here = bisect_right(events, last, lo=upcoming, key=lambda event: line_key(event[0]))
-        pos, pieces = 0, []
+        pos = 0
         for line, is_added in events[upcoming:here]:
             at = bisect_left(chunk, line_key(line), lo=pos, key=line_key)
-            pieces.append(chunk[pos:at])
+            if at > pos:
+                yield chunk[pos:at]
             pos = at
             present = at < len(chunk) and chunk[at] == line
             if is_added and not present:
-                pieces.append([line])
+                yield [line]
             elif not is_added and present:
                 pos = at + 1  # the gone line is left out
-        pieces.append(chunk[pos:])
+        yield chunk[pos:]
         upcoming = here
-        for piece in pieces:
-            out.write(b"".join(piece))
-            count += len(piece)
-    for line, is_added in events[upcoming:]:
-        if is_added:
-            out.write(line)
-            count += 1
-    return count
+    tail = [line for line, is_added in events[upcoming:] if is_added]
+    if tail:
+        yield tail
 
 
 def from_previous(
     changed: tuple[Path, Path], previous_union_gz: Path, nquads: Path, target: Path
 ) -> int | None:
     """The union of `nquads` into `target` from the previous version's (gzipped) and the
-    lines that changed (added, removed; graph/store/nquads_diff.py, changed_lines); its
-    number of triples, or None (nothing written) when a removed triple's subject is a
-    quoted triple."""
+    lines that changed (`from_previous_lines`); its number of triples, or None (nothing
+    written)."""
+    pieces = from_previous_lines(changed, previous_union_gz, nquads)
+    return None if pieces is None else write_lines(pieces, target)
+
+
+def from_previous_lines(
+    changed: tuple[Path, Path], previous_union_gz: Path, nquads: Path
+) -> Iterator[list[bytes]] | None:
+    """The union of `nquads` from the previous version's (gzipped) and the lines that changed
+    (added, removed; graph/store/nquads_diff.py, changed_lines), a list of lines at a time
+    (the previous union read as they are asked for); None when a removed triple's subject is
+    a quoted triple."""
     added, removed = _triples(changed[0]), _triples(changed[1])
     kept: set[ox.Triple] = set()
     with SortedNQuads(nquads) as new:
@@ -137,11 +171,11 @@ def from_previous(
                 kept.add(t)  # another graph still states it
     gone = {_line(t) for t in removed - added - kept}
     additions = sorted({_line(t) for t in added}, key=lambda line: line[:-1])
+    return _merged_gz(previous_union_gz, additions, gone)
+
+
+def _merged_gz(path: Path, added: list[bytes], gone: set[bytes]) -> Iterator[list[bytes]]:
     # GzipFile's own readlines calls its Python readline once a line; a buffered reader over
     # it reads the lines in C (10k: 1.34 -> 0.69 s to read the union, medians of 2)
-    with (
-        gzip.open(previous_union_gz, "rb") as gz,
-        io.BufferedReader(gz, CHUNK) as old,
-        target.open("wb") as out,
-    ):
-        return merge(old, additions, gone, out)
+    with gzip.open(path, "rb") as gz, io.BufferedReader(gz, CHUNK) as old:
+        yield from merged(old, added, gone)

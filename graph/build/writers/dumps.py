@@ -19,10 +19,10 @@ How the bytes are fixed (graph/canonical.py):
   bytes either way.
 
 Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
-the graphs is the triples of dataset.nq, in order and each once, in a temporary file
+the graphs is the triples of dataset.nq, in order and each once, as they come
 (graph/build/union.py: from scratch in one pass over the sorted lines, after a small change
-merged from the previous version's), which gives N-Triples and, chunk by chunk through
-pyoxigraph's serialisers, the Turtle and JSON-LD files.
+merged from the previous version's), never written to a file first: they give N-Triples
+and, chunk by chunk through pyoxigraph's serialisers, the Turtle and JSON-LD files.
 
 The N-Triples and Turtle dumps hold the union of all graphs (what the SPARQL default graph
 holds), and so does JSON-LD, so that a reader without dataset support gets the same
@@ -35,10 +35,11 @@ Each dump is recorded in the version's manifest under "dumps" with its size and 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -119,23 +120,38 @@ def serialize(spec: DumpSpec, dataset: ox.Dataset) -> bytes:
 
 
 MEMBERS_DIR = "dump-chunks"  # the dumps' chunk indexes, in the version folder
-UNION_FILE = "union.nt"  # the sorted union of the graphs, while the dumps are written
+UNION_FILE = "union.nt"  # the sorted union of the graphs, when dataset.nq was not sorted
 
 
-def _union(ctx: BuildContext, target: Path) -> int:
-    """The sorted union of the version's graphs into `target` (graph/build/union.py): from
-    the previous version's when it was written the same way (it has a chunk index) and the
-    change is small."""
+class _Counted:
+    """Lines given a list at a time (graph/build/union.py), one by one, counted."""
+
+    def __init__(self, pieces: Iterable[list[bytes]]):
+        self.pieces, self.count = pieces, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return chain.from_iterable(self._counted())
+
+    def _counted(self) -> Iterator[list[bytes]]:
+        for piece in self.pieces:
+            self.count += len(piece)
+            yield piece
+
+
+def _union(ctx: BuildContext) -> _Counted:
+    """The sorted union of the version's graphs as it comes (graph/build/union.py): from the
+    previous version's when it was written the same way (it has a chunk index) and the change
+    is small, else from dataset.nq's lines in order (union.NotInOrder when not sorted)."""
     previous = ctx.previous
     if previous is not None:
         old_union = previous.path / DUMP_DIR / NTRIPLES_FILE
         index = previous.path / MEMBERS_DIR / (NTRIPLES_FILE + ".json")
         changed = ctx.changed_lines if old_union.is_file() and index.is_file() else None
         if changed is not None:
-            count = union.from_previous(changed, old_union, ctx.nquads_path, target)
-            if count is not None:
-                return count
-    return union.from_scratch(ctx.nquads_path, target, ctx.path)
+            pieces = union.from_previous_lines(changed, old_union, ctx.nquads_path)
+            if pieces is not None:
+                return _Counted(pieces)
+    return _Counted(union.in_order(ctx.nquads_path))
 
 
 def _chunked_file(ctx: BuildContext, spec: DumpSpec, how: Chunked) -> ChunkedFile:
@@ -160,11 +176,12 @@ ENCODINGS: dict[str, Callable[[], Chunked]] = {
 }
 
 
-def write_files(ctx: BuildContext, union_file: Path) -> int:
+def write_files(ctx: BuildContext) -> int:
     """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
-    the sorted union of the graphs, written to `union_file` first (returns its triples).
-    The N-Quads are written in a thread while the union is sorted and the triple formats
-    written (in one pass over it). Unless the change is small (most chunks are then copied
+    the sorted union of the graphs as it comes (returns its triples), never written to a
+    file first but when dataset.nq is not sorted (`union.from_scratch` sorts it into
+    UNION_FILE). The N-Quads are written in a thread while the triple formats are written
+    (in one pass over the union). Unless the change is small (most chunks are then copied
     from the previous version's files), the chunks are encoded in the build's worker
     processes (forked): pyoxigraph's Turtle and JSON-LD serialisers hold the GIL.
     Each file is the same as when written alone, in one process."""
@@ -177,17 +194,27 @@ def write_files(ctx: BuildContext, union_file: Path) -> int:
         if pool is not None:
             pool.submit(int).result()  # forked now, before the N-Quads' thread starts
 
-        def write(source: Path, specs: list[DumpSpec]) -> None:
+        def write(source: Path | Iterable[bytes], specs: list[DumpSpec]) -> None:
             if specs:
                 files = [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
                 write_chunked(source, files, pool, ahead=4 * processes)
 
         with ThreadPoolExecutor(max_workers=1) as threads:
             quads = threads.submit(write, ctx.nquads_path, [s for s in DUMPS if s.quads])
-            triples = _union(ctx, union_file)
-            write(union_file, [s for s in DUMPS if not s.quads])
+            triples = [s for s in DUMPS if not s.quads]
+            lines = _union(ctx)
+            try:
+                write(lines, triples)
+                count = lines.count
+            except union.NotInOrder:
+                union_file = ctx.path / UNION_FILE
+                try:
+                    count = union.from_scratch(ctx.nquads_path, union_file, ctx.path)
+                    write(union_file, triples)
+                finally:
+                    union_file.unlink(missing_ok=True)
             quads.result()
-    return triples
+    return count
 
 
 def file_record(path: Path) -> dict[str, Any]:
@@ -208,25 +235,21 @@ def dumps_dir(ctx: BuildContext) -> Path:
 def write_dumps(ctx: BuildContext) -> None:
     """Writer: the four dataset dumps, manifest["dumps"] and SHA256SUMS."""
     out = dumps_dir(ctx)
-    union_file = ctx.path / UNION_FILE
+    triples = write_files(ctx)
     records = []
-    try:
-        triples = write_files(ctx, union_file)
-        for spec in DUMPS:
-            path = out / spec.file
-            record = {
-                "file": spec.file,
-                "format": spec.format_name,
-                "media_type": spec.format.media_type,
-                "compression": "gzip" if spec.gzip else None,
-                "dataset": "graph",
-                "label": spec.label,
-                "statements": ctx.manifest["quads"] if spec.quads else triples,
-                **file_record(path),
-            }
-            records.append(record)
-    finally:
-        union_file.unlink(missing_ok=True)
+    for spec in DUMPS:
+        path = out / spec.file
+        record = {
+            "file": spec.file,
+            "format": spec.format_name,
+            "media_type": spec.format.media_type,
+            "compression": "gzip" if spec.gzip else None,
+            "dataset": "graph",
+            "label": spec.label,
+            "statements": ctx.manifest["quads"] if spec.quads else triples,
+            **file_record(path),
+        }
+        records.append(record)
     ctx.manifest["dumps"] = records
     write_checksums(ctx)
 
