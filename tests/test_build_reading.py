@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -302,3 +304,26 @@ def test_an_unchanged_file_is_taken_from_the_record_without_reading_its_entry(
     assert opened == [Path(again.sources[0].path).name]
     assert gone.is_file()  # parsed again into its entry
     assert list(third.lines()) == list(first.lines())
+
+
+def test_a_record_left_half_written_by_a_killed_build_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed while writing the record leaves its temporary file; the next build that
+    writes the record removes it, but not one a running build is writing."""
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 3, seed=2)
+    files = load.scan_sources(folder).files
+    monkeypatch.setattr(file_record, "RACY", 0.0)
+    read_release(files, cache_dir=cache)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    left = cache / f".{file_record.RECORD}.{int(dead.stdout)}.tmp"
+    running = cache / f".{file_record.RECORD}.{os.getppid()}.tmp"
+    left.write_bytes(b"half a record")
+    running.write_bytes(b"being written")
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    read_release(files, cache_dir=cache)  # a file changed: the record is written again
+    assert not left.exists()
+    assert running.exists()
+    assert file_record.FileRecord(cache, parse.CODE_VERSION)
