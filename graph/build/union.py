@@ -9,7 +9,8 @@ states any more (looked up by subject in the new dataset.nq, graph/store/sorted_
 Both give the same lines; the merge reads and writes the union once instead of sorting it.
 
 The dumps take the lines as they come (`in_order`, `from_previous_lines`: lists of lines, in
-order), never written to a file first; `from_scratch` and `from_previous` write them to one.
+order), never written to a file first; `from_scratch` writes them to one, sorted when the
+file's lines were not.
 """
 
 from __future__ import annotations
@@ -141,16 +142,6 @@ def merged(old: Lines, added: list[bytes], gone: set[bytes]) -> Iterator[list[by
     tail = [line for line, is_added in events[upcoming:] if is_added]
     if tail:
         yield tail
-
-
-def from_previous(
-    changed: tuple[Path, Path], previous_union_gz: Path, nquads: Path, target: Path
-) -> int | None:
-    """The union of `nquads` into `target` from the previous version's (gzipped) and the
-    lines that changed (`from_previous_lines`); its number of triples, or None (nothing
-    written)."""
-    pieces = from_previous_lines(changed, previous_union_gz, nquads)
-    return None if pieces is None else write_lines(pieces, target)
 
 
 def from_previous_lines(
