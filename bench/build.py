@@ -21,6 +21,10 @@ or merge, store, check, each writer: its `time …` progress lines), and those g
 results too, each with the peak of the samples taken while it ran, its cores busy and its
 disk MB (a step's window ends when its `time` line arrives and starts that many seconds
 before).
+The disk's speed is probed at the start and at the end of the run (`disk_speed`: a file of
+`--disk-mb` MB written and fsync'd, then read back with the page cache emptied of it), so
+that runs whose disk-bound steps differ can be told apart from code that changed: the floor
+says how fast the processor was, the probe how fast the disk was.
 Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
 The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of the build, peak
 ≤ 4 GB.
@@ -375,13 +379,64 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
     }
 
 
+BLOCK = 8 << 20  # the disk probe's writes and reads
+
+
+def disk_speed(folder: Path, megabytes: int) -> dict[str, float]:
+    """Sequential MB/s of the disk under `folder`: `megabytes` written (random bytes, so no
+    layer compresses them) and fsync'd, then read back after the page cache let go of the
+    file (posix_fadvise DONTNEED). The file is removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(BLOCK)
+    blocks = max(1, (megabytes << 20) // BLOCK)
+    probe = folder / f".disk-probe-{os.getpid()}"
+    try:
+        start = time.perf_counter()
+        with probe.open("wb", buffering=0) as fh:
+            for _ in range(blocks):
+                fh.write(block)
+            os.fsync(fh.fileno())
+        wrote = time.perf_counter() - start
+        fd = os.open(probe, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            start = time.perf_counter()
+            while os.read(fd, BLOCK):
+                pass
+            read = time.perf_counter() - start
+        finally:
+            os.close(fd)
+    finally:
+        probe.unlink(missing_ok=True)
+    size = blocks * BLOCK / (1 << 20)  # MB as the step table counts them (2**20 bytes)
+    return {
+        "mb": round(size),
+        "write_mb_s": round(size / wrote, 1),
+        "read_mb_s": round(size / read, 1),
+    }
+
+
+def _disk_line(disk: dict[str, Any]) -> str:
+    found = [(when, disk[when]) for when in ("start", "end") if when in disk]
+    said = "; ".join(
+        f"at the {when}, write {d['write_mb_s']} MB/s, read {d['read_mb_s']} MB/s"
+        for when, d in found
+    )
+    return (
+        f" Disk ({found[0][1]['mb']} MB written and fsync'd, read back cold): {said}."
+        if found
+        else ""
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         f"# Catalogue build benchmark, {results['date']}",
         "",
         f"{report.machine_line(m)}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
-        f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}.",
+        f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}."
+        + _disk_line(results.get("disk", {})),
         "",
         "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "
         "1% rebuild s | rebuild / build (≤ 0.10) | peak GB, PSS (≤ 4) | of which anonymous "
@@ -441,16 +496,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=WORK_DIR)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--disk-mb", type=int, default=1024, help="the disk probe's file size")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     now = datetime.now(UTC)
+    disk = {"start": disk_speed(args.work, args.disk_mb)}
+    _log(f"disk: {disk['start']}")
     results: dict[str, Any] = {
         "date": now.isoformat(timespec="seconds"),
         "machine": report.machine(),
         "load": os.getloadavg()[0],
         "targets": TARGETS,
+        "disk": disk,
         "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
     }
+    disk["end"] = disk_speed(args.work, args.disk_mb)
     stem = report.write_results(args.out, "build", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")

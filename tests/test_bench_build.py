@@ -11,10 +11,16 @@ from bench import build
 
 def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    assert build.main(["--sizes", "3", "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
+    work = tmp_path / "work"
+    args = ["--sizes", "3", "--work", str(work), "--out", str(out), "--disk-mb", "16"]
+    assert build.main(args) == 0
     [json_file] = out.glob("build-*.json")
     results = json.loads(json_file.read_text(encoding="utf-8"))
     assert results["machine"]["cores"]
+    for when in ("start", "end"):  # the disk probed before and after, its file removed
+        disk = results["disk"][when]
+        assert disk["mb"] == 16 and disk["write_mb_s"] > 0 and disk["read_mb_s"] > 0
+    assert not list(work.glob(".disk-probe-*"))
     [size] = results["sizes"]
     assert size["programmes"] == 3 and size["source_files"] == 4
     assert size["rebuild"]["changed_sources"] == 1
@@ -42,7 +48,8 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert seconds == sorted(seconds) and 0 <= seconds[0] <= size[run]["seconds"]
         assert any(line.split(None, 1)[1].startswith("time validate: ") for line in lines)
         assert any(line.split(None, 1)[1].startswith("validating ") for line in lines)
-    assert (out / json_file.name.replace(".json", ".md")).is_file()
+    text = (out / json_file.name.replace(".json", ".md")).read_text(encoding="utf-8")
+    assert "Disk (16 MB written and fsync'd, read back cold): at the start, write" in text
 
 
 SPIN_AND_SLEEP = """
