@@ -21,7 +21,7 @@ or merge, store, check, each writer: its `time …` progress lines), and those g
 results too, each with the peak of the samples taken while it ran, its cores busy and its
 disk MB (a step's window ends when its `time` line arrives and starts that many seconds
 before).
-The disk's speed is probed at the start and at the end of the run (`disk_speed`: a file of
+The disk's speed is probed at the start and at the end of the run (bench/disk.py: a file of
 `--disk-mb` MB written and fsync'd, then read back with the page cache emptied of it), so
 that runs whose disk-bound steps differ can be told apart from code that changed: the floor
 says how fast the processor was, the probe how fast the disk was.
@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 
 from graph import paths
 
-from . import processes, report
+from . import disk, processes, report
 
 RESULTS_DIR = paths.ROOT / "bench" / "results"
 WORK_DIR = paths.ROOT / "bench" / "work" / "build"
@@ -379,56 +379,6 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
     }
 
 
-BLOCK = 8 << 20  # the disk probe's writes and reads
-
-
-def disk_speed(folder: Path, megabytes: int) -> dict[str, float]:
-    """Sequential MB/s of the disk under `folder`: `megabytes` written (random bytes, so no
-    layer compresses them) and fsync'd, then read back after the page cache let go of the
-    file (posix_fadvise DONTNEED). The file is removed."""
-    folder.mkdir(parents=True, exist_ok=True)
-    block = os.urandom(BLOCK)
-    blocks = max(1, (megabytes << 20) // BLOCK)
-    probe = folder / f".disk-probe-{os.getpid()}"
-    try:
-        start = time.perf_counter()
-        with probe.open("wb", buffering=0) as fh:
-            for _ in range(blocks):
-                fh.write(block)
-            os.fsync(fh.fileno())
-        wrote = time.perf_counter() - start
-        fd = os.open(probe, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            start = time.perf_counter()
-            while os.read(fd, BLOCK):
-                pass
-            read = time.perf_counter() - start
-        finally:
-            os.close(fd)
-    finally:
-        probe.unlink(missing_ok=True)
-    size = blocks * BLOCK / (1 << 20)  # MB as the step table counts them (2**20 bytes)
-    return {
-        "mb": round(size),
-        "write_mb_s": round(size / wrote, 1),
-        "read_mb_s": round(size / read, 1),
-    }
-
-
-def _disk_line(disk: dict[str, Any]) -> str:
-    found = [(when, disk[when]) for when in ("start", "end") if when in disk]
-    said = "; ".join(
-        f"at the {when}, write {d['write_mb_s']} MB/s, read {d['read_mb_s']} MB/s"
-        for when, d in found
-    )
-    return (
-        f" Disk ({found[0][1]['mb']} MB written and fsync'd, read back cold): {said}."
-        if found
-        else ""
-    )
-
-
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -436,7 +386,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{report.machine_line(m)}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
         f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}."
-        + _disk_line(results.get("disk", {})),
+        + disk.line(results.get("disk", {})),
         "",
         "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "
         "1% rebuild s | rebuild / build (≤ 0.10) | peak GB, PSS (≤ 4) | of which anonymous "
@@ -500,17 +450,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     now = datetime.now(UTC)
-    disk = {"start": disk_speed(args.work, args.disk_mb)}
-    _log(f"disk: {disk['start']}")
+    probed = {"start": disk.speed(args.work, args.disk_mb)}
+    _log(f"disk: {probed['start']}")
     results: dict[str, Any] = {
         "date": now.isoformat(timespec="seconds"),
         "machine": report.machine(),
         "load": os.getloadavg()[0],
         "targets": TARGETS,
-        "disk": disk,
+        "disk": probed,
         "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
     }
-    disk["end"] = disk_speed(args.work, args.disk_mb)
+    probed["end"] = disk.speed(args.work, args.disk_mb)
     stem = report.write_results(args.out, "build", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")
