@@ -177,7 +177,7 @@ def test_a_store_loaded_through_its_copy_of_the_lines_holds_them_and_keeps_the_f
     gc.collect()
     assert found == expected(release)
     written = tmp_path / "written.nq"
-    publish._write_lines(lines, written)
+    publish.write_lines(lines, written)
     assert sorted(copy.read_text(encoding="utf-8").splitlines()) == sorted(
         written.read_text(encoding="utf-8").splitlines()
     )

@@ -29,7 +29,7 @@ def test_the_copy_is_what_publishing_writes_and_passes_every_line_on(tmp_path: P
     copied = tmp_path / "copied.nq"
     assert list(publish.copying(iter(LINES), copied)) == LINES
     written = tmp_path / "written.nq"
-    publish._write_lines(LINES, written)
+    publish.write_lines(LINES, written)
     assert copied.read_bytes() == written.read_bytes()
     assert copied.read_text(encoding="utf-8").splitlines() == [
         QUAD.format("b"),

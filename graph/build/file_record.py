@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from .atomic import atomic_file, remove_left
+
 RECORD = "files.pickle"
 RACY = 2.0  # seconds: a file changed this recently is not recorded as clean
 FORMAT = 2
@@ -109,35 +111,14 @@ class FileRecord(Generic[S]):
         if files == self._known:
             return  # nothing changed: the record (a stat per source file) is not written again
         head = {"format": FORMAT, "code": self.code, "files": files}
-        _remove_left(self.path)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        remove_left(self.path)
         try:
-            with tmp.open("wb") as fh:  # streamed: the sources are not pickled into memory
+            with atomic_file(self.path) as fh:  # streamed: the sources are not pickled whole
                 pickle.dump(head, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 sources = {p: held for p, (_, _, held) in kept.items()}
                 pickle.dump(sources, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self.path)
         except OSError:
-            tmp.unlink(missing_ok=True)  # the next build reads every file, as without a record
-
-
-def _remove_left(record: Path) -> None:
-    """Remove the temporary records builds killed while writing one left (up to about
-    0.5 GB each at 100,000 programmes): those whose process is gone."""
-    for tmp in record.parent.glob(f".{record.name}.*.tmp"):
-        pid = tmp.name[len(record.name) + 2 : -len(".tmp")]
-        if pid.isdigit() and not _alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process: alive
-    return True
+            pass  # the next build reads every file, as without a record
 
 
 def _mine(head: dict[str, Any], code: str) -> bool:

@@ -69,9 +69,10 @@ SORT_MEMORY = "512M"  # sort's buffer (-S); larger inputs spill to temporary fil
 CHUNK = 1 << 20
 
 
-def _write_lines(lines: Iterable[str], path: Path) -> None:
-    """Every non-empty line to `path`, each ending in one line break (streamed)."""
-    for _line in copying(lines, path):
+def write_lines(lines: Iterable[str], path: Path, *, append: bool = False) -> None:
+    """Every non-empty line to `path` (after what it holds, with `append`), each ending in
+    one line break (streamed)."""
+    for _line in copying(lines, path, append=append):
         pass
 
 
@@ -84,11 +85,12 @@ class LinesFile:
     path: Path
 
 
-def copying(lines: Iterable[str], path: Path) -> Iterator[str]:
+def copying(lines: Iterable[str], path: Path, *, append: bool = False) -> Iterator[str]:
     """`lines` as they come, each also written to `path` as `publish` writes them (streamed):
     once every line is taken, the file is their LinesFile (a first build's is written by the
     SPARQL constraints' store, graph/build/sparql_checks.py `add_lines`)."""
-    with path.open("w", encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
+    mode = "a" if append else "w"
+    with path.open(mode, encoding="utf-8", newline="\n", buffering=CHUNK) as fh:
         for line in lines:
             yield line
             line = line.rstrip("\n")
@@ -194,7 +196,7 @@ def publish(
                 shutil.move(nquads_lines.path, unsorted)  # a rename on one file system
             else:
                 with timed("lines"):  # the reading, when it streams, runs while this writes
-                    _write_lines(nquads_lines, unsorted)
+                    write_lines(nquads_lines, unsorted)
                 give_back()  # the lines' source (a build's release) is let go once written
             with timed("sort"):
                 sort_unique(unsorted, staging / DATASET_FILE, staging)

@@ -41,6 +41,7 @@ from ..errors import Violation
 from . import progress
 from .groups import parse_lines
 from .load import parse_into
+from .publish import write_lines
 from .release import Release
 
 PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?[^{]*[$?]this\b", re.IGNORECASE)
@@ -467,17 +468,12 @@ def add_lines(store: ox.Store, lines: Iterable[str], through: Path | None = None
         stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
         store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
     else:
-        _write_lines(through, "w", plain())
+        write_lines(plain(), through)
         store.bulk_load(path=str(through), format=ox.RdfFormat.N_QUADS)
     if blank:
         store.bulk_extend(parse_lines(blank))
         if through is not None:
-            _write_lines(through, "a", blank)
-
-
-def _write_lines(path: Path, mode: str, lines: Iterable[str]) -> None:
-    with path.open(mode, encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
-        fh.writelines(f"{text}\n" for line in lines if (text := line.rstrip("\n")).strip())
+            write_lines(blank, through, append=True)
 
 
 def check_store(
