@@ -7,6 +7,8 @@ copy of the stream on 127.0.0.1 and replicates it with the npm package ldes-clie
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,6 +49,13 @@ from .support.ldes_history import (
     stored_members,
 )
 from .support.static_server import StaticServer
+
+
+def page_members(version: versions.Version, page_id: int) -> bytes:
+    stream = ldes.Stream.open(version.path)
+    assert stream is not None
+    return ldes.log.read_page(version.path, stream.page(page_id))
+
 
 # -- members --------------------------------------------------------------------------------
 
@@ -245,7 +254,7 @@ def test_full_pages_are_immutable_and_never_change(history) -> None:
     assert first is not None and last is not None
     assert ldes.page_is_immutable(first, 1) and not ldes.page_is_immutable(first, 2)
     assert ldes.page_is_immutable(last, 2) and not ldes.page_is_immutable(last, 3)
-    assert (v1.path / "ldes/pages/1.nq").read_bytes() == (v3.path / "ldes/pages/1.nq").read_bytes()
+    assert (v1.path / "ldes/pages/1.nq.gz").samefile(v3.path / "ldes/pages/1.nq.gz")
     assert ldes.page_etag(first, 1) == ldes.page_etag(last, 1)
     urls = ldes.StreamUrls.served(SITE)
     quads = ldes.page_graph(last, 1, urls)
@@ -255,6 +264,64 @@ def test_full_pages_are_immutable_and_never_change(history) -> None:
     assert len(members) == PAGE_SIZE
     with pytest.raises(ldes.UnknownPage):
         ldes.page_graph(last, 9, urls)
+
+
+def test_pages_are_stored_gzip_with_the_digest_and_size_of_their_n_quads(history) -> None:
+    _data_dir, (_v1, _v2, v3), _names = history
+    stream = ldes.Stream.open(v3.path)
+    assert stream is not None
+    sizes = [0, 0]  # of the files, of their N-Quads
+    for page in stream.index.live:
+        stored = (v3.path / "ldes" / page.file).read_bytes()
+        members = gzip.decompress(stored)
+        assert members == ldes.log.read_page(v3.path, page)
+        assert (hashlib.sha256(members).hexdigest(), len(members)) == (page.sha256, page.size)
+        assert len(read_members(members)) == page.members
+        sizes = [sizes[0] + len(stored), sizes[1] + len(members)]
+    assert sizes[0] * 5 < sizes[1]
+    assert not list((v3.path / "ldes" / "pages").glob("*.nq"))
+
+
+def test_pages_an_older_version_stored_as_is_are_served_and_kept(catalogue, tmp_path: Path) -> None:
+    """Versions built before the pages were compressed hold {id}.nq files: they are read as
+    they are, a full one is linked as it is into the next version, and the open one goes on
+    compressed, its members so far first."""
+    names = programmes(catalogue)
+    v1 = publish_quads(tmp_path, catalogue, T1)
+    for path in (v1.path / "ldes" / "pages").iterdir():  # as a version built before
+        path.with_suffix("").write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+    before = ldes.Stream.open(v1.path)
+    assert before is not None and [p.full for p in before.index.live] == [True, False]
+    v2 = publish_quads(tmp_path, retitle(catalogue, names[0]), T1 + timedelta(days=1))
+    after = ldes.Stream.open(v2.path)
+    assert after is not None
+    pages = v2.path / "ldes" / "pages"
+    assert sorted(p.name for p in pages.iterdir()) == ["1.nq", "2.nq.gz"]
+    assert (pages / "1.nq").samefile(v1.path / "ldes" / "pages" / "1.nq")
+    assert ldes.page_etag(before, 1) == ldes.page_etag(after, 1)
+    old, new = page_members(v1, 2), page_members(v2, 2)
+    assert new.startswith(old) and len(new) > len(old)
+    assert hashlib.sha256(new).hexdigest() == after.page(2).sha256
+    assert [(str(m.version_of), m.types) for m in added_in(v2).values()] == [
+        (names[0], frozenset({AS.Update}))
+    ]
+    assert len(stored_members(v2)) == len(names) + 1
+    urls = ldes.StreamUrls.served(SITE)
+    for page_id in (1, 2):
+        quads = ldes.page_graph(after, page_id, urls)
+        assert len({q.object for q in quads if q.predicate.value == str(TREE.member)}) == (
+            after.page(page_id).members
+        )
+
+
+def test_a_damaged_page_is_a_stream_error_naming_its_file(catalogue, tmp_path: Path) -> None:
+    v1 = publish_quads(tmp_path, catalogue, T1)
+    (v1.path / "ldes" / "pages" / "1.nq.gz").write_bytes(b"\x1f\x8b not gzip")
+    stream = ldes.Stream.open(v1.path)
+    assert stream is not None
+    with pytest.raises(ldes.StreamError, match=r"pages/1\.nq\.gz: cannot read the page"):
+        ldes.page_graph(stream, 1, ldes.StreamUrls.served(SITE))
 
 
 @pytest.mark.parametrize("name", ["turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads"])
@@ -281,9 +348,7 @@ def test_retention_drops_pages_whose_members_are_all_superseded_and_old(
 ) -> None:
     names = programmes(catalogue)
     v1 = publish_quads(tmp_path, catalogue, T1, page_size=2, retention_days=3)
-    on_page_1 = sorted(
-        str(m.version_of) for m in read_members((v1.path / "ldes/pages/1.nq").read_bytes()).values()
-    )
+    on_page_1 = sorted(str(m.version_of) for m in read_members(page_members(v1, 1)).values())
     changed = catalogue
     for programme in on_page_1:
         changed = retitle(changed, programme)

@@ -3,8 +3,11 @@
     ldes/index.json        the stream and its pages (id, member count, member times,
                            full or open, gone, SHA-256): all that serving needs besides
                            the pages themselves
-    ldes/pages/{id}.nq     the members of one page, N-Quads, in stream order; a page only
-                           ever grows, and a full page never changes again
+    ldes/pages/{id}.nq.gz  the members of one page, N-Quads, in stream order, gzip (one
+                           stream, mtime 0); a page only ever grows, and a full page never
+                           changes again. Versions built before 2026-12-02 stored the
+                           N-Quads as they are (`{id}.nq`): those pages are read as they
+                           are and linked as they are into later versions (`page_path`)
     ldes/state.json.gz     per programme: its latest member, the digest of its
                            description and the terms that description looked up (the
                            build's memory between versions; never served)
@@ -12,6 +15,12 @@
 Each version carries the whole stream (full pages are hard links to the previous
 version's files where the file system allows), so that pruning old versions
 (`retain_versions`) loses nothing and serving a page is one file read.
+
+Pages are stored compressed because they are the largest thing a build writes after the
+store: every member's lines carry the member's IRI as their graph, so the pages are twice
+the version's dataset.nq (904 MB for 453 MB at 10,000 programmes, 9.0 GB at 100,000).
+gzip level 1 makes them 17 times smaller at about 300 MB/s of one core (PAGE_GZIP_LEVEL).
+A page's SHA-256 (its ETag) and size are those of its N-Quads, not of the file.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import hashlib
 import json
 import os
 import shutil
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +43,9 @@ INDEX = "index.json"
 STATE = "state.json.gz"
 PAGES = "pages"
 LAYOUT = 1  # the layout of these files; another number is read as no stream
+# gzip level of the pages. Measured on the pages of a 10,000-programme build (23.5 MB each,
+# written a member at a time): level 1 17x smaller at 301 MB/s, 3 18x at 272, 4 21x at 177.
+PAGE_GZIP_LEVEL = 1
 
 
 class StreamError(ProspectusError):
@@ -55,6 +68,12 @@ class Page:
 
     @property
     def file(self) -> str:
+        """The page's file, as this code writes it (gzip)."""
+        return f"{PAGES}/{self.id}.nq.gz"
+
+    @property
+    def plain_file(self) -> str:
+        """The page's file as versions built before 2026-12-02 wrote it (N-Quads as is)."""
         return f"{PAGES}/{self.id}.nq"
 
     @property
@@ -202,6 +221,32 @@ def link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def page_path(version_dir: Path, page: Page) -> Path:
+    """The file holding `page` in a version: gzip, or as is when an older version wrote it
+    (module doc)."""
+    path = folder(version_dir) / page.file
+    if path.exists():
+        return path
+    plain = folder(version_dir) / page.plain_file
+    return plain if plain.exists() else path
+
+
+def read_page(version_dir: Path, page: Page) -> bytes:
+    """The N-Quads of `page`'s members, as written."""
+    path = page_path(version_dir, page)
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.name.endswith(".gz") else data
+    except (OSError, EOFError, zlib.error) as exc:
+        raise StreamError(f"{path}: cannot read the page: {exc}") from None
+
+
+def page_compressor() -> Any:
+    """A compressor of one page file: gzip (RFC 1952), mtime 0 and no file name, so the
+    same members give the same bytes."""
+    return zlib.compressobj(PAGE_GZIP_LEVEL, zlib.DEFLATED, 31)
 
 
 def write_index(staging: Path, index: Index) -> None:

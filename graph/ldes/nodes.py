@@ -195,14 +195,10 @@ def stream_graph(stream: Stream, urls: StreamUrls) -> list[ox.Quad]:
 
 def page_parts(stream: Stream, page_id: int, urls: StreamUrls) -> tuple[list[ox.Quad], bytes]:
     """One page in two parts: the triples naming the page (`tree:Node`, `ldes:immutable`
-    when full), and its members as the version stores them (N-Quads bytes, one file read:
-    a view may send them as they are for N-Quads)."""
+    when full), and its members as the version stores them (N-Quads bytes, one file read,
+    log.read_page: a view may send them as they are for N-Quads)."""
     page = stream.page(page_id)
-    path = log.folder(stream.version_dir) / page.file
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise log.StreamError(f"{path}: cannot read the page: {exc}") from None
+    data = log.read_page(stream.version_dir, page)
     node = _iri(urls.page(page.id))
     quads = [_triple(node, str(RDF.type), _iri(str(TREE.Node)))]
     if page.full:

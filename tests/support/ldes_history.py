@@ -112,7 +112,7 @@ def added_in(version: versions.Version) -> dict[URIRef, Member]:
 def stored_members(version: versions.Version) -> dict[URIRef, Member]:
     stream = ldes.Stream.open(version.path)
     assert stream is not None
-    data = b"".join((version.path / "ldes" / page.file).read_bytes() for page in stream.index.live)
+    data = b"".join(ldes.log.read_page(version.path, page) for page in stream.index.live)
     return read_members(data)
 
 

@@ -67,11 +67,14 @@ with gzip.GzipFile(out / "ldes.json.gz", "wb", mtime=0) as gz:
 def stream_summary(folder: Path) -> dict[str, Any]:
     """The change stream of a version as comparable data: its index, its state (each
     programme's latest member), and per page the number and SHA-256 of its sorted lines
-    (a page of 250 members is megabytes of N-Quads)."""
+    (a page of 250 members is megabytes of N-Quads), whether the page is stored gzip (its
+    name then without .gz) or as is (graph/ldes/log.py)."""
     pages = {}
     for page in sorted((folder / "pages").iterdir()):
-        lines = sorted(line for line in page.read_bytes().split(b"\n") if line.strip())
-        pages[page.name] = {
+        data = page.read_bytes()
+        data = gzip.decompress(data) if page.name.endswith(".gz") else data
+        lines = sorted(line for line in data.split(b"\n") if line.strip())
+        pages[page.name.removesuffix(".gz")] = {
             "lines": len(lines),
             "sha256": hashlib.sha256(b"\n".join(lines)).hexdigest(),
         }

@@ -235,13 +235,15 @@ def _write_stream(
 
 class PageWriter:
     """Appends members to the open page (copied from the previous version) and to new
-    pages, each written to its file as it comes; keeps each page's digest and size."""
+    pages, each compressed into its file as it comes (graph/ldes/log.py); keeps each page's
+    digest and size, of its N-Quads."""
 
     def __init__(self, staging: Path, index: Index, previous: Version | None, time: str):
         self.staging, self.index, self.previous, self.time = staging, index, previous, time
         self.written: set[int] = set()
         self._page: Page | None = None
         self._file: BinaryIO | None = None
+        self._compressor = log.page_compressor()
         self._digest = hashlib.sha256()
         (log.folder(staging) / log.PAGES).mkdir(parents=True, exist_ok=True)
 
@@ -250,14 +252,15 @@ class PageWriter:
         if last is not None and not last.full and last.id not in self.written:
             page = last  # the open page: its members so far, then the new ones
             assert self.previous is not None
-            old = (log.folder(self.previous.path) / page.file).read_bytes()
+            old = log.read_page(self.previous.path, page)
         else:
             page = Page(max((p.id for p in self.index.pages), default=0) + 1, 0, [], False)
             self.index.pages.append(page)
             old = b""
         self._file = open(log.folder(self.staging) / page.file, "wb")  # noqa: SIM115
+        self._compressor = log.page_compressor()
         self._digest = hashlib.sha256(old)
-        self._file.write(old)
+        self._file.write(self._compressor.compress(old))
         self.written.add(page.id)
         return page
 
@@ -268,7 +271,7 @@ class PageWriter:
             self._page = self._open()
         page = self._page
         assert self._file is not None
-        self._file.write(data)
+        self._file.write(self._compressor.compress(data))
         self._digest.update(data)
         page.members += 1
         if not page.times or page.times[-1] != self.time:
@@ -279,6 +282,7 @@ class PageWriter:
 
     def close(self) -> None:
         if self._file is not None:
+            self._file.write(self._compressor.flush())
             self._file.close()
             self._file = None
 
@@ -300,12 +304,14 @@ def _retain(index: Index, entries: dict[str, Entry], now: str, retention_days: i
 def _link_unchanged(
     staging: Path, index: Index, previous: Version | None, written: set[int]
 ) -> None:
-    """The pages this version did not write are the previous version's files."""
+    """The pages this version did not write are the previous version's files (under their
+    names: a page an older version stored as is stays so, graph/ldes/log.py `page_path`)."""
     for page in index.pages:
         if page.gone or page.id in written:
             continue
         assert previous is not None
-        log.link_or_copy(log.folder(previous.path) / page.file, log.folder(staging) / page.file)
+        source = log.page_path(previous.path, page)
+        log.link_or_copy(source, log.folder(staging) / log.PAGES / source.name)
 
 
 def settings_writer(settings: Any) -> Writer:
