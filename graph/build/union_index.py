@@ -87,12 +87,14 @@ class Part:
     digest: str
     stored: tuple[str, int] | None
     held: tuple[str, ...] = ()
+    first: str = ""  # its lowest subject: the order in which the index is written
 
     @classmethod
     def of(cls, source: ParsedSource) -> Part:
+        first = min(source.subjects, default="")
         if source.stored is not None:
-            return cls(source.graph_iri, content_digest(source), source.stored)
-        return cls(source.graph_iri, content_digest(source), None, source.lines)
+            return cls(source.graph_iri, content_digest(source), source.stored, first=first)
+        return cls(source.graph_iri, content_digest(source), None, source.lines, first)
 
     @classmethod
     def lines(cls, name: str, lines: tuple[str, ...]) -> Part:
@@ -275,7 +277,7 @@ def _write(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
-        for part in parts:
+        for part in sorted(parts, key=lambda part: part.first):  # see _add
             _add(db, part, _rows(part.name, part.read(), inverse, apart))
         db.commit()
     finally:
@@ -285,6 +287,10 @@ def _write(
 
 
 def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
+    """Put the rows of `part` in. A new index is written a part at a time in the order of
+    their lowest subjects (Part.first) and each part's rows sorted: the tables' rows then
+    mostly go after those already written, instead of into pages all over the file (each
+    read back and written again: 8.4 GB written for a file of 4.8 at 100,000 programmes)."""
     about, incoming, kept = rows
     entry, index = part.stored or (None, None)
     held = "\n".join(part.held) if part.stored is None else None
@@ -292,11 +298,12 @@ def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
         "INSERT INTO parts VALUES (?, ?, ?, ?, ?)", (part.name, part.digest, entry, index, held)
     )
     db.executemany(
-        "INSERT INTO about VALUES (?, ?, 1) ON CONFLICT (s, po) DO UPDATE SET n = n + 1", about
+        "INSERT INTO about VALUES (?, ?, 1) ON CONFLICT (s, po) DO UPDATE SET n = n + 1",
+        sorted(about),
     )
     db.executemany(
         "INSERT INTO incoming VALUES (?, ?, ?, 1) ON CONFLICT (o, t) DO UPDATE SET n = n + 1",
-        incoming,
+        sorted(incoming),
     )
     db.executemany("INSERT OR IGNORE INTO positions VALUES (?)", ((line,) for line in kept))
 

@@ -32,10 +32,12 @@ from . import load, positions, progress, rudof_shacl, sparql_checks, validation_
 from .groups import (
     SUPPORTED_REACH,
     Group,
+    Sized,
     data_key,
     focus_key,
     group_data,
     group_sources,
+    in_batches,
     locator,
     one_group,
     parse_lines,
@@ -297,21 +299,6 @@ def _each_batch(jobs: list[list[Job]], workers: int, engine: str) -> Iterator[li
         yield from progress.each(pool.map(_validate_groups, jobs), what, len(jobs), "batches")
 
 
-Sized = tuple[int, int]  # (group, statements in its data)
-
-
-def _batches(items: list[Sized], statements: int) -> list[list[Sized]]:
-    batches: list[list[Sized]] = [[]]
-    size = 0
-    for item in items:
-        if size >= statements:
-            batches.append([])
-            size = 0
-        batches[-1].append(item)
-        size += item[1]
-    return [b for b in batches if b]
-
-
 Gathered = tuple[list[Violation], int, list[str]]  # results, statements, nodes read
 
 
@@ -440,7 +427,7 @@ def validate_groups(
             _WORKER.update(
                 engine=engine, shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines)
             )
-        batches = _batches(todo, BATCH_STATEMENTS[engine])
+        batches = in_batches(groups, todo, BATCH_STATEMENTS[engine])
         jobs = [[n for n, _size in batch] for batch in batches]
         work = [[_job(groups[n], parts) for n in job] for job in jobs]
         for job, found in zip(jobs, _each_batch(work, workers, engine), strict=True):
