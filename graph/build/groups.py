@@ -267,15 +267,27 @@ def group_data(
 Sized = tuple[int, int]  # (group, statements in its data)
 
 
-def in_batches(groups: Sequence[Group], items: list[Sized], statements: int) -> list[list[Sized]]:
-    """The units `items` (numbers in `groups`) in batches of about `statements` statements
-    of data each, in the order of their owned subjects. The union index is ordered by
-    subject (graph/build/union_index.py), so a batch then reads neighbouring pages of it and
-    the next batch the pages after, instead of pages all over a file that outgrows the page
-    cache (5 GB at 100,000 programmes; a source's file name says nothing of its subjects)."""
+def main_subject(source: ParsedSource) -> str:
+    """The subject `source` states most about (the lowest on a tie): a programme's page
+    segment, its programme. What sorts sources and units in the order of the union index
+    (graph/build/union_index.py), whose rows are ordered by subject: the rows of one
+    programme's nodes lie in a region per kind of node (`fee/…`, `offering/…`,
+    `programme/…`), each ordered by the programme's own path, so that going through the
+    programmes in that order goes through every region in order. The lowest subject would
+    not do: it is often the source's own node (`activity/…`, `source/…`), named after its
+    file."""
+    return min(source.counts, key=lambda subject: (-source.counts[subject], subject), default="")
+
+
+def in_batches(items: list[Sized], statements: int, key: Callable[[int], str]) -> list[list[Sized]]:
+    """The units `items` (numbers of groups) in batches of about `statements` statements of
+    data each, in the order `key` (a group's number -> its main subject, `main_subject`) puts
+    them: a batch then reads neighbouring pages of the union index and the next batch the
+    pages after, instead of pages all over a file that outgrows the page cache (5 GB at
+    100,000 programmes)."""
     batches: list[list[Sized]] = [[]]
     size = 0
-    for item in sorted(items, key=lambda item: min(groups[item[0]].owned, default="")):
+    for item in sorted(items, key=lambda item: key(item[0])):
         if size >= statements:
             batches.append([])
             size = 0

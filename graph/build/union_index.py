@@ -47,7 +47,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .groups import Descriptions, triples_of
+from .groups import Descriptions, main_subject, triples_of
 from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 from .publish import timed
@@ -87,11 +87,11 @@ class Part:
     digest: str
     stored: tuple[str, int] | None
     held: tuple[str, ...] = ()
-    first: str = ""  # its lowest subject: the order in which the index is written
+    first: str = ""  # its main subject (groups.main_subject): the order the index is written in
 
     @classmethod
     def of(cls, source: ParsedSource) -> Part:
-        first = min(source.subjects, default="")
+        first = main_subject(source)
         if source.stored is not None:
             return cls(source.graph_iri, content_digest(source), source.stored, first=first)
         return cls(source.graph_iri, content_digest(source), None, source.lines, first)
@@ -288,9 +288,9 @@ def _write(
 
 def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
     """Put the rows of `part` in. A new index is written a part at a time in the order of
-    their lowest subjects (Part.first) and each part's rows sorted: the tables' rows then
-    mostly go after those already written, instead of into pages all over the file (each
-    read back and written again: 8.4 GB written for a file of 4.8 at 100,000 programmes)."""
+    their main subjects (Part.first) and each part's rows sorted: the rows of each region of
+    the tables (groups.main_subject) then go after those already written there, instead of
+    into pages all over the file (8.4 GB written for a file of 4.8 at 100,000 programmes)."""
     about, incoming, kept = rows
     entry, index = part.stored or (None, None)
     held = "\n".join(part.held) if part.stored is None else None

@@ -39,6 +39,7 @@ from .groups import (
     group_sources,
     in_batches,
     locator,
+    main_subject,
     one_group,
     parse_lines,
     rdflib_graph,
@@ -427,7 +428,8 @@ def validate_groups(
             _WORKER.update(
                 engine=engine, shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines)
             )
-        batches = in_batches(groups, todo, BATCH_STATEMENTS[engine])
+        main = [main_subject(parts[g.members[0]]) if g.members else "" for g in groups]
+        batches = in_batches(todo, BATCH_STATEMENTS[engine], main.__getitem__)
         jobs = [[n for n, _size in batch] for batch in batches]
         work = [[_job(groups[n], parts) for n in job] for job in jobs]
         for job, found in zip(jobs, _each_batch(work, workers, engine), strict=True):
