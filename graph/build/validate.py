@@ -428,8 +428,8 @@ def validate_groups(
             _WORKER.update(
                 engine=engine, shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines)
             )
-        main = [main_subject(parts[g.members[0]]) if g.members else "" for g in groups]
-        batches = in_batches(todo, BATCH_STATEMENTS[engine], main.__getitem__)
+        main = {n: main_subject(parts[groups[n].members[0]]) for n, _s in todo if groups[n].members}
+        batches = in_batches(todo, BATCH_STATEMENTS[engine], lambda n: main.get(n, ""))
         jobs = [[n for n, _size in batch] for batch in batches]
         work = [[_job(groups[n], parts) for n in job] for job in jobs]
         for job, found in zip(jobs, _each_batch(work, workers, engine), strict=True):
