@@ -26,7 +26,7 @@ def test_a_programme_segment_is_sorted_by_its_programme_not_by_its_file(tmp_path
         (programme,) = source.programmes
         assert main_subject(source) == f"<{programme}>"
         assert any(line.startswith(f"<{programme}> {typed}") for line in source.lines)
-        assert Part.of(source).first == main_subject(source)
+        assert Part.of(source).main == main_subject(source)
         # the lowest subject is the source's own node, named after its file
         assert min(source.subjects) != main_subject(source)
     by_file = sorted(segments, key=lambda s: s.path)

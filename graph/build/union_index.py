@@ -87,14 +87,14 @@ class Part:
     digest: str
     stored: tuple[str, int] | None
     held: tuple[str, ...] = ()
-    first: str = ""  # its main subject (groups.main_subject): the order the index is written in
+    main: str = ""  # its main subject (groups.main_subject): the order the index is written in
 
     @classmethod
     def of(cls, source: ParsedSource) -> Part:
-        first = main_subject(source)
+        main = main_subject(source)
         if source.stored is not None:
-            return cls(source.graph_iri, content_digest(source), source.stored, first=first)
-        return cls(source.graph_iri, content_digest(source), None, source.lines, first)
+            return cls(source.graph_iri, content_digest(source), source.stored, main=main)
+        return cls(source.graph_iri, content_digest(source), None, source.lines, main)
 
     @classmethod
     def lines(cls, name: str, lines: tuple[str, ...]) -> Part:
@@ -277,7 +277,7 @@ def _write(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
-        for part in sorted(parts, key=lambda part: part.first):  # see _add
+        for part in sorted(parts, key=lambda part: part.main):  # see _add
             _add(db, part, _rows(part.name, part.read(), inverse, apart))
         db.commit()
     finally:
@@ -288,7 +288,7 @@ def _write(
 
 def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
     """Put the rows of `part` in. A new index is written a part at a time in the order of
-    their main subjects (Part.first) and each part's rows sorted: the rows of each region of
+    their main subjects (Part.main) and each part's rows sorted: the rows of each region of
     the tables (groups.main_subject) then go after those already written there, instead of
     into pages all over the file (8.4 GB written for a file of 4.8 at 100,000 programmes)."""
     about, incoming, kept = rows
