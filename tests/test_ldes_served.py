@@ -174,7 +174,7 @@ def test_prospectus_build_writes_the_stream(built_data_dir: Path) -> None:
     assert stream is not None
     programmes_built = version.manifest["ldes"]["programmes"]
     assert programmes_built > 0 and version.manifest["ldes"]["created"] == programmes_built
-    members = b"".join((version.path / "ldes" / p.file).read_bytes() for p in stream.index.live)
+    members = b"".join(ldes.log.read_page(version.path, p) for p in stream.index.live)
     assert len(read_members(members)) == programmes_built
 
 
