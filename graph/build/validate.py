@@ -39,7 +39,6 @@ from .groups import (
     group_sources,
     in_batches,
     locator,
-    main_subject,
     one_group,
     parse_lines,
     rdflib_graph,
@@ -428,7 +427,7 @@ def validate_groups(
             _WORKER.update(
                 engine=engine, shapes=shapes, ontology=rdflib_graph(release.builtin[0].lines)
             )
-        main = {n: main_subject(parts[groups[n].members[0]]) for n, _s in todo if groups[n].members}
+        main = {n: graphs[groups[n].members[0]].main for n, _s in todo if groups[n].members}
         batches = in_batches(todo, BATCH_STATEMENTS[engine], lambda n: main.get(n, ""))
         jobs = [[n for n, _size in batch] for batch in batches]
         work = [[_job(groups[n], parts) for n in job] for job in jobs]
