@@ -19,6 +19,9 @@ one core busy (100,000 programmes, the page cache emptied: 369.8 s and 343 s CPU
 329.0 s and 283 s CPU through the file, the file's writing included; the same bytes read and
 written). Lines with a blank node stay out of the file until the load is done (a load by
 path relabels blank nodes), are added as quads that keep their labels, then appended to it.
+When the union index was written afresh in the same build, it wrote that file as it read
+the lines (graph/build/release_copy.py), and the store is loaded from it without reading
+the parse cache again.
 
 The record is removed before the store is written to and written again (whole or not at all)
 only once the store is flushed: a build that fails or is interrupted in between leaves a
@@ -39,11 +42,12 @@ import pyoxigraph as ox
 
 from ..iris import ORDER_GRAPH
 from ..store.base import StoreError
+from . import release_copy
 from .atomic import write_atomic
 from .groups import parse_lines
 from .parse import content_digest, digest, lines_of
 from .release import Release
-from .sparql_checks import add_lines, store_of_lines
+from .sparql_checks import add_lines, optimized, store_of_lines
 from .sparql_reads import statement_key
 
 STORE_DIR = "sparql-checks-store"
@@ -123,14 +127,23 @@ def read_record(cache: Path) -> dict[str, str] | None:
     return graphs
 
 
+def loads_all(cache: Path) -> bool:
+    """Whether `open_checks_store` will load the store in `cache` from every line (no store,
+    or no record of what it holds): the build then has the union index copy the lines
+    (graph/build/release_copy.py)."""
+    return not (cache / STORE_DIR).is_dir() or read_record(cache) is None
+
+
 def open_checks_store(
     release: Release, cache: Path, copy_lines_to: Path | None = None
 ) -> tuple[ox.Store, Made]:
     """The store of `release` in `cache` (made or brought up to date; module doc), and how
     it was made. When it is made by a bulk load of every line, the lines are also written
     to `copy_lines_to` (as publishing writes them: the file is then the release's
-    publish.LinesFile; module doc); otherwise that file is not written. The caller deletes the store
-    object when done (a RocksDB store left open crashed the writers' forked workers)."""
+    publish.LinesFile; module doc), or read from it when it is already there, the union
+    index's copy (graph/build/release_copy.py); otherwise that file is not written. The
+    caller deletes the store object when done (a RocksDB store left open crashed the
+    writers' forked workers)."""
     cache.mkdir(parents=True, exist_ok=True)
     try:
         return _open(release, cache, copy_lines_to)
@@ -152,7 +165,12 @@ def _open(release: Release, cache: Path, copy_lines_to: Path | None) -> tuple[ox
     if held is None:
         del store
         shutil.rmtree(folder, ignore_errors=True)
-        store = store_of_lines(release.lines(), folder, through=copy_lines_to)
+        if copy_lines_to is not None and copy_lines_to.is_file():  # the union index's copy
+            store = ox.Store(str(folder))
+            release_copy.load(store, copy_lines_to)
+            optimized(store)
+        else:
+            store = store_of_lines(release.lines(), folder, through=copy_lines_to)
         made = Made("bulk load", after=after)
     else:
         gone = {graph for graph, found in held.items() if wanted.get(graph) != found}

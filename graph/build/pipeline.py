@@ -23,10 +23,10 @@ from ..settings import Settings
 from ..store.nquads_diff import changed_lines, forget_changed, store_changes
 from ..store.oxigraph import checkpoint, create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
-from . import progress, publish, reference
+from . import progress, publish, reference, release_copy
 from .checks_results import checked
 from .checks_store import STORE_DIR as CHECKS_STORE_DIR
-from .checks_store import open_checks_store
+from .checks_store import loads_all, open_checks_store
 from .context import BuildContext, Writer
 from .dataset_merge import LINES_RECORD, Merger, merger
 from .heap import give_back
@@ -200,8 +200,19 @@ def build(settings: Settings, *, source_files: Sequence[Path] | None = None) -> 
 
 def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResult:
     cache, workers = settings.data_path / "cache", workers_for(settings.build_workers)
-    (cache / RELEASE_LINES).unlink(missing_ok=True)  # what a build killed outright left
+    release_copy.remove(cache / RELEASE_LINES)  # what a build killed outright left
     files = default_sources(settings) if source_files is None else source_files
+    copy = cache / RELEASE_LINES if settings.base_iri == DATA_BASE else None
+    try:
+        return _read_and_publish(settings, files, cache, workers, copy)
+    finally:
+        if copy is not None:
+            release_copy.remove(copy)  # moved into the version, or not wanted
+
+
+def _read_and_publish(
+    settings: Settings, files: Sequence[Path], cache: Path, workers: int, copy: Path | None
+) -> BuildResult:
     with publish.timed("read"):
         release = read_release(files, cache_dir=cache / "parse", workers=workers)
     with publish.timed("validate"):
@@ -211,6 +222,8 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
             workers=workers,
             sparql=False,
             engine=settings.shacl_engine,
+            # the lines the constraints' store loads, copied as the union index reads them
+            copy_lines_to=copy if copy is not None and loads_all(cache) else None,
         )
     progress.note(report.summary())
     # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the
@@ -221,53 +234,49 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     # blank nodes keeping their labels): the version's store is a checkpoint of it, whose
     # files are hard links, instead of a second bulk load of the same quads; when that store
     # is loaded from every line, the lines it reads are kept as they come (`copy`), to be
-    # sorted into the version's dataset.nq instead of read from the release a second time;
-    # and after a small change the version's dataset.nq is the previous one's with the
-    # changed graphs' lines replaced (graph/build/dataset_merge.py), instead of every line
-    # sorted again.
-    same = settings.base_iri == DATA_BASE
-    copy = cache / RELEASE_LINES if same else None
-    try:
-        with publish.timed("sparql checks"):
-            give_back()  # what validation let go, before the constraints' store is loaded
-            store, made = open_checks_store(release, cache, copy_lines_to=copy)
-            progress.note(f"SPARQL constraints' store: {made.summary()}")
-            found = checked(store, release, cache, made, workers)
-            # Closed here, not when a reference cycle happens to be collected: a RocksDB
-            # store still open when the writers fork their workers crashed them (SIGSEGV).
-            del store
-            give_back()
-            report.results = sorted(report.results + found, key=result_order)
-        report.raise_for_violations()
-        progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
-        # The release (every source's subjects and their digests: most of the 1.4 GB the
-        # build held after reading 100,000 programmes) goes before the writers' forked
-        # workers start: now when its lines were kept, else once its lines' generator has
-        # written them.
-        lines: Iterable[str] | publish.LinesFile = (
-            publish.LinesFile(copy)
-            if copy is not None and made.how == "bulk load"
-            else release.lines(settings.base_iri)
-        )
-        merge = merger(made, release) if same else None
-        del release
-        version, published = publish_dataset(
-            settings.data_path,
-            lines,
-            base_iri=settings.base_iri,
-            writers=(writers := writers_for(settings)),
-            reference_dir=reference.folder(settings.reference_shapes_dir),
-            retain=settings.retain_versions,
-            load_store=True,
-            store_from=cache / CHECKS_STORE_DIR if same else None,
-            lines_record=made.after if same else None,
-            merge=merge,
-            beside=BESIDE if workers > 1 else (),
-            beside_large=BESIDE_LARGE if workers > 1 else (),
-            after=writers[-1:],  # the change stream
-            workers=workers,
-        )
-    finally:
-        if copy is not None:
-            copy.unlink(missing_ok=True)  # moved into the version, or not wanted
+    # sorted into the version's dataset.nq instead of read from the release a second time
+    # (written by the union index as it read them, when it was written afresh:
+    # graph/build/release_copy.py); and after a small change the version's dataset.nq is the
+    # previous one's with the changed graphs' lines replaced (graph/build/dataset_merge.py),
+    # instead of every line sorted again.
+    same = copy is not None
+    with publish.timed("sparql checks"):
+        give_back()  # what validation let go, before the constraints' store is loaded
+        store, made = open_checks_store(release, cache, copy_lines_to=copy)
+        progress.note(f"SPARQL constraints' store: {made.summary()}")
+        found = checked(store, release, cache, made, workers)
+        # Closed here, not when a reference cycle happens to be collected: a RocksDB
+        # store still open when the writers fork their workers crashed them (SIGSEGV).
+        del store
+        give_back()
+        report.results = sorted(report.results + found, key=result_order)
+    report.raise_for_violations()
+    progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
+    # The release (every source's subjects and their digests: most of the 1.4 GB the
+    # build held after reading 100,000 programmes) goes before the writers' forked
+    # workers start: now when its lines were kept, else once its lines' generator has
+    # written them.
+    lines: Iterable[str] | publish.LinesFile = (
+        publish.LinesFile(copy)
+        if copy is not None and made.how == "bulk load"
+        else release.lines(settings.base_iri)
+    )
+    merge = merger(made, release) if same else None
+    del release
+    version, published = publish_dataset(
+        settings.data_path,
+        lines,
+        base_iri=settings.base_iri,
+        writers=(writers := writers_for(settings)),
+        reference_dir=reference.folder(settings.reference_shapes_dir),
+        retain=settings.retain_versions,
+        load_store=True,
+        store_from=cache / CHECKS_STORE_DIR if same else None,
+        lines_record=made.after if same else None,
+        merge=merge,
+        beside=BESIDE if workers > 1 else (),
+        beside_large=BESIDE_LARGE if workers > 1 else (),
+        after=writers[-1:],  # the change stream
+        workers=workers,
+    )
     return BuildResult(version, published, report)

@@ -417,9 +417,12 @@ def store_of_lines(
     optimised (compacted) once loaded: the constraints then read it many times."""
     store = ox.Store() if path is None else ox.Store(str(path))
     add_lines(store, lines, through)
-    if path is not None:
-        store.optimize()
-        store.flush()
+    return optimized(store) if path is not None else store
+
+
+def optimized(store: ox.Store) -> ox.Store:
+    store.optimize()
+    store.flush()
     return store
 
 

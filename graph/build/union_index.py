@@ -51,6 +51,7 @@ from .groups import Descriptions, main_subject, triples_of
 from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 from .publish import timed
+from .release_copy import ReleaseCopy
 
 SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -156,16 +157,24 @@ class UnionIndex:
 
     @classmethod
     def update(
-        cls, path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, salt: str
+        cls,
+        path: Path,
+        parts: Sequence[Part],
+        inverse: frozenset[str],
+        apart: bool,
+        salt: str,
+        copy_to: Path | None = None,
     ) -> tuple[UnionIndex, set[str] | None]:
         """The index of `parts` in `path`, updated from what it held (or written afresh),
         and the changed nodes (None when written afresh: everything is new). `salt`: what
-        the recorded results depend on besides the data (a different one starts afresh)."""
+        the recorded results depend on besides the data (a different one starts afresh).
+        Written afresh, every part's lines read for it are also copied to `copy_to` when
+        given (graph/build/release_copy.py); updated, no copy is written."""
         meta = json.dumps([salt, sorted(inverse), apart])
         with timed("union index"):  # a step of its own in bench/build.py's table
             changed = _update(path, parts, inverse, apart, meta)
             if changed is None:
-                _write(path, parts, inverse, apart, meta)
+                _write(path, parts, inverse, apart, meta, copy_to)
         return cls(path), changed
 
     def __getstate__(self) -> dict[str, object]:
@@ -266,22 +275,37 @@ def _chunks(nodes: Iterable[str]) -> Iterator[list[str]]:
 
 
 def _write(
-    path: Path, parts: Sequence[Part], inverse: frozenset[str], apart: bool, meta: str
+    path: Path,
+    parts: Sequence[Part],
+    inverse: frozenset[str],
+    apart: bool,
+    meta: str,
+    copy_to: Path | None,
 ) -> None:
-    """The index of `parts` written afresh (no recorded results), then moved into place."""
+    """The index of `parts` written afresh (no recorded results), then moved into place;
+    the parts' lines copied to `copy_to` as they are read, when given."""
     fresh = path.with_name(path.name + ".new")
     fresh.unlink(missing_ok=True)
     db = sqlite3.connect(fresh)
+    copy = ReleaseCopy(copy_to) if copy_to is not None else None
     try:
         db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
         for part in sorted(parts, key=lambda part: part.main):  # see _add
-            _add(db, part, _rows(part.name, part.read(), inverse, apart))
+            lines = part.read()
+            if copy is not None:
+                copy.add(lines)
+            _add(db, part, _rows(part.name, lines, inverse, apart))
         db.commit()
+        if copy is not None:
+            copy.close()
+            copy = None
     finally:
         db.close()
+        if copy is not None:
+            copy.discard()
     os.replace(fresh, path)
     Path(f"{path}-journal").unlink(missing_ok=True)
 

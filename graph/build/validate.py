@@ -205,15 +205,18 @@ def validate_release(
     workers: int = 1,
     sparql: bool = True,
     engine: str = "rudof",
+    copy_lines_to: Path | None = None,
 ) -> Report:
     """The project's shapes over what a build read (graph/build/release.py): the core
     constraints with `engine` (rudof or pySHACL: ENGINES), group by group
     (graph/build/groups.py) in `workers` processes through the validation cache in
     `cache_dir` when given; the SPARQL-based constraints in Oxigraph over the whole release,
     once (graph/build/sparql_checks.py), unless `sparql` is False (the build runs them over
-    the store it publishes)."""
+    the store it publishes). `copy_lines_to`: UnionIndex.update's `copy_to`."""
     local, checks = sparql_checks.split(shapes or read_shapes())
-    report = validate_groups(release, local, cache_dir=cache_dir, workers=workers, engine=engine)
+    report = validate_groups(
+        release, local, cache_dir=cache_dir, workers=workers, engine=engine, copy=copy_lines_to
+    )
     if sparql:
         store = sparql_checks.store_of_lines(release.lines())
         report.results = sorted(
@@ -369,11 +372,13 @@ def validate_groups(
     cache_dir: Path | None = None,
     workers: int = 1,
     engine: str = "rudof",
+    copy: Path | None = None,
 ) -> Report:
     """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
     group with `engine` (ENGINES), in `workers` processes. With `cache_dir`, the union's
     index and each group's results are kept there between builds
-    (graph/build/union_index.py): a rebuild validates only the groups whose data changed."""
+    (graph/build/union_index.py): a rebuild validates only the groups whose data changed.
+    `copy`: where the union index copies the lines it reads (UnionIndex.update)."""
     if engine not in ENGINES:
         raise ShapesError(
             f"setting shacl_engine: unknown SHACL engine {engine!r} (one of: {', '.join(ENGINES)})"
@@ -401,7 +406,9 @@ def validate_groups(
         cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="union-", dir=cache_dir) as folder:
         path = (cache_dir if cache_dir is not None else Path(folder)) / "union.sqlite"
-        union, changed = UnionIndex.update(path, graphs, inverse, ordered is not None, salt)
+        union, changed = UnionIndex.update(
+            path, graphs, inverse, ordered is not None, salt, copy_to=copy
+        )
         state = UnitState(path)
         recorded = state.recorded()
         readers = state.readers(changed) if changed is not None else set()
