@@ -9,7 +9,7 @@ import gzip
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -129,3 +129,33 @@ def test_worker_processes_write_the_stream_one_process_writes(
     two = _stream(version, tmp_path / "two", workers=2)
     assert one == two
     assert one["manifest"]["created"] >= 2  # type: ignore[index]
+
+
+def test_what_points_at_programmes_prefetched_is_read_once_and_answered_the_same(
+    version: Path,
+) -> None:
+    """TermLookup.prefetch_pointing_at (what the describer reads first for a batch: the
+    programmes' offerings) reads every subject at once, and pointing_at then answers as a
+    lookup that read nothing ahead does, reading nothing more."""
+    base = _base(version)
+    hidden = [base + HIDDEN_PATH]
+    fresh, warmed = (
+        open_term_lookup(version / "dataset.nq", version / STORE_DIR, hidden) for _ in range(2)
+    )
+    nodes = [ox.NamedNode(str(p)) for p in bulk.programmes(fresh)[:50]]
+    reads: list[list[object]] = []
+    prefetch = warmed.prefetch
+
+    def counted(subjects: Iterable[ox.NamedNode | ox.BlankNode]) -> None:
+        reads.append(list(subjects))
+        prefetch(reads[-1])
+
+    warmed.prefetch = counted  # type: ignore[method-assign]
+    warmed.prefetch_pointing_at(nodes)
+    assert len(reads) == 1 and reads[0]  # one parse of every subject pointing at them
+    for node in nodes:
+        assert warmed.pointing_at(node) == fresh.pointing_at(node), node
+    assert len(reads) == 1
+    assert any(fresh.pointing_at(node) for node in nodes)  # offerings point at programmes
+    fresh.close()
+    warmed.close()

@@ -178,17 +178,27 @@ class Describer:
         found = self._sources[graph] = (tuple(triples), tuple(reads))
         return found
 
-    def prefetch(self, programmes: list[ox.NamedNode], levels: int = 1) -> None:
-        """Read the quads of `programmes`, and of the nodes they name `levels` links deep,
-        in one pass per level (most of what describing them looks up), not one by one."""
-        subjects: list[ox.NamedNode | ox.BlankNode] = list(programmes)
-        for _level in range(levels + 1):
+    def prefetch(self, programmes: list[ox.NamedNode], levels: int = 2) -> None:
+        """Read the quads of `programmes` and of the nodes pointing at them (offerings), and
+        of the nodes those name `levels` links deep (graphs included: fees, deadlines, the
+        sources and their pages), in one pass per level (most of what describing them looks
+        up), not one by one."""
+        self.lookup.prefetch_pointing_at(programmes)
+        first: dict[ox.NamedNode | ox.BlankNode, None] = dict.fromkeys(programmes)
+        for programme in programmes:
+            for q in self.lookup.pointing_at(programme):
+                if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+                    first[q.subject] = None
+        subjects = list(first)
+        for level in range(levels + 1):
             self.lookup.prefetch(subjects)
+            if level == levels:
+                break
             named = {
                 t
                 for s in subjects
                 for q in self.lookup.subject(s)
-                for t in (q.predicate, q.object)
+                for t in (q.predicate, q.object, q.graph_name)
                 if isinstance(t, ox.NamedNode | ox.BlankNode)
             }
             subjects = sorted(named - set(subjects), key=str)

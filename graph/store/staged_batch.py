@@ -144,13 +144,29 @@ class TermLookup:
         if found is not None:
             self._objects.move_to_end(obj)
             return found
+        subjects = self._subjects_of(obj)
+        return self._keep(obj, tuple(q for s in self._each(subjects) for q in s if q.object == obj))
+
+    def prefetch_pointing_at(self, objects: Iterable[Subject]) -> None:
+        """Read the quads pointing at each of `objects` into the cache (`pointing_at`), the
+        quads of all their subjects in one parse."""
+        todo = {o: self._subjects_of(o) for o in dict.fromkeys(objects) if o not in self._objects}
+        self.prefetch(s for subjects in todo.values() for s in subjects)
+        for obj, subjects in todo.items():
+            self._keep(obj, tuple(q for s in subjects for q in self.subject(s) if q.object == obj))
+
+    def _subjects_of(self, obj: Subject) -> list[Subject]:
+        """The subjects of the quads whose object is `obj`: its IRI subjects found through
+        the store, its blank-node subjects in the file's tail."""
         subjects: dict[Subject, None] = {}
         for q in self._store.quads_for_pattern(None, None, obj, None):
             if isinstance(q.subject, ox.NamedNode):
                 subjects.setdefault(q.subject, None)
         for label in self._blank_subjects().get(str(obj), ()):
             subjects.setdefault(ox.BlankNode(label), None)
-        found = tuple(q for s in self._each(list(subjects)) for q in s if q.object == obj)
+        return list(subjects)
+
+    def _keep(self, obj: Subject, found: tuple[ox.Quad, ...]) -> tuple[ox.Quad, ...]:
         self._objects[obj] = found
         if len(self._objects) > self._cache_size:
             self._objects.popitem(last=False)
