@@ -53,7 +53,11 @@ class ReleaseCopy:
         remove(path)
         self.path = path
         self._plain: BinaryIO = _partial(path).open("wb", buffering=CHUNK)
-        self._blank: BinaryIO = blank_path(path).open("wb")
+        try:
+            self._blank: BinaryIO = blank_path(path).open("wb")
+        except BaseException:
+            self._plain.close()
+            raise
 
     def add(self, lines: Iterable[str]) -> None:
         """One graph's lines (as publish.copying writes them: each non-empty line once,

@@ -421,6 +421,7 @@ def store_of_lines(
 
 
 def optimized(store: ox.Store) -> ox.Store:
+    """`store` (on disk) compacted and flushed."""
     store.optimize()
     store.flush()
     return store

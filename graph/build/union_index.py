@@ -287,8 +287,9 @@ def _write(
     fresh = path.with_name(path.name + ".new")
     fresh.unlink(missing_ok=True)
     db = sqlite3.connect(fresh)
-    copy = ReleaseCopy(copy_to) if copy_to is not None else None
+    copy: ReleaseCopy | None = None
     try:
+        copy = ReleaseCopy(copy_to) if copy_to is not None else None
         db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
