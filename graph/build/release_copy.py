@@ -21,7 +21,7 @@ from the lines as before.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -85,14 +85,20 @@ class ReleaseCopy:
         remove(self.path)
 
 
-def load(store: ox.Store, path: Path) -> None:
-    """Add the complete copy at `path` to `store` as sparql_checks.add_lines adds lines:
-    the plain ones in one bulk load, the blank nodes' keeping their labels, then appended
-    to `path`."""
+def load_file(store: ox.Store, path: Path, blank: Sequence[str]) -> None:
+    """Add to `store` the lines without a blank node in the file `path`, in one bulk load
+    (Oxigraph parses a file in parallel; it would relabel blank nodes), then the lines with
+    one, `blank`, parsed into quads that keep their labels and appended to `path`, which then
+    holds every line (sparql_checks.add_lines)."""
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    if blank:
+        store.bulk_extend(parse_lines(blank))
+        write_lines(blank, path, append=True)
+
+
+def load(store: ox.Store, path: Path) -> None:
+    """Add the complete copy at `path` to `store` (`load_file`, its blank nodes' lines
+    read from beside it)."""
     blank = blank_path(path)
-    lines = blank.read_text(encoding="utf-8").splitlines()
-    if lines:
-        store.bulk_extend(parse_lines(lines))
-        write_lines(lines, path, append=True)
+    load_file(store, path, blank.read_text(encoding="utf-8").splitlines())
     blank.unlink()

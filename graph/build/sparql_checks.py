@@ -43,6 +43,7 @@ from .groups import parse_lines
 from .load import parse_into
 from .publish import write_lines
 from .release import Release
+from .release_copy import load_file
 
 PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?[^{]*[$?]this\b", re.IGNORECASE)
 
@@ -468,16 +469,14 @@ def add_lines(store: ox.Store, lines: Iterable[str], through: Path | None = None
             else:
                 yield line
 
-    if through is None:
-        stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
-        store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
-    else:
+    if through is not None:
         write_lines(plain(), through)
-        store.bulk_load(path=str(through), format=ox.RdfFormat.N_QUADS)
+        load_file(store, through, blank)
+        return
+    stream = io.BufferedReader(_LinesReader(plain()), buffer_size=1 << 20)
+    store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
     if blank:
         store.bulk_extend(parse_lines(blank))
-        if through is not None:
-            write_lines(blank, through, append=True)
 
 
 def check_store(
