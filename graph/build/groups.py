@@ -234,6 +234,11 @@ def parse_lines(lines: Iterable[str], chunk: int = 100_000) -> Iterator[ox.Quad]
         yield from ox.parse("\n".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
 
+def inverse_predicates(shapes: Graph) -> frozenset[str]:
+    """The predicates the shapes follow backwards (sh:inversePath)."""
+    return frozenset(str(p) for p in shapes.objects(None, SH.inversePath))
+
+
 def group_data(
     group: Group,
     parts: Sequence[ParsedSource],

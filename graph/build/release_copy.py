@@ -16,6 +16,10 @@ their labels and appended to `path` once the load is done (`load`), so that the 
 holds every line (publish.LinesFile). `path` appears only when the copy is complete
 (`ReleaseCopy.close`): a build stopped in between leaves no copy, and the store is loaded
 from the lines as before.
+
+The validation workers read a graph's lines from the copy too, where `add` says they are
+(graph/build/readahead.py): the copy is written in the order units are validated, so a
+batch's lines are one read of neighbouring bytes instead of one parse cache entry a source.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import pyoxigraph as ox
 
 from .groups import parse_lines
 from .publish import CHUNK, write_lines
+
+Span = tuple[int, int]  # a graph's lines in the copy: their offset and length in bytes
 
 
 def blank_path(path: Path) -> Path:
@@ -53,24 +59,32 @@ class ReleaseCopy:
         remove(path)
         self.path = path
         self._plain: BinaryIO = _partial(path).open("wb", buffering=CHUNK)
+        self._written = 0  # bytes written to `path`
         try:
             self._blank: BinaryIO = blank_path(path).open("wb")
         except BaseException:
             self._plain.close()
             raise
 
-    def add(self, lines: Iterable[str]) -> None:
+    def add(self, lines: Iterable[str]) -> Span | None:
         """One graph's lines (as publish.copying writes them: each non-empty line once,
-        ended by one line break)."""
+        ended by one line break). Where they are in `path`, when all of them are there (none
+        with a blank node): `lines_in` reads them."""
         plain: list[str] = []
         blank: list[str] = []
         for line in lines:
             line = line.rstrip("\n")
             if line.strip():
                 (blank if "_:" in line else plain).append(line)
-        for found, fh in ((plain, self._plain), (blank, self._blank)):
-            if found:
-                fh.write(("\n".join(found) + "\n").encode("utf-8"))
+        start = self._written
+        if plain:
+            data = ("\n".join(plain) + "\n").encode("utf-8")
+            self._plain.write(data)
+            self._written += len(data)
+        if blank:
+            self._blank.write(("\n".join(blank) + "\n").encode("utf-8"))
+            return None
+        return start, self._written - start
 
     def close(self) -> None:
         """The copy complete: `path` in place."""
@@ -83,6 +97,12 @@ class ReleaseCopy:
         self._plain.close()
         self._blank.close()
         remove(self.path)
+
+
+def lines_in(data: bytes) -> tuple[str, ...]:
+    """The lines of a graph whose span of the copy holds `data` (split at line breaks
+    only: a literal may hold U+2028, which str.splitlines would split at)."""
+    return tuple(data.decode("utf-8").split("\n")[:-1])
 
 
 def load_file(store: ox.Store, path: Path, blank: Sequence[str]) -> None:

@@ -51,6 +51,7 @@ from .groups import Descriptions, main_subject, triples_of
 from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entry
 from .positions import is_position
 from .publish import timed
+from .readahead import Layout, Placed
 from .release_copy import ReleaseCopy
 
 SCHEMA = """
@@ -154,6 +155,7 @@ class UnionIndex:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self.layout: Layout | None = None  # where each part went, when written afresh
 
     @classmethod
     def update(
@@ -169,17 +171,19 @@ class UnionIndex:
         and the changed nodes (None when written afresh: everything is new). `salt`: what
         the recorded results depend on besides the data (a different one starts afresh).
         Written afresh, every part's lines read for it are also copied to `copy_to` when
-        given (graph/build/release_copy.py); updated, no copy is written."""
+        given (graph/build/release_copy.py), and the index's `layout` says where each part
+        went (graph/build/readahead.py); updated, no copy is written and `layout` is None."""
         meta = json.dumps([salt, sorted(inverse), apart])
+        index = cls(path)
         with timed("union index"):  # a step of its own in bench/build.py's table
             changed = _update(path, parts, inverse, apart, meta)
             if changed is None:
-                _write(path, parts, inverse, apart, meta, copy_to)
-        return cls(path), changed
+                index.layout = _write(path, parts, inverse, apart, meta, copy_to)
+        return index, changed
 
     def __getstate__(self) -> dict[str, object]:
         """Sent to a worker started afresh (the rudof engine's forkserver): the path only."""
-        return {"path": self.path, "_db": None, "_pid": 0}
+        return {"path": self.path, "_db": None, "_pid": 0, "layout": None}
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None or self._pid != os.getpid():  # a forked worker opens its own
@@ -281,24 +285,29 @@ def _write(
     apart: bool,
     meta: str,
     copy_to: Path | None,
-) -> None:
+) -> Layout:
     """The index of `parts` written afresh (no recorded results), then moved into place;
-    the parts' lines copied to `copy_to` as they are read, when given."""
+    the parts' lines copied to `copy_to` as they are read, when given. Where each part
+    went (graph/build/readahead.py)."""
     fresh = path.with_name(path.name + ".new")
     fresh.unlink(missing_ok=True)
     db = sqlite3.connect(fresh)
     copy: ReleaseCopy | None = None
+    placed: dict[str, Placed] = {}
     try:
         copy = ReleaseCopy(copy_to) if copy_to is not None else None
         db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
+        pages = _pages(db)
         for part in sorted(parts, key=lambda part: part.main):  # see _add
             lines = part.read()
-            if copy is not None:
-                copy.add(lines)
+            span = copy.add(lines) if copy is not None else None
             _add(db, part, _rows(part.name, lines, inverse, apart))
+            first, pages = pages, _pages(db)
+            placed[part.name] = Placed(span, first, pages)
+        [(page_size,)] = db.execute("PRAGMA page_size")
         db.commit()
         if copy is not None:
             copy.close()
@@ -309,6 +318,13 @@ def _write(
             copy.discard()
     os.replace(fresh, path)
     Path(f"{path}-journal").unlink(missing_ok=True)
+    return Layout(path, page_size, copy_to, placed)
+
+
+def _pages(db: sqlite3.Connection) -> int:
+    """The pages of the file `db` writes, those its open transaction added included."""
+    [(pages,)] = db.execute("PRAGMA page_count")
+    return int(pages)
 
 
 def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:

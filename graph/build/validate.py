@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
-import pyoxigraph as ox
 from pyshacl import __version__ as pyshacl_version
 from pyshacl import validate as shacl_validate
 from rdflib import Dataset, Graph, URIRef
@@ -28,7 +27,7 @@ from rdflib.term import Node
 
 from ..errors import ProspectusError, ValidationFailed, Violation
 from ..iris import ORDER_GRAPH
-from . import load, positions, progress, rudof_shacl, sparql_checks, validation_cache
+from . import load, positions, progress, readahead, rudof_shacl, sparql_checks, validation_cache
 from .groups import (
     SUPPORTED_REACH,
     Group,
@@ -38,6 +37,7 @@ from .groups import (
     group_data,
     group_sources,
     in_batches,
+    inverse_predicates,
     locator,
     one_group,
     parse_lines,
@@ -239,7 +239,7 @@ def validate_union(release: Release, shapes: Graph | None = None) -> Report:
 CODE_VERSION = hashlib.sha256(
     b"".join(
         (Path(__file__).parent / f"{name}.py").read_bytes()
-        for name in ("validate", "groups", "positions", "rudof_shacl", "union_index", "unit_state")
+        for name in "validate groups positions readahead rudof_shacl union_index unit_state".split()
     )
 ).hexdigest()[:16]
 # The engines of the group validation (setting `shacl_engine`), with their versions.
@@ -305,23 +305,27 @@ def _each_batch(jobs: list[list[Job]], workers: int, engine: str) -> Iterator[li
 Gathered = tuple[list[Violation], int, list[str]]  # results, statements, nodes read
 
 
-# A group to validate, with its sources (slimmed: the worker needs only their lines).
-Job = tuple[Group, list[ParsedSource]]
+# A group to validate, with its sources (slimmed: the worker needs only their lines) and
+# their lines' spans of the release copy (graph/build/readahead.py; None: read the source's).
+Job = tuple[Group, list[ParsedSource], list[readahead.Span | None]]
 
 
-def _job(group: Group, parts: Sequence[ParsedSource]) -> Job:
+def _job(group: Group, parts: Sequence[ParsedSource], layout: readahead.Layout | None) -> Job:
     slim: dict[str, object] = {"subjects": {}, "counts": {}, "titles": (), "programmes": ()}
     mine = [replace(parts[i], **slim) for i in group.members]  # type: ignore[arg-type]
-    return Group(tuple(range(len(mine))), group.owned), mine
+    spans = readahead.spans(layout, [p.graph_iri for p in mine])
+    return Group(tuple(range(len(mine))), group.owned), mine, spans
 
 
 def _validate_groups(jobs: list[Job]) -> list[Gathered]:
     """In a worker: groups `jobs`, each gathered once from the union's index on disk
-    (with the nodes it read, for graph/build/union_index.py) and validated in one batch."""
+    (with the nodes it read, for graph/build/union_index.py) and validated in one batch;
+    the members' lines read from the release copy where it holds them."""
     inverse, leave_out = _WORKER["inverse"], _WORKER.get("leave_out")
     union = Remembered(_WORKER["union"])  # type: ignore[arg-type]
+    members = readahead.held([(p, s) for _g, p, s in jobs], _WORKER.get("copy"))  # type: ignore[arg-type]
     batch, reads = [], []
-    for group, parts in jobs:
+    for (group, _p, _s), parts in zip(jobs, members, strict=True):
         read: set[str] = set()
         lines = group_data(group, parts, union, inverse, leave_out, read)  # type: ignore[arg-type]
         batch.append((lines, group.owned))
@@ -344,7 +348,8 @@ def _validate_positions(
     lines, owned = positions.position_unit(
         found, lambda node: [(t, None) for t in typed.get(node, ())]
     )
-    key = data_key([*lines, "", *sorted(owned)], salt + "\npositions\n" + _graph_digest(shapes))
+    digest = validation_cache.shapes_digest(shapes)
+    key = data_key([*lines, "", *sorted(owned)], f"{salt}\npositions\n{digest}")
     cached = validation_cache.load(cache_dir, key)
     if cached is not None:
         return cached
@@ -358,11 +363,6 @@ def _validate_positions(
         _WORKER.update(held)
     validation_cache.store(cache_dir, key, results)
     return results
-
-
-def inverse_predicates(shapes: Graph) -> frozenset[str]:
-    """The predicates the shapes follow backwards (sh:inversePath)."""
-    return frozenset(str(p) for p in shapes.objects(None, SH.inversePath))
 
 
 def validate_groups(
@@ -392,7 +392,7 @@ def validate_groups(
             CODE_VERSION,
             engine,
             ENGINES[engine],
-            _graph_digest(shapes),
+            validation_cache.shapes_digest(shapes),
             *(data_key(b.lines, "") for b in release.builtin),
         ]
     )
@@ -423,7 +423,9 @@ def validate_groups(
                 results[n], sizes[n] = held[3], held[2]
         state.forget([names[n] for n, _s in todo], sorted({*recorded} - {*names}))
         leave_out = None if ordered is None else positions.is_position
-        _WORKER.update(union=union, inverse=inverse, leave_out=leave_out)
+        layout = union.layout
+        _WORKER.update(union=union, inverse=inverse, leave_out=leave_out,
+                       copy=layout.copy if layout is not None else None)  # fmt: skip
         if engine == "rudof":
             ontology_lines = sorted(
                 {f"{q.triple} ." for q in parse_lines(release.builtin[0].lines)}
@@ -437,8 +439,11 @@ def validate_groups(
         main = {n: graphs[groups[n].members[0]].main for n, _s in todo if groups[n].members}
         batches = in_batches(todo, BATCH_STATEMENTS[engine], lambda n: main.get(n, ""))
         jobs = [[n for n, _size in batch] for batch in batches]
-        work = [[_job(groups[n], parts) for n in job] for job in jobs]
-        for job, found in zip(jobs, _each_batch(work, workers, engine), strict=True):
+        work = [[_job(groups[n], parts, layout) for n in job] for job in jobs]
+        ahead = readahead.Ahead(layout, [[p.graph_iri for w in job for p in w[1]] for job in work])
+        done = zip(jobs, _each_batch(work, workers, engine), strict=True)
+        for k, (job, found) in enumerate(done):
+            ahead.done(k)  # the first AHEAD were advised when `ahead` was made
             for n, (group_results, size, _read) in zip(job, found, strict=True):
                 results[n], sizes[n] = group_results, size
             state.record((names[n], (owned[n], members[n], sizes[n], results[n]), read)
@@ -459,15 +464,6 @@ def validate_groups(
         validated=len(todo),
         cached=len(groups) - len(todo),
     )
-
-
-def _graph_digest(graph: Graph) -> str:
-    """A digest of `graph` that does not depend on its blank nodes' labels (RDFC-1.0)."""
-    dataset = ox.Dataset(
-        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    )
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return data_key(sorted(str(q) for q in dataset), "")
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Report:

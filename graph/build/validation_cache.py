@@ -18,8 +18,12 @@ import json
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import pyoxigraph as ox
+from rdflib import Graph
+
 from ..errors import Violation
 from .atomic import write_atomic
+from .groups import data_key
 
 
 def load(folder: Path | None, key: str) -> list[Violation] | None:
@@ -40,4 +44,14 @@ def store(folder: Path | None, key: str, results: list[Violation]) -> None:
     write_atomic(folder / f"{key}.json", json.dumps(items, sort_keys=True).encode("utf-8"))
 
 
-__all__ = ["load", "store"]
+def shapes_digest(graph: Graph) -> str:
+    """A digest of the shapes `graph` (what every key depends on) that does not depend on
+    its blank nodes' labels (RDFC-1.0)."""
+    dataset = ox.Dataset(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return data_key(sorted(str(q) for q in dataset), "")
+
+
+__all__ = ["load", "shapes_digest", "store"]
