@@ -36,6 +36,10 @@ positions unit reads are kept (`position_types`) and read again for the changed 
 At 10,000 programmes after 100 changed, with the files out of the page cache, the validation
 step read 56 MB from the disk instead of 128-141 MB and wrote 5 MB instead of 103 MB
 (docs/build.md).
+
+Written afresh, the index says where each part went (`UnionIndex.layout`: its lines' span of
+the release copy, the pages allocated while its rows went in), from which the validation
+reads the units' lines and asks for the pages ahead of its batches (graph/build/readahead.py).
 """
 
 from __future__ import annotations
