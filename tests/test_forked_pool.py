@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,23 @@ def test_ordered_map_submits_nothing_more_once_the_caller_stops() -> None:
         assert next(results) == 0
         results.close()
     assert len(started) <= 9  # the window (8) and the one submitted when 0 was taken
+
+
+def _mark(folder: Path, n: int) -> int:
+    (folder / str(n)).touch()
+    return n
+
+
+@pytest.mark.parametrize("per_task", [1, 64])
+def test_in_parallel_sends_its_items_per_task_as_asked(tmp_path: Path, per_task: int) -> None:
+    """Items that are batches already go one a task: before the caller takes its first
+    result, at most 4 tasks a worker (8 items, and the one submitted when the first result
+    came) have started; in tasks of up to 64 (1,000 items: 62), the first task alone ran 62."""
+    results = in_parallel(
+        partial(_mark, tmp_path), list(range(1000)), 2, "marks", "items", per_task
+    )
+    assert next(results) == 0
+    time.sleep(0.5)  # what was submitted has had time to run
+    started = len(list(tmp_path.iterdir()))
+    assert started <= 9 if per_task == 1 else started >= 62
+    assert list(results) == list(range(1, 1000))

@@ -393,16 +393,26 @@ def _each(function: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
 
 
 def in_parallel(
-    function: Callable[[T], R], items: Sequence[T], workers: int, what: str, unit: str
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    what: str,
+    unit: str,
+    per_task: int = 64,
 ) -> Iterator[R]:
     """`function` over `items` in `workers` processes (in this one when 1, or for so few
-    items that starting processes costs more), results in order, with progress."""
+    items that starting processes costs more), results in order, with progress. Items go
+    to the workers in tasks of up to `per_task` (fewer for a few items), 4 tasks a worker
+    at most submitted and not yet taken: items that are batches already (the ELM export's
+    500 programmes) go one a task, or the results waiting for the caller grow with the
+    catalogue (at 100,000 programmes, tasks of 12 batches held up to 48,000 programmes'
+    parts)."""
     if workers <= 1 or len(items) < 4 * workers:
         yield from (function(i) for i in progress.each(items, what, total=len(items), unit=unit))
         return
     # Forked: a worker inherits what the parent prepared for it (the validator's shapes).
     with forked_pool(workers) as pool:
-        size = max(1, min(64, len(items) // (8 * workers)))
+        size = max(1, min(per_task, len(items) // (8 * workers)))
         chunks = [items[first : first + size] for first in range(0, len(items), size)]
         done = ordered_map(pool, partial(_each, function), chunks, 4 * workers)
         results = (result for chunk in done for result in chunk)

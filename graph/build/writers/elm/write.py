@@ -100,7 +100,7 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers
     ]
     projected = (
         part
-        for parts in in_parallel(project_batch, jobs, processes, "ELM export", "batches")
+        for parts in in_parallel(project_batch, jobs, processes, "ELM export", "batches", 1)
         for part in parts
     )
     exported: list[str] = []
