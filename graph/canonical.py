@@ -89,9 +89,23 @@ def sorted_lines(data: bytes) -> bytes:
 
 
 def union_triples(dataset: ox.Dataset) -> list[ox.Triple]:
-    """Every distinct triple of every graph, sorted."""
+    """Every distinct triple of every graph, sorted (by subject, predicate, then object)."""
+    return [t for _text, t in union_triples_written(dataset)]
+
+
+def union_triples_written(dataset: ox.Dataset) -> list[tuple[str, ox.Triple]]:
+    """`union_triples`, each with its N-Triples text.
+
+    Sorting by the text is sorting by subject, predicate and object: a subject or a
+    predicate written in N-Triples (an IRI, a blank node) holds no space and is never the
+    start of another, so the space after it decides nothing (each text is made once, where
+    the three terms' texts took three). A triple term as subject holds spaces: then the
+    terms are compared one by one."""
     unique = {q.triple for q in dataset}
-    return sorted(unique, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    written = sorted((str(t), t) for t in unique)  # distinct triples: distinct texts
+    if "\n<<" in "\n" + "\n".join(text for text, _t in written):
+        written.sort(key=lambda w: (str(w[1].subject), str(w[1].predicate), str(w[1].object)))
+    return written
 
 
 def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = None) -> bytes:

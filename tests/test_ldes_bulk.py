@@ -23,7 +23,7 @@ from graph.build.publish import Staging
 from graph.build.release import nquads_lines, read_release
 from graph.build.writers import ldes as ldes_writer_module
 from graph.ldes import bulk, log
-from graph.ldes.members import describe_programme, programmes
+from graph.ldes.members import Payload, describe_programme, member_quads, programmes
 from graph.store.sorted_nquads import SortedNQuads
 from graph.store.staged import StagedLookup
 from graph.store.staged_batch import open_term_lookup
@@ -31,6 +31,7 @@ from graph.versions import STORE_DIR
 from tests.support.writers_reference import CATALOGUES, CREATED, OUT
 
 HIDDEN_PATH = "graph/order"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @pytest.fixture(scope="module", params=(*CATALOGUES, "bundled-today"))
@@ -159,3 +160,96 @@ def test_what_points_at_programmes_prefetched_is_read_once_and_answered_the_same
     assert any(fresh.pointing_at(node) for node in nodes)  # offerings point at programmes
     fresh.close()
     warmed.close()
+
+
+PRO_NS = "https://w3id.org/prospectus/ontology#"
+BASE = "https://w3id.org/prospectus/id/"
+PROGRAMME, SOURCE, ORDER = BASE + "programme/u/p", BASE + "source/s", BASE + HIDDEN_PATH
+WITH_BLANK_NODES = [
+    f"<{PROGRAMME}> <{RDF_TYPE}> <{PRO_NS}StudyProgramme> <{SOURCE}> .",
+    f'<{PROGRAMME}> <http://purl.org/dc/terms/title> "P"@en <{SOURCE}> .',
+    f"<{PROGRAMME}> <{PRO_NS}tuitionFee> _:fee <{SOURCE}> .",
+    f'_:fee <http://schema.org/price> "100" <{SOURCE}> .',
+    f"_:fee <http://schema.org/seller> _:seller <{SOURCE}> .",
+    f'_:seller <http://schema.org/name> "S" <{SOURCE}> .',
+    f'<{PROGRAMME}> <{PRO_NS}listPosition> "1" <{ORDER}> .',
+]
+
+
+def _published(lines: list[str], at: Path) -> Path:
+    version, _ = publish_dataset(
+        at, lines, writers=(), now=datetime.fromisoformat(CREATED), load_store=True
+    )
+    return version.path
+
+
+def test_a_description_with_blank_nodes_is_the_page_description_and_its_member(
+    tmp_path: Path,
+) -> None:
+    """What the catalogues above do not have: blank nodes in a description (made canonical,
+    then given the member's own labels in its lines) beside a hidden graph's statement."""
+    version = _published(WITH_BLANK_NODES, tmp_path / "data")
+    staged = StagedLookup(
+        SortedNQuads(version / "dataset.nq"),
+        ox.Store.read_only(str(version / STORE_DIR)),
+        hidden=[ORDER],
+    )
+    describer = bulk.Describer(
+        open_term_lookup(version / "dataset.nq", version / STORE_DIR, [ORDER]), BASE
+    )
+    expected = describe_programme(
+        staged, URIRef(PROGRAMME), base=BASE, as_of=date.fromisoformat(CREATED[:10])
+    )
+    got, texts = describer.described(ox.NamedNode(PROGRAMME))
+    describer.lookup.close()
+    assert (got.triples, got.sources, got.reads) == (
+        expected.triples,
+        expected.sources,
+        expected.reads,
+    )
+    assert texts == [str(t) for t in got.triples]
+    assert sum(isinstance(t.object, ox.BlankNode) for t in got.triples) == 2
+    assert not any(t.predicate.value == PRO_NS + "listPosition" for t in got.triples)
+    member = BASE + "ldes/member/1"
+    arguments = {
+        "stream": URIRef(BASE + "ldes"),
+        "kind": URIRef("https://www.w3.org/ns/activitystreams#Create"),
+        "time": "2026-12-01T00:00:00Z",
+    }
+    star = member_quads(
+        URIRef(member),
+        URIRef(PROGRAMME),
+        payload=Payload((), got.sources, got.reads),
+        **arguments,  # type: ignore[arg-type]
+    )
+    lines = bulk._member_lines(member, star, got.triples, texts)
+    assert lines == bulk.member_bytes(
+        member_quads(URIRef(member), URIRef(PROGRAMME), payload=got, **arguments)  # type: ignore[arg-type]
+    )
+    assert b"_:m" in lines
+
+
+def test_a_line_ending_as_a_hidden_graphs_lines_end_is_kept_when_it_is_not_in_it(
+    tmp_path: Path,
+) -> None:
+    """TermLookup tells a hidden graph's lines by how they end; a statement of the default
+    graph whose object is the hidden graph's IRI ends the same way and is kept."""
+    see_also = f"<{PROGRAMME}> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <{ORDER}> ."
+    version = _published([*WITH_BLANK_NODES, see_also], tmp_path / "data")
+    lookup = open_term_lookup(version / "dataset.nq", version / STORE_DIR, [ORDER])
+    kept = lookup.subject(ox.NamedNode(PROGRAMME))
+    lookup.close()
+    assert [q for q in kept if q.object == ox.NamedNode(ORDER)] == [
+        ox.Quad(
+            ox.NamedNode(PROGRAMME),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+            ox.NamedNode(ORDER),
+            ox.DefaultGraph(),
+        )
+    ]
+    assert len(kept) == 4  # type, title, fee, see also: not the position
+    in_file_order = ox.parse(
+        b"\n".join(SortedNQuads(version / "dataset.nq").lines(ox.NamedNode(PROGRAMME))),
+        format=ox.RdfFormat.N_QUADS,
+    )
+    assert list(kept) == [q for q in in_file_order if q.graph_name != ox.NamedNode(ORDER)]

@@ -37,7 +37,7 @@ from ..read.describe import MAX_EXPANDED
 from ..read.expand import PROGRAMME_TYPES, expand_rule
 from ..read.labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, NAME_SAMPLE, _safe_iri
 from ..store.staged_batch import TermLookup, open_term_lookup
-from .members import Payload, Reads, _canonical, digest_of, member_quads
+from .members import Payload, Reads, canonical_texts, digest_of, member_quads
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ class Describer:
         self.lookup = lookup
         self._rule = expand_rule("programme", base)
         self._wanted: dict[tuple[ox.NamedNode, ox.NamedNode, bool], bool] = {}
+        self._predicates: dict[ox.NamedNode, URIRef] = {}  # a few hundred: the vocabulary's
         self._labels: dict[ox.NamedNode, tuple[ox.Triple, ...] | None] = {}
         self._sources: dict[ox.NamedNode, tuple[tuple[ox.Triple, ...], tuple[str, ...]]] = {}
 
@@ -129,9 +130,10 @@ class Describer:
         if found is None:
             if len(self._wanted) > MEMO:
                 self._wanted.clear()
-            found = self._wanted[key] = self._rule(
-                URIRef(node.value), URIRef(predicate.value), inverse
-            )
+            iri = self._predicates.get(predicate)
+            if iri is None:
+                iri = self._predicates[predicate] = URIRef(predicate.value)
+            found = self._wanted[key] = self._rule(URIRef(node.value), iri, inverse)
         return found
 
     def _label_triples(self, iri: ox.NamedNode) -> tuple[ox.Triple, ...] | None:
@@ -204,8 +206,11 @@ class Describer:
             subjects = sorted(named - set(subjects), key=str)
 
     def describe(self, programme: ox.NamedNode) -> Payload:
+        return self.described(programme)[0]
+
+    def described(self, programme: ox.NamedNode) -> tuple[Payload, list[str]]:
+        """`describe(programme)`, and its triples' N-Triples texts in the payload's order."""
         root = programme
-        quads: set[ox.Quad] = set()
         out: dict[Node, dict[ox.NamedNode, dict[Node, None]]] = {}
         inverse: dict[ox.NamedNode, dict[Node, None]] = {}
         # What the steps after the expansion need of the quads, gathered as they come (each
@@ -215,20 +220,16 @@ class Describer:
         graphs: set[ox.NamedNode] = set()
         predicates: set[ox.NamedNode] = set()  # also read on their own (owl:FunctionalProperty)
 
+        # Every step is idempotent: a quad given twice (pointing at the programme, then
+        # among its subject's quads when that is expanded) changes nothing the second time.
         def add(q: ox.Quad) -> None:
             graph = q.graph_name
-            if not isinstance(graph, ox.NamedNode):
-                graph = DEFAULT_GRAPH
-                q = ox.Quad(q.subject, q.predicate, q.object, graph)
-            if q in quads:
-                return
-            quads.add(q)
+            graphs.add(graph if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH)
             s, p, o = q.subject, q.predicate, q.object
             out.setdefault(s, {}).setdefault(p, {})[o] = None
             if o == root:
                 inverse.setdefault(p, {})[s] = None
             triples.add(q.triple)
-            graphs.add(graph)
             predicates.add(p)
             mentioned.add(p)
             if isinstance(s, ox.NamedNode):
@@ -241,8 +242,8 @@ class Describer:
         for q in self.lookup.pointing_at(root):
             add(q)
         subjects = {str(root)}
-        if not quads:
-            return Payload((), (), Reads(frozenset(subjects), frozenset(subjects)))
+        if not triples:
+            return Payload((), (), Reads(frozenset(subjects), frozenset(subjects))), []
         # the nodes the programme page expands (describe._expand)
         seen: set[Node] = {root}
         frontier: list[Node] = [root]
@@ -287,9 +288,9 @@ class Describer:
         # the predicates, looked up for owl:FunctionalProperty (describe._resolve_single_valued)
         subjects.update(str(p) for p in predicates)
         sources = tuple(sorted(g.value for g in graphs))
-        return Payload(
-            _canonical(triples), sources, Reads(frozenset(subjects), frozenset({str(root)}))
-        )
+        ordered, texts = canonical_texts(triples)
+        reads = Reads(frozenset(subjects), frozenset({str(root)}))
+        return Payload(ordered, sources, reads), texts
 
 
 def programmes(lookup: TermLookup) -> list[URIRef]:
@@ -331,8 +332,7 @@ def describe_batch(batch: Batch, describer: Describer | None = None) -> list[Des
     stream, activity = URIRef(batch.stream), URIRef(batch.activity)
     found = []
     for job in batch.jobs:
-        payload = describer.describe(ox.NamedNode(job.programme))
-        texts = [str(t) for t in payload.triples]  # sorted: the payload's order
+        payload, texts = describer.described(ox.NamedNode(job.programme))
         digest = digest_of(texts, payload.sources)
         if job.previous == digest:
             found.append(Described(digest, payload.reads, None))
@@ -358,15 +358,18 @@ def _member_lines(
     (members.member_quads), written from the triples' N-Triples text: a quad's text is its
     N-Quads line without the " ." (blank nodes relabelled as member_quads does)."""
     graph = f" <{member}>"
-    prefix = "_:m" + hashlib.sha256(member.encode("utf-8")).hexdigest()[:12]
-    lines = []
-    for t, text in zip(triples, texts, strict=True):
-        s, o = t.subject, t.object
-        if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-            own_s = f"{prefix}{s.value}" if isinstance(s, ox.BlankNode) else str(s)
-            own_o = f"{prefix}{o.value}" if isinstance(o, ox.BlankNode) else str(o)
-            text = f"{own_s} {t.predicate} {own_o}"
-        lines.append(text + graph)
+    if "_:" not in "".join(texts):  # no blank node (most members): no term looked at
+        lines = [text + graph for text in texts]
+    else:
+        prefix = "_:m" + hashlib.sha256(member.encode("utf-8")).hexdigest()[:12]
+        lines = []
+        for t, text in zip(triples, texts, strict=True):
+            s, o = t.subject, t.object
+            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+                own_s = f"{prefix}{s.value}" if isinstance(s, ox.BlankNode) else str(s)
+                own_o = f"{prefix}{o.value}" if isinstance(o, ox.BlankNode) else str(o)
+                text = f"{own_s} {t.predicate} {own_o}"
+            lines.append(text + graph)
     lines.sort()
     head = sorted(str(q) for q in star)
     return "".join(line + " .\n" for line in (*head, *lines)).encode("utf-8")

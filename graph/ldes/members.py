@@ -139,13 +139,23 @@ def digest_of(texts: Sequence[str], sources: Sequence[str]) -> str:
 
 
 def _canonical(triples: set[ox.Triple]) -> tuple[ox.Triple, ...]:
-    if any(
+    return canonical_texts(triples)[0]
+
+
+def canonical_texts(triples: set[ox.Triple]) -> tuple[tuple[ox.Triple, ...], list[str]]:
+    """`triples`, blank nodes in canonical form, sorted by their N-Triples text; and those
+    texts (each made once: the sort's key, a member's lines and its digest)."""
+    ordered = sorted((str(t), t) for t in triples)  # distinct triples: distinct texts
+    texts = [text for text, _t in ordered]
+    # A blank node's text holds "_:"; most descriptions have none, and no term is looked at.
+    if "_:" in "".join(texts) and any(
         isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
     ):
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        triples = {q.triple for q in dataset}
-    return tuple(sorted(triples, key=str))
+        ordered = sorted((str(q.triple), q.triple) for q in dataset)
+        texts = [text for text, _t in ordered]
+    return tuple(t for _text, t in ordered), texts
 
 
 def describe_programme(store: Store, programme: URIRef, *, base: str, as_of: date) -> Payload:

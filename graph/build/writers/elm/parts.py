@@ -30,7 +30,7 @@ import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ....canonical import turtle, union_triples
+from ....canonical import turtle, union_triples_written
 from ....errors import PublishError
 from ....iris import ADMS, ROV, default_site_url
 from ....store.sorted_nquads import SortedNQuads
@@ -191,8 +191,9 @@ def turtle_of(graph: Graph, label: str) -> tuple[bytes, int]:
     def own(term: Any) -> Any:
         return ox.BlankNode(label + term.value) if isinstance(term, ox.BlankNode) else term
 
-    triples = [
-        ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in union_triples(dataset)
+    triples = [  # only a triple whose text holds "_:" can have a blank node
+        ox.Triple(own(t.subject), t.predicate, own(t.object)) if "_:" in text else t
+        for text, t in union_triples_written(dataset)
     ]
     if not triples:
         return b"", 0
