@@ -17,7 +17,7 @@ from graph.build import groups, pipeline, readahead, union_index
 from graph.build.release import read_release
 from graph.build.release_copy import ReleaseCopy
 from graph.build.validate import Report, validate_release
-from graph.errors import ValidationFailed, Violation
+from graph.errors import PublishError, ValidationFailed, Violation
 from graph.synthetic.generate import generate_folder
 
 TITLE = "http://purl.org/dc/terms/title"
@@ -46,6 +46,19 @@ def test_the_copy_gives_back_each_graphs_lines(
     found = readahead.read_members(copy.path, [spans[i] for i in order])
     expected = [tuple(line.rstrip("\n") for line in GRAPHS[i] if line) for i in order]
     assert found == [None if spans[i] is None else expected[k] for k, i in enumerate(order)]
+
+
+def test_a_copy_cut_short_is_an_error_not_fewer_lines(tmp_path: Path) -> None:
+    copy = ReleaseCopy(tmp_path / "copy.nq")
+    spans = [copy.add(lines) for lines in GRAPHS]
+    copy.close()
+    size = copy.path.stat().st_size
+    with copy.path.open("r+b") as fh:
+        fh.truncate(size - 5)
+    with pytest.raises(PublishError) as raised:
+        readahead.read_members(copy.path, spans)
+    assert str(copy.path) in str(raised.value)
+    assert f"ends at byte {size - 5:,}" in str(raised.value)
 
 
 @pytest.fixture(scope="module")

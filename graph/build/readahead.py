@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..errors import PublishError
 from .parse import ParsedSource
 from .release_copy import Span, lines_in
 
@@ -141,8 +142,15 @@ def read_members(copy: Path, spans: Sequence[Span | None]) -> list[tuple[str, ..
                     break
                 run.append(placed[k + len(run)])
             start = run[0][0][0]
+            end = max(o + n for (o, n), _i in run)
             fh.seek(start)
-            data = fh.read(max(o + n for (o, n), _i in run) - start)
+            data = fh.read(end - start)
+            if len(data) < end - start:  # the copy is the build's, complete when renamed in
+                raise PublishError(
+                    f"{copy} ends at byte {start + len(data):,}, before the lines the "
+                    f"validation reads from it (up to byte {end:,}): something changed it "
+                    "while the build ran; build again"
+                )
             for (offset, n), i in run:
                 found[i] = lines_in(data[offset - start : offset - start + n])
             k += len(run)

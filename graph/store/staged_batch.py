@@ -112,15 +112,13 @@ class TermLookup:
         if self._hidden:
             ends = self._hidden_ends
             maybe = [line for line in lines if line.endswith(ends)]
-            if not maybe:
-                pass
-            elif all(
+            if maybe and all(
                 q.graph_name in self._hidden
                 for q in ox.parse(b"\n".join(maybe), format=ox.RdfFormat.N_QUADS)
             ):
                 lines = [line for line in lines if not line.endswith(ends)]
             else:
-                check = True
+                check = bool(maybe)
         if lines:
             for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_QUADS):
                 if not check or q.graph_name not in self._hidden:
