@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -29,6 +30,7 @@ from graph.canonical import (
     jsonld_chunks,
     literals_as_written,
     turtle_chunks,
+    union_triples,
     write_chunked,
     write_gzip_members,
 )
@@ -512,3 +514,37 @@ def test_chunks_encoded_in_worker_processes_give_the_bytes_of_one_process(tmp_pa
     assert written("one", ".json") == written("fresh", ".json"), (
         "the chunk indexes of a copy and of a fresh encoding agree"
     )
+
+
+def test_union_triples_sort_by_subject_predicate_then_object() -> None:
+    """union_triples sorts each triple by its text: the order of its terms compared one by
+    one, for blank-node labels and IRIs that start others, literals with spaces and a
+    triple term as object."""
+    ex = "http://ex.org/"
+    p, p2 = ox.NamedNode(ex + "p"), ox.NamedNode(ex + "p/2")
+    subjects = [
+        ox.BlankNode("b1"),
+        ox.BlankNode("b10"),
+        ox.NamedNode(ex + "a"),
+        ox.NamedNode(ex + "a/b"),
+    ]
+    objects = [
+        ox.Literal("x y"),
+        ox.Literal("x"),
+        ox.NamedNode(ex + "o"),
+        ox.BlankNode("b1"),
+        ox.Triple(ox.NamedNode(ex + "a"), p, ox.Literal("a b")),
+    ]
+    dataset = ox.Dataset(
+        ox.Quad(s, q, o, ox.NamedNode(ex + "g"))  # type: ignore[arg-type]
+        for s in subjects
+        for q in (p, p2)
+        for o in objects
+    )
+
+    def by_terms(t: ox.Triple) -> tuple[str, str, str]:
+        return (str(t.subject), str(t.predicate), str(t.object))
+
+    unique = {q.triple for q in dataset}
+    assert union_triples(dataset) == sorted(unique, key=by_terms)
+    assert len(unique) == len(subjects) * 2 * len(objects)

@@ -104,10 +104,12 @@ class TermLookup:
         for s in todo:
             lines += self._file.lines(s)
         found: dict[Subject, list[ox.Quad]] = {s: [] for s in todo}
-        # Only a line ending as a hidden graph's lines end can be in it. When every such
-        # line is (as in a build, where no statement is in the default graph), they are left
-        # out before the parse and no other quad's graph is looked at (a quad's graph_name
-        # makes a term each time it is asked: a tenth of the change stream's time).
+        # Only a line ending as a hidden graph's lines end can be in it: the build writes
+        # the lines of the graphs it hides itself (the catalogue order, graph/build/order.py),
+        # as N-Quads with the graph IRI whole. When every such line is in it (as in a build,
+        # where no statement is in the default graph), they are left out before the parse
+        # and no other quad's graph is looked at (a quad's graph_name makes a term each time
+        # it is asked: 7% of the change stream's time at 20,000 programmes).
         check = False
         if self._hidden:
             ends = self._hidden_ends
