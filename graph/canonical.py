@@ -94,14 +94,18 @@ def union_triples(dataset: ox.Dataset) -> list[ox.Triple]:
 
 
 def union_triples_written(dataset: ox.Dataset) -> list[tuple[str, ox.Triple]]:
-    """`union_triples`, each with its N-Triples text.
+    """`union_triples`, each with its N-Triples text."""
+    return sorted_written({q.triple for q in dataset})
 
-    Sorting by the text is sorting by subject, predicate and object, one text a triple
-    where the terms took three: a subject or a predicate (an IRI or a blank node, the only
-    subjects pyoxigraph's RDF 1.2 has) holds no space, and where one is the start of another
-    (`_:b1`, `_:b10`) the space after it sorts before any character that continues a term,
-    as the shorter term sorts first on its own."""
-    return sorted((str(t), t) for t in {q.triple for q in dataset})  # distinct texts
+
+def sorted_written(triples: Iterable[ox.Triple]) -> list[tuple[str, ox.Triple]]:
+    """Distinct `triples` with their N-Triples texts, sorted by the text: by subject,
+    predicate and object, one text a triple where the terms took three. A subject or a
+    predicate (an IRI or a blank node, the only subjects pyoxigraph's RDF 1.2 has) holds no
+    space, and where one is the start of another (`_:b1`, `_:b10`) the space after it sorts
+    before any character that continues a term, as the shorter term sorts first on its own.
+    (Distinct triples have distinct texts: no two triples are ever compared.)"""
+    return sorted((str(t), t) for t in triples)
 
 
 def turtle(triples: list[ox.Triple], extra_prefixes: dict[str, str] | None = None) -> bytes:

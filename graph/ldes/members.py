@@ -34,7 +34,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
-from ..canonical import literals_as_written
+from ..canonical import literals_as_written, sorted_written
 from ..read.describe import describe_resource
 from ..read.expand import PROGRAMME_TYPES, expand_rule
 from ..store.base import Quad, QueryResult, Store
@@ -145,7 +145,7 @@ def _canonical(triples: set[ox.Triple]) -> tuple[ox.Triple, ...]:
 def canonical_texts(triples: set[ox.Triple]) -> tuple[tuple[ox.Triple, ...], list[str]]:
     """`triples`, blank nodes in canonical form, sorted by their N-Triples text; and those
     texts (each made once: the sort's key, a member's lines and its digest)."""
-    ordered = sorted((str(t), t) for t in triples)  # distinct triples: distinct texts
+    ordered = sorted_written(triples)
     texts = [text for text, _t in ordered]
     # A blank node's text holds "_:"; most descriptions have none, and no term is looked at.
     if "_:" in "".join(texts) and any(
@@ -153,7 +153,7 @@ def canonical_texts(triples: set[ox.Triple]) -> tuple[tuple[ox.Triple, ...], lis
     ):
         dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        ordered = sorted((str(q.triple), q.triple) for q in dataset)
+        ordered = sorted_written(q.triple for q in dataset)
         texts = [text for text, _t in ordered]
     return tuple(t for _text, t in ordered), texts
 
