@@ -447,30 +447,3 @@ def test_ldes_client_replicates_then_resumes_with_only_the_new_members(
                 continue
             expected = served_description(client, str(programme))
             assert isomorphic(normalised(member.payload), expected), programme
-
-
-def test_reads_kept_compact_answer_as_the_sets_do_and_share_their_terms() -> None:
-    """members.Reads.compact: what the build keeps of every programme's reads (sorted tuples
-    of shared strings) says what the sets said to the change test, and the state file
-    written from it is the one written from the sets."""
-    from graph.ldes.log import Entry, state_bytes
-    from graph.ldes.members import Reads, Touched
-
-    first = Reads(frozenset({"<http://ex.org/b>", "<http://ex.org/a>"}), frozenset({"_:x"}))
-    second = Reads(frozenset({"".join(["<http://ex.org/", "a>"])}), frozenset())
-    shared: dict[str, str] = {}
-    one, two = first.compact(shared), second.compact(shared)
-    assert one.subjects == ("<http://ex.org/a>", "<http://ex.org/b>") and one.blank
-    assert one.subjects[0] is two.subjects[0]  # one string for a term, whoever read it
-    for touched in (
-        Touched(frozenset({"<http://ex.org/b>"}), frozenset(), False),
-        Touched(frozenset(), frozenset({"_:x"}), False),
-        Touched(frozenset({"<http://ex.org/c>"}), frozenset({"<http://ex.org/a>"}), False),
-        Touched(frozenset(), frozenset(), True),
-    ):
-        assert touched.may_change(one) == touched.may_change(first)
-    assert Touched(frozenset({"<http://ex.org/b>"}), frozenset(), False).may_change(one)
-    assert not Touched(frozenset({"<http://ex.org/c>"}), frozenset(), False).may_change(one)
-    entries = {"p": Entry("m", "t", False, 0, "d", first)}
-    compacted = {"p": Entry("m", "t", False, 0, "d", one)}
-    assert state_bytes(entries) == state_bytes(compacted)

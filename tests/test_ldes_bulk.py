@@ -24,6 +24,7 @@ from graph.build.release import nquads_lines, read_release
 from graph.build.writers import ldes as ldes_writer_module
 from graph.ldes import bulk, log
 from graph.ldes.members import Payload, describe_programme, member_quads, programmes
+from graph.ldes.state import STATE
 from graph.store.sorted_nquads import SortedNQuads
 from graph.store.staged import StagedLookup
 from graph.store.staged_batch import open_term_lookup
@@ -118,7 +119,7 @@ def _stream(version: Path, out: Path, workers: int) -> dict[str, object]:
         p.name: sorted(p.read_bytes().splitlines())
         for p in sorted((log.folder(out) / log.PAGES).iterdir())
     }
-    state = gzip.decompress((log.folder(out) / log.STATE).read_bytes())
+    state = gzip.decompress((log.folder(out) / STATE).read_bytes())
     return {"manifest": manifest["ldes"], "pages": pages, "state": state}
 
 

@@ -10,7 +10,8 @@ retires it (docs/harvesting.md, "The change stream").
 - the build step that appends a version's members to the stream stored in the version is
   a writer of the build: graph/build/writers/ldes.py (`ldes_writer(page_size,
   retention_days)`);
-- `log`: the stream's files in a version (index, pages, the build's state);
+- `log`: the stream's files in a version (index, pages);
+- `state`: the build's memory between versions (each programme's latest member and reads);
 - `nodes`: the root node and the pages as RDF for a site's URLs (`stream_graph`,
   `page_graph`, `page_is_immutable`), and a static copy (`export_static`).
 

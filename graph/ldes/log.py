@@ -10,7 +10,7 @@
                            are and linked as they are into later versions (`page_path`)
     ldes/state.json.gz     per programme: its latest member, the digest of its
                            description and the terms that description looked up (the
-                           build's memory between versions; never served)
+                           build's memory between versions; never served): state.py
 
 Each version carries the whole stream (full pages are hard links to the previous
 version's files where the file system allows), so that pruning old versions
@@ -31,16 +31,14 @@ import json
 import os
 import shutil
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProspectusError
-from .members import Reads
 
 FOLDER = "ldes"
 INDEX = "index.json"
-STATE = "state.json.gz"
 PAGES = "pages"
 LAYOUT = 1  # the layout of these files; another number is read as no stream
 # gzip level of the pages. Measured on the pages of a 10,000-programme build (23.5 MB each,
@@ -83,18 +81,6 @@ class Page:
     @property
     def last(self) -> str:
         return self.times[-1]
-
-
-@dataclass
-class Entry:
-    """The latest member of one programme, and what its description looked up."""
-
-    member: str
-    time: str
-    deleted: bool
-    page: int
-    digest: str | None = None
-    reads: Reads = field(default_factory=lambda: Reads(frozenset(), frozenset()))
 
 
 @dataclass
@@ -162,54 +148,6 @@ def read_index(version_dir: Path) -> Index | None:
     return Index.from_json(data)
 
 
-def read_state(version_dir: Path) -> dict[str, Entry]:
-    path = folder(version_dir) / STATE
-    try:
-        data = json.loads(gzip.decompress(path.read_bytes()))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise StreamError(f"{path}: cannot read the stream's state: {exc}") from None
-    terms: list[str] = data["terms"]
-    entries = {}
-    for programme, e in data["programmes"].items():
-        reads = Reads(  # compact (members.Reads): each term one string, kept as written
-            tuple(terms[i] for i in e["subjects"]),
-            tuple(terms[i] for i in e["objects"]),
-            e["unkeyed"],
-        )
-        entries[programme] = Entry(
-            e["member"], e["time"], e["deleted"], e["page"], e["digest"], reads
-        )
-    return entries
-
-
-def state_bytes(entries: dict[str, Entry]) -> bytes:
-    """The state file: terms interned once, programmes sorted; gzip with mtime 0."""
-    numbers: dict[str, int] = {}
-
-    def number(term: str) -> int:
-        if term not in numbers:
-            numbers[term] = len(numbers)
-        return numbers[term]
-
-    programmes = {}
-    for programme in sorted(entries):
-        e = entries[programme]
-        programmes[programme] = {
-            "member": e.member,
-            "time": e.time,
-            "deleted": e.deleted,
-            "page": e.page,
-            "digest": e.digest,
-            "subjects": [number(t) for t in sorted(e.reads.subjects)],
-            "objects": [number(t) for t in sorted(e.reads.objects)],
-            "unkeyed": e.reads.unkeyed,
-        }
-    text = json.dumps({"terms": list(numbers), "programmes": programmes}, separators=(",", ":"))
-    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
-
-
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -253,9 +191,3 @@ def write_index(staging: Path, index: Index) -> None:
     path = folder(staging) / INDEX
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(index.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def write_state(staging: Path, entries: dict[str, Entry]) -> None:
-    path = folder(staging) / STATE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(state_bytes(entries))

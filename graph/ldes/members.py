@@ -25,7 +25,8 @@ only when the description's digest differs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -98,25 +99,79 @@ class RecordingStore:
 
 @dataclass(frozen=True)
 class Reads:
-    """The terms one description looked up: by subject, by object, or everything. A
-    description makes them as sets; the build keeps them for every programme of the
-    catalogue as sorted tuples of shared strings (`compact`)."""
+    """The terms one description looked up: by subject, by object, or everything, as a
+    description makes them (sets). The build keeps them for every programme of the
+    catalogue as numbers into one table of terms (`Terms.numbered`)."""
 
     subjects: frozenset[str] | tuple[str, ...]
     objects: frozenset[str] | tuple[str, ...]
     unkeyed: bool = False
 
-    def compact(self, shared: dict[str, str]) -> Reads:
-        """These reads as sorted tuples of the strings of `shared` (a term seen before is
-        the same string object): the state of 10,000 programmes held 15.6 KB a programme
-        as frozensets, 8.0 KB so (docs/build.md)."""
-        subjects = tuple(shared.setdefault(t, t) for t in sorted(self.subjects))
-        objects = tuple(shared.setdefault(t, t) for t in sorted(self.objects))
-        return Reads(subjects, objects, self.unkeyed)
-
     @property
     def blank(self) -> bool:
         return any(t.startswith("_:") for t in (*self.subjects, *self.objects))
+
+
+class Terms:
+    """The table of terms the stream's state numbers its reads by (graph/ldes/state.py): a
+    term's number is its position, and a term keeps its number from version to version
+    (the table only grows), so a programme not described again keeps its numbers as read.
+    `numbered` is the table's length when it was last numbered afresh (None: not yet)."""
+
+    def __init__(self, table: list[str] | None = None, numbered: int | None = None):
+        self.table = [] if table is None else table
+        self.numbered = numbered
+        self._index: dict[str, int] | None = None
+
+    def index(self) -> dict[str, int]:
+        """term -> its number (made when first asked: a rebuild asks it once)."""
+        if self._index is None:
+            self._index = {term: n for n, term in enumerate(self.table)}
+        return self._index
+
+    def numbers(self, terms: Iterable[str]) -> array[int]:
+        """The numbers of `terms`, in their order; a term not in the table is added."""
+        index, table = self.index(), self.table
+        found = array("I")
+        for term in terms:
+            n = index.get(term)
+            if n is None:
+                n = index[term] = len(table)
+                table.append(term)
+            found.append(n)
+        return found
+
+    def numbered_reads(self, reads: Reads) -> Numbered:
+        """`reads` as numbers into this table (each kind's terms sorted)."""
+        return Numbered(
+            self.numbers(sorted(reads.subjects)),
+            self.numbers(sorted(reads.objects)),
+            reads.unkeyed,
+            reads.blank,
+            self,
+        )
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """Reads as numbers into a table of terms (`Terms`): what the build keeps of every
+    programme's reads between versions (4 bytes a term read, where tuples of shared
+    strings took 8 and frozensets of their own strings 15.6 KB a programme: docs/build.md)."""
+
+    subjects: array[int]
+    objects: array[int]
+    unkeyed: bool
+    blank: bool
+    terms: Terms = field(compare=False, repr=False)
+
+    def as_reads(self) -> Reads:
+        """These reads as terms."""
+        table = self.terms.table
+        return Reads(
+            tuple(table[n] for n in self.subjects),
+            tuple(table[n] for n in self.objects),
+            self.unkeyed,
+        )
 
 
 @dataclass(frozen=True)
@@ -188,6 +243,9 @@ class Touched:
     subjects: frozenset[str]
     objects: frozenset[str]
     blank: bool
+    _numbered: dict[int, tuple[Terms, int, frozenset[int], frozenset[int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(
@@ -206,13 +264,29 @@ class Touched:
         blank = any(t.startswith("_:") for t in (*subjects, *objects))
         return cls(frozenset(subjects), frozenset(objects), blank)
 
-    def may_change(self, reads: Reads) -> bool:
+    def may_change(self, reads: Reads | Numbered) -> bool:
         """Could a description that made these reads differ after these changes?"""
         if reads.unkeyed or (self.blank and reads.blank):
             return True
-        return not (
-            self.subjects.isdisjoint(reads.subjects) and self.objects.isdisjoint(reads.objects)
-        )
+        subjects: frozenset[str] | frozenset[int] = self.subjects
+        objects: frozenset[str] | frozenset[int] = self.objects
+        if isinstance(reads, Numbered):
+            subjects, objects = self._numbers(reads.terms)
+        return not (subjects.isdisjoint(reads.subjects) and objects.isdisjoint(reads.objects))
+
+    def _numbers(self, terms: Terms) -> tuple[frozenset[int], frozenset[int]]:
+        """The numbers in `terms` of the subjects and objects touched (a term not in the
+        table is in no reads numbered in it), worked out again only when the table grew."""
+        found = self._numbered.get(id(terms))
+        if found is None or found[0] is not terms or found[1] != len(terms.table):
+            index = terms.index()
+            found = self._numbered[id(terms)] = (
+                terms,
+                len(terms.table),
+                frozenset(index[t] for t in self.subjects if t in index),
+                frozenset(index[t] for t in self.objects if t in index),
+            )
+        return found[2], found[3]
 
 
 def programmes(store: Store) -> list[URIRef]:

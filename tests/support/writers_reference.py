@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,10 @@ with gzip.GzipFile(out / "ldes.json.gz", "wb", mtime=0) as gz:
 
 def stream_summary(folder: Path) -> dict[str, Any]:
     """The change stream of a version as comparable data: its index, its state (each
-    programme's latest member), and per page the number and SHA-256 of its sorted lines
-    (a page of 250 members is megabytes of N-Quads), whether the page is stored gzip (its
-    name then without .gz) or as is (graph/ldes/log.py)."""
+    programme's latest member and the terms its description read, `state_terms`), and per
+    page the number and SHA-256 of its sorted lines (a page of 250 members is megabytes of
+    N-Quads), whether the page is stored gzip (its name then without .gz) or as is
+    (graph/ldes/log.py)."""
     pages = {}
     for page in sorted((folder / "pages").iterdir()):
         data = page.read_bytes()
@@ -78,10 +80,44 @@ def stream_summary(folder: Path) -> dict[str, Any]:
             "lines": len(lines),
             "sha256": hashlib.sha256(b"\n".join(lines)).hexdigest(),
         }
-    with gzip.open(folder / "state.json.gz", "rt", encoding="utf-8") as fh:
-        state = json.load(fh)
+    state = state_terms(gzip.decompress((folder / "state.json.gz").read_bytes()))
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     return {"index": index, "state": state, "pages": pages}
+
+
+def state_terms(data: bytes) -> dict[str, Any]:
+    """A stream's state file (decompressed), in either format graph/ldes/state.py reads, as
+    programme -> its entry with the terms it read (sorted), not their numbers: the numbers
+    depend on the versions before. Written here, not imported: it also runs in the tree
+    the reference is made from."""
+    head, _, blob = data.partition(b"\n")
+    found = json.loads(head)
+    table = found["terms"]
+    entries = {}
+    if found.get("format") == 2:
+        numbers = array("I")
+        numbers.frombytes(blob)
+        if sys.byteorder == "big":
+            numbers.byteswap()
+        at = 0
+        for row in found["programmes"]:
+            programme, member, time, deleted, page, digest, unkeyed, _blank, s, o = row
+            subjects, objects = numbers[at : at + s], numbers[at + s : at + s + o]
+            at += s + o
+            entries[programme] = {
+                "member": member, "time": time, "deleted": deleted, "page": page,
+                "digest": digest, "unkeyed": unkeyed,
+                "subjects": sorted(table[n] for n in subjects),
+                "objects": sorted(table[n] for n in objects),
+            }  # fmt: skip
+        return entries
+    for programme, e in found["programmes"].items():
+        entries[programme] = {
+            **{k: v for k, v in e.items() if k not in ("subjects", "objects")},
+            "subjects": sorted(table[n] for n in e["subjects"]),
+            "objects": sorted(table[n] for n in e["objects"]),
+        }
+    return entries
 
 
 def main(argv: list[str]) -> int:

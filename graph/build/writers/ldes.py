@@ -38,7 +38,8 @@ from rdflib import URIRef
 from ... import iris
 from ...iris import ACTIVITY_STREAMS as AS
 from ...ldes import bulk, log, members
-from ...ldes.log import Entry, Index, Page
+from ...ldes.log import Index, Page
+from ...ldes.state import Entry, State, read_state, write_state
 from ...store.sorted_nquads import SortedNQuads
 from ...store.staged_batch import TermLookup
 from ...versions import STORE_DIR, Version
@@ -134,9 +135,8 @@ def _write_stream(
     old_index = log.read_index(previous.path) if previous is not None else None
     if old_index is not None and old_index.base_iri != base:
         old_index = None  # another base is another stream
-    entries = (
-        log.read_state(previous.path) if previous is not None and old_index is not None else {}
-    )
+    state = read_state(previous.path) if previous is not None and old_index is not None else State()
+    entries, terms = state.entries, state.terms
     time = member_time(manifest["created"], old_index.latest if old_index else None)
     stream = iris.ldes_stream(base)
     activity = changes.record_iri(base, manifest["version"])
@@ -189,7 +189,6 @@ def _write_stream(
         time,
     )
     batches = [batch(tuple(jobs[i : i + BATCH])) for i in range(0, len(jobs), BATCH)]
-    shared: dict[str, str] = {}  # the terms of the reads kept (members.Reads.compact)
     with closing(_described(batches, workers)) as described:
         for member, programme, retiring in plan:
             if retiring:
@@ -208,19 +207,19 @@ def _write_stream(
             found = next(described)
             if found.data is None:
                 assert entry is not None
-                entry.reads = found.reads.compact(shared)  # the same, perhaps read differently
+                entry.reads = terms.numbered_reads(found.reads)  # the same, read differently?
                 continue
             kind = "updated" if entry is not None and not entry.deleted else "created"
             entries[programme] = Entry(
                 member, time, False, pages.add(found.data), found.digest,
-                found.reads.compact(shared),
+                terms.numbered_reads(found.reads),
             )  # fmt: skip
             counts[kind] += 1
     pages.close()
     _retain(index, entries, time, retention_days)
     _link_unchanged(staging, index, previous, pages.written)
     log.write_index(staging, index)
-    log.write_state(staging, entries)
+    write_state(staging, state)
     manifest["ldes"] = {
         "members": sum(counts.values()),
         **counts,
