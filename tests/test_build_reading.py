@@ -327,3 +327,86 @@ def test_a_record_left_half_written_by_a_killed_build_is_removed(
     assert not left.exists()
     assert running.exists()
     assert file_record.FileRecord(cache, parse.CODE_VERSION)
+
+
+def test_source_names_are_relative_to_the_project_as_each_resolved_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """release._relative_all (a folder resolved once for all its files) names each source
+    as _relative (each file resolved alone) does: inside the project relative to it, a
+    file that is a link by its target, a folder that is a link by where it leads, a
+    relative name from the working folder, a file outside by the name it was given."""
+    from graph.build.release import _relative, _relative_all
+
+    inside = sorted(str(p) for p in SOURCES.glob("*.ttl"))[:3]
+    outside = tmp_path / "outside.ttl"
+    outside.write_text("")
+    linked_file = tmp_path / "linked.ttl"
+    linked_file.symlink_to(Path(inside[0]))
+    linked_folder = tmp_path / "sources"
+    linked_folder.symlink_to(SOURCES)
+    monkeypatch.chdir(ROOT)
+    names = [
+        *inside,
+        inside[0],  # a file of several graphs, named twice
+        str(outside),
+        str(linked_file),
+        str(linked_folder / Path(inside[1]).name),
+        "graph/sources/" + Path(inside[2]).name,
+    ]
+    expected = {name: _relative(Path(name)) for name in names}
+    assert _relative_all(names) == expected
+    assert (
+        expected[str(linked_file)] == expected[inside[0]] == str(Path(inside[0]).relative_to(ROOT))
+    )
+    assert expected[str(outside)] == str(outside)
+
+
+def test_a_small_change_is_recorded_as_a_delta_the_next_build_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """file_record.py: after a change to fewer than DELTA_SHARE of the files the record is
+    not written again; what changed goes to the delta, which the next build applies (the
+    changed file is not read a third time); a delta that follows another record is not
+    applied; a larger change writes the record whole and removes the delta."""
+    folder, cache = tmp_path / "sources", tmp_path / "cache"
+    generate_folder(folder, 30, seed=2)
+    files = load.scan_sources(folder).files
+    assert len(files) > 2 / file_record.DELTA_SHARE
+    monkeypatch.setattr(file_record, "RACY", 0.0)
+    read_release(files, cache_dir=cache)
+    record = (cache / file_record.RECORD).read_bytes()
+    opened: list[str] = []
+    real = parse._cached
+    monkeypatch.setattr(parse, "_cached", lambda p, c: opened.append(p.name) or real(p, c))
+
+    def edit(path: Path) -> None:
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    edit(files[0])
+    changed = list(read_release(files, cache_dir=cache).lines())
+    assert opened == [files[0].name]
+    assert (cache / file_record.RECORD).read_bytes() == record  # not written again
+    assert (cache / file_record.DELTA).is_file()
+    opened.clear()
+    assert list(read_release(files, cache_dir=cache).lines()) == changed
+    assert opened == []  # the delta said the changed file's entry
+    edit(files[1])
+    read_release(files, cache_dir=cache)
+    assert opened == [files[1].name]  # the delta grows: both files in it
+    opened.clear()
+    read_release(files, cache_dir=cache)
+    assert opened == []
+    # A delta that follows another record (a build killed after writing the record whole,
+    # before removing the delta) is not applied: the files it names are read again.
+    delta = (cache / file_record.DELTA).read_bytes()
+    for path in (files[0], *files[2:6]):  # files[0] again: the delta's stat of it is old
+        edit(path)
+    read_release(files, cache_dir=cache)  # 6 of 31: the record whole, the delta gone
+    assert not (cache / file_record.DELTA).exists()
+    assert (cache / file_record.RECORD).read_bytes() != record
+    (cache / file_record.DELTA).write_bytes(delta)
+    expected = list(read_release(files).lines())  # read without the cache
+    opened.clear()
+    assert list(read_release(files, cache_dir=cache).lines()) == expected
+    assert opened == []  # the record's entries, not the stale delta's

@@ -25,12 +25,24 @@ The record is two pickles: its format, the parser's code and each file's stat an
 then each file's sources; the second is not read when the first is not this build's. It is
 written to a temporary file renamed over it; a build killed while writing leaves that file,
 which the next build that writes the record removes.
+
+A rebuild after a small change does not write the record again: it writes what changed since
+the record was last written whole (`DELTA`: the files whose stat or entry changed, and those
+gone, as None), which the next build reads after the record. Writing the record whole
+pickles every file's sources again: 4.7 s at 100,000 programmes (docs/build.md), 2.05 s at
+20,000 against 0.07 s for the delta of 1% of the files (medians of three, other work running
+beside), on the build's critical path. The record names itself with a token written into
+it; a delta names the record it follows and is ignored after another record (a build killed
+between writing the record whole and removing the delta leaves a delta that follows no
+record). Once the delta holds more than DELTA_SHARE of the files, the record is written
+whole again.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +51,8 @@ from typing import Any, Generic, TypeVar
 from .atomic import atomic_file, remove_left
 
 RECORD = "files.pickle"
+DELTA = "files-delta.pickle"  # what changed since RECORD was written whole (module doc)
+DELTA_SHARE = 0.1  # a delta of more files than this share of them: the record written whole
 RACY = 2.0  # seconds: a file changed this recently is not recorded as clean
 FORMAT = 2
 ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError)
@@ -61,10 +75,13 @@ class FileRecord(Generic[S]):
 
     def __init__(self, cache_dir: Path, code: str):
         self.cache_dir, self.path, self.code = cache_dir, cache_dir / RECORD, code
+        self.delta_path = cache_dir / DELTA
         self._known: dict[str, tuple[Stat, str]] = {}
         self._sources: dict[str, Sequence[S]] = {}
         self._seen: dict[str, tuple[Stat, str, Sequence[S]]] = {}
         self._entries: set[str] | None = None
+        self._token: str | None = None  # the record's, which a delta names
+        self._delta: set[str] = set()  # the files the delta read names
         try:
             with self.path.open("rb") as fh:
                 head = pickle.load(fh)
@@ -75,6 +92,33 @@ class FileRecord(Generic[S]):
             return
         if isinstance(files, dict) and isinstance(sources, dict):
             self._known, self._sources = files, sources
+            self._token = head.get("token")
+            self._read_delta()
+
+    def _read_delta(self) -> None:
+        """Apply the delta that follows this record, if any (module doc)."""
+        try:
+            with self.delta_path.open("rb") as fh:
+                head = pickle.load(fh)
+                if not (
+                    isinstance(head, dict)
+                    and _mine(head, self.code)
+                    and self._token is not None
+                    and head.get("record") == self._token
+                ):
+                    return
+                files, sources = head.get("files"), pickle.load(fh)
+        except ERRORS:
+            return
+        if not (isinstance(files, dict) and isinstance(sources, dict)):
+            return
+        for path, recorded in files.items():
+            if recorded is None or path not in sources:  # gone (or racily clean)
+                self._known.pop(path, None)
+                self._sources.pop(path, None)
+            else:
+                self._known[path], self._sources[path] = recorded, sources[path]
+        self._delta = set(files)
 
     def __bool__(self) -> bool:
         """Whether the last build recorded any file."""
@@ -104,21 +148,34 @@ class FileRecord(Generic[S]):
             self._seen[str(path)] = (stat, entry, sources)
 
     def save(self) -> None:
-        """Record the files noted in this build but the racily clean ones (module doc)."""
+        """Record the files noted in this build but the racily clean ones (module doc): what
+        changed since the record was written whole, or the record whole."""
         limit = time.time_ns() - int(RACY * 1e9)
         kept = {p: seen for p, seen in self._seen.items() if max(seen[0][3], seen[0][4]) < limit}
         files = {p: (stat, entry) for p, (stat, entry, _) in kept.items()}
         if files == self._known:
             return  # nothing changed: the record (a stat per source file) is not written again
-        head = {"format": FORMAT, "code": self.code, "files": files}
-        remove_left(self.path)
+        changed = {p for p, recorded in files.items() if self._known.get(p) != recorded}
+        delta = self._delta | changed | (self._known.keys() - files.keys())
         try:
-            with atomic_file(self.path) as fh:  # streamed: the sources are not pickled whole
-                pickle.dump(head, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                sources = {p: held for p, (_, _, held) in kept.items()}
-                pickle.dump(sources, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if self._token is not None and len(delta) <= DELTA_SHARE * max(len(files), 1):
+                self._write(
+                    self.delta_path,
+                    {"record": self._token, "files": {p: files.get(p) for p in delta}},
+                    {p: kept[p][2] for p in delta if p in kept},
+                )
+                return
+            self._write(self.path, {"token": secrets.token_hex(8), "files": files},
+                        {p: held for p, (_, _, held) in kept.items()})  # fmt: skip
+            self.delta_path.unlink(missing_ok=True)  # it followed the record replaced
         except OSError:
             pass  # the next build reads every file, as without a record
+
+    def _write(self, path: Path, head: dict[str, Any], sources: dict[str, Sequence[S]]) -> None:
+        remove_left(path)
+        with atomic_file(path) as fh:  # streamed: the sources are not pickled whole
+            pickle.dump({"format": FORMAT, "code": self.code, **head}, fh, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(sources, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _mine(head: dict[str, Any], code: str) -> bool:
