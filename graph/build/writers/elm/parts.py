@@ -20,7 +20,7 @@ import base64
 import hashlib
 import json
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,16 @@ class Recording(StagedLookup):
         for quad in found:  # the answer is read through those subjects too
             self.read.add(subject_key(_text(quad[0])))
         return found
+
+    def subjects_for(self, predicate: Node | None, obj: Node | None) -> list[Node]:
+        self.read.add(pattern_key(_text(predicate), _text(obj)))
+        found = super().subjects_for(predicate, obj)
+        self.read.update(subject_key(_text(s)) for s in found)
+        return found
+
+    def keys(self) -> bytes:
+        """The sorted digests of what was read (array of uint32)."""
+        return array("I", sorted({key_hash(k) for k in self.read})).tobytes()
 
 
 def changed_keys(paths: Iterable[Path]) -> set[int]:
@@ -263,7 +273,7 @@ class Projector:
         builder.used |= used
         part.concepts = sorted(str(c) for c in builder.concepts)
         self.used |= builder.concepts
-        part.keys = array("I", sorted({key_hash(k) for k in lookup.read})).tobytes()
+        part.keys = lookup.keys()
         return part, builder.out
 
 
@@ -326,6 +336,19 @@ class Previous:
     records: dict[str, list[Any]]
     names: list[str]
     changed: set[int]
+    closing: dict[str, Any] | None = None  # `Closing.record()` of the previous export
+
+    def closing_text(self, inputs: str, fh: Any) -> tuple[bytes, int] | None:
+        """The previous export's closing (its bytes and statements) when it was made from
+        the same organisations and concepts (`inputs`) and nothing it read changed."""
+        found = self.closing
+        if not isinstance(found, dict) or found.get("inputs") != inputs:
+            return None
+        if not self.changed.isdisjoint(array("I", base64.b64decode(found["keys"]))):
+            return None
+        fh.seek(found["at"])
+        text: bytes = fh.read(found["length"])
+        return (text, found["statements"]) if len(text) == found["length"] else None
 
     def reusable(self, programme: str) -> Part | None:
         record = self.records.get(programme)
@@ -369,21 +392,29 @@ def read_previous(
     if header["checked"] and not stated.get("checked"):
         return None
     records = {r[0]: r for r in found.get("parts", [])}
-    return Previous(export, records, found.get("names", []), changed)
+    return Previous(export, records, found.get("names", []), changed, found.get("closing"))
 
 
 def write_index(
-    path: Path, header: dict[str, Any], parts: Iterator[list[Any]], names: dict[str, int]
+    path: Path,
+    header: dict[str, Any],
+    parts: Iterator[list[Any]],
+    names: dict[str, int],
+    closing: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
     """The index: the header, then each programme's record (numbering IRIs in `names` as
-    they come), then the IRIs numbered."""
+    they come), then the record `closing` gives once the parts are written (where the
+    export's closing is, what it was made from and read), then the IRIs numbered."""
     with path.open("w", encoding="utf-8") as out:
         out.write('{"header": ' + json.dumps(header, sort_keys=True) + ',\n"parts": [')
         separator = "\n"
         for record in parts:
             out.write(separator + json.dumps(record, separators=(",", ":")))
             separator = ",\n"
-        out.write('],\n"names": ' + json.dumps(list(names)) + "}\n")
+        out.write("]")
+        if closing is not None:
+            out.write(',\n"closing": ' + json.dumps(closing(), sort_keys=True))
+        out.write(',\n"names": ' + json.dumps(list(names)) + "}\n")
 
 
 __all__ = [

@@ -7,6 +7,9 @@ without them it is written unchecked, and the manifest says which (`elm.checked`
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -30,6 +33,7 @@ from .parts import (
     PARTS_FILE,
     PREFIXES,
     Previous,
+    Recording,
     changed_keys,
     check,
     code_digest,
@@ -62,12 +66,12 @@ def write_elm(ctx: BuildContext, batch_size: int = BATCH_SIZE, workers: int = 0)
     programmes are projected in `workers` processes (0: the build's, ctx.workers)."""
     with SortedNQuads(ctx.nquads_path) as quads_file:
         try:
-            _write_elm(ctx, StagedLookup(quads_file, ctx.store), batch_size, workers)
+            _write_elm(ctx, Recording(quads_file, ctx.store), batch_size, workers)
         finally:
             forget_projectors()
 
 
-def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers: int) -> None:
+def _write_elm(ctx: BuildContext, lookup: Recording, batch_size: int, workers: int) -> None:
     """Each programme's part (parts.py) is copied from the previous version when nothing it
     read changed, else projected from the staged version, read through graph/store/staged.py
     (never the whole catalogue in rdflib), `batch_size` programmes to a job, the jobs in
@@ -133,14 +137,31 @@ def _write_elm(ctx: BuildContext, lookup: StagedLookup, batch_size: int, workers
                 out.write(part.text)
                 yield record
 
-        write_index(ctx.path / PARTS_FILE, {**header, "reused": len(reused)}, records(), names)
-        text, count = _closing(lookup, base_iri, organisations, concepts, bool(exported))
-        if ctx.reference_dir is not None and not programmes:
-            last = Graph()
-            last.parse(data=turtle([], PREFIXES) + text, format="turtle")
-            check(last, ctx.reference_dir)
-        out.write(text)
-        statements += count
+        def closing() -> dict[str, Any]:
+            """The organisations, the concepts and the export's own node, written after the
+            parts: the previous export's when made from the same organisations and concepts
+            and nothing they read changed (`Previous.closing_text`), else made again."""
+            nonlocal statements
+            inputs = _closing_inputs(organisations, concepts, bool(exported))
+            found = previous.closing_text(inputs, before) if previous and before else None
+            if found is not None and previous is not None and previous.closing is not None:
+                (text, count), keys = found, previous.closing["keys"]
+            else:
+                lookup.read = set()
+                text, count = _closing(lookup, base_iri, organisations, concepts, bool(exported))
+                keys = base64.b64encode(lookup.keys()).decode("ascii")
+                if ctx.reference_dir is not None and not programmes:
+                    last = Graph()
+                    last.parse(data=turtle([], PREFIXES) + text, format="turtle")
+                    check(last, ctx.reference_dir)
+            at = out.tell()
+            out.write(text)
+            statements += count
+            return {"at": at, "length": len(text), "statements": count, "inputs": inputs,
+                    "keys": keys, "reused": found is not None}  # fmt: skip
+
+        header_reused = {**header, "reused": len(reused)}
+        write_index(ctx.path / PARTS_FILE, header_reused, records(), names, closing)
     add_dump(
         ctx,
         {
@@ -171,6 +192,12 @@ def _previous(ctx: BuildContext, header: dict[str, Any]) -> Previous | None:
     return read_previous(
         ctx.previous.path, ctx.previous.path / "dumps" / ELM_FILE, header, changed_keys(changed)
     )
+
+
+def _closing_inputs(organisations: set[str], concepts: set[str], any_exported: bool) -> str:
+    """What the closing is made from besides what it reads: a digest."""
+    given = json.dumps([sorted(organisations), sorted(concepts), any_exported])
+    return hashlib.sha256(given.encode("utf-8")).hexdigest()
 
 
 def _closing(
