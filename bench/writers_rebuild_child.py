@@ -1,10 +1,14 @@
 """One tree's run of bench/writers_rebuild.py (imported through PYTHONPATH): publish the
-catalogue with the four writers, change 1% of the programme titles, publish again; prints
-the seconds of each writer as JSON."""
+catalogue with the writers named (default the four beside the others: dumps, statistics,
+search index, facets; `changes` and `ldes` add the change record and the change stream, in
+the build's order), change 1% of the programme titles, publish again; prints the seconds of
+each writer as JSON."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import re
 import sys
 import time
@@ -14,11 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.build.pipeline import publish_dataset
-from graph.build.writers.dumps import write_dumps
-from graph.build.writers.facets import write_facets
-from graph.build.writers.search_index import write_search_index
-from graph.build.writers.statistics import write_statistics
 
+FOUR = ("dumps", "statistics", "search_index", "facets")
 TITLE = re.compile(r'^(<[^>]*/programme/[^>]*> <http://purl.org/dc/terms/title> ")([^"]*)(")')
 
 
@@ -32,10 +33,24 @@ def timed(writer: Callable[[Any], None], seconds: dict[str, float]) -> Callable[
     return run
 
 
+def writer(name: str) -> Callable[[Any], None]:
+    """A writer by its short name, imported from the tree being measured."""
+    if name == "ldes":
+        from graph.build.writers.ldes import ldes_writer
+
+        return ldes_writer(workers=os.cpu_count() or 1)
+    module = "search_index" if name == "search_index" else name
+    found: Callable[[Any], None] = getattr(
+        importlib.import_module(f"graph.build.writers.{module}"), f"write_{name}"
+    )
+    return found
+
+
 def main() -> None:
     catalogue, work = Path(sys.argv[1]), Path(sys.argv[2])
+    names = sys.argv[3].split(",") if len(sys.argv) > 3 else list(FOUR)
     lines = catalogue.read_text(encoding="utf-8").splitlines()
-    writers = (write_dumps, write_statistics, write_search_index, write_facets)
+    writers = tuple(writer(name) for name in names)
     results: dict[str, Any] = {"quads": len(set(lines))}
     for step, when in (("build", "2026-11-01T10:00:00+00:00"), ("rebuild", None)):
         if when is None:
