@@ -60,11 +60,15 @@ $(NODE_TEST_DEPS): tests/support/package.json tests/support/package-lock.json | 
 	cd tests/support && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The tests run in TEST_PROCESSES processes (pytest-xdist), a test file's tests all in one of
+# them (its module fixtures made once): on the 2-core machine many tests wait on a server, a
+# browser or a subprocess, and two processes keep both cores busy. TEST_PROCESSES=0: one.
+TEST_PROCESSES ?= 2
 test: venv system-test-deps $(NODE_TEST_DEPS) ## lint and type-check, then every test (live server and browser included)
 	$(BIN)/ruff check graph server tests bench
 	$(BIN)/ruff format --check graph server tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 bench: venv system-bench-deps bench-build ## benchmark over HTTP against rdflib-endpoint and Virtuoso
 	$(BIN)/python -m bench.run
