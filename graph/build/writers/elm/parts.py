@@ -336,7 +336,7 @@ class Previous:
     records: dict[str, list[Any]]
     names: list[str]
     changed: set[int]
-    closing: dict[str, Any] | None = None  # `Closing.record()` of the previous export
+    closing: dict[str, Any] | None = None  # its closing's record (write.py `closing`)
 
     def closing_text(self, inputs: str, fh: Any) -> tuple[bytes, int] | None:
         """The previous export's closing (its bytes and statements) when it was made from

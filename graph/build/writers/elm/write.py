@@ -139,8 +139,9 @@ def _write_elm(ctx: BuildContext, lookup: Recording, batch_size: int, workers: i
 
         def closing() -> dict[str, Any]:
             """The organisations, the concepts and the export's own node, written after the
-            parts: the previous export's when made from the same organisations and concepts
-            and nothing they read changed (`Previous.closing_text`), else made again."""
+            parts: the previous export's when made for the same organisations and concepts
+            and nothing it read changed (`Previous.closing_text`), else made again; its
+            record in the index says where it is, what it was made for and what it read."""
             nonlocal statements
             inputs = _closing_inputs(organisations, concepts, bool(exported))
             found = previous.closing_text(inputs, before) if previous and before else None
