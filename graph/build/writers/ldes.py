@@ -207,7 +207,8 @@ def _write_stream(
             found = next(described)
             if found.data is None:
                 assert entry is not None
-                entry.reads = terms.numbered_reads(found.reads)  # the same, read differently?
+                # the same description, perhaps made from other reads
+                entry.reads = terms.numbered_reads(found.reads)
                 continue
             kind = "updated" if entry is not None and not entry.deleted else "created"
             entries[programme] = Entry(
