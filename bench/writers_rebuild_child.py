@@ -34,14 +34,14 @@ def timed(writer: Callable[[Any], None], seconds: dict[str, float]) -> Callable[
 
 
 def writer(name: str) -> Callable[[Any], None]:
-    """A writer by its short name, imported from the tree being measured."""
+    """A writer by its short name (its module's under graph/build/writers/), imported from
+    the tree being measured; the change stream with one worker a core, as a build runs it."""
     if name == "ldes":
         from graph.build.writers.ldes import ldes_writer
 
         return ldes_writer(workers=os.cpu_count() or 1)
-    module = "search_index" if name == "search_index" else name
     found: Callable[[Any], None] = getattr(
-        importlib.import_module(f"graph.build.writers.{module}"), f"write_{name}"
+        importlib.import_module(f"graph.build.writers.{name}"), f"write_{name}"
     )
     return found
 

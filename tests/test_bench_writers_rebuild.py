@@ -1,7 +1,7 @@
-"""bench/writers_rebuild.py end to end at a tiny size: writers (the dumps, the change record
-and the change stream here) timed in a build and a 1% rebuild with main's code (from git)
-and this tree's, in processes of their own, and the results written as JSON and Markdown
-with the machine."""
+"""bench/writers_rebuild.py end to end at a tiny size: writers (the dumps, the search index,
+the change record and the change stream here) timed in a build and a 1% rebuild with main's
+code (from git) and this tree's, in processes of their own, and the results written as JSON
+and Markdown with the machine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bench import writers_rebuild
 
 def test_bench_writers_rebuild_measures_before_and_after(tmp_path: Path) -> None:
     out = str(tmp_path)
-    writers = ["--writers", "dumps,changes,ldes"]
+    writers = ["--writers", "dumps,search_index,changes,ldes"]
     assert (
         writers_rebuild.main(["--programmes", "100", "--rounds", "1", "--out", out, *writers]) == 0
     )
@@ -23,7 +23,12 @@ def test_bench_writers_rebuild_measures_before_and_after(tmp_path: Path) -> None
     assert data["programmes"] == 100 and data["quads"] > 0 and data["changed"] >= 1
     for side in ("before", "after"):
         for step in ("build", "rebuild"):
-            assert set(data["runs"][side][step]) == {"write_dumps", "write_changes", "write_ldes"}
+            assert set(data["runs"][side][step]) == {
+                "write_dumps",
+                "write_search_index",
+                "write_changes",
+                "write_ldes",
+            }
             assert all(seconds >= 0 for seconds in data["runs"][side][step].values())
     assert data["runs"]["after"]["rebuild"]["write_ldes"] > 0  # it ran, after the record
     assert "| write_ldes |" in result.with_suffix(".md").read_text(encoding="utf-8")
