@@ -338,9 +338,10 @@ class Previous:
     changed: set[int]
     closing: dict[str, Any] | None = None  # its closing's record (write.py `closing`)
 
-    def closing_text(self, inputs: str, fh: Any) -> tuple[bytes, int] | None:
-        """The previous export's closing (its bytes and statements) when it was made from
-        the same organisations and concepts (`inputs`) and nothing it read changed."""
+    def closing_text(self, inputs: str, fh: Any) -> tuple[bytes, int, str] | None:
+        """The previous export's closing (its bytes, statements and the digests of what it
+        read) when it was made from the same organisations and concepts (`inputs`) and
+        nothing it read changed."""
         found = self.closing
         if not isinstance(found, dict) or found.get("inputs") != inputs:
             return None
@@ -348,7 +349,9 @@ class Previous:
             return None
         fh.seek(found["at"])
         text: bytes = fh.read(found["length"])
-        return (text, found["statements"]) if len(text) == found["length"] else None
+        if len(text) != found["length"]:
+            return None
+        return text, found["statements"], found["keys"]
 
     def reusable(self, programme: str) -> Part | None:
         record = self.records.get(programme)

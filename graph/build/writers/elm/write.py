@@ -145,8 +145,8 @@ def _write_elm(ctx: BuildContext, lookup: Recording, batch_size: int, workers: i
             nonlocal statements
             inputs = _closing_inputs(organisations, concepts, bool(exported))
             found = previous.closing_text(inputs, before) if previous and before else None
-            if found is not None and previous is not None and previous.closing is not None:
-                (text, count), keys = found, previous.closing["keys"]
+            if found is not None:
+                text, count, keys = found
             else:
                 lookup.read = set()
                 text, count = _closing(lookup, base_iri, organisations, concepts, bool(exported))
