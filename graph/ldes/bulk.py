@@ -3,7 +3,7 @@
 The change stream's writer (graph/build/writers/ldes.py) plans a version's members in
 stream order, then hands them out in batches (`Batch`), to forked worker processes when
 the build has several cores. Each process opens one `TermLookup` of the staged version
-(graph/store/staged_batch.py: its sorted N-Quads and store, in pyoxigraph terms) and one
+(graph/store/staged_batch.py: its sorted N-Quads and store, terms as N-Quads text) and one
 `Describer` over it, kept for the next batch, so what every programme mentions (concepts,
 organisations, portals, properties: their quads, labels and provenance) is read and worked
 out once per process, not once per programme. A batch gives back, in order, each
@@ -12,11 +12,11 @@ description is the one its previous member holds. Nothing of the catalogue is ke
 bounded caches.
 
 `Describer.describe` is `describe_programme` (members.py: the programme page's description
-through graph/read/describe.py, so that a member and its page agree) without rdflib: the
-same triples, sources and reads, which tests/test_ldes_bulk.py checks programme by programme
-on the bundled sources and on synthetic ones. A change to what a programme page describes
-(graph/read/describe.py, graph/read/expand.py's programme rule, graph/read/labels.py) is a
-change here too.
+through graph/read/describe.py, so that a member and its page agree) without rdflib, on
+terms as text (no pyoxigraph term is made for a quad read): the same triples, sources and
+reads, which tests/test_ldes_bulk.py checks programme by programme on the bundled sources
+and on synthetic ones. A change to what a programme page describes (graph/read/describe.py,
+graph/read/expand.py's programme rule, graph/read/labels.py) is a change here too.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from ..iris import DATA_BASE, PRO
 from ..read.describe import MAX_EXPANDED
 from ..read.expand import PROGRAMME_TYPES, expand_rule
 from ..read.labels import FALLBACK_LABEL_PROPERTIES, LABEL_PROPERTIES, NAME_SAMPLE, _safe_iri
-from ..store.staged_batch import TermLookup, open_term_lookup
-from .members import Payload, Reads, canonical_texts, digest_of, member_quads
+from ..store.sorted_nquads import TextQuad
+from ..store.staged_batch import TermLookup, is_iri, is_node, open_term_lookup
+from .members import Payload, Reads, canonical_lines, digest_of, member_quads
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,12 @@ class Described:
     data: bytes | None
 
 
-DEFAULT_GRAPH = ox.NamedNode(DATA_BASE + "graph/default")  # what describe.Facts names it
-LABELS = frozenset(ox.NamedNode(str(p)) for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES))
-SEGMENT_OF = ox.NamedNode(str(PRO.segmentOf))
-PUBLISHER = ox.NamedNode(str(DCTERMS.publisher))
-TITLE = ox.NamedNode(str(DCTERMS.title))
-PREF_LABEL = ox.NamedNode(str(SKOS.prefLabel))
+DEFAULT_GRAPH = f"<{DATA_BASE}graph/default>"  # what describe.Facts names it
+LABELS = frozenset(f"<{p}>" for p in (*LABEL_PROPERTIES, *FALLBACK_LABEL_PROPERTIES))
+SEGMENT_OF = f"<{PRO.segmentOf}>"
+PUBLISHER = f"<{DCTERMS.publisher}>"
+TITLE = f"<{DCTERMS.title}>"
+PREF_LABEL = f"<{SKOS.prefLabel}>"
 TYPE = ox.NamedNode(str(RDF.type))
 MAX_DEPTH = 5  # describe_resource's default
 # Labels, sources and expansion decisions kept between programmes (each memo is emptied when
@@ -88,23 +89,30 @@ MAX_DEPTH = 5  # describe_resource's default
 # 10,000 programmes a worker held 293 MB anonymous with 50,000, 242 MB with 5,000, no slower.
 MEMO = 5_000
 
-Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
-
-def _in_order(values: dict[Node, None]) -> Iterable[Node]:
-    """`values` in describe.Facts' order (`_order`); most hold one value."""
+def _in_order(values: dict[str, None]) -> Iterable[str]:
+    """`values` (terms as N-Quads text) in describe.Facts' order (`_order`); most hold one."""
     return values if len(values) < 2 else sorted(values, key=_order)
 
 
-def _order(node: Node) -> tuple[int, str, str]:
-    """describe.Facts' order of values (literals by language and text, then nodes)."""
-    if isinstance(node, ox.Literal):
-        return (0, node.language or "", node.value)
-    return (1, "", str(node) if isinstance(node, ox.Triple) else node.value)
+def _order(term: str) -> tuple[int, str]:
+    """describe.Facts' order of values (literals first, then nodes by their value), for
+    the nodes to expand: literals are never expanded, so their order among themselves (by
+    language and text there) does not matter here."""
+    if term[0] == '"':
+        return (0, term)
+    if term[0] == "_":
+        return (1, term[2:])  # a blank node's label
+    return (1, term[1:-1] if is_iri(term) else term)  # an IRI's value; a triple term's text
+
+
+def _value(iri: str) -> str:
+    """An IRI's value (its N-Quads text without the brackets: canonical, no escapes)."""
+    return iri[1:-1]
 
 
 class Describer:
-    """`describe_programme` (members.py) in pyoxigraph terms over a TermLookup: the same
+    """`describe_programme` (members.py) over a TermLookup, terms as N-Quads text: the same
     payload (triples, sources, reads), with each IRI's labels, each source's provenance and
     each expansion decision worked out once for all the programmes it describes.
 
@@ -119,12 +127,12 @@ class Describer:
     def __init__(self, lookup: TermLookup, base: str):
         self.lookup = lookup
         self._rule = expand_rule("programme", base)
-        self._wanted: dict[tuple[ox.NamedNode, ox.NamedNode, bool], bool] = {}
-        self._predicates: dict[ox.NamedNode, URIRef] = {}  # a few hundred: the vocabulary's
-        self._labels: dict[ox.NamedNode, tuple[ox.Triple, ...] | None] = {}
-        self._sources: dict[ox.NamedNode, tuple[tuple[ox.Triple, ...], tuple[str, ...]]] = {}
+        self._wanted: dict[tuple[str, str, bool], bool] = {}
+        self._predicates: dict[str, URIRef] = {}  # a few hundred: the vocabulary's
+        self._labels: dict[str, tuple[str, ...] | None] = {}
+        self._sources: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    def _wants(self, node: ox.NamedNode, predicate: ox.NamedNode, inverse: bool) -> bool:
+    def _wants(self, node: str, predicate: str, inverse: bool) -> bool:
         key = (node, predicate, inverse)
         found = self._wanted.get(key)
         if found is None:
@@ -132,65 +140,61 @@ class Describer:
                 self._wanted.clear()
             iri = self._predicates.get(predicate)
             if iri is None:
-                iri = self._predicates[predicate] = URIRef(predicate.value)
-            found = self._wanted[key] = self._rule(URIRef(node.value), iri, inverse)
+                iri = self._predicates[predicate] = URIRef(_value(predicate))
+            found = self._wanted[key] = self._rule(URIRef(_value(node)), iri, inverse)
         return found
 
-    def _label_triples(self, iri: ox.NamedNode) -> tuple[ox.Triple, ...] | None:
-        """The label quads of `iri` as triples; None for an IRI labels are not read for."""
+    def _label_triples(self, iri: str) -> tuple[str, ...] | None:
+        """The label triples of `iri` (as text); None for an IRI labels are not read for."""
         if iri in self._labels:
             return self._labels[iri]
         found = None
-        if _safe_iri(URIRef(iri.value)):
+        if _safe_iri(URIRef(_value(iri))):
             found = tuple(
-                q.triple
-                for q in self.lookup.subject(iri)
-                if q.predicate in LABELS and isinstance(q.object, ox.Literal)
+                q[4] for q in self.lookup.subject(iri) if q[1] in LABELS and q[2][0] == '"'
             )
         if len(self._labels) > MEMO:
             self._labels.clear()
         self._labels[iri] = found
         return found
 
-    def _source(self, graph: ox.NamedNode) -> tuple[tuple[ox.Triple, ...], tuple[str, ...]]:
-        """A source's provenance triples and the subjects read for them."""
+    def _source(self, graph: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A source's provenance triples (as text) and the subjects read for them."""
         found = self._sources.get(graph)
         if found is not None:
             return found
-        own = [q for q in self.lookup.subject(graph) if q.graph_name == graph]
-        triples = [q.triple for q in own]
-        reads = [str(graph)]
+        own = [q for q in self.lookup.subject(graph) if q[3] == graph]
+        triples = [q[4] for q in own]
+        reads = [graph]
 
-        def first(predicate: ox.NamedNode) -> ox.NamedNode | None:
-            iris = [q.object for q in own if q.predicate == predicate]
-            named = [o for o in iris if isinstance(o, ox.NamedNode)]
-            return min(named, key=lambda o: o.value) if named else None
+        def first(predicate: str) -> str | None:
+            named = [q[2] for q in own if q[1] == predicate and is_iri(q[2])]
+            return min(named, key=_value) if named else None
 
         page, publisher = first(SEGMENT_OF), first(PUBLISHER)
         if page is not None:
-            reads.append(str(page))
-            triples += [q.triple for q in self.lookup.values(page, TITLE, graph)]
+            reads.append(page)
+            triples += [q[4] for q in self.lookup.values(page, TITLE, graph)]
         if publisher is not None:
-            reads.append(str(publisher))
+            reads.append(publisher)
             names = self.lookup.values(publisher, PREF_LABEL, graph)
             names = names or self.lookup.values(publisher, PREF_LABEL)[:NAME_SAMPLE]
-            triples += [q.triple for q in names]
+            triples += [q[4] for q in names]
         if len(self._sources) > MEMO:
             self._sources.clear()
         found = self._sources[graph] = (tuple(triples), tuple(reads))
         return found
 
-    def prefetch(self, programmes: list[ox.NamedNode], levels: int = 2) -> None:
-        """Read the quads of `programmes` and of the nodes pointing at them (offerings), and
-        of the nodes those name `levels` links deep (graphs included: fees, deadlines, the
-        sources and their pages), in one pass per level (most of what describing them looks
-        up), not one by one."""
+    def prefetch(self, programmes: list[str], levels: int = 2) -> None:
+        """Read the quads of `programmes` (IRIs as text) and of the nodes pointing at them
+        (offerings), and of the nodes those name `levels` links deep (graphs included: fees,
+        deadlines, the sources and their pages), a level at a time (most of what describing
+        them looks up), not one by one."""
         self.lookup.prefetch_pointing_at(programmes)
-        first: dict[ox.NamedNode | ox.BlankNode, None] = dict.fromkeys(programmes)
+        first: dict[str, None] = dict.fromkeys(programmes)
         for programme in programmes:
             for q in self.lookup.pointing_at(programme):
-                if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
-                    first[q.subject] = None
+                first[q[0]] = None
         subjects = list(first)
         for level in range(levels + 1):
             self.lookup.prefetch(subjects)
@@ -200,55 +204,58 @@ class Describer:
                 t
                 for s in subjects
                 for q in self.lookup.subject(s)
-                for t in (q.predicate, q.object, q.graph_name)
-                if isinstance(t, ox.NamedNode | ox.BlankNode)
+                for t in (q[1], q[2], q[3])
+                if is_node(t)
             }
-            subjects = sorted(named - set(subjects), key=str)
+            subjects = sorted(named - set(subjects))
 
-    def describe(self, programme: ox.NamedNode) -> Payload:
-        return self.described(programme)[0]
+    def describe(self, programme: str) -> Payload:
+        """The payload of `programme` (an IRI as text), its triples as pyoxigraph terms."""
+        payload, texts = self.described(programme)
+        data = "".join(f"{text} .\n" for text in texts)
+        triples = tuple(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        return Payload(triples, payload.sources, payload.reads)  # type: ignore[arg-type]
 
-    def described(self, programme: ox.NamedNode) -> tuple[Payload, list[str]]:
-        """`describe(programme)`, and its triples' N-Triples texts in the payload's order."""
+    def described(self, programme: str) -> tuple[Payload, list[str]]:
+        """The payload of `programme` (an IRI as text) without its triples, and their
+        N-Triples texts (blank nodes in canonical form) in the payload's order."""
         root = programme
-        out: dict[Node, dict[ox.NamedNode, dict[Node, None]]] = {}
-        inverse: dict[ox.NamedNode, dict[Node, None]] = {}
-        # What the steps after the expansion need of the quads, gathered as they come (each
-        # term read once: a pyoxigraph quad makes a new object for every term asked of it).
-        triples: set[ox.Triple] = set()
-        mentioned: set[ox.NamedNode] = set()  # every IRI in a quad (the labels to resolve)
-        graphs: set[ox.NamedNode] = set()
-        predicates: set[ox.NamedNode] = set()  # also read on their own (owl:FunctionalProperty)
+        out: dict[str, dict[str, dict[str, None]]] = {}
+        inverse: dict[str, dict[str, None]] = {}
+        # What the steps after the expansion need of the quads, gathered as they come.
+        triples: set[str] = set()
+        mentioned: set[str] = set()  # every IRI in a quad (the labels to resolve)
+        graphs: set[str] = set()
+        predicates: set[str] = set()  # also read on their own (owl:FunctionalProperty)
 
         # Every step is idempotent: a quad given twice (pointing at the programme, then
         # among its subject's quads when that is expanded) changes nothing the second time.
-        def add(q: ox.Quad) -> None:
-            graph = q.graph_name
-            graphs.add(graph if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH)
-            s, p, o = q.subject, q.predicate, q.object
+        def add(q: TextQuad) -> None:
+            s, p, o, graph, text = q
+            graphs.add(graph if graph is not None and graph[0] == "<" else DEFAULT_GRAPH)
             out.setdefault(s, {}).setdefault(p, {})[o] = None
             if o == root:
                 inverse.setdefault(p, {})[s] = None
-            triples.add(q.triple)
+            triples.add(text)
             predicates.add(p)
             mentioned.add(p)
-            if isinstance(s, ox.NamedNode):
+            if s[0] == "<":
                 mentioned.add(s)
-            if isinstance(o, ox.NamedNode):
+            if o[0] == "<" and o[1] != "<":
                 mentioned.add(o)
 
         for q in self.lookup.subject(root):
             add(q)
         for q in self.lookup.pointing_at(root):
             add(q)
-        subjects = {str(root)}
+        subjects = {root}
         if not triples:
             return Payload((), (), Reads(frozenset(subjects), frozenset(subjects))), []
         # the nodes the programme page expands (describe._expand)
-        seen: set[Node] = {root}
-        frontier: list[Node] = [root]
+        seen: set[str] = {root}
+        frontier: list[str] = [root]
         for _depth in range(MAX_DEPTH):
-            following: list[Node] = []
+            following: list[str] = []
             for node in frontier:
                 edges = [
                     (p, o, False)
@@ -262,14 +269,12 @@ class Describer:
                 for p, other, backwards in edges:
                     if other in seen:
                         continue
-                    wanted = isinstance(other, ox.BlankNode) or (
-                        isinstance(other, ox.NamedNode) and self._wants(other, p, backwards)
-                    )
+                    wanted = other[0] == "_" or (is_iri(other) and self._wants(other, p, backwards))
                     if wanted and len(seen) < MAX_EXPANDED:
                         seen.add(other)
                         following.append(other)
-                        subjects.add(str(other))
-                        for q in self.lookup.subject(other):  # type: ignore[arg-type]
+                        subjects.add(other)
+                        for q in self.lookup.subject(other):
                             add(q)
             frontier = following
             if not frontier:
@@ -278,7 +283,7 @@ class Describer:
         for iri in mentioned:
             labels = self._label_triples(iri)
             if labels is not None:
-                subjects.add(str(iri))
+                subjects.add(iri)
                 triples.update(labels)
         # the sources (describe._resolve_sources)
         for graph in graphs:
@@ -286,11 +291,11 @@ class Describer:
             triples.update(provenance)
             subjects.update(looked_up)
         # the predicates, looked up for owl:FunctionalProperty (describe._resolve_single_valued)
-        subjects.update(str(p) for p in predicates)
-        sources = tuple(sorted(g.value for g in graphs))
-        ordered, texts = canonical_texts(triples)
-        reads = Reads(frozenset(subjects), frozenset({str(root)}))
-        return Payload(ordered, sources, reads), texts
+        subjects.update(predicates)
+        sources = tuple(sorted(_value(g) for g in graphs))
+        texts = canonical_lines(triples)
+        reads = Reads(frozenset(subjects), frozenset({root}))
+        return Payload((), sources, reads), texts
 
 
 def programmes(lookup: TermLookup) -> list[URIRef]:
@@ -328,11 +333,11 @@ def describe_batch(batch: Batch, describer: Describer | None = None) -> list[Des
     """Every job of `batch` described, in order, by `describer` (by default this process's
     describer of the batch's version)."""
     describer = _describer(batch) if describer is None else describer
-    describer.prefetch([ox.NamedNode(job.programme) for job in batch.jobs])
+    describer.prefetch([f"<{job.programme}>" for job in batch.jobs])
     stream, activity = URIRef(batch.stream), URIRef(batch.activity)
     found = []
     for job in batch.jobs:
-        payload, texts = describer.described(ox.NamedNode(job.programme))
+        payload, texts = describer.described(f"<{job.programme}>")
         digest = digest_of(texts, payload.sources)
         if job.previous == digest:
             found.append(Described(digest, payload.reads, None))
@@ -343,32 +348,30 @@ def describe_batch(batch: Batch, describer: Describer | None = None) -> list[Des
             stream=stream,
             kind=AS.Create if job.previous is None else AS.Update,
             time=batch.time,
-            payload=Payload((), payload.sources, payload.reads),
+            payload=payload,
             activity=activity,
         )
-        data = _member_lines(job.member, star, payload.triples, texts)
+        data = _member_lines(job.member, star, texts)
         found.append(Described(digest, payload.reads, data))
     return found
 
 
-def _member_lines(
-    member: str, star: list[ox.Quad], triples: tuple[ox.Triple, ...], texts: list[str]
-) -> bytes:
+def _member_lines(member: str, star: list[ox.Quad], texts: list[str]) -> bytes:
     """`member_bytes` of a member's star and its payload in the graph named `member`
     (members.member_quads), written from the triples' N-Triples text: a quad's text is its
-    N-Quads line without the " ." (blank nodes relabelled as member_quads does)."""
+    triple's followed by the graph (blank nodes relabelled as member_quads does)."""
     graph = f" <{member}>"
     if "_:" not in "".join(texts):  # no blank node (most members): no term looked at
         lines = [text + graph for text in texts]
     else:
         prefix = "_:m" + hashlib.sha256(member.encode("utf-8")).hexdigest()[:12]
         lines = []
-        for t, text in zip(triples, texts, strict=True):
-            s, o = t.subject, t.object
-            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-                own_s = f"{prefix}{s.value}" if isinstance(s, ox.BlankNode) else str(s)
-                own_o = f"{prefix}{o.value}" if isinstance(o, ox.BlankNode) else str(o)
-                text = f"{own_s} {t.predicate} {own_o}"
+        for text in texts:
+            s, p, o = text.split(" ", 2)  # a subject and a predicate hold no space
+            if s[0] == "_" or o[0] == "_":
+                own_s = prefix + s[2:] if s[0] == "_" else s
+                own_o = prefix + o[2:] if o[0] == "_" else o
+                text = f"{own_s} {p} {own_o}"
             lines.append(text + graph)
     lines.sort()
     head = sorted(str(q) for q in star)

@@ -214,6 +214,20 @@ def canonical_texts(triples: set[ox.Triple]) -> tuple[tuple[ox.Triple, ...], lis
     return tuple(t for _text, t in ordered), texts
 
 
+def canonical_lines(texts: set[str]) -> list[str]:
+    """`canonical_texts` of triples given as their N-Triples texts (pyoxigraph's canonical
+    N-Triples, as a version's lines hold them): sorted, blank nodes in canonical form."""
+    ordered = sorted(texts)
+    blank = any(
+        s[0] == "_" or o[0] == "_"
+        for s, _p, o in (text.split(" ", 2) for text in ordered if "_:" in text)
+    )
+    if not blank:
+        return ordered
+    data = "".join(f"{text} .\n" for text in ordered)
+    return canonical_texts({q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)})[1]
+
+
 def describe_programme(store: Store, programme: URIRef, *, base: str, as_of: date) -> Payload:
     """The payload of a member for `programme`: its description, read through `store`."""
     recorder = RecordingStore(store)

@@ -38,8 +38,9 @@ RUN = 1 << 14  # bytes read at a time along a subject's run of lines
 PARSE_BATCH = 5000  # lines given to pyoxigraph at once by quads_with_predicates
 
 
-def _key(subject: Subject) -> bytes:
-    """How a line of `subject` starts: its N-Quads term and the space after it."""
+def _key(subject: Subject | str) -> bytes:
+    """How a line of `subject` (a term, or its N-Quads text) starts: its N-Quads term and
+    the space after it."""
     return (str(subject) + " ").encode("utf-8")
 
 
@@ -127,8 +128,9 @@ class SortedNQuads:
         end = offsets[i] if i < len(offsets) else self._size
         return pos + _first_in(self._read(pos, end - pos), key)
 
-    def lines(self, subject: Subject) -> list[bytes]:
-        """The N-Quads lines whose subject is `subject`, in file order."""
+    def lines(self, subject: Subject | str) -> list[bytes]:
+        """The N-Quads lines whose subject is `subject` (a term or its N-Quads text), in file
+        order."""
         if not self._size:
             return []
         key = _key(subject)
@@ -197,6 +199,28 @@ _NODE = rb"<[^>]*>|_:[^ ]+"
 _LITERAL = rb'"[^"\\]*(?:\\.[^"\\]*)*"(?:@[A-Za-z0-9-]+|\^\^<[^>]*>)?'
 _LINE = re.compile(rb"(%s) (<[^>]*>) (%s|%s)(?: (%s))? \.\n?" % (_NODE, _NODE, _LITERAL, _NODE))
 Terms = tuple[bytes, bytes, bytes, bytes | None]
+
+
+# The same pattern over text (graph/store/staged_batch.py reads lines as text).
+_TEXT_LINE = re.compile(_LINE.pattern.decode("ascii"))
+# A quad as text: subject, predicate, object, graph (None: the default graph) as written,
+# and the triple's N-Triples text (the line up to its object).
+TextQuad = tuple[str, str, str, str | None, str]
+
+
+def text_quads(lines: Iterable[str]) -> Iterator[TextQuad]:
+    """The quads of N-Quads `lines` (as pyoxigraph writes them) as text, taken by the line
+    pattern; pyoxigraph reads the rare line the pattern does not take (a triple term)."""
+    match = _TEXT_LINE.fullmatch
+    for line in lines:
+        found = match(line)
+        if found is not None:
+            s, p, o, g = found.groups()
+            yield s, p, o, g, line[: found.end(3)]
+        else:
+            for q in ox.parse(line, format=ox.RdfFormat.N_QUADS):
+                graph = None if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+                yield str(q.subject), str(q.predicate), str(q.object), graph, str(q.triple)
 
 
 def line_terms(line: bytes) -> Terms:

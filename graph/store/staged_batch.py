@@ -1,15 +1,19 @@
-"""A staged version's lookups in pyoxigraph terms, for describing many resources in one pass.
+"""A staged version's lookups as N-Quads text, for describing many resources in one pass.
 
 `StagedLookup` (graph/store/staged.py) answers the Store protocol in rdflib terms, converting
 every quad it reads and comparing terms in Python: right for one page, the bulk of the cost
 when the change stream describes every programme of a catalogue. `TermLookup` answers the
 same lookups from the same two files (the version's sorted N-Quads, terms as written, and
-its on-disk store to find subjects by object) with the same quads in the same order, as
-pyoxigraph terms (hashed and compared natively): a subject's quads, by predicate and graph
-from an index of the subject, and the quads pointing at a node. The answers of the most
-recent `cache_size` subjects and objects are kept, so the concepts, organisations, portals
-and properties every programme mentions are read once per batch of programmes, not once
-per programme. Quads of `hidden` graphs are left out of every answer, as StagedLookup does.
+its on-disk store to find subjects by object) with the same quads in the same order, each
+term as its N-Quads text (`TextQuad`: a version's lines are pyoxigraph's canonical N-Quads,
+so a term's text is the term, and a triple's text is what `str()` of the triple gives): a
+subject's quads, by predicate and graph from an index of the subject, and the quads pointing
+at a node. Taking a line's terms by one pattern instead of parsing it into pyoxigraph terms
+(a new object each time a term is asked for) halved what describing a programme costs. The
+answers of the most recent `cache_size` subjects and objects are kept, so the concepts,
+organisations, portals and properties every programme mentions are read once per batch of
+programmes, not once per programme. Quads of `hidden` graphs are left out of every answer,
+as StagedLookup does.
 """
 
 from __future__ import annotations
@@ -17,15 +21,25 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeGuard
 
 import pyoxigraph as ox
 
-from .sorted_nquads import SortedNQuads
+from .sorted_nquads import SortedNQuads, TextQuad, text_quads
 from .staged import blank_subjects
 
-PREFETCH = 1000  # subjects read in one parse when many are asked at once
-Subject = ox.NamedNode | ox.BlankNode
-Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+PREFETCH = 1000  # subjects read at once when many are asked at once
+
+
+def is_node(term: str | None) -> TypeGuard[str]:
+    """Whether a term's text is an IRI or a blank node (not a literal, a triple term or the
+    default graph)."""
+    return term is not None and (term[0] == "_" or (term[0] == "<" and term[1] != "<"))
+
+
+def is_iri(term: str) -> bool:
+    """Whether a term's text is an IRI (`<<(` opens a triple term)."""
+    return term[0] == "<" and term[1] != "<"
 
 
 class _Quads:
@@ -33,27 +47,27 @@ class _Quads:
 
     __slots__ = ("_by_graph", "_by_predicate", "all")
 
-    def __init__(self, quads: tuple[ox.Quad, ...]):
+    def __init__(self, quads: tuple[TextQuad, ...]):
         self.all = quads
-        self._by_predicate: dict[ox.NamedNode, list[ox.Quad]] | None = None
-        self._by_graph: dict[tuple[ox.NamedNode, Graph], list[ox.Quad]] | None = None
+        self._by_predicate: dict[str, list[TextQuad]] | None = None
+        self._by_graph: dict[tuple[str, str | None], list[TextQuad]] | None = None
 
-    def of(self, predicate: ox.NamedNode, graph: Graph | None = None) -> list[ox.Quad]:
+    def of(self, predicate: str, graph: str | None = None) -> list[TextQuad]:
         if graph is not None:
             if self._by_graph is None:
                 self._by_graph = defaultdict(list)
                 for q in self.all:
-                    self._by_graph[(q.predicate, q.graph_name)].append(q)
+                    self._by_graph[(q[1], q[3])].append(q)
             return self._by_graph.get((predicate, graph), [])
         if self._by_predicate is None:
             self._by_predicate = defaultdict(list)
             for q in self.all:
-                self._by_predicate[q.predicate].append(q)
+                self._by_predicate[q[1]].append(q)
         return self._by_predicate.get(predicate, [])
 
 
 class TermLookup:
-    """A staged version's quads by subject and by object, in pyoxigraph terms as written."""
+    """A staged version's quads by subject and by object, as N-Quads text (`TextQuad`)."""
 
     def __init__(
         self,
@@ -65,10 +79,10 @@ class TermLookup:
     ):
         self._file = quads_file
         self._store = store
-        self._hidden = {ox.NamedNode(g) for g in hidden}
-        self._hidden_ends = tuple(f" {g} .".encode() for g in self._hidden)  # a line's end
-        self._subjects: OrderedDict[Subject, _Quads] = OrderedDict()
-        self._objects: OrderedDict[Subject, tuple[ox.Quad, ...]] = OrderedDict()
+        self._hidden_names = {ox.NamedNode(g) for g in hidden}
+        self._hidden = {str(g) for g in self._hidden_names}
+        self._subjects: OrderedDict[str, _Quads] = OrderedDict()
+        self._objects: OrderedDict[str, tuple[TextQuad, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._blank_index: dict[str, list[str]] | None = None
 
@@ -77,7 +91,7 @@ class TermLookup:
         self._file.close()
 
     # by subject ------------------------------------------------------------------------
-    def _entry(self, subject: Subject) -> _Quads:
+    def _entry(self, subject: str) -> _Quads:
         found = self._subjects.get(subject)
         if found is not None:
             self._subjects.move_to_end(subject)
@@ -85,52 +99,28 @@ class TermLookup:
         self.prefetch([subject])
         return self._subjects[subject]
 
-    def subject(self, subject: Subject) -> tuple[ox.Quad, ...]:
-        """Every quad of `subject`, in file order."""
+    def subject(self, subject: str) -> tuple[TextQuad, ...]:
+        """Every quad of `subject` (an IRI's or blank node's text), in file order."""
         return self._entry(subject).all
 
-    def values(
-        self, subject: Subject, predicate: ox.NamedNode, graph: Graph | None = None
-    ) -> list[ox.Quad]:
+    def values(self, subject: str, predicate: str, graph: str | None = None) -> list[TextQuad]:
         """The quads of `subject` with `predicate` (in `graph`, when given), in file order."""
         return self._entry(subject).of(predicate, graph)
 
-    def prefetch(self, subjects: Iterable[Subject]) -> None:
-        """Read the quads of `subjects` into the cache in one parse."""
+    def prefetch(self, subjects: Iterable[str]) -> None:
+        """Read the quads of `subjects` into the cache."""
         todo = [s for s in dict.fromkeys(subjects) if s not in self._subjects]
         if not todo:
             return
-        lines: list[bytes] = []
+        hidden, lines_of = self._hidden, self._file.lines
         for s in todo:
-            lines += self._file.lines(s)
-        found: dict[Subject, list[ox.Quad]] = {s: [] for s in todo}
-        # Only a line ending as a hidden graph's lines end can be in it: the build writes
-        # the lines of the graphs it hides itself (the catalogue order, graph/build/order.py),
-        # as N-Quads with the graph IRI whole. When every such line is in it (as in a build,
-        # where no statement is in the default graph), they are left out before the parse
-        # and no other quad's graph is looked at (a quad's graph_name makes a term each time
-        # it is asked: 7% of the change stream's time at 20,000 programmes).
-        check = False
-        if self._hidden:
-            ends = self._hidden_ends
-            maybe = [line for line in lines if line.endswith(ends)]
-            if maybe and all(
-                q.graph_name in self._hidden
-                for q in ox.parse(b"\n".join(maybe), format=ox.RdfFormat.N_QUADS)
-            ):
-                lines = [line for line in lines if not line.endswith(ends)]
-            else:
-                check = bool(maybe)
-        if lines:
-            for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_QUADS):
-                if not check or q.graph_name not in self._hidden:
-                    found[q.subject].append(q)  # type: ignore[index]
-        for s, quads in found.items():
-            self._subjects[s] = _Quads(tuple(quads))
+            lines = lines_of(s)
+            text = b"\n".join(lines).decode("utf-8").split("\n") if lines else ()
+            self._subjects[s] = _Quads(tuple(q for q in text_quads(text) if q[3] not in hidden))
         while len(self._subjects) > self._cache_size:
             self._subjects.popitem(last=False)
 
-    def _each(self, subjects: list[Subject]) -> Iterator[tuple[ox.Quad, ...]]:
+    def _each(self, subjects: list[str]) -> Iterator[tuple[TextQuad, ...]]:
         """The quads of each of `subjects`, read PREFETCH subjects at a time."""
         for start in range(0, len(subjects), PREFETCH):
             chunk = subjects[start : start + PREFETCH]
@@ -145,46 +135,49 @@ class TermLookup:
         found = {
             q.subject
             for q in self._store.quads_for_pattern(None, predicate, obj, None)
-            if isinstance(q.subject, ox.NamedNode) and q.graph_name not in self._hidden
+            if isinstance(q.subject, ox.NamedNode) and q.graph_name not in self._hidden_names
         }
         return sorted(found, key=lambda s: s.value)  # type: ignore[union-attr]
 
     def _blank_subjects(self) -> dict[str, list[str]]:
         """Object (N-Quads text) -> the blank-node subjects pointing at it (the file's tail)."""
         if self._blank_index is None:
-            self._blank_index = blank_subjects(self._file, self._hidden)
+            self._blank_index = blank_subjects(self._file, self._hidden_names)
         return self._blank_index
 
-    def pointing_at(self, obj: Subject) -> tuple[ox.Quad, ...]:
-        """Every quad whose object is `obj`: its IRI subjects found through the store, its
-        blank-node subjects in the file's tail, the quads read from the file."""
+    def pointing_at(self, obj: str) -> tuple[TextQuad, ...]:
+        """Every quad whose object is `obj` (an IRI's or blank node's text): its IRI subjects
+        found through the store, its blank-node subjects in the file's tail, the quads read
+        from the file."""
         found = self._objects.get(obj)
         if found is not None:
             self._objects.move_to_end(obj)
             return found
         subjects = self._subjects_of(obj)
-        return self._keep(obj, tuple(q for s in self._each(subjects) for q in s if q.object == obj))
+        return self._keep(obj, tuple(q for s in self._each(subjects) for q in s if q[2] == obj))
 
-    def prefetch_pointing_at(self, objects: Iterable[Subject]) -> None:
+    def prefetch_pointing_at(self, objects: Iterable[str]) -> None:
         """Read the quads pointing at each of `objects` into the cache (`pointing_at`), the
-        quads of all their subjects in one parse."""
+        quads of all their subjects at once."""
         todo = {o: self._subjects_of(o) for o in dict.fromkeys(objects) if o not in self._objects}
         self.prefetch(s for subjects in todo.values() for s in subjects)
         for obj, subjects in todo.items():
-            self._keep(obj, tuple(q for s in subjects for q in self.subject(s) if q.object == obj))
+            self._keep(obj, tuple(q for s in subjects for q in self.subject(s) if q[2] == obj))
 
-    def _subjects_of(self, obj: Subject) -> list[Subject]:
+    def _subjects_of(self, obj: str) -> list[str]:
         """The subjects of the quads whose object is `obj`: its IRI subjects found through
-        the store, its blank-node subjects in the file's tail."""
-        subjects: dict[Subject, None] = {}
-        for q in self._store.quads_for_pattern(None, None, obj, None):
-            if isinstance(q.subject, ox.NamedNode):
-                subjects.setdefault(q.subject, None)
-        for label in self._blank_subjects().get(str(obj), ()):
-            subjects.setdefault(ox.BlankNode(label), None)
+        the store (a blank node's labels are the store's own there), its blank-node subjects
+        in the file's tail."""
+        subjects: dict[str, None] = {}
+        if is_iri(obj):
+            for q in self._store.quads_for_pattern(None, None, ox.NamedNode(obj[1:-1]), None):
+                if isinstance(q.subject, ox.NamedNode):
+                    subjects.setdefault(str(q.subject), None)
+        for label in self._blank_subjects().get(obj, ()):
+            subjects.setdefault("_:" + label, None)
         return list(subjects)
 
-    def _keep(self, obj: Subject, found: tuple[ox.Quad, ...]) -> tuple[ox.Quad, ...]:
+    def _keep(self, obj: str, found: tuple[TextQuad, ...]) -> tuple[TextQuad, ...]:
         self._objects[obj] = found
         if len(self._objects) > self._cache_size:
             self._objects.popitem(last=False)
