@@ -29,6 +29,7 @@ from .sorted_nquads import SortedNQuads, TextQuad, text_quads
 from .staged import blank_subjects
 
 PREFETCH = 1000  # subjects read at once when many are asked at once
+NAMES = 200_000  # predicate and graph names shared by the quads read (emptied past this)
 
 
 def is_node(term: str | None) -> TypeGuard[str]:
@@ -85,6 +86,7 @@ class TermLookup:
         self._objects: OrderedDict[str, tuple[TextQuad, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._blank_index: dict[str, list[str]] | None = None
+        self._names: dict[str, str] = {}
 
     def close(self) -> None:
         """Close the N-Quads file (the store closes when it is let go)."""
@@ -112,11 +114,21 @@ class TermLookup:
         todo = [s for s in dict.fromkeys(subjects) if s not in self._subjects]
         if not todo:
             return
-        hidden, lines_of = self._hidden, self._file.lines
+        hidden, lines_of, names = self._hidden, self._file.lines, self._names
+        if len(names) > NAMES:
+            names.clear()
         for s in todo:
             lines = lines_of(s)
             text = b"\n".join(lines).decode("utf-8").split("\n") if lines else ()
-            self._subjects[s] = _Quads(tuple(q for q in text_quads(text) if q[3] not in hidden))
+            # Each quad keeps the subject asked for and one string per predicate and graph
+            # name, not strings of its own (what the cache holds is mostly these).
+            self._subjects[s] = _Quads(
+                tuple(
+                    (s, names.setdefault(p, p), o, g if g is None else names.setdefault(g, g), t)
+                    for _s, p, o, g, t in text_quads(text)
+                    if g not in hidden
+                )
+            )
         while len(self._subjects) > self._cache_size:
             self._subjects.popitem(last=False)
 
