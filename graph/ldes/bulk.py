@@ -214,7 +214,7 @@ class Describer:
         payload, texts = self.described(programme)
         data = "".join(f"{text} .\n" for text in texts)
         triples = tuple(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-        return Payload(triples, payload.sources, payload.reads)  # type: ignore[arg-type]
+        return Payload(triples, payload.sources, payload.reads)
 
     def described(self, programme: str) -> tuple[Payload, list[str]]:
         """The payload of `programme` (an IRI as text) without its triples, and their
