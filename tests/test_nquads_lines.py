@@ -26,6 +26,7 @@ from graph.store.sorted_nquads import (
     line_terms,
     quads_with_predicates,
     subject_runs,
+    text_quads,
 )
 
 BASE = "https://example.org/id/"
@@ -98,6 +99,23 @@ def test_each_line_gives_the_terms_pyoxigraph_reads(written: Path) -> None:
         assert line_terms(line) == expected, line
     # all but the triple term's line are read by the pattern, not by pyoxigraph
     assert sum(sorted_nquads._LINE.fullmatch(line) is None for line in lines) == 1
+
+
+def test_text_quads_give_each_term_as_the_line_writes_it(written: Path) -> None:
+    """graph/store/staged_batch.py reads lines by `text_quads`: each term as the line writes
+    it (a triple term within `<<( … )>>`, never bare like an IRI's text), the graph None for
+    the default graph, and the triple's text as pyoxigraph writes the triple."""
+    lines = written.read_text(encoding="utf-8").splitlines()
+    for line, (s, p, o, g, triple) in zip(lines, text_quads(lines), strict=True):
+        quad = next(iter(ox.parse(line, format=ox.RdfFormat.N_QUADS)))
+        graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+        assert line == " ".join([s, p, o, *([g] if g is not None else []), "."]), line
+        expected = (str(quad.subject), str(quad.predicate), graph, str(quad.triple))
+        assert (s, p, g, triple) == expected, line
+        if isinstance(quad.object, ox.Triple):
+            assert o.startswith("<<( ") and o.endswith(" )>>"), line
+        else:
+            assert o == str(quad.object), line
 
 
 def test_runs_keep_each_subject_whole_and_digest_as_the_quads_do(written: Path) -> None:

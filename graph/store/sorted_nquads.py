@@ -208,6 +208,13 @@ _TEXT_LINE = re.compile(_LINE.pattern.decode("ascii"))
 TextQuad = tuple[str, str, str, str | None, str]
 
 
+def _written(term: object) -> str:
+    """A term as an N-Quads line writes it: str() of a pyoxigraph Triple gives its three
+    terms bare (as `line_terms` gives them), where a line holds a triple term within
+    `<<( … )>>` (not to be taken for an IRI)."""
+    return f"<<( {term} )>>" if isinstance(term, ox.Triple) else str(term)
+
+
 def text_quads(lines: Iterable[str]) -> Iterator[TextQuad]:
     """The quads of N-Quads `lines` (as pyoxigraph writes them) as text, taken by the line
     pattern; pyoxigraph reads the rare line the pattern does not take (a triple term)."""
@@ -220,7 +227,7 @@ def text_quads(lines: Iterable[str]) -> Iterator[TextQuad]:
         else:
             for q in ox.parse(line, format=ox.RdfFormat.N_QUADS):
                 graph = None if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
-                yield str(q.subject), str(q.predicate), str(q.object), graph, str(q.triple)
+                yield str(q.subject), str(q.predicate), _written(q.object), graph, str(q.triple)
 
 
 def line_terms(line: bytes) -> Terms:
