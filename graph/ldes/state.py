@@ -10,8 +10,9 @@ version to version (members.Terms): a programme not described again keeps the nu
 was read with, never turned back into text nor numbered again, and the change test asks the
 table once for the numbers of the terms touched. Reading and writing the state then cost a
 decompression and the programmes' short records, not a string for every term every
-programme read (at 20,000 programmes, 1.3-1.5 s to read and 2.6-2.8 s to write it as text,
-0.8 and 0.6 s so, once each in every rebuild, on the build's critical path: docs/build.md).
+programme read (at 20,000 programmes, 0.8 s to read and 0.6 s to write it as numbers,
+against 1.3-1.5 and 2.6-2.8 s as text, once each in every rebuild, on the build's critical
+path: docs/build.md).
 The table only grows; when it holds more than COMPACT_AFTER times the terms it held when
 last numbered afresh (terms no programme reads any more), the next write numbers it afresh.
 

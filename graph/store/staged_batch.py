@@ -32,15 +32,15 @@ PREFETCH = 1000  # subjects read at once when many are asked at once
 NAMES = 200_000  # predicate and graph names shared by the quads read (emptied past this)
 
 
-def is_node(term: str | None) -> TypeGuard[str]:
-    """Whether a term's text is an IRI or a blank node (not a literal, a triple term or the
-    default graph)."""
-    return term is not None and (term[0] == "_" or (term[0] == "<" and term[1] != "<"))
-
-
 def is_iri(term: str) -> bool:
     """Whether a term's text is an IRI (`<<(` opens a triple term)."""
     return term[0] == "<" and term[1] != "<"
+
+
+def is_node(term: str | None) -> TypeGuard[str]:
+    """Whether a term's text is an IRI or a blank node (not a literal, a triple term or the
+    default graph)."""
+    return term is not None and (term[0] == "_" or is_iri(term))
 
 
 class _Quads:
