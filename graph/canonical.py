@@ -24,9 +24,7 @@ records (graph/ingest/records.py) and every reader of a published version:
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import zlib
 from collections import deque
@@ -41,10 +39,12 @@ import pyoxigraph as ox
 import rdflib
 from rdflib import Graph
 
+from . import compression
 from .errors import PublishError
 from .iris import PREFIXES
 
-# 6, not 9: 2.7 times faster for files 4.6% larger (bench/results/gzip-levels-2026-11-30.md).
+# 6, not 9: 2.7 times faster for files 4.6% larger (bench/results/gzip-levels-2026-11-30.md);
+# zlib-ng's (graph/compression.py) since 2026-12-04: twice zlib's speed for the same size.
 GZIP_LEVEL = 6
 
 
@@ -129,12 +129,7 @@ def _without_prefixes(body: bytes) -> bytes:
 
 def gzip_bytes(data: bytes) -> bytes:
     """gzip with no file name and mtime 0: identical input gives identical bytes."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(
-        filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=GZIP_LEVEL
-    ) as fh:
-        fh.write(data)
-    return buffer.getvalue()
+    return compression.gzip_bytes(data, GZIP_LEVEL)
 
 
 # A chunk of a dump ends after a line whose CRC-32 has its low 12 bits zero (one line in
@@ -186,13 +181,14 @@ class Chunked:
 
 
 def _gzip_member(chunk: bytes) -> bytes:
-    return gzip.compress(chunk, compresslevel=GZIP_LEVEL, mtime=0)
+    return compression.gzip_bytes(chunk, GZIP_LEVEL)
 
 
 def gzip_members() -> Chunked:
     """gzip, one member per chunk (RFC 1952 allows members; every reader reads them as one
     stream), each with no file name and mtime 0."""
-    return Chunked(f"gzip-{GZIP_LEVEL}", _gzip_member, empty=_gzip_member(b""))
+    kind = f"gzip-{compression.LIBRARY}-{GZIP_LEVEL}"
+    return Chunked(kind, _gzip_member, empty=_gzip_member(b""))
 
 
 def _turtle_prefixes(extra: dict[str, str] | None = None) -> tuple[dict[str, str], bytes]:

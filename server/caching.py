@@ -21,12 +21,13 @@ Responses that manage this themselves (files sent with send_file, streams) are l
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from datetime import UTC, datetime
 
 from flask import Flask, Response, request
 from werkzeug.http import parse_date, parse_etags
+
+from graph.compression import gzip_bytes
 
 from . import context
 from .errors import render_error
@@ -173,7 +174,7 @@ def after_request(response: Response) -> Response:
         response.status_code = 304  # Werkzeug drops the body and its entity headers
         return response
     if gzipped:
-        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.set_data(gzip_bytes(body, 6))
         response.headers["Content-Encoding"] = "gzip"
     return response
 

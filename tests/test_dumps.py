@@ -376,6 +376,25 @@ def test_gzip_members_of_unchanged_lines_are_reused_and_give_the_same_bytes(
         assert fh.read() == after.read_bytes()
 
 
+def test_gzip_members_written_by_another_library_are_compressed_again(tmp_path: Path) -> None:
+    """A previous version's members from zlib (the kind `gzip-6`, before zlib-ng) are never
+    copied into a file whose other members zlib-ng writes: the rebuild gives the bytes a
+    fresh build gives."""
+    lines = tmp_path / "lines.nq"
+    lines.write_bytes(_numbered_lines(20_000))
+    old, old_index = tmp_path / "old.gz", tmp_path / "old.json"
+    write_gzip_members(lines, old, old_index)
+    record = json.loads(old_index.read_text())
+    assert "zlib-ng" in record["kind"]
+    record["kind"] = "gzip-6"  # what the chunk index said when the system zlib wrote it
+    old_index.write_text(json.dumps(record))
+    fresh, again = tmp_path / "fresh.gz", tmp_path / "again.gz"
+    write_gzip_members(lines, fresh, tmp_path / "fresh.json")
+    assert write_gzip_members(lines, again, tmp_path / "again.json", (old, old_index)) == 0
+    assert again.read_bytes() == fresh.read_bytes()
+    assert gzip.decompress(again.read_bytes()) == lines.read_bytes()
+
+
 def test_a_rebuild_reusing_chunks_writes_the_dumps_a_fresh_build_writes(tmp_path: Path) -> None:
     def catalogue(changed: int | None) -> list[str]:
         return [

@@ -36,13 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..compression import gzip_bytes
 from .log import StreamError, folder
 from .members import Numbered, Reads, Terms
 
 STATE = "state.json.gz"
 FORMAT = 2
 COMPACT_AFTER = 2
-GZIP_LEVEL = 1  # 6 took 0.9 s more at 20,000 programmes for a file a quarter smaller
+# 6 took 0.9 s more at 20,000 programmes for a file a quarter smaller (zlib's levels); zlib-ng's
+# level 2 is faster than zlib's 1 for a file no larger (graph/compression.py)
+GZIP_LEVEL = 2
 
 
 @dataclass
@@ -142,7 +145,7 @@ def state_bytes(entries: dict[str, Entry], terms: Terms | None = None) -> bytes:
     if sys.byteorder == "big":
         numbers.byteswap()
     text = json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + numbers.tobytes()
-    return gzip.compress(text, compresslevel=GZIP_LEVEL, mtime=0)
+    return gzip_bytes(text, GZIP_LEVEL)
 
 
 def write_state(staging: Path, state: State) -> None:
