@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -106,16 +107,18 @@ def _recording(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Path], list[int]]:
     copies: list[Path] = []
     from_lines: list[int] = []
 
-    class Recorded(ReleaseCopy):
-        def __init__(self, path: Path) -> None:
-            copies.append(path)
-            super().__init__(path)
+    made_beside = union_index.made_beside  # the copy is written by its forked reader
+
+    def recorded(parts: Any, rows_of: Any, copy_to: Path | None) -> Any:
+        if copy_to is not None:
+            copies.append(copy_to)
+        return made_beside(parts, rows_of, copy_to)
 
     def loading(*args: object, **kwargs: object) -> ox.Store:
         from_lines.append(1)
         return store_of_lines(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(union_index, "ReleaseCopy", Recorded)
+    monkeypatch.setattr(union_index, "made_beside", recorded)
     monkeypatch.setattr(checks_store, "store_of_lines", loading)
     return copies, from_lines
 

@@ -48,7 +48,9 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .groups import Descriptions, main_subject, triples_of
@@ -56,7 +58,7 @@ from .parse import ENTRY_ERRORS, ParsedSource, content_digest, digest, read_entr
 from .positions import is_position
 from .publish import timed
 from .readahead import Layout, Placed
-from .release_copy import ReleaseCopy
+from .union_rows import SortedRows, made_beside
 
 SCHEMA = """
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -296,30 +298,25 @@ def _write(
     fresh = path.with_name(path.name + ".new")
     fresh.unlink(missing_ok=True)
     db = sqlite3.connect(fresh)
-    copy: ReleaseCopy | None = None
     placed: dict[str, Placed] = {}
+    ordered = sorted(parts, key=lambda part: part.main)  # see _add
     try:
-        copy = ReleaseCopy(copy_to) if copy_to is not None else None
         db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;PRAGMA cache_size=-262144;" + SCHEMA
         )
         db.execute("INSERT INTO meta VALUES ('meta', ?)", (meta,))
         pages = _pages(db)
-        for part in sorted(parts, key=lambda part: part.main):  # see _add
-            lines = part.read()
-            span = copy.add(lines) if copy is not None else None
-            _add(db, part, _rows(part.name, lines, inverse, apart))
-            first, pages = pages, _pages(db)
-            placed[part.name] = Placed(span, first, pages)
+        # the parts read, copied and split beside (graph/build/union_rows.py)
+        rows_of = partial(_rows, inverse=inverse, apart=apart)
+        with closing(made_beside(ordered, rows_of, copy_to)) as made:
+            for part, one in zip(ordered, made, strict=True):
+                _add(db, part, one.rows)
+                first, pages = pages, _pages(db)
+                placed[part.name] = Placed(one.span, first, pages)
         [(page_size,)] = db.execute("PRAGMA page_size")
         db.commit()
-        if copy is not None:
-            copy.close()
-            copy = None
     finally:
         db.close()
-        if copy is not None:
-            copy.discard()
     os.replace(fresh, path)
     Path(f"{path}-journal").unlink(missing_ok=True)
     return Layout(path, page_size, copy_to, placed)
@@ -331,7 +328,7 @@ def _pages(db: sqlite3.Connection) -> int:
     return int(pages)
 
 
-def _add(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
+def _add(db: sqlite3.Connection, part: Part, rows: Rows | SortedRows) -> None:
     """Put the rows of `part` in. A new index is written a part at a time in the order of
     their main subjects (Part.main) and each part's rows sorted: the rows of each region of
     the tables (groups.main_subject) then go after those already written there, instead of
