@@ -44,7 +44,7 @@ class Part(Protocol):
     def read(self) -> tuple[str, ...]: ...
 
 
-BATCH = 200  # parts a message (about 3 MB of rows at 160 statements a programme)
+BATCH = 200  # parts a message (about 8 MB pickled at 160 statements a programme)
 STOP_WAIT = 30.0  # seconds the writer waits for the reader to stop once it stopped reading
 
 # The rows of one part: (about rows, incoming rows, positions), each sorted.
