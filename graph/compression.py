@@ -4,8 +4,8 @@ Every gzip the build writes (the dumps' members, the change stream's pages and s
 the server's compressed answers go through here. zlib-ng (https://github.com/zlib-ng/zlib-ng,
 the `zlib-ng` package's bindings) writes the same format that every gzip reader reads, about
 twice as fast as zlib at the same level for the same size, and faster still at the low
-levels (bench/results/gzip-2026-12-04T035201.md, `python -m bench.gzip`: 5,000 programmes,
-one core; the sorted N-Quads in the dumps' chunks, level 6: 208 MB/s at 35.0x with zlib,
+levels (bench/results/gzip-2026-12-04T035201.md, `python -m bench.gzip_levels`: 5,000
+programmes, one core; the sorted N-Quads in the dumps' chunks, level 6: 208 MB/s at 35.0x with zlib,
 374 MB/s at 36.0x with zlib-ng; lines in source order as the change stream's pages hold
 them: zlib level 1 411 MB/s at 14.3x, zlib-ng level 2 966 MB/s at 14.8x).
 

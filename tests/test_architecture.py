@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -233,6 +234,19 @@ def test_no_long_modules() -> None:
     assert {k: v for k, v in too_long.items() if k not in LONG_MODULES} == {}
     # The allowlist holds only modules that still need it.
     assert set(LONG_MODULES) <= set(too_long)
+
+
+def test_no_script_folder_shadows_the_standard_library() -> None:
+    """bench/ and tests/support/ hold scripts run as `python bench/x.py`, which puts their
+    folder first on sys.path: a module there named like a standard one (bench/gzip.py) is
+    what every `import gzip` of that process gets."""
+    shadowing = [
+        _rel(path)
+        for folder in ("bench", "tests/support", "tests")
+        for path in sorted((ROOT / folder).glob("*.py"))
+        if path.stem in sys.stdlib_module_names
+    ]
+    assert shadowing == []
 
 
 def _packages() -> list[Path]:

@@ -3,7 +3,7 @@ level by level, on the two kinds of data it compresses: the sorted N-Quads of a 
 into the dumps' chunks (graph/canonical.py `_chunks`, one gzip member each) and N-Quads in the
 order the sources hold them, as the change stream's pages do (one stream, 1 MB at a time).
 
-    .venv/bin/python -m bench.gzip [--programmes 5000] [--rounds 3]
+    .venv/bin/python -m bench.gzip_levels [--programmes 5000] [--rounds 3]
 
 The data is `prospectus generate`'s (seed 1). Each library and level compresses the same
 bytes in this process, the rounds alternating between them; the table gives each one's
