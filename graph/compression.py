@@ -5,9 +5,9 @@ the server's compressed answers go through here. zlib-ng (https://github.com/zli
 the `zlib-ng` package's bindings) writes the same format that every gzip reader reads, about
 twice as fast as zlib at the same level for the same size, and faster still at the low
 levels (bench/results/gzip-2026-12-04T035201.md, `python -m bench.gzip_levels`: 5,000
-programmes, one core; the sorted N-Quads in the dumps' chunks, level 6: 208 MB/s at 35.0x with zlib,
-374 MB/s at 36.0x with zlib-ng; lines in source order as the change stream's pages hold
-them: zlib level 1 411 MB/s at 14.3x, zlib-ng level 2 966 MB/s at 14.8x).
+programmes, one core; the sorted N-Quads in the dumps' chunks, level 6: 208 MB/s at 35.0x
+with zlib, 374 MB/s at 36.0x with zlib-ng; lines in source order as the change stream's
+pages hold them: zlib level 1 411 MB/s at 14.3x, zlib-ng level 2 966 MB/s at 14.8x).
 
 A gzip written here has no file name and mtime 0, so the same bytes in give the same bytes
 out with the same library. Deflate's output is not promised across libraries, their

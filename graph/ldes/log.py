@@ -19,8 +19,8 @@ version's files where the file system allows), so that pruning old versions
 Pages are stored compressed because they are the largest thing a build writes after the
 store: every member's lines carry the member's IRI as their graph, so the pages are twice
 the version's dataset.nq (904 MB for 453 MB at 10,000 programmes, 9.0 GB at 100,000).
-zlib's gzip level 1 made them 17 times smaller at about 300 MB/s of one core; zlib-ng's level 2
-(graph/compression.py) makes them as small at about two and a half times the speed
+zlib's gzip level 1 made them 17 times smaller at about 300 MB/s of one core; zlib-ng's
+level 2 (graph/compression.py) makes them as small at about two and a half times the speed
 (PAGE_GZIP_LEVEL).
 A page's SHA-256 (its ETag) and size are those of its N-Quads, not of the file.
 """
