@@ -180,15 +180,11 @@ class Chunked:
     empty: bytes = b""
 
 
-def _gzip_member(chunk: bytes) -> bytes:
-    return compression.gzip_bytes(chunk, GZIP_LEVEL)
-
-
 def gzip_members() -> Chunked:
     """gzip, one member per chunk (RFC 1952 allows members; every reader reads them as one
     stream), each with no file name and mtime 0."""
     kind = f"gzip-{compression.LIBRARY}-{GZIP_LEVEL}"
-    return Chunked(kind, _gzip_member, empty=_gzip_member(b""))
+    return Chunked(kind, gzip_bytes, empty=gzip_bytes(b""))
 
 
 def _turtle_prefixes(extra: dict[str, str] | None = None) -> tuple[dict[str, str], bytes]:

@@ -12,6 +12,7 @@ import pytest
 
 from graph.build import union_index, unit_state
 from graph.build.union_index import Part, Rows, UnionIndex
+from graph.build.union_rows import SortedRows
 from graph.build.unit_state import UnitState
 from graph.errors import Violation
 
@@ -91,8 +92,9 @@ def test_a_changed_graph_writes_only_the_rows_it_no_longer_or_newly_states(
         removed.append(rows)
         remove(db, name, rows)
 
-    def adding(db: sqlite3.Connection, part: Part, rows: Rows) -> None:
-        added.append(rows)
+    def adding(db: sqlite3.Connection, part: Part, rows: SortedRows) -> None:
+        assert all(list(table) == sorted(table) for table in rows)
+        added.append((set(rows[0]), set(rows[1]), set(rows[2])))
         add(db, part, rows)
 
     monkeypatch.setattr(union_index, "_remove", removing)

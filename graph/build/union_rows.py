@@ -99,11 +99,11 @@ def _read(parts: Sequence[Part], rows_of: RowsOf, copy_to: Path | None, out: Con
         pass  # the writer stopped reading: it failed, and says why
     except BaseException as exc:  # noqa: BLE001 - sent to the writer, which raises it
         try:
-            pickle.dumps(exc)
+            sent = pickle.dumps(exc)
         except Exception:  # noqa: BLE001 - an exception that does not pickle, described
-            exc = UnionRowsError(f"reading the union's parts failed: {exc!r}")
+            sent = pickle.dumps(UnionRowsError(f"reading the union's parts failed: {exc!r}"))
         try:
-            out.send_bytes(pickle.dumps(exc))
+            out.send_bytes(sent)
         except OSError:
             pass
     finally:
