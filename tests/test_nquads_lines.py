@@ -139,7 +139,7 @@ def test_counts_are_those_of_the_quads(written: Path) -> None:
     digests: dict[str, list[bytes]] = {}
     with SortedNQuads(written) as quads_file:
         found = compute_statistics(
-            quads_file, store, BASE, lambda iri, lines: digests.update({iri: lines})
+            quads_file, BASE, lambda iri, lines: digests.update({iri: lines})
         )
     triples = {q.triple for q in quads}
     predicates = Counter(t.predicate.value for t in triples)
@@ -153,6 +153,18 @@ def test_counts_are_those_of_the_quads(written: Path) -> None:
     assert {g: v["triples"] for g, v in found["graphs"].items()} == dict(named)
     # objects: each term as written, so "120.0" and "120" are two, a triple term is one
     assert found["distinct_objects"] == len({str(t.object) for t in triples})
+    # the IRIs, blank nodes, triple terms and strings among them: as the store counts them
+    strings = (XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+    by_store = store.query(
+        "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+        f" FILTER(!isLiteral(?o) || datatype(?o) IN (<{strings[0]}>, <{strings[1]}>)) }}"
+    )
+    other = {
+        str(t.object)
+        for t in triples
+        if isinstance(t.object, ox.Literal) and t.object.datatype.value not in strings
+    }
+    assert found["distinct_objects"] == int(next(iter(by_store))["n"].value) + len(other)
     assert found["examples"] == [S.value, T.value]
     assert found["temporal"] == ["2026-09-01", "2027-02-01"]
     assert set(digests) == {S.value, T.value}
