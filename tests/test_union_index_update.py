@@ -4,7 +4,10 @@ reads, is left where it is), and the result is what writing them afresh gives.""
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -173,6 +176,87 @@ def test_reads_are_put_in_order_when_settled_and_a_stopped_builds_on_the_next_op
     state.close()
     assert reads_of(path, "u1") == {"<a>", "<d>"}
     assert reads_of(path, "u2") == {"<a>", "<c>"}
+
+
+def _recorded_state(path: Path) -> UnitState:
+    UnionIndex.update(path, parts({1: "A"}), INVERSE, True, "salt")[0].close()
+    state = UnitState(path)
+    state.record([("u1", ("o1", "m1", 1, []), ["<b>", "<a>"])])
+    state.record([("u2", ("o2", "m2", 1, []), ["<a>", "<c>"])])
+    return state
+
+
+def test_a_state_settled_in_the_background_holds_what_one_settled_at_close_holds(
+    tmp_path: Path,
+) -> None:
+    """The build closes the validation's state with its settle in a thread beside the next
+    step: once finish_settling returns, the file holds the reads a settle at close puts
+    there, indexed by unit; a state opened meanwhile waits for it."""
+    now, later = tmp_path / "now.sqlite", tmp_path / "later.sqlite"
+    _recorded_state(now).close()
+    _recorded_state(later).close(background=True)
+    again = UnitState(later)  # waits for the settle
+    assert again.db.execute("SELECT count(*) FROM reads_new").fetchall() == [(0,)]
+    again.close()
+    unit_state.finish_settling()
+    for name in ("u1", "u2"):
+        assert reads_of(later, name) == reads_of(now, name)
+    assert reads_of(later, "u1") == {"<a>", "<b>"}
+    plan = sqlite3.connect(later).execute(
+        "EXPLAIN QUERY PLAN SELECT node FROM reads WHERE unit = 1"
+    )
+    assert "reads_unit" in plan.fetchall()[0][-1]
+
+
+def test_a_background_settle_that_fails_is_raised_once_and_settled_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """finish_settling raises what the settle raised (not when told not to: a build that
+    failed already); the reads stay in reads_new, settled when the file is opened next."""
+    path = tmp_path / "u.sqlite"
+
+    def failing(db: sqlite3.Connection, cache_kib: int) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    for raise_errors in (True, False):
+        path.unlink(missing_ok=True)
+        state = _recorded_state(path)
+        monkeypatch.setattr(unit_state, "_settle", failing)
+        state.close(background=True)
+        if raise_errors:
+            with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+                unit_state.finish_settling()
+        else:
+            unit_state.finish_settling(raise_errors=False)
+        unit_state.finish_settling()  # nothing left to wait for, nothing raised again
+        assert reads_of(path, "u1") == set()
+        monkeypatch.undo()
+        UnitState(path).close()
+        assert reads_of(path, "u1") == {"<a>", "<b>"}
+
+
+def test_a_fork_waits_for_a_background_settle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process forked while a settle runs would inherit its connection mid-transaction: a
+    fork waits for it (os.register_at_fork)."""
+    settled = threading.Event()
+    real = unit_state._settle
+
+    def slow(db: sqlite3.Connection, cache_kib: int) -> None:
+        time.sleep(0.5)
+        real(db, cache_kib)
+        settled.set()
+
+    state = _recorded_state(tmp_path / "u.sqlite")
+    monkeypatch.setattr(unit_state, "_settle", slow)
+    state.close(background=True)
+    assert not settled.is_set()
+    child = multiprocessing.get_context("fork").Process(target=int)
+    child.start()
+    assert settled.is_set()
+    child.join()
+    unit_state.finish_settling()
 
 
 def test_the_positions_types_are_read_once_and_again_only_for_changed_nodes(

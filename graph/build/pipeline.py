@@ -34,6 +34,7 @@ from .lanes import run_lanes, run_writers
 from .lock import build_lock
 from .parse import workers_for
 from .release import default_sources, read_release
+from .unit_state import finish_settling
 from .validate import Report, result_order, validate_release
 from .writers.changes import write_changes
 from .writers.dumps import write_checksums, write_dumps
@@ -206,6 +207,7 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     try:
         return _read_and_publish(settings, files, cache, workers, copy)
     finally:
+        finish_settling(raise_errors=False)  # a build that failed: before the lock goes
         if copy is not None:
             release_copy.remove(copy)  # moved into the version, or not wanted
 
@@ -224,6 +226,7 @@ def _read_and_publish(
             engine=settings.shacl_engine,
             # the lines the constraints' store loads, copied as the union index reads them
             copy_lines_to=copy if copy is not None and loads_all(cache) else None,
+            settle_later=True,  # beside the constraints' store being loaded
         )
     progress.note(report.summary())
     # The SPARQL constraints run on a store of the canonical IRIs whose blank nodes keep the
@@ -245,6 +248,7 @@ def _read_and_publish(
         store, made = open_checks_store(release, cache, copy_lines_to=copy)
         progress.note(f"SPARQL constraints' store: {made.summary()}")
         found = checked(store, release, cache, made, workers)
+        finish_settling()  # the validation's state, settled beside this step (UnitState.close)
         # Closed here, not when a reference cycle happens to be collected: a RocksDB
         # store still open when the writers fork their workers crashed them (SIGSEGV).
         del store

@@ -206,17 +206,18 @@ def validate_release(
     sparql: bool = True,
     engine: str = "rudof",
     copy_lines_to: Path | None = None,
+    settle_later: bool = False,
 ) -> Report:
     """The project's shapes over what a build read (graph/build/release.py): the core
     constraints with `engine` (rudof or pySHACL: ENGINES), group by group
     (graph/build/groups.py) in `workers` processes through the validation cache in
     `cache_dir` when given; the SPARQL-based constraints in Oxigraph over the whole release,
     once (graph/build/sparql_checks.py), unless `sparql` is False (the build runs them over
-    the store it publishes). `copy_lines_to`: UnionIndex.update's `copy_to`."""
+    the store it publishes). `copy_lines_to`: validate_groups' `copy`; `settle_later`: its
+    own."""
     local, checks = sparql_checks.split(shapes or read_shapes())
-    report = validate_groups(
-        release, local, cache_dir=cache_dir, workers=workers, engine=engine, copy=copy_lines_to
-    )
+    report = validate_groups(release, local, cache_dir=cache_dir, workers=workers, engine=engine,
+                             copy=copy_lines_to, settle_later=settle_later)  # fmt: skip
     if sparql:
         store = sparql_checks.store_of_lines(release.lines())
         report.results = sorted(
@@ -378,12 +379,15 @@ def validate_groups(
     workers: int = 1,
     engine: str = "rudof",
     copy: Path | None = None,
+    settle_later: bool = False,
 ) -> Report:
     """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
     group with `engine` (ENGINES), in `workers` processes. With `cache_dir`, the union's
     index and each group's results are kept there between builds
     (graph/build/union_index.py): a rebuild validates only the groups whose data changed.
-    `copy`: where the union index copies the lines it reads (UnionIndex.update)."""
+    `copy`: where the union index copies the lines it reads (UnionIndex.update). With
+    `settle_later` and `cache_dir`, the state kept there is settled in the background
+    (UnitState.close): the caller waits for it with unit_state.finish_settling."""
     if engine not in ENGINES:
         raise ShapesError(
             f"setting shacl_engine: unknown SHACL engine {engine!r} (one of: {', '.join(ENGINES)})"
@@ -455,7 +459,7 @@ def validate_groups(
                          for n, (_r, _s, read) in zip(job, found, strict=True))  # fmt: skip
         if ordered is not None:
             results.append(_validate_positions(union.positions(), ordered, state, salt, cache_dir))
-        state.close()
+        state.close(background=settle_later and cache_dir is not None)
         _WORKER.clear()
         union.close()
     files = {str(g): name for g, name in release.files.items()}
