@@ -49,9 +49,9 @@ _object = itemgetter(1)
 # an IRI and a language tag as read), so two IRIs, blank nodes or strings are the same term
 # exactly when written alike, as the store counts them; another literal is counted as
 # written ("120.0" and "120" are two, where the store would count one value). Each is kept
-# as its hash (64 bits in this process: a collision among millions is rare), about 70 bytes
-# a distinct object (some 3 million at 100,000 programmes). The store's GROUP BY over every
-# quad, which this replaces, kept a core busy for most of the pass (docs/build.md).
+# as its hash (64 bits in this process: a collision among millions is rare), some 70 bytes
+# a distinct object (589,359 at 20,000 programmes). It replaces the store's GROUP BY over
+# every quad, which at that size took 2 to 6 of the writer's 17 CPU seconds (docs/build.md).
 
 
 def _iri(term: bytes) -> bool:
