@@ -191,11 +191,11 @@ def test_a_state_settled_in_the_background_holds_what_one_settled_at_close_holds
 ) -> None:
     """The build closes the validation's state with its settle in a thread beside the next
     step: once finish_settling returns, the file holds the reads a settle at close puts
-    there, indexed by unit; a state opened meanwhile waits for it."""
+    there, indexed by unit; a state opened meanwhile finds them settled."""
     now, later = tmp_path / "now.sqlite", tmp_path / "later.sqlite"
     _recorded_state(now).close()
     _recorded_state(later).close(background=True)
-    again = UnitState(later)  # waits for the settle
+    again = UnitState(later)  # opened while the settle may still run
     assert again.db.execute("SELECT count(*) FROM reads_new").fetchall() == [(0,)]
     again.close()
     unit_state.finish_settling()
