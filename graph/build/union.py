@@ -151,6 +151,17 @@ def from_previous_lines(
     (added, removed; graph/store/nquads_diff.py, changed_lines), a list of lines at a time
     (the previous union read as they are asked for); None when a removed triple's subject is
     a quoted triple."""
+    found = changed_triples(changed, nquads)
+    return None if found is None else _merged_gz(previous_union_gz, *found)
+
+
+def changed_triples(
+    changed: tuple[Path, Path], nquads: Path
+) -> tuple[list[bytes], set[bytes]] | None:
+    """The union's lines that the change may add (sorted; some may be there already, stated
+    by another graph) and those it removes (no graph of `nquads` states them any more), from
+    the quads that changed (added, removed; graph/store/nquads_diff.py, changed_lines); None
+    when a removed triple's subject is a quoted triple."""
     added, removed = _triples(changed[0]), _triples(changed[1])
     kept: set[ox.Triple] = set()
     with SortedNQuads(nquads) as new:
@@ -161,8 +172,7 @@ def from_previous_lines(
             if any(q.triple == t for q in new.describe(subject)):
                 kept.add(t)  # another graph still states it
     gone = {_line(t) for t in removed - added - kept}
-    additions = sorted({_line(t) for t in added}, key=lambda line: line[:-1])
-    return _merged_gz(previous_union_gz, additions, gone)
+    return sorted({_line(t) for t in added}, key=line_key), gone
 
 
 def _merged_gz(path: Path, added: list[bytes], gone: set[bytes]) -> Iterator[list[bytes]]:

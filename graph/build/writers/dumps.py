@@ -13,10 +13,10 @@ How the bytes are fixed (graph/canonical.py):
 - lines (N-Triples, N-Quads) and statements (Turtle, JSON-LD) are sorted by code point;
 - every dump is written in chunks of lines cut where the content says (at a subject
   change): a gzip member each (mtime 0, no file name, a fixed compression level), a run of
-  Turtle statements, a run of JSON-LD node objects; a chunk whose lines the previous
-  version's file holds too is copied from it (graph/canonical.py, write_chunked), so a
-  rebuild after a small change encodes a few chunks and the same content gives the same
-  bytes either way.
+  Turtle statements, a run of JSON-LD node objects (graph/canonical.py, write_chunked); after
+  a small change the previous version's file is patched: the chunks the changed lines fall
+  in are encoded again and the others copied (graph/chunk_patch.py), so the same content
+  gives the same bytes either way.
 
 Nothing is held in memory: N-Quads is the version's sorted dataset.nq gzipped; the union of
 the graphs is the triples of dataset.nq, in order and each once, as they come
@@ -59,6 +59,7 @@ from ...canonical import (
     union_triples,
     write_chunked,
 )
+from ...chunk_patch import Patched, patch_chunked
 from ...errors import PublishError
 from ...formats import GZIP_MEDIA_TYPE
 from ...versions import DUMPS_DIR
@@ -180,14 +181,18 @@ def write_files(ctx: BuildContext) -> int:
     """The dumps of DUMPS: N-Quads from the version's dataset.nq, the triple formats from
     the sorted union of the graphs as it comes (returns its triples), never written to a
     file first but when dataset.nq is not sorted (`union.from_scratch` sorts it into
-    UNION_FILE). The N-Quads are written in a thread while the triple formats are written
-    (in one pass over the union). Unless the change is small (most chunks are then copied
-    from the previous version's files), the chunks are encoded in the build's worker
-    processes (forked): pyoxigraph's Turtle and JSON-LD serialisers hold the GIL.
-    Each file is the same as when written alone, in one process."""
+    UNION_FILE). After a small change, each is the previous version's file with the chunks
+    the change falls in encoded again and the rest copied (graph/chunk_patch.py), when the
+    previous files allow it. The N-Quads are written in a thread while the triple formats
+    are written (in one pass over the union). Unless the change is small, the chunks are
+    encoded in the build's worker processes (forked): pyoxigraph's Turtle and JSON-LD
+    serialisers hold the GIL. Each file is the same as when written alone, in one process."""
     for spec in DUMPS:
         if spec.format_name not in ENCODINGS:
             raise PublishError(f"no dump serialiser for format {spec.format_name!r}")
+    # the gzip of lines first in each stream: a patch reads its chunks back
+    quads = sorted((s for s in DUMPS if s.quads), key=lambda s: not s.gzip)
+    triples = sorted((s for s in DUMPS if not s.quads), key=lambda s: not s.gzip)
     processes = workers_for(ctx.workers)
     parallel = processes > 1 and ctx.changed_lines is None
     with forked_pool(processes) if parallel else nullcontext() as pool:
@@ -196,25 +201,65 @@ def write_files(ctx: BuildContext) -> int:
 
         def write(source: Path | Iterable[bytes], specs: list[DumpSpec]) -> None:
             if specs:
-                files = [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
-                write_chunked(source, files, pool, ahead=4 * processes)
+                write_chunked(source, _files(ctx, specs), pool, ahead=4 * processes)
+
+        def write_quads() -> None:
+            if _patch_quads(ctx, quads) is None:
+                write(ctx.nquads_path, quads)
 
         with ThreadPoolExecutor(max_workers=1) as threads:
-            quads = threads.submit(write, ctx.nquads_path, [s for s in DUMPS if s.quads])
-            triples = [s for s in DUMPS if not s.quads]
-            lines = _union(ctx)
-            try:
-                write(lines, triples)
-                count = lines.count
-            except union.NotInOrder:
-                union_file = ctx.path / UNION_FILE
+            quads_done = threads.submit(write_quads)
+            count = _patch_triples(ctx, triples)
+            if count is None:
+                lines = _union(ctx)
                 try:
-                    count = union.from_scratch(ctx.nquads_path, union_file, ctx.path)
-                    write(union_file, triples)
-                finally:
-                    union_file.unlink(missing_ok=True)
-            quads.result()
+                    write(lines, triples)
+                    count = lines.count
+                except union.NotInOrder:
+                    union_file = ctx.path / UNION_FILE
+                    try:
+                        count = union.from_scratch(ctx.nquads_path, union_file, ctx.path)
+                        write(union_file, triples)
+                    finally:
+                        union_file.unlink(missing_ok=True)
+            quads_done.result()
     return count
+
+
+def _files(ctx: BuildContext, specs: list[DumpSpec]) -> list[ChunkedFile]:
+    return [_chunked_file(ctx, s, ENCODINGS[s.format_name]()) for s in specs]
+
+
+def _patch_quads(ctx: BuildContext, specs: list[DumpSpec]) -> Patched | None:
+    """The N-Quads dump patched from the previous version's with the lines that changed."""
+    changed = ctx.changed_lines
+    if changed is None or ctx.previous is None:
+        return None
+    added = changed[0].read_bytes().splitlines(keepends=True)
+    gone = set(changed[1].read_bytes().splitlines(keepends=True))
+    return patch_chunked(_files(ctx, specs), added, gone)
+
+
+def _patch_triples(ctx: BuildContext, specs: list[DumpSpec]) -> int | None:
+    """The triple dumps patched from the previous version's with the union's lines that
+    changed (graph/build/union.py, changed_triples); their number of triples, or None when
+    they could not be patched."""
+    changed, previous = ctx.changed_lines, ctx.previous
+    if changed is None or previous is None:
+        return None
+    before = next(
+        (
+            d.get("statements")
+            for d in previous.manifest.get("dumps", [])
+            if d.get("file") == NTRIPLES_FILE
+        ),
+        None,
+    )
+    if not isinstance(before, int):
+        return None
+    found = union.changed_triples(changed, ctx.nquads_path)
+    patched = None if found is None else patch_chunked(_files(ctx, specs), *found)
+    return None if patched is None else before + patched.lines
 
 
 def file_record(path: Path) -> dict[str, Any]:
