@@ -8,6 +8,7 @@ import shutil
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from graph import settings as prospectus_settings
 from graph import versions
-from graph.build import pipeline, publish
+from graph.build import pipeline, publish, union
 from graph.build.dataset_merge import merge_dataset
 from graph.build.publish import digest_and_count, sort_unique
 from graph.build.validate import ValidationFailed
@@ -34,7 +35,7 @@ PROGRAMME = (
 
 
 def _line(subject: int, value: str, graph: int) -> str:
-    return f'<{EX}s{subject}> <{EX}p> "{value}" <{EX}g{graph}> .'
+    return f"<{EX}s{subject}> <{EX}p> {value} <{EX}g{graph}> ."
 
 
 def _sorted(lines: list[str], folder: Path, name: str) -> Path:
@@ -44,25 +45,35 @@ def _sorted(lines: list[str], folder: Path, name: str) -> Path:
     return target
 
 
+# Graph names of several lengths (the merge looks a line's graph up by its last bytes, a
+# length at a time), objects that name a graph or hold " <graph> ." in a literal.
+GRAPHS = [0, 1, 2, 12, 21, 123, 7]
+OBJECTS = ['"a"', '"b"@en', '"c d"', '"é"', '"<x>"', '"\\" ."', f'"x <{EX}g1> ."', f"<{EX}g12>"]
 statements = st.lists(
-    st.tuples(
-        st.integers(0, 30),
-        st.sampled_from(["a", "b", "c d", "é", "<x>", '\\" .']),
-        st.integers(0, 6),
-    ),
+    st.tuples(st.integers(0, 30), st.sampled_from(OBJECTS), st.sampled_from(GRAPHS)),
     max_size=60,
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(before=statements, after=statements, extra=st.sets(st.integers(0, 6), max_size=3))
+@given(
+    before=statements,
+    after=statements,
+    extra=st.sets(st.sampled_from(GRAPHS), max_size=3),
+    chunk=st.integers(1, 2000),
+    last_break=st.booleans(),
+)
 def test_the_merge_is_the_sort_of_every_line(
     tmp_path_factory: pytest.TempPathFactory,
     before: list[tuple[int, str, int]],
     after: list[tuple[int, str, int]],
     extra: set[int],
+    chunk: int,
+    last_break: bool,
 ) -> None:
-    """Any two releases: the graphs whose lines differ (and some that do not) replaced."""
+    """Any two releases: the graphs whose lines differ (and some that do not) replaced,
+    whatever chunks (bytes) the previous dataset.nq is read in, its last line with or
+    without its line break."""
     folder = tmp_path_factory.mktemp("merge")
     old_lines = [_line(*s) for s in before]
     new_lines = [_line(*s) for s in after]
@@ -86,8 +97,13 @@ def test_the_merge_is_the_sort_of_every_line(
     staging = folder / "staging"
     staging.mkdir()
     new_of = {g: [line for line in new_lines if graph_of(line) == g] for g in graphs}
+    read = old
+    if not last_break:
+        read = folder / "old-cut.nq"
+        read.write_bytes(old.read_bytes().removesuffix(b"\n"))
 
-    digest, count = merge_dataset(old, staging, graphs, new_of)
+    with patch.object(union, "CHUNK", chunk):
+        digest, count = merge_dataset(read, staging, graphs, new_of)
 
     merged = staging / versions.DATASET_FILE
     assert merged.read_bytes() == expected.read_bytes()
@@ -165,7 +181,7 @@ def test_a_merged_version_lets_the_lines_source_go_before_the_writers(tmp_path: 
     before the writers fork their workers."""
 
     class Release:
-        lines = [_line(1, "one", 1), _line(2, "two", 2)]
+        lines = [_line(1, '"one"', 1), _line(2, '"two"', 2)]
 
     def lines_of(release: Release) -> Iterator[str]:
         yield from release.lines
@@ -178,7 +194,7 @@ def test_a_merged_version_lets_the_lines_source_go_before_the_writers(tmp_path: 
     def merge(previous: versions.Version, staging: Path) -> tuple[str, int]:
         shutil.copyfile(previous.dataset_file, staging / versions.DATASET_FILE)
         with (staging / versions.DATASET_FILE).open("a", encoding="utf-8") as out:
-            out.write(_line(3, "three", 3) + "\n")
+            out.write(_line(3, '"three"', 3) + "\n")
         return digest_and_count(staging / versions.DATASET_FILE)
 
     gone: list[bool] = []

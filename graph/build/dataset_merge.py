@@ -13,12 +13,27 @@ the changed graphs against their new lines); they are written where
 graph/store/nquads_diff.py `changed_lines` keeps them, so that the writers need no walk of
 both files. The result is byte for byte what writing and sorting every line gives
 (tests/test_dataset_merge.py).
+
+The previous file is read a chunk of lines (1 MB) at a time, and a line of a changed graph g
+is found by its ending, " g .\\n" (every line ends "<graph> .\\n", as publish writes it and
+as the graph term was cut out before): each line's last bytes are cut and looked up in the
+set of those endings by C loops (map, itemgetter, the set's __contains__,
+itertools.compress), one pass per length of ending, and only the lines found are looked at
+in Python; the chunk goes on to union.merge in the slices between them. Before, a Python
+function cut every line's graph term for a set lookup. At 30,000 programmes (1.36 GB, 4.76 M
+lines), 300 graphs (1%, 47,253 lines) given new lines with their titles changed,
+`merge_dataset` alone, five runs of each alternating on a shared two-core machine (load 4-5),
+writing to tmpfs: medians 8.87 s before and 5.95 s after (wall), 5.59 and 3.66 CPU s. What
+is left is mostly reading the lines, the SHA-256 and the write: the file read as lines,
+digested and written takes 2.4-2.6 CPU s.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
+from itertools import compress, count
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,35 +55,53 @@ def _graph(line: bytes) -> bytes:
 
 class _Without:
     """`old` read a chunk of lines at a time (union.merge's reading) without the lines of
-    `graphs`, which are kept in `found`."""
+    `graphs`, which are kept in `found`: a line whose last bytes are one of `ends` (found by C
+    loops, one pass per length of ending) and whose graph term is one of `graphs`."""
 
     def __init__(self, old: BinaryIO, graphs: set[bytes]):
         self.old, self.graphs, self.found = old, graphs, set[bytes]()
+        self.ends = {b" " + graph + b" .\n" for graph in graphs}
+        self.cuts = [itemgetter(slice(-n, None)) for n in sorted({len(e) for e in self.ends})]
 
     def readlines(self, hint: int) -> list[bytes]:
         while chunk := self.old.readlines(hint):
             if not chunk[-1].endswith(b"\n"):
                 chunk[-1] += b"\n"
-            kept = []
-            for line in chunk:
-                if _graph(line) in self.graphs:
-                    self.found.add(line)
-                else:
-                    kept.append(line)
+            hits = self._hits(chunk)
+            if not hits:
+                return chunk
+            kept: list[bytes] = []
+            pos = 0
+            for at in hits:
+                kept += chunk[pos:at]
+                self.found.add(chunk[at])
+                pos = at + 1
+            kept += chunk[pos:]
             if kept:
                 return kept
         return []
 
+    def _hits(self, chunk: list[bytes]) -> list[int]:
+        """The places in `chunk` of the lines of `graphs`, in order."""
+        return sorted(
+            {
+                at
+                for cut in self.cuts
+                for at in compress(count(), map(self.ends.__contains__, map(cut, chunk)))
+                if _graph(chunk[at]) in self.graphs
+            }
+        )
+
 
 class _Digest:
-    """A binary file that also digests and counts what is written to it."""
+    """A binary file that also digests what is written to it (union.merge counts the
+    lines)."""
 
     def __init__(self, out: BinaryIO):
-        self.out, self.sha256, self.lines = out, hashlib.sha256(), 0
+        self.out, self.sha256 = out, hashlib.sha256()
 
     def write(self, data: bytes) -> int:
         self.sha256.update(data)
-        self.lines += data.count(b"\n")
         return self.out.write(data)
 
 
@@ -94,9 +127,9 @@ def merge_dataset(
         (staging / DATASET_FILE).open("wb", buffering=BUFFER) as out,
     ):
         without, digest = _Without(before, wanted), _Digest(out)
-        merge(without, sorted(new, key=line_key), set(), digest)
-    _write_changed(staging, new - without.found, without.found - new, digest.lines)
-    return digest.sha256.hexdigest(), digest.lines
+        quads = merge(without, sorted(new, key=line_key), set(), digest)
+    _write_changed(staging, new - without.found, without.found - new, quads)
+    return digest.sha256.hexdigest(), quads
 
 
 def _write_changed(staging: Path, added: set[bytes], removed: set[bytes], quads: int) -> None:
