@@ -78,7 +78,7 @@ def test_the_bulk_describer_gives_the_page_description_of_every_programme(
     staged, describer, base = lookups
     found = programmes(staged)
     assert len(found) >= 2
-    assert bulk.programmes(describer.lookup) == found
+    assert bulk.programmes(describer.lookup) == [str(p) for p in found]
     as_of = date.fromisoformat(CREATED[:10])
     describer.prefetch([f"<{p}>" for p in found[:50]])
     for programme in found:
