@@ -122,7 +122,9 @@ def measure(programmes: int, seed: int, work: Path, page_size: int) -> dict[str,
                 "members": stream["members"],
                 "pages": stream["pages"],
                 "pages_bytes": _size(version.path / "ldes" / "pages"),
-                "state_bytes": (version.path / "ldes" / "state.json.gz").stat().st_size,
+                "state_bytes": sum(  # the state and, since its format 3, its table
+                    path.stat().st_size for path in (version.path / "ldes").glob("state*.gz")
+                ),
             }
         )
     return {

@@ -24,7 +24,7 @@ from graph.build.release import nquads_lines, read_release
 from graph.build.writers import ldes as ldes_writer_module
 from graph.ldes import bulk, log
 from graph.ldes.members import Payload, describe_programme, member_quads, programmes
-from graph.ldes.state import STATE
+from graph.ldes.state import STATE, TERMS
 from graph.store.sorted_nquads import SortedNQuads
 from graph.store.staged import StagedLookup
 from graph.store.staged_batch import open_term_lookup
@@ -78,7 +78,7 @@ def test_the_bulk_describer_gives_the_page_description_of_every_programme(
     staged, describer, base = lookups
     found = programmes(staged)
     assert len(found) >= 2
-    assert bulk.programmes(describer.lookup) == found
+    assert bulk.programmes(describer.lookup) == [str(p) for p in found]
     as_of = date.fromisoformat(CREATED[:10])
     describer.prefetch([f"<{p}>" for p in found[:50]])
     for programme in found:
@@ -120,7 +120,8 @@ def _stream(version: Path, out: Path, workers: int) -> dict[str, object]:
         for p in sorted((log.folder(out) / log.PAGES).iterdir())
     }
     state = gzip.decompress((log.folder(out) / STATE).read_bytes())
-    return {"manifest": manifest["ldes"], "pages": pages, "state": state}
+    terms = gzip.decompress((log.folder(out) / TERMS).read_bytes())
+    return {"manifest": manifest["ldes"], "pages": pages, "state": state, "terms": terms}
 
 
 def test_worker_processes_write_the_stream_one_process_writes(

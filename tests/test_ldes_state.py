@@ -1,12 +1,14 @@
 """The change stream's state between versions (graph/ldes/state.py): every programme's latest
 member and what its description read, the reads numbered in one table of terms that a
-rebuild keeps, so that programmes not described again are neither turned back into text nor
-numbered again; and the state files versions wrote before (format 1) still read."""
+rebuild keeps (its file copied as it was, the new terms appended), so that programmes not
+described again are neither turned back into text nor numbered again; and the state files
+versions wrote before (formats 1 and 2) still read."""
 
 from __future__ import annotations
 
 import gzip
 import json
+from array import array
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,8 @@ from hypothesis import strategies as st
 
 from graph.ldes.log import StreamError, folder
 from graph.ldes.members import Numbered, Reads, Terms, Touched
-from graph.ldes.state import STATE, Entry, State, read_state, state_bytes, write_state
+from graph.ldes.state import STATE, Entry, State, read_state, state_files, write_state
+from graph.ldes.state import TERMS as TERMS_FILE
 
 TERMS = ["<http://ex.org/a>", "<http://ex.org/b>", "<http://ex.org/c>", "_:x", "_:y"]
 terms = st.frozensets(st.sampled_from(TERMS), max_size=4)
@@ -64,9 +67,10 @@ def test_the_state_reads_back_and_a_rebuild_keeps_the_numbers(tmp_path: Path) ->
     assert all(isinstance(e.reads, Numbered) for e in state.entries.values())
     # Unchanged, the state writes the same bytes.
     write_state(tmp_path / "v2", state)
-    assert (folder(tmp_path / "v2") / STATE).read_bytes() == (
-        folder(tmp_path / "v1") / STATE
-    ).read_bytes()
+    for name in (STATE, TERMS_FILE):
+        assert (folder(tmp_path / "v2") / name).read_bytes() == (
+            folder(tmp_path / "v1") / name
+        ).read_bytes()
     # One programme described again, reading a new term: the others keep their numbers, the
     # table keeps its terms where they were and gains the new one at its end.
     table_before = list(state.terms.table)
@@ -128,7 +132,11 @@ def test_a_state_of_format_1_reads_as_written(
         assert _as_sets(read) == _as_sets(entry.reads)
         assert change.may_change(read) == change.may_change(entry.reads)
     # written again, it is the state the entries make
-    assert state_bytes(state.entries, state.terms) == state_bytes(entries)
+    assert state_files(state.entries, state.terms) == state_files(entries)
+
+
+def _table(terms_file: bytes) -> list[str]:
+    return gzip.decompress(terms_file).decode("utf-8").split("\n")[:-1]
 
 
 def test_a_table_mostly_of_terms_no_one_reads_is_numbered_afresh() -> None:
@@ -137,14 +145,81 @@ def test_a_table_mostly_of_terms_no_one_reads_is_numbered_afresh() -> None:
     entries["http://ex.org/programme/0"].reads = table.numbered_reads(
         entries["http://ex.org/programme/0"].reads  # type: ignore[arg-type]
     )
-    head = gzip.decompress(state_bytes(entries, table)).partition(b"\n")[0]
-    assert json.loads(head)["terms"] == [TERMS[0], TERMS[1]]  # 12 terms > 2 x 4: afresh
+    state_file, terms_file = state_files(entries, table)
+    assert json.loads(gzip.decompress(state_file).partition(b"\n")[0])["terms"] == 2
+    assert _table(terms_file) == [TERMS[0], TERMS[1]]  # 12 terms > 2 x 4: afresh
     kept = Terms([f"<http://ex.org/old/{n}>" for n in range(10)], numbered=6)
     entries["http://ex.org/programme/0"].reads = kept.numbered_reads(
         Reads(frozenset(), frozenset())
     )
-    head = gzip.decompress(state_bytes(entries, kept)).partition(b"\n")[0]
-    assert len(json.loads(head)["terms"]) == 10  # 10 terms <= 2 x 6: kept as numbered
+    assert len(_table(state_files(entries, kept)[1])) == 10  # 10 terms <= 2 x 6: kept
+
+
+def _format_2(entries: dict[str, Entry]) -> bytes:
+    """A state file as versions of 2026-12-03 to 2026-12-04 wrote it (format 2: the table in
+    the JSON head, the numbers after it)."""
+    table = Terms()
+    programmes, numbers = [], array("I")
+    for programme in sorted(entries):
+        e = entries[programme]
+        assert isinstance(e.reads, Reads)
+        reads = table.numbered_reads(e.reads)
+        numbers.extend(reads.subjects)
+        numbers.extend(reads.objects)
+        programmes.append([
+            programme, e.member, e.time, e.deleted, e.page, e.digest,
+            reads.unkeyed, reads.blank, len(reads.subjects), len(reads.objects),
+        ])  # fmt: skip
+    head = {
+        "format": 2,
+        "terms": table.table,
+        "numbered": len(table.table),
+        "programmes": programmes,
+    }
+    text = json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + numbers.tobytes()
+    return gzip.compress(text, mtime=0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(all_reads=st.lists(reads, min_size=1, max_size=4), change=touched)
+def test_a_state_of_format_2_reads_as_written(
+    tmp_path_factory: pytest.TempPathFactory, all_reads: list[Reads], change: Touched
+) -> None:
+    entries = _entries(*all_reads)
+    version = tmp_path_factory.mktemp("v")
+    folder(version).mkdir()
+    (folder(version) / STATE).write_bytes(_format_2(entries))
+    state = read_state(version)
+    for programme, entry in entries.items():
+        read = state.entries[programme].reads
+        assert _as_sets(read) == _as_sets(entry.reads)
+        assert change.may_change(read) == change.may_change(entry.reads)
+    # written again (format 3), it is the state the entries make
+    assert state_files(state.entries, state.terms) == state_files(entries)
+
+
+def test_the_table_is_copied_compressed_and_the_new_terms_follow(tmp_path: Path) -> None:
+    """A rebuild writes the table's file as the previous version's bytes, then a gzip member
+    of the terms it added: the table is never encoded again."""
+    write_state(tmp_path / "v1", State(_entries(Reads(frozenset(TERMS[:3]), frozenset()))))
+    before = (folder(tmp_path / "v1") / TERMS_FILE).read_bytes()
+    state = read_state(tmp_path / "v1")
+    state.entries["http://ex.org/programme/0"].reads = state.terms.numbered_reads(
+        Reads(frozenset({TERMS[0], "<http://ex.org/line\nbreak>"}), frozenset({'"quoted"'}))
+    )
+    write_state(tmp_path / "v2", state)
+    after = (folder(tmp_path / "v2") / TERMS_FILE).read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+    again = read_state(tmp_path / "v2")
+    assert again.terms.table == [*TERMS[:3], "<http://ex.org/line\nbreak>", '"quoted"']
+    assert _as_sets(again.entries["http://ex.org/programme/0"].reads)[:2] == (
+        frozenset({TERMS[0], "<http://ex.org/line\nbreak>"}),
+        frozenset({'"quoted"'}),
+    )
+    # a table file that does not hold the terms the state names is a stream error
+    (folder(tmp_path / "v2") / TERMS_FILE).write_bytes(before)
+    with pytest.raises(StreamError, match="cannot read the stream's state"):
+        read_state(tmp_path / "v2")
 
 
 def test_a_cut_state_file_is_a_stream_error_naming_it(tmp_path: Path) -> None:

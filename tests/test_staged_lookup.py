@@ -16,6 +16,7 @@ from graph.canonical import literals_as_written, sorted_lines
 from graph.store.oxigraph import create_on_disk
 from graph.store.sorted_nquads import SortedNQuads
 from graph.store.staged import StagedLookup, union_graph
+from graph.store.staged_batch import TermLookup
 
 EX = "http://example.org/"
 NQ = f"""\
@@ -78,3 +79,23 @@ def test_a_cache_miss_and_a_hit_give_the_same_answer(lookup: StagedLookup) -> No
     assert lookup.subject_quads(URIRef(EX + "p1")) == first
     assert lookup.subject_quads(URIRef(EX + "missing")) == ()
     assert len(first) == 4  # one quad per graph: the store protocol keeps graph names
+
+
+def test_term_lookup_finds_iri_subjects_once_and_leaves_hidden_graphs_out(tmp_path: Path) -> None:
+    """TermLookup.subjects: one SPARQL query over the union when no hidden graph holds the
+    pattern, else the store's quads one by one; the same answer either way."""
+    nq = tmp_path / "dataset.nq"
+    nq.write_bytes(sorted_lines(NQ.encode()))
+    create_on_disk(nq, tmp_path / "store")
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    provider, org = ox.NamedNode(EX + "provider"), ox.NamedNode(EX + "org")
+    position, two = (
+        ox.NamedNode(EX + "position"),
+        ox.Literal("2", datatype=ox.NamedNode(XSD.integer)),
+    )
+    with SortedNQuads(nq) as quads_file:
+        lookup = TermLookup(quads_file, store, hidden=[EX + "order"])
+        assert lookup.subjects(provider, org) == [EX + "p1", EX + "p2"]  # no blank node
+        assert lookup.subjects(position, two) == []  # stated in the hidden graph only
+        shown = TermLookup(quads_file, store)
+        assert shown.subjects(position, two) == [EX + "p2"]

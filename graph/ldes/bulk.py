@@ -298,12 +298,13 @@ class Describer:
         return Payload((), sources, reads), texts
 
 
-def programmes(lookup: TermLookup) -> list[URIRef]:
-    """members.programmes() of the version `lookup` reads: every programme, sorted."""
-    found = {
-        s.value for kind in PROGRAMME_TYPES for s in lookup.subjects(TYPE, ox.NamedNode(str(kind)))
-    }
-    return [URIRef(p) for p in sorted(found)]
+def programmes(lookup: TermLookup) -> list[str]:
+    """members.programmes() of the version `lookup` reads, as text: every programme's IRI,
+    sorted (no rdflib term made: at 30,000 programmes URIRef's checks took 0.36 s)."""
+    kinds = [ox.NamedNode(str(kind)) for kind in sorted(PROGRAMME_TYPES)]
+    if len(kinds) == 1:
+        return lookup.subjects(TYPE, kinds[0])
+    return sorted({p for kind in kinds for p in lookup.subjects(TYPE, kind)})
 
 
 _DESCRIBERS: dict[tuple[int, Path, Path, tuple[str, ...], str], Describer] = {}

@@ -11,6 +11,7 @@
     ldes/state.json.gz     per programme: its latest member, the digest of its
                            description and the terms that description looked up (the
                            build's memory between versions; never served): state.py
+    ldes/state-terms.gz    the table those terms are numbered in, one a line: state.py
 
 Each version carries the whole stream (full pages are hard links to the previous
 version's files where the file system allows), so that pruning old versions

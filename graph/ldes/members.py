@@ -122,6 +122,9 @@ class Terms:
         self.table = [] if table is None else table
         self.numbered = numbered
         self._index: dict[str, int] | None = None
+        # the compressed file (graph/ldes/state.py, TERMS) the table's first terms were read
+        # from, and how many: written again as it is, with the terms added after it
+        self.stored: tuple[bytes, int] | None = None
 
     def index(self) -> dict[str, int]:
         """term -> its number (made when first asked: a rebuild asks it once)."""

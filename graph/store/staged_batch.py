@@ -141,15 +141,11 @@ class TermLookup:
                 yield self.subject(s)
 
     # by object -------------------------------------------------------------------------
-    def subjects(self, predicate: ox.NamedNode, obj: ox.NamedNode) -> list[ox.NamedNode]:
-        """The IRI subjects of quads `? predicate obj` outside the hidden graphs (from the
-        store: no quad is read from the file), each once, sorted."""
-        found = {
-            q.subject
-            for q in self._store.quads_for_pattern(None, predicate, obj, None)
-            if isinstance(q.subject, ox.NamedNode) and q.graph_name not in self._hidden_names
-        }
-        return sorted(found, key=lambda s: s.value)  # type: ignore[union-attr]
+    def subjects(self, predicate: ox.NamedNode, obj: ox.NamedNode) -> list[str]:
+        """The IRI subjects (their values) of quads `? predicate obj` outside the hidden
+        graphs (from the store: no quad is read from the file), each once, sorted
+        (`iri_subjects`)."""
+        return iri_subjects(self._store, predicate, obj, self._hidden_names)
 
     def _blank_subjects(self) -> dict[str, list[str]]:
         """Object (N-Quads text) -> the blank-node subjects pointing at it (the file's tail)."""
@@ -194,6 +190,38 @@ class TermLookup:
         if len(self._objects) > self._cache_size:
             self._objects.popitem(last=False)
         return found
+
+
+def iri_subjects(
+    store: ox.Store,
+    predicate: ox.NamedNode,
+    obj: ox.NamedNode | ox.Literal,
+    hidden: Iterable[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = (),
+) -> list[str]:
+    """The IRI subjects (their values) of the quads `? predicate obj` of `store` outside the
+    `hidden` graphs, each once, sorted by code point.
+
+    One SPARQL query over the union of the graphs, DISTINCT in the store, when no hidden
+    graph holds such a quad (the usual case: the catalogue order holds none): the store
+    turns each subject into text once, not once per graph stating it, and makes no quad (at
+    30,000 programmes, 0.2 s instead of 0.4-0.55 s for the change stream's programmes,
+    0.9 s for the ELM export's through StagedLookup.subjects_for)."""
+    pattern = f"?s {predicate} {obj}"  # N-Triples terms are SPARQL terms
+    left_out = set(hidden)
+    named = [g for g in left_out if isinstance(g, ox.NamedNode)]
+    if len(named) == len(left_out) and not any(
+        store.query(f"ASK {{ GRAPH {g} {{ {pattern} }} }}") for g in named
+    ):
+        found = store.query(
+            f"SELECT DISTINCT ?s WHERE {{ {pattern} FILTER(isIRI(?s)) }}",
+            use_default_graph_as_union=True,
+        )
+        return sorted(row[0].value for row in found)  # type: ignore[union-attr]
+    return sorted({
+        q.subject.value
+        for q in store.quads_for_pattern(None, predicate, obj, None)
+        if isinstance(q.subject, ox.NamedNode) and q.graph_name not in left_out
+    })  # fmt: skip
 
 
 def open_term_lookup(nquads: Path, store: Path, hidden: Iterable[str] = ()) -> TermLookup:

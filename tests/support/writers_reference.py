@@ -80,21 +80,26 @@ def stream_summary(folder: Path) -> dict[str, Any]:
             "lines": len(lines),
             "sha256": hashlib.sha256(b"\n".join(lines)).hexdigest(),
         }
-    state = state_terms(gzip.decompress((folder / "state.json.gz").read_bytes()))
+    state = state_terms(gzip.decompress((folder / "state.json.gz").read_bytes()), folder)
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     return {"index": index, "state": state, "pages": pages}
 
 
-def state_terms(data: bytes) -> dict[str, Any]:
-    """A stream's state file (decompressed), in either format graph/ldes/state.py reads, as
-    programme -> its entry with the terms it read (sorted), not their numbers: the numbers
-    depend on the versions before. Written here, not imported: it also runs in the tree
-    the reference is made from."""
+def state_terms(data: bytes, folder: Path | None = None) -> dict[str, Any]:
+    """A stream's state file (decompressed), in any format graph/ldes/state.py reads (the
+    table of format 3 read from `folder`'s state-terms.gz, one term a line), as programme ->
+    its entry with the terms it read (sorted), not their numbers: the numbers depend on
+    the versions before. Written here, not imported: it also runs in the tree the reference
+    is made from."""
     head, _, blob = data.partition(b"\n")
     found = json.loads(head)
     table = found["terms"]
+    if found.get("format") == 3:
+        assert folder is not None
+        lines = gzip.decompress((folder / "state-terms.gz").read_bytes()).decode("utf-8")
+        table = lines.split("\n")[:-1]
     entries = {}
-    if found.get("format") == 2:
+    if found.get("format") in (2, 3):
         numbers = array("I")
         numbers.frombytes(blob)
         if sys.byteorder == "big":

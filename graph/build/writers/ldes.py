@@ -1,11 +1,12 @@
 """The build step that adds a version's members to the stream (`ldes_writer`).
 
-Run after the change record (graph/build/writers/changes.py) is written: it reads the
-staged version in place (its store and sorted N-Quads, graph/store/staged_batch.py), its change
-record and the previous version's stream, then writes the whole stream into the staged
-version (graph/ldes/log.py). The programmes to describe go in batches of BATCH to
-graph/ldes/bulk.py, in `workers` forked processes (the `build_workers` setting) when there
-are enough batches; their members come back in stream order and are written as they come.
+Run after the change record (graph/build/writers/changes.py): it reads the staged version
+in place (its store and sorted N-Quads, graph/store/staged_batch.py), the changes the record
+is made of (BuildContext.changes) and the previous version's stream, then writes the whole
+stream into the staged version (graph/ldes/log.py). The programmes to describe go in
+batches of BATCH to graph/ldes/bulk.py, in `workers` forked processes (the `build_workers`
+setting) when there are enough batches; their members come back in stream order and are
+written as they come.
 
 1. Programmes that appeared (or came back) are described and get an `as:Create` member;
    programmes whose last description looked up a term the change record touched are
@@ -32,7 +33,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import pyoxigraph as ox
 from rdflib import URIRef
 
 from ... import iris
@@ -80,12 +80,11 @@ def member_time(created: str, latest: str | None) -> str:
     return max(when, latest) if latest else when
 
 
-def _touched(ctx: BuildContext, dataset: ox.Dataset, hidden: set[str]) -> members.Touched:
-    """What the version changed, from its change record (or a diff when it has none)."""
-    if (ctx.path / changes.CHANGES_FILE).is_file():
-        found = changes.read_changes(changes.read_record(Version(ctx.path, ctx.manifest)))
-    else:
-        found = {g: (set(added), set(removed)) for g, (added, removed) in ctx.changes.items()}
+def _touched(ctx: BuildContext, hidden: set[str]) -> members.Touched:
+    """What the version changed: the changes its record is made of (BuildContext.changes,
+    found once for the change record's writer before this one; not its Turtle parsed
+    again, 0.2 s at 30,000 programmes after a 1% change)."""
+    found = {g: (set(added), set(removed)) for g, (added, removed) in ctx.changes.items()}
     return members.Touched.of(found, sorted(hidden))
 
 
@@ -128,7 +127,6 @@ def _write_stream(
 ) -> None:
     staging, manifest, previous, base = ctx.path, ctx.manifest, ctx.previous, ctx.base_iri
     hidden = {base + "graph/order"}  # the catalogue order is not part of a description
-    names = {ox.NamedNode(name) for name in hidden}
     # The version read in place (graph/store/staged_batch.py): its programmes found in its
     # store; described a batch at a time (graph/ldes/bulk.py); never the catalogue in memory.
     lookup = TermLookup(quads_file, ctx.store, hidden=hidden)
@@ -146,24 +144,15 @@ def _write_stream(
     if old_index is None or previous is None:
         candidates = now
     else:
-        recorded = (ctx.path / changes.CHANGES_FILE).is_file()
-        dataset = (
-            ox.Dataset()
-            if recorded
-            else ox.Dataset(q for q in quads_file.quads() if q.graph_name not in names)
-        )
-        touched = _touched(ctx, dataset, hidden)
+        touched = _touched(ctx, hidden)
         candidates = [
-            p for p in now if str(p) not in live_before or touched.may_change(entries[str(p)].reads)
+            p for p in now if p not in live_before or touched.may_change(entries[p].reads)
         ]
-    retired = sorted(live_before - {str(p) for p in now})
+    retired = sorted(live_before.difference(now))
     # Stream order within a version is the member IRI's: know it before describing, so that
     # each member goes to its page as soon as it is made (nothing accumulates in memory).
     plan = sorted(
-        [
-            (str(iris.ldes_member(str(p), manifest["version"], base)), str(p), False)
-            for p in candidates
-        ]
+        [(str(iris.ldes_member(p, manifest["version"], base)), p, False) for p in candidates]
         + [(str(iris.ldes_member(p, manifest["version"], base)), p, True) for p in retired]
     )
 
