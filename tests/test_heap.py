@@ -1,13 +1,18 @@
 """graph/build/heap.py `give_back`: the memory a step let go returns to the system, measured
-on a process of its own (the test process's heap is not the subject)."""
+on a process of its own (the test process's heap is not the subject); `no_collection`
+pauses the garbage collector for a block and puts it back as it was."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from graph.build import heap
+from graph.build.heap import no_collection
 
 SCRIPT = textwrap.dedent(
     """
@@ -43,3 +48,20 @@ def test_give_back_returns_the_free_heap_pages() -> None:
     assert kept == 2_000
     assert before > 150_000  # the blocks let go are still held: about 200 MB
     assert after < before - 100_000  # most of them returned
+
+
+def test_no_collection_pauses_the_collector_and_restores_what_it_was() -> None:
+    assert gc.isenabled()
+    with no_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "a collector paused before stays paused"
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError), no_collection():
+        raise ValueError
+    assert gc.isenabled(), "restored when the block raises"

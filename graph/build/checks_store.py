@@ -45,6 +45,7 @@ from ..store.base import StoreError
 from . import release_copy
 from .atomic import write_atomic
 from .groups import parse_lines
+from .heap import no_collection
 from .parse import content_digest, digest, lines_of
 from .release import Release
 from .sparql_checks import add_lines, optimized, store_of_lines
@@ -116,7 +117,8 @@ def read_record(cache: Path) -> dict[str, str] | None:
     """The record of the store in `cache` (graph -> digest), or None when there is none
     that this code wrote."""
     try:
-        record = json.loads((cache / RECORD).read_text(encoding="utf-8"))
+        with no_collection():  # a digest per named graph, all kept
+            record = json.loads((cache / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("format") != FORMAT:

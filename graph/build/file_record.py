@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .atomic import atomic_file, remove_left
+from .heap import no_collection
 
 RECORD = "files.pickle"
 DELTA = "files-delta.pickle"  # what changed since RECORD was written whole (module doc)
@@ -83,7 +84,7 @@ class FileRecord(Generic[S]):
         self._token: str | None = None  # the record's, which a delta names
         self._delta: set[str] = set()  # the files the delta read names
         try:
-            with self.path.open("rb") as fh:
+            with self.path.open("rb") as fh, no_collection():
                 head = pickle.load(fh)
                 if not (isinstance(head, dict) and _mine(head, code)):
                     return
@@ -98,7 +99,7 @@ class FileRecord(Generic[S]):
     def _read_delta(self) -> None:
         """Apply the delta that follows this record, if any (module doc)."""
         try:
-            with self.delta_path.open("rb") as fh:
+            with self.delta_path.open("rb") as fh, no_collection():
                 head = pickle.load(fh)
                 if not (
                     isinstance(head, dict)

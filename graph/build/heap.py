@@ -15,7 +15,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -34,3 +35,19 @@ def give_back() -> None:
     gc.collect()
     if _TRIM is not None:
         _TRIM(0)
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """The garbage collector paused: for reading (unpickling, decoding) a catalogue's worth
+    of objects that all live on, or form no cycles, where each collection the allocations
+    set off would visit all of them. The record of the source files (graph/build/
+    file_record.py) of 30,000 programmes unpickled in 0.53-0.55 s paused, 0.88-0.93 s not
+    (two runs each)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from ..errors import Violation
+from .heap import no_collection
 from .union_index import RDF_TYPE, WAIT, statements_with
 
 Recorded = tuple[str, str, int, list[Violation]]  # owned digest, members digest, size, results
@@ -60,12 +61,13 @@ class UnitState:
     def recorded(self) -> dict[str, Recorded | None]:
         """Every unit in the file, with its results (None: to be validated again)."""
         rows = self.db.execute("SELECT name, owned, members, size, results FROM units")
-        return {
-            name: None
-            if results is None
-            else (owned, members, size, [Violation(**item) for item in json.loads(results)])
-            for name, owned, members, size, results in rows
-        }
+        with no_collection():  # a catalogue's results, all kept
+            return {
+                name: None
+                if results is None
+                else (owned, members, size, [Violation(**item) for item in json.loads(results)])
+                for name, owned, members, size, results in rows
+            }
 
     def readers(self, nodes: Iterable[str]) -> set[str]:
         """The units whose data was gathered from any of `nodes`."""

@@ -40,18 +40,16 @@ table file).
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..build.heap import no_collection
 from ..compression import gzip_bytes
 from .log import StreamError, folder
 from .members import Numbered, Reads, Terms
@@ -85,19 +83,6 @@ class State:
     terms: Terms = field(default_factory=Terms)
 
 
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """The garbage collector paused: reading or writing the state makes objects that all
-    live on (or none that form cycles), and each collection would visit the catalogue's."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def read_state(version_dir: Path) -> State:
     """The state a version's stream left (an empty one when it has none)."""
     path = folder(version_dir) / STATE
@@ -109,7 +94,7 @@ def read_state(version_dir: Path) -> State:
         raise StreamError(f"{path}: cannot read the stream's state: {exc}") from None
     head, _, numbers = text.partition(b"\n")
     try:
-        with _no_collection():
+        with no_collection():
             data = json.loads(head)
             if data.get("format") == FORMAT:
                 return _from_numbers(data, numbers, _read_terms(folder(version_dir), data))
@@ -180,7 +165,7 @@ def state_files(entries: dict[str, Entry], terms: Terms | None = None) -> tuple[
         terms.numbered is not None and len(terms.table) > COMPACT_AFTER * max(terms.numbered, 1)
     ):
         terms = Terms()
-    with _no_collection():
+    with no_collection():
         programmes, numbers = [], array("I")
         for programme in sorted(entries):
             e = entries[programme]
