@@ -138,8 +138,10 @@ def gzip_bytes(data: bytes) -> bytes:
 # where the next line has another subject, so that a subject's statements stay together.
 # 10 bits, not 12 (1 MB), since 2026-12-04: a rebuild encodes again every chunk a change falls
 # in (graph/chunk_patch.py), and 1% of 30,000 programmes' titles changed fell in a fifth of
-# the 1 MB chunks; the dumps' rebuild took 5.5 s instead of 9.3 (one run each), for gzip files
-# 5% larger (each member starts its compression afresh; 9 bits: 4.2 s, 11% larger).
+# the 1 MB chunks; the dumps' rebuild took 5.54 and 6.82 s instead of 10.31 and 9.41 (two
+# alternating rounds), for gzip files 5% larger (each member starts its compression afresh;
+# 9 bits: 4.2 s, 11% larger). The first build's dumps: 30.33 and 37.73 s against 31.89 and
+# 27.66, which two rounds do not settle (bench/README.md, the run of 2026-12-04 10:30).
 CHUNK_MASK = 0x3FF
 CHUNK_MAX = 8 << 20
 
