@@ -23,10 +23,12 @@ indexes held subjects, or a chunk read back that does not match its digest.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import heapq
 import os
+import zlib
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -95,20 +97,31 @@ class _Output:
             self.write(self.file.how.separator)
 
     def copy(self, start: int, end: int) -> None:
-        """The previous file's bytes [start, end), copied by the kernel."""
-        src, dst, left = self.old.fileno(), self.out.fileno(), end - start
-        while left > 0:
-            try:
-                done = os.copy_file_range(src, dst, left, start)
-            except OSError:  # not offered here: through Python
-                self.old.seek(start)
-                data = self.old.read(min(left, 1 << 24))
-                self.write(data)
-                done = len(data)
-                self.at -= done
+        """The previous file's bytes [start, end), copied by the kernel (through Python
+        where the kernel or the file system does not offer copy_file_range)."""
+        while start < end:
+            done = self._copy_some(start, end - start)
             if done <= 0:
                 raise _Unusable  # the previous file is shorter than its index says
-            start, left, self.at = start + done, left - done, self.at + done
+            start += done
+
+    def _copy_some(self, start: int, count: int) -> int:
+        try:
+            done = os.copy_file_range(self.old.fileno(), self.out.fileno(), count, start)
+        except OSError as exc:
+            if exc.errno not in NO_COPY_RANGE:
+                raise
+            self.old.seek(start)
+            data = self.old.read(min(count, 1 << 24))
+            self.write(data)
+            return len(data)
+        self.at += done
+        return done
+
+
+# copy_file_range's errors that mean "not here" (an old kernel, another file system, a
+# file system that does not take it), not that the copy failed
+NO_COPY_RANGE = frozenset({errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP})
 
 
 @dataclass(frozen=True)
@@ -129,8 +142,8 @@ def patch_chunked(
     None when the previous files cannot be used."""
     try:
         previous = _Previous.of(files)
-    except (_Unusable, OSError, ValueError):
-        return None
+    except (_Unusable, OSError, ValueError, TypeError, IndexError):
+        return None  # no index, or not one this code wrote
     assert all(f.previous is not None for f in files)
     try:
         return _patch(files, previous, added, gone)
@@ -189,7 +202,7 @@ def _patch(
             outputs[0].old.seek(offset)
             try:
                 data = gzip.decompress(outputs[0].old.read(length))
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, zlib.error) as exc:
                 raise _Unusable from exc
             if hashlib.sha256(data).hexdigest() != previous.keys[k]:
                 raise _Unusable

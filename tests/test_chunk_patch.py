@@ -5,6 +5,7 @@ chunk's first subject, empty a chunk, or fall before the first and after the las
 
 from __future__ import annotations
 
+import errno
 import json
 import random
 import zlib
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import canonical
+from graph import canonical, chunk_patch
 from graph.canonical import (
     Chunked,
     ChunkedFile,
@@ -170,3 +171,26 @@ def test_a_previous_file_shorter_than_its_index_says_is_not_patched(tmp_path: Pa
     old = tmp_path / "old" / "0.out"
     old.write_bytes(old.read_bytes()[: old.stat().st_size // 3])
     assert patch_chunked(_files(tmp_path / "new", tmp_path / "old"), [_line(25, 9)], set()) is None
+
+
+def test_without_copy_file_range_the_runs_are_copied_through_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the kernel or the file system does not offer copy_file_range, the same bytes;
+    an error that is not "not offered" (the disk full) is not taken for one."""
+
+    def not_here(*_args: object) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(chunk_patch.os, "copy_file_range", not_here)
+    before = _lines(range(300))
+    after = sorted({*before, _line(120, 9)}, key=lambda x: x[:-1])
+    copied = _patched_equals_fresh(tmp_path, before, after)
+    assert copied[0] > 0
+
+    def full(*_args: object) -> int:
+        raise OSError(errno.ENOSPC, "no space left on device")
+
+    monkeypatch.setattr(chunk_patch.os, "copy_file_range", full)
+    with pytest.raises(OSError, match="no space"):
+        patch_chunked(_files(tmp_path / "again", tmp_path / "old"), [_line(120, 9)], set())
