@@ -207,14 +207,14 @@ def _patch(
             if hashlib.sha256(data).hexdigest() != previous.keys[k]:
                 raise _Unusable
             lines = data.splitlines(keepends=True)
-            count = len(lines)
+            held = len(lines)
             if k in drops:
                 lines = [line for line in lines if line not in drops[k]]
             if k in adds:
                 present = set(lines)
                 fresh = sorted({line for line in adds[k] if line not in present}, key=_line_key)
                 lines = list(heapq.merge(lines, fresh, key=_line_key))
-            delta += len(lines) - count
+            delta += len(lines) - held
             return lines
 
         k, upcoming = 0, 0
