@@ -8,6 +8,11 @@ process held 589 MB anonymous when the writers started, 185 MB with `give_back()
 between the steps (docs/build.md, "Memory given back between steps"). `give_back()` collects
 garbage and asks glibc to return its free pages (`malloc_trim(0)`); where the C library has
 no malloc_trim (musl, macOS) it only collects.
+
+The other side of the collector: `no_collection()` pauses it while a catalogue's worth of
+objects that all live on is read (the source files' record, the validation's recorded
+results, the constraints' store record, the change stream's state), where every collection
+the allocations set off would visit all of them again.
 """
 
 from __future__ import annotations
