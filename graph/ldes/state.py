@@ -166,20 +166,7 @@ def state_files(entries: dict[str, Entry], terms: Terms | None = None) -> tuple[
     ):
         terms = Terms()
     with no_collection():
-        programmes, numbers = [], array("I")
-        for programme in sorted(entries):
-            e = entries[programme]
-            reads = e.reads
-            if not isinstance(reads, Numbered) or reads.terms is not terms:
-                reads = terms.numbered_reads(
-                    reads if isinstance(reads, Reads) else reads.as_reads()
-                )
-            numbers.extend(reads.subjects)
-            numbers.extend(reads.objects)
-            programmes.append([
-                programme, e.member, e.time, e.deleted, e.page, e.digest,
-                reads.unkeyed, reads.blank, len(reads.subjects), len(reads.objects),
-            ])  # fmt: skip
+        programmes, numbers = rows(entries, terms)
         numbered = len(terms.table) if terms.numbered is None else terms.numbered
         head = {
             "format": FORMAT,
@@ -191,6 +178,24 @@ def state_files(entries: dict[str, Entry], terms: Terms | None = None) -> tuple[
             numbers.byteswap()
         text = json.dumps(head, separators=(",", ":")).encode("utf-8") + b"\n" + numbers.tobytes()
     return gzip_bytes(text, GZIP_LEVEL), _terms_bytes(terms)
+
+
+def rows(entries: dict[str, Entry], terms: Terms) -> tuple[list[list[Any]], array[int]]:
+    """The state's programmes (sorted) as rows, and their reads numbered in `terms`: each
+    programme's subjects then its objects (what formats 2 and 3 write alike)."""
+    programmes, numbers = [], array("I")
+    for programme in sorted(entries):
+        e = entries[programme]
+        reads = e.reads
+        if not isinstance(reads, Numbered) or reads.terms is not terms:
+            reads = terms.numbered_reads(reads if isinstance(reads, Reads) else reads.as_reads())
+        numbers.extend(reads.subjects)
+        numbers.extend(reads.objects)
+        programmes.append([
+            programme, e.member, e.time, e.deleted, e.page, e.digest,
+            reads.unkeyed, reads.blank, len(reads.subjects), len(reads.objects),
+        ])  # fmt: skip
+    return programmes, numbers
 
 
 def _terms_bytes(terms: Terms) -> bytes:
