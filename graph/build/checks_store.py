@@ -137,7 +137,10 @@ def loads_all(cache: Path) -> bool:
 
 
 def open_checks_store(
-    release: Release, cache: Path, copy_lines_to: Path | None = None
+    release: Release,
+    cache: Path,
+    copy_lines_to: Path | None = None,
+    digests: dict[str, str] | None = None,
 ) -> tuple[ox.Store, Made]:
     """The store of `release` in `cache` (made or brought up to date; module doc), and how
     it was made. When it is made by a bulk load of every line, the lines are also written
@@ -145,10 +148,11 @@ def open_checks_store(
     publish.LinesFile; module doc), or read from it when it is already there, the union
     index's copy (graph/build/release_copy.py); otherwise that file is not written. The
     caller deletes the store object when done (a RocksDB store left open crashed the
-    writers' forked workers)."""
+    writers' forked workers). `digests`: graph_digests(release), when the caller has them."""
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        return _open(release, cache, copy_lines_to)
+        wanted = graph_digests(release) if digests is None else digests
+        return _open(release, cache, copy_lines_to, wanted)
     except OSError as exc:  # another build holding it, the disk full, …
         message = f"could not write the SPARQL constraints' store in {cache}: {exc}"
         raise StoreError(message) from exc
@@ -158,8 +162,10 @@ def record_digest(graphs: dict[str, str]) -> str:
     return digest([json.dumps(graphs, sort_keys=True)])
 
 
-def _open(release: Release, cache: Path, copy_lines_to: Path | None) -> tuple[ox.Store, Made]:
-    folder, wanted = cache / STORE_DIR, graph_digests(release)
+def _open(
+    release: Release, cache: Path, copy_lines_to: Path | None, wanted: dict[str, str]
+) -> tuple[ox.Store, Made]:
+    folder = cache / STORE_DIR
     held = read_record(cache) if folder.is_dir() else None
     store = ox.Store(str(folder))  # first: a store another build holds is left alone
     (cache / RECORD).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ staged, the writers of graph/build/writers/ add its products, each given one Bui
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -23,10 +24,10 @@ from ..settings import Settings
 from ..store.nquads_diff import changed_lines, forget_changed, store_changes
 from ..store.oxigraph import checkpoint, create_on_disk, update_on_disk
 from ..versions import DATASET_FILE, STORE_DIR, Version
-from . import progress, publish, reference, release_copy
+from . import merge_ahead, progress, publish, reference, release_copy
 from .checks_results import checked
 from .checks_store import STORE_DIR as CHECKS_STORE_DIR
-from .checks_store import loads_all, open_checks_store
+from .checks_store import graph_digests, loads_all, open_checks_store
 from .context import BuildContext, Writer
 from .dataset_merge import LINES_RECORD, Merger, merger
 from .heap import give_back
@@ -205,7 +206,8 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
     files = default_sources(settings) if source_files is None else source_files
     copy = cache / RELEASE_LINES if settings.base_iri == DATA_BASE else None
     try:
-        return _read_and_publish(settings, files, cache, workers, copy)
+        with ExitStack() as stack:
+            return _read_and_publish(settings, files, cache, workers, copy, stack)
     finally:
         finish_settling(raise_errors=False)  # a build that failed: before the lock goes
         if copy is not None:
@@ -213,10 +215,21 @@ def _build(settings: Settings, source_files: Sequence[Path] | None) -> BuildResu
 
 
 def _read_and_publish(
-    settings: Settings, files: Sequence[Path], cache: Path, workers: int, copy: Path | None
+    settings: Settings,
+    files: Sequence[Path],
+    cache: Path,
+    workers: int,
+    copy: Path | None,
+    stack: ExitStack,
 ) -> BuildResult:
     with publish.timed("read"):
         release = read_release(files, cache_dir=cache / "parse", workers=workers)
+    # After a small change, the new dataset.nq is merged from the previous one in a process
+    # of its own while the release is validated (graph/build/merge_ahead.py); `stack` ends it.
+    digests = graph_digests(release)
+    ahead = merge_ahead.start(release, cache, settings.data_path, digests) if copy else None
+    if ahead is not None:
+        stack.callback(ahead.close)
     with publish.timed("validate"):
         report = validate_release(
             release,
@@ -245,7 +258,7 @@ def _read_and_publish(
     same = copy is not None
     with publish.timed("sparql checks"):
         give_back()  # what validation let go, before the constraints' store is loaded
-        store, made = open_checks_store(release, cache, copy_lines_to=copy)
+        store, made = open_checks_store(release, cache, copy_lines_to=copy, digests=digests)
         progress.note(f"SPARQL constraints' store: {made.summary()}")
         found = checked(store, release, cache, made, workers)
         finish_settling()  # the validation's state, settled beside this step (UnitState.close)
@@ -265,8 +278,8 @@ def _read_and_publish(
         if copy is not None and made.how == "bulk load"
         else release.lines(settings.base_iri)
     )
-    merge = merger(made, release) if same else None
-    del release
+    merge = (ahead.merger(made) if ahead else None) or (merger(made, release) if same else None)
+    del release, digests
     version, published = publish_dataset(
         settings.data_path,
         lines,
