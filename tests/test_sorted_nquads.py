@@ -114,3 +114,50 @@ def test_the_file_is_read_not_mapped(tmp_path: Path) -> None:
         for quad in quads:
             assert index.describe(quad.subject) == [quad]
         assert _mapped_kb(path) == 0
+
+
+@pytest.mark.parametrize("block", [64, 1 << 16])
+def test_the_index_kept_beside_the_file_gives_the_same_lookups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """`write_index` keeps the index the file's readers would make; a reader takes it
+    instead of reading the file a block at a time, unless it was made for another size of
+    the file or another BLOCK."""
+    monkeypatch.setattr(sorted_nquads, "BLOCK", block)
+    g = ox.NamedNode(EX + "g")
+    quads = [
+        ox.Quad(ox.NamedNode(f"{EX}s{i:03}"), ox.NamedNode(EX + "p"), ox.Literal("v" * i), g)
+        for i in range(80)
+    ]
+    quads += [ox.Quad(ox.BlankNode(f"b{i}"), ox.NamedNode(EX + "r"), ox.Literal("w"), g)
+              for i in range(5)]  # fmt: skip
+    path = tmp_path / "dataset.nq"
+    _write(path, quads)
+    with SortedNQuads(path) as made:
+        made.write_index()
+        expected = made._index()
+    assert sorted_nquads.index_path(path).is_file()
+
+    def unread(self: SortedNQuads, start: int) -> bytes:
+        raise AssertionError("the index was made again from the file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SortedNQuads, "_subject_at", unread)
+        with SortedNQuads(path) as kept:
+            assert kept._index() == expected
+            for q in quads:
+                assert kept.describe(q.subject) == [q]
+            assert kept.describe(ox.NamedNode(EX + "absent")) == []
+
+    size, made, subject_at = path.stat().st_size, [], SortedNQuads._subject_at
+    monkeypatch.setattr(SortedNQuads, "_subject_at", lambda self, start: made.append(start)
+                        or subject_at(self, start))  # fmt: skip
+    with path.open("ab") as fh:  # the file changed: the index kept is for another size
+        fh.write(f'_:zz <{EX}r> "x" <{EX}g> .\n'.encode())
+    with SortedNQuads(path) as changed:
+        assert changed.describe(ox.BlankNode("zz")) != [] and made
+    made.clear()
+    path.write_bytes(path.read_bytes()[:size])
+    monkeypatch.setattr(sorted_nquads, "BLOCK", block * 2)  # an index of other blocks
+    with SortedNQuads(path) as other:
+        assert other.describe(quads[-1].subject) == [quads[-1]] and made

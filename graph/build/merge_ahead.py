@@ -37,6 +37,7 @@ from typing import Any
 
 from ..errors import PublishError
 from ..store.executor import die_with_parent
+from ..store.sorted_nquads import SortedNQuads
 from ..versions import DATASET_FILE, Version
 from ..versions import current as current_version
 from . import progress
@@ -53,7 +54,7 @@ from .release import Release
 
 AHEAD_DIR = "merge-ahead"  # in the cache folder: INPUT, and OUTPUT once merged
 INPUT = "input"  # the changed graphs (a line each), then their new lines
-OUTPUT = "output"  # dataset.nq and the lines that changed, moved into the staging folder
+OUTPUT = "output"  # dataset.nq, its index and the lines that changed: moved into staging
 
 
 @dataclass
@@ -171,6 +172,8 @@ def _merge(old: Path, folder: Path, sender: Connection) -> None:
     try:
         graphs, lines = _read_input(folder / INPUT)
         merged = merge_dataset(old, folder / OUTPUT, graphs, {"": lines})
+        with SortedNQuads(folder / OUTPUT / DATASET_FILE) as written:
+            written.write_index()  # while its pages are cached (graph/store/sorted_nquads.py)
         answer = ("ok", (merged, time.perf_counter() - begun))
     except OSError as exc:
         answer = ("project", f"{exc.strerror or exc} ({exc.filename or folder})")

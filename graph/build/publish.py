@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PublishError
+from ..store.sorted_nquads import SortedNQuads, index_path
 from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
@@ -205,6 +206,9 @@ def publish(
         if previous is not None and previous.manifest.get("sha256") == digest:
             shutil.rmtree(staging, ignore_errors=True)
             return previous, False
+        if not index_path(staging / DATASET_FILE).exists():  # made beside, when merged ahead
+            with timed("index"), SortedNQuads(staging / DATASET_FILE) as made:
+                made.write_index()
         created = (now or datetime.now(UTC)).replace(microsecond=0)
         version_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8]
         manifest: dict[str, Any] = {
