@@ -46,7 +46,7 @@ from . import release_copy
 from .atomic import write_atomic
 from .groups import parse_lines
 from .heap import no_collection
-from .parse import content_digest, digest, lines_of
+from .parse import digest, lines_of
 from .release import Release
 from .sparql_checks import add_lines, optimized, store_of_lines
 from .sparql_reads import statement_key
@@ -90,8 +90,8 @@ class Made:
 def graph_digests(release: Release) -> dict[str, str]:
     """Named graph IRI -> a digest of the release's lines in it."""
     parts: dict[str, list[str]] = defaultdict(list)
-    for source in (*release.sources, *release.builtin):
-        parts[source.graph_iri].append(content_digest(source))
+    for source, found in zip((*release.sources, *release.builtin), release.digests, strict=True):
+        parts[source.graph_iri].append(found)
     digests = {graph: digest(found) for graph, found in parts.items()}
     digests[str(ORDER_GRAPH)] = digest(release.order_lines)
     return digests

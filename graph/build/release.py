@@ -51,6 +51,13 @@ class Release:
         yield from rebase_lines(self.order_lines, base)
 
     @cached_property
+    def digests(self) -> tuple[str, ...]:
+        """parse.content_digest of each source, then of each builtin part, in that order:
+        made once, for the validation's union index and the constraints' store record (each
+        made them again: 1.8 s at 100,000 programmes)."""
+        return tuple(parse.content_digest(p) for p in (*self.sources, *self.builtin))
+
+    @cached_property
     def ontology(self) -> Graph:
         """The ontology as an rdflib graph (pySHACL's ont_graph)."""
         return rdflib_dataset(self.builtin[0].lines).graph(ONTOLOGY_GRAPH)

@@ -98,11 +98,12 @@ class Part:
     main: str = ""  # its main subject (groups.main_subject): the order the index is written in
 
     @classmethod
-    def of(cls, source: ParsedSource) -> Part:
-        main = main_subject(source)
+    def of(cls, source: ParsedSource, digest: str | None = None) -> Part:
+        """The part of `source`, whose content_digest is `digest` (made here when None)."""
+        main, digest = main_subject(source), digest or content_digest(source)
         if source.stored is not None:
-            return cls(source.graph_iri, content_digest(source), source.stored, main=main)
-        return cls(source.graph_iri, content_digest(source), None, source.lines, main)
+            return cls(source.graph_iri, digest, source.stored, main=main)
+        return cls(source.graph_iri, digest, None, source.lines, main)
 
     @classmethod
     def lines(cls, name: str, lines: tuple[str, ...]) -> Part:

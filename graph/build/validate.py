@@ -407,7 +407,8 @@ def validate_groups(
     )
     progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
     ordered = positions.position_shapes(shapes) if apart else None
-    graphs = [Part.of(p) for p in parts] + [Part.lines(str(ORDER_GRAPH), release.order_lines)]
+    graphs = [Part.of(p, d) for p, d in zip(parts, release.digests, strict=True)]
+    graphs.append(Part.lines(str(ORDER_GRAPH), release.order_lines))
     names = [" ".join(parts[i].graph_iri for i in g.members) for g in groups]
     owned = [data_key(sorted(g.owned), "") for g in groups]
     members = [data_key([graphs[i].digest for i in g.members], "") for g in groups]
