@@ -215,9 +215,10 @@ def test_no_merge_is_started_ahead_without_a_version_of_the_stores_lines(tmp_pat
     assert merge_ahead.start(release, data / "cache", data, digests) is None
 
 
-def test_a_merge_that_fails_beside_the_build_is_reported(tmp_path: Path) -> None:
-    """The process's failure is the build's: a project error for what the system refused,
-    and nothing of it left in the cache folder."""
+def test_a_merge_that_fails_beside_the_build_is_told_and_not_published(tmp_path: Path) -> None:
+    """The process's failure is told (a project error for what the system refused), its
+    merge is not published (every line is sorted instead) and nothing of it is left in the
+    cache folder."""
     sources, data = tmp_path / "sources", tmp_path / "data"
     generate_folder(sources, 3)
     build_folder(sources, data)
@@ -231,6 +232,10 @@ def test_a_merge_that_fails_beside_the_build_is_reported(tmp_path: Path) -> None
     try:
         with pytest.raises(PublishError, match="merging dataset.nq: No such file"):
             ahead.result()
+        take = ahead.merger(Made("incremental", 0, 1, ahead.before, "", None, ahead.graphs))
+        assert take is not None
+        (tmp_path / "staging").mkdir()
+        assert take(current, tmp_path / "staging") is None  # publishing sorts every line
     finally:
         ahead.close()
     assert not (data / "cache" / merge_ahead.AHEAD_DIR).exists()

@@ -16,9 +16,10 @@ it (`INPUT`), not through its arguments, so that starting it never waits on its 
 `Ahead.merger` hands the result to publishing (publish.publish's `merge`) only when the
 constraints' store was brought up to date from exactly those graphs, from the record it was
 started from, and the current version is still the one it merged from; otherwise the caller
-uses the merge made in line (dataset_merge.merger). `close` ends the process and removes its
-folder whatever happened: a build refused by its validation publishes nothing and leaves
-nothing here.
+uses the merge made in line (dataset_merge.merger). When the process fails (killed, the disk
+full), publishing sorts every line instead, as a first build does, and says why. `close` ends
+the process and removes its folder whatever happened: a build refused by its validation
+publishes nothing and leaves nothing here.
 """
 
 from __future__ import annotations
@@ -101,7 +102,11 @@ class Ahead:
         def from_ahead(previous: Version, staging: Path) -> tuple[str, int] | None:
             if previous.id != self.previous:
                 return None  # another version was published since: not what was merged
-            merged = self.result()
+            try:
+                merged = self.result()
+            except (PublishError, RuntimeError) as error:
+                progress.note(f"{error}: every line is sorted instead")
+                return None
             for path in sorted((self.folder / OUTPUT).iterdir()):
                 os.replace(path, staging / path.name)
             return merged
@@ -135,12 +140,12 @@ def start(release: Release, cache: Path, data_dir: Path, digests: Mapping[str, s
     graphs = frozenset(g for g in held.keys() | digests.keys() if held.get(g) != digests.get(g))
     if len(graphs) > DIFF_GRAPHS:
         return None
-    (folder / OUTPUT).mkdir(parents=True)
-    with (folder / INPUT).open("w", encoding="utf-8", newline="\n") as fh:
-        fh.writelines(f"{graph}\n" for graph in sorted(graphs))
-        fh.write("\n")
-        for lines in lines_by_graph(release, graphs).values():
-            fh.writelines(line.rstrip("\n") + "\n" for line in lines)
+    try:
+        _write_input(folder, graphs, lines_by_graph(release, graphs))
+    except OSError as exc:  # the disk full, …: the merge is made in line, or fails there
+        progress.note(f"the merge beside validation could not start: {exc}")
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     context = get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
@@ -152,6 +157,15 @@ def start(release: Release, cache: Path, data_dir: Path, digests: Mapping[str, s
     process.start()
     sender.close()
     return Ahead(previous.id, before, graphs, folder, process, receiver)
+
+
+def _write_input(folder: Path, graphs: frozenset[str], lines: Mapping[str, list[str]]) -> None:
+    (folder / OUTPUT).mkdir(parents=True)
+    with (folder / INPUT).open("w", encoding="utf-8", newline="\n") as fh:
+        fh.writelines(f"{graph}\n" for graph in sorted(graphs))
+        fh.write("\n")
+        for held in lines.values():
+            fh.writelines(line.rstrip("\n") + "\n" for line in held)
 
 
 def _read_input(path: Path) -> tuple[list[str], list[str]]:
