@@ -382,10 +382,9 @@ def validate_groups(
     settle_later: bool = False,
 ) -> Report:
     """`shapes` (without SPARQL constraints: sparql_checks.split) over `release`, group by
-    group with `engine` (ENGINES), in `workers` processes. With `cache_dir`, the union's
-    index and each group's results are kept there between builds
-    (graph/build/union_index.py): a rebuild validates only the groups whose data changed.
-    `copy`: where the union index copies the lines it reads (UnionIndex.update). With
+    group with `engine` (ENGINES), in `workers` processes. With `cache_dir`, the union's index
+    and each group's results are kept there between builds (graph/build/union_index.py): a
+    rebuild validates only the groups whose data changed. `copy`: UnionIndex.update's. With
     `settle_later` and `cache_dir`, the state kept there is settled in the background
     (UnitState.close): the caller waits for it with unit_state.finish_settling."""
     if engine not in ENGINES:
@@ -407,8 +406,8 @@ def validate_groups(
     )
     progress.note(f"validating {len(parts)} graphs in {len(groups)} groups")
     ordered = positions.position_shapes(shapes) if apart else None
-    graphs = [Part.of(p, d) for p, d in zip(parts, release.digests, strict=True)]
-    graphs.append(Part.lines(str(ORDER_GRAPH), release.order_lines))
+    order = Part.lines(str(ORDER_GRAPH), release.order_lines)
+    graphs = [*(Part.of(p, d) for p, d in zip(parts, release.digests, strict=True)), order]
     names = [" ".join(parts[i].graph_iri for i in g.members) for g in groups]
     owned = [data_key(sorted(g.owned), "") for g in groups]
     members = [data_key([graphs[i].digest for i in g.members], "") for g in groups]
