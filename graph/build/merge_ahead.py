@@ -38,7 +38,6 @@ from typing import Any
 
 from ..errors import PublishError
 from ..store.executor import die_with_parent
-from ..store.sorted_nquads import SortedNQuads
 from ..versions import DATASET_FILE, Version
 from ..versions import current as current_version
 from . import progress
@@ -51,6 +50,7 @@ from .checks_store import (
     record_digest,
 )
 from .dataset_merge import LINES_RECORD, Merger, merge_dataset
+from .publish import keep_index
 from .release import Release
 
 AHEAD_DIR = "merge-ahead"  # in the cache folder: INPUT, and OUTPUT once merged
@@ -186,8 +186,7 @@ def _merge(old: Path, folder: Path, sender: Connection) -> None:
     try:
         graphs, lines = _read_input(folder / INPUT)
         merged = merge_dataset(old, folder / OUTPUT, graphs, {"": lines})
-        with SortedNQuads(folder / OUTPUT / DATASET_FILE) as written:
-            written.write_index()  # while its pages are cached (graph/store/sorted_nquads.py)
+        keep_index(folder / OUTPUT / DATASET_FILE)  # while its pages are cached
         answer = ("ok", (merged, time.perf_counter() - begun))
     except OSError as exc:
         answer = ("project", f"{exc.strerror or exc} ({exc.filename or folder})")

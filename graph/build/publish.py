@@ -37,6 +37,7 @@ from ..versions import DATASET_FILE, MANIFEST, STAGING_PREFIX, Version, retained
 from ..versions import current as current_version
 from ..versions import read as read_version
 from . import progress
+from .atomic import write_atomic
 from .heap import give_back
 
 
@@ -126,6 +127,15 @@ def digest_and_count(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
+def keep_index(nquads: Path) -> None:
+    """Write the sparse index of the sorted N-Quads file `nquads` beside it, whole or not at
+    all, for its readers (graph/store/sorted_nquads.py): where the file was just made."""
+    with SortedNQuads(nquads) as made:
+        data = made.index_bytes()
+    if data is not None:
+        write_atomic(index_path(nquads), data)
+
+
 def _fsync_tree(path: Path) -> None:
     for p in [path, *path.rglob("*")]:
         if p.is_file():
@@ -207,8 +217,8 @@ def publish(
             shutil.rmtree(staging, ignore_errors=True)
             return previous, False
         if not index_path(staging / DATASET_FILE).exists():  # made beside, when merged ahead
-            with timed("index"), SortedNQuads(staging / DATASET_FILE) as made:
-                made.write_index()
+            with timed("index"):
+                keep_index(staging / DATASET_FILE)
         created = (now or datetime.now(UTC)).replace(microsecond=0)
         version_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + digest[:8]
         manifest: dict[str, Any] = {

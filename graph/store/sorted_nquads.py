@@ -5,7 +5,7 @@ A version's N-Quads (graph/build/publish.py) are canonical: distinct lines sorte
 blank nodes (`_:`). `SortedNQuads` finds a subject's run through a sparse index: the subject
 of the first line starting in each block of `BLOCK` bytes (69,149 entries for the 4.5 GB of
 100,000 programmes), read with a small read per block. The index is kept beside the file
-(`write_index`, dataset.nq.index) where the file is written, while its pages are still in the
+(`index_bytes`, dataset.nq.index) where the file is written, while its pages are still in the
 page cache: made again in each process that looked the file up, it took 5-7 s of each change
 stream worker and of the statistics in a 1% rebuild at 100,000 programmes (10.1 s with nothing
 cached, 0.34-1.1 s with the file cached). A lookup bisects the index in memory and reads the
@@ -52,7 +52,7 @@ INDEX_FORMAT = b"prospectus-sorted-nquads-index-1"
 
 
 def index_path(path: Path) -> Path:
-    """Where `SortedNQuads.write_index` keeps the sparse index of the file at `path`."""
+    """Where the sparse index of the file at `path` is kept (`SortedNQuads.index_bytes`)."""
     return path.with_name(path.name + ".index")
 
 
@@ -162,20 +162,17 @@ class SortedNQuads:
         end = offsets[i] if i < len(offsets) else self._size
         return pos + _first_in(self._read(pos, end - pos), key)
 
-    def write_index(self) -> None:
-        """Keep the sparse index beside the file (`index_path`), for the processes that look
-        the file up next: made once where the file was written, while its pages are still
-        in the page cache, instead of in each of them (module doc)."""
+    def index_bytes(self) -> bytes | None:
+        """The sparse index as `index_path` keeps it (read back when made for this file's
+        size and BLOCK), or None when a key holds a line break (a line without a space: not
+        N-Quads; its readers make the index themselves). Written whole where the file is made
+        (graph/build/publish.py `keep_index`), while its pages are cached (module doc)."""
         offsets, keys = self._index()
         if any(b"\n" in key for key in keys):
-            return  # a line without a space (not N-Quads): nothing kept, made where read
-        target = index_path(self.path)
-        temporary = target.with_name(target.name + ".tmp")
-        with temporary.open("wb") as fh:
-            fh.write(b"%s %d %d\n" % (INDEX_FORMAT, self._size, BLOCK))
-            pairs = zip(offsets, keys, strict=True)
-            fh.writelines(b"%d %s\n" % (offset, key) for offset, key in pairs)
-        os.replace(temporary, target)
+            return None
+        pairs = zip(offsets, keys, strict=True)
+        head = b"%s %d %d\n" % (INDEX_FORMAT, self._size, BLOCK)
+        return head + b"".join(b"%d %s\n" % (offset, key) for offset, key in pairs)
 
     def lines(self, subject: Subject | str) -> list[bytes]:
         """The N-Quads lines whose subject is `subject` (a term or its N-Quads text), in file
