@@ -23,8 +23,11 @@ disk MB (a step's window ends when its `time` line arrives and starts that many 
 before).
 The disk's speed is probed at the start and at the end of the run (bench/disk.py: a file of
 `--disk-mb` MB written and fsync'd, then read back with the page cache emptied of it), so
-that runs whose disk-bound steps differ can be told apart from code that changed: the floor
-says how fast the processor was, the probe how fast the disk was.
+that runs whose disk-bound steps differ can be told apart from code that changed. The
+processor is probed at the start, after each build (before its floor) and at the end
+(bench/processor.py: a fixed piece of the build's kind of Python work, CPU seconds): the
+floor, mostly Rust, did not say how fast the build's Python ran (on 2026-12-04 the same
+code's build went from 9.3 to 13.6 times its floor, the floor itself faster).
 Results go to bench/results/build-<date>.json and .md with the machine (bench/report.py).
 The targets: build ≤ 10× the floor at 100,000 programmes, rebuild ≤ 10% of the build, peak
 ≤ 4 GB.
@@ -50,7 +53,7 @@ from typing import Any, NamedTuple
 
 from graph import paths
 
-from . import disk, processes, report
+from . import disk, processes, processor, report
 
 RESULTS_DIR = paths.ROOT / "bench" / "results"
 WORK_DIR = paths.ROOT / "bench" / "work" / "build"
@@ -335,7 +338,9 @@ def change_titles(folder: Path, share: float) -> int:
     return changed
 
 
-def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
+def bench_size(
+    programmes: int, seed: int, work: Path, cpu_rounds: int = processor.ROUNDS
+) -> dict[str, Any]:
     root = work / str(programmes)
     shutil.rmtree(root, ignore_errors=True)
     sources, data, floor_store = root / "sources", root / "data", root / "floor-store"
@@ -347,6 +352,8 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
     build = measure([PROSPECTUS, "build", "--sources", str(sources)], env)
     _log(f"{programmes}: build {build['seconds']} s, peak {build['peak_tree_rss_mb']} MB, "
          f"steps {build['steps']}")  # fmt: skip
+    after_build = processor.speed(cpu_rounds)  # the processor's speed now, on an idle machine
+    _log(f"{programmes}: processor probe {after_build}")
     dataset = (data / "current").resolve() / "dataset.nq"
     with dataset.open("rb") as fh:
         quads = sum(1 for _ in fh)
@@ -370,6 +377,7 @@ def bench_size(programmes: int, seed: int, work: Path) -> dict[str, Any]:
         "generate": gen,
         "build": build,
         "floor": floor,
+        "processor_after_build": after_build,
         "rebuild": {**rebuild, "changed_sources": changed},
         "build_over_floor": round(build["seconds"] / floor["seconds"], 1),
         "rebuild_over_build": round(rebuild["seconds"] / build["seconds"], 3),
@@ -386,7 +394,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{report.machine_line(m)}, pyoxigraph {m['packages'].get('pyoxigraph')}, "
         f"rdflib {m['packages'].get('rdflib')}. Load average at the start: {results['load']}."
-        + disk.line(results.get("disk", {})),
+        + disk.line(results.get("disk", {}))
+        + processor.line(processor.probes(results)),
         "",
         "| programmes | quads | build s | bulk-load floor s | build / floor (≤ 10) | "
         "1% rebuild s | rebuild / build (≤ 0.10) | peak GB, PSS (≤ 4) | of which anonymous "
@@ -447,20 +456,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=WORK_DIR)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--disk-mb", type=int, default=1024, help="the disk probe's file size")
+    parser.add_argument("--cpu-rounds", type=int, default=processor.ROUNDS,
+                        help="rounds of each processor probe")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     now = datetime.now(UTC)
     probed = {"start": disk.speed(args.work, args.disk_mb)}
     _log(f"disk: {probed['start']}")
+    cpu = {"start": processor.speed(args.cpu_rounds)}
+    _log(f"processor: {cpu['start']}")
     results: dict[str, Any] = {
         "date": now.isoformat(timespec="seconds"),
         "machine": report.machine(),
         "load": os.getloadavg()[0],
         "targets": TARGETS,
         "disk": probed,
-        "sizes": [bench_size(n, args.seed, args.work) for n in sizes],
+        "processor": cpu,
+        "sizes": [bench_size(n, args.seed, args.work, args.cpu_rounds) for n in sizes],
     }
     probed["end"] = disk.speed(args.work, args.disk_mb)
+    cpu["end"] = processor.speed(args.cpu_rounds)
     stem = report.write_results(args.out, "build", now, results, markdown(results))
     print(markdown(results))
     _log(f"results: {stem}.json, {stem}.md")

@@ -12,7 +12,8 @@ from bench import build
 def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "results"
     work = tmp_path / "work"
-    args = ["--sizes", "3", "--work", str(work), "--out", str(out), "--disk-mb", "16"]
+    args = ["--sizes", "3", "--work", str(work), "--out", str(out), "--disk-mb", "16",
+            "--cpu-rounds", "2"]  # fmt: skip
     assert build.main(args) == 0
     [json_file] = out.glob("build-*.json")
     results = json.loads(json_file.read_text(encoding="utf-8"))
@@ -22,6 +23,12 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert disk["mb"] == 16 and disk["write_mb_s"] > 0 and disk["read_mb_s"] > 0
     assert not list(work.glob(".disk-probe-*"))
     [size] = results["sizes"]
+    # the processor probed at the start, after the build (before its floor) and at the end,
+    # each probe the same work
+    probes = [results["processor"]["start"], size["processor_after_build"],
+              results["processor"]["end"]]  # fmt: skip
+    assert len({p["statements"] for p in probes}) == 1 and probes[0]["statements"] > 1000
+    assert all(p["rounds"] == 2 and 0 < p["fastest_s"] <= p["median_s"] for p in probes)
     assert size["programmes"] == 3 and size["source_files"] == 4
     assert size["rebuild"]["changed_sources"] == 1
     assert size["quads"] > 300
@@ -50,6 +57,8 @@ def test_the_build_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert any(line.split(None, 1)[1].startswith("validating ") for line in lines)
     text = (out / json_file.name.replace(".json", ".md")).read_text(encoding="utf-8")
     assert "Disk (16 MB written and fsync'd, read back cold): at the start, write" in text
+    assert "Processor (bench/processor.py: " in text
+    assert "after the 3-programme build, " in text
 
 
 SPIN_AND_SLEEP = """
