@@ -44,7 +44,7 @@ def rebuilt(
 ) -> tuple[list[Violation], dict[str, int]]:
     store, made = open_checks_store(release, cache)
     try:
-        results, counts = check_with_previous(store, release, cache, made, CHECKS, threads)
+        results, counts = check_with_previous(store, release.files, cache, made, CHECKS, threads)
     finally:
         del store
         gc.collect()
@@ -188,7 +188,8 @@ def test_constraints_in_two_threads_give_what_one_gives_in_its_order(
         for cache, threads in ((one, 1), (two, 2)):
             store, made = open_checks_store(release, cache)
             try:
-                answers.append(check_with_previous(store, release, cache, made, CHECKS, threads))
+                found = check_with_previous(store, release.files, cache, made, CHECKS, threads)
+                answers.append(found)
             finally:
                 del store
                 gc.collect()

@@ -33,19 +33,19 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from ..errors import Violation
 from . import progress, sparql_checks, sparql_reads
 from .atomic import write_atomic
 from .checks_store import Changes, Made
-from .release import Release
 from .sparql_checks import SparqlCheck, algebra_of, read_shapes, run, source_files_of, split
 
 RESULTS = "sparql-checks-results.json"
@@ -160,13 +160,14 @@ class _Around:
 
 
 def checked(
-    store: ox.Store, release: Release, cache: Path, made: Made, threads: int = 1
+    store: ox.Store, files: Mapping[URIRef, str], cache: Path, made: Made, threads: int = 1
 ) -> list[Violation]:
-    """The results of the shapes' SPARQL constraints over `store` (which holds `release`),
-    each constraint run only where the changes since the previous build reach it, in
-    `threads` threads."""
+    """The results of the shapes' SPARQL constraints over `store` (which holds a release
+    whose graphs come from `files`: graph IRI -> source file, Release.files), each
+    constraint run only where the changes since the previous build reach it, in `threads`
+    threads."""
     checks = split(read_shapes())[1]
-    results, counts = check_with_previous(store, release, cache, made, checks, threads)
+    results, counts = check_with_previous(store, files, cache, made, checks, threads)
     progress.note(
         "SPARQL constraints: " + ", ".join(f"{n} {how}" for how, n in counts.items() if n)
     )
@@ -175,15 +176,16 @@ def checked(
 
 def check_with_previous(
     store: ox.Store,
-    release: Release,
+    graph_files: Mapping[URIRef, str],
     cache: Path,
     made: Made,
     checks: Sequence[SparqlCheck],
     threads: int = 1,
 ) -> tuple[list[Violation], dict[str, int]]:
     """The results of `checks` (run in `threads` threads: module doc), and how many
-    constraints were run, run around the changes and not run."""
-    files = {str(graph): name for graph, name in release.files.items()}
+    constraints were run, run around the changes and not run. `graph_files`: graph IRI ->
+    source file (Release.files)."""
+    files = {str(graph): name for graph, name in graph_files.items()}
     read = _read(cache, made.before)
     previous, names = read if read is not None else (None, {})
     changes = made.changes if previous is not None else None
