@@ -3,9 +3,9 @@
 
 The floor (pyoxigraph's bulk loader: Rust, most of it sorting and writing) does not say how
 fast the processor ran the build's Python. On 2026-12-04 the same code took 1,437.5 s at
-13:18 and 1,877.1 s at 15:40, every Python step 30 to 40% slower in CPU seconds with the
-cores as busy, while the floor took 155.3 s and then 137.8 s: the ratio went from 9.3 to
-13.6 with nothing to show why. The probe is a fixed piece of the build's own kind of work,
+13:18 and 1,877.1 s at 15:40, every step 12 to 47% more CPU seconds with its cores as busy,
+while the floor took 155.3 s and then 137.8 s: the ratio went from 9.3 to 13.6 with nothing
+in the report to show why. The probe is a fixed piece of the build's own kind of work,
 timed in one process on an otherwise idle machine (before the first build, between a
 build and its floor, at the end): generated programmes parsed into rdflib, their
 statements written and sorted as N-Triples, and canonicalised in pyoxigraph. Its seconds
