@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import checks_store, publish
+from graph.build import checks_store, pipeline, publish
 from graph.build.checks_store import RECORD, STORE_DIR, open_checks_store, read_record
 from graph.build.release import Release, read_release
 from graph.build.sparql_checks import store_of_lines
@@ -20,6 +20,7 @@ from graph.iris import DATA_BASE
 from graph.store.base import StoreError
 from graph.synthetic.generate import generate_folder
 
+from .support.builds import build_folder
 from .support.edits import add_blank_nodes, change_title
 
 
@@ -204,25 +205,21 @@ def test_a_first_build_lets_the_release_go_before_the_store_is_loaded_from_the_c
     release (1.4 GB at 100,000 programmes, under the bulk load's own 2 GB): none is alive
     while it is loaded. A rebuild, which reads the changed graphs' lines from it, keeps it;
     asked to without a copy to load from, open_checks_store refuses."""
-    from graph.build import pipeline
-
-    from .support.builds import build_folder
-
     sources, data = tmp_path / "sources", tmp_path / "data"
     generate_folder(sources, 3)
-    alive: list[tuple[str, int]] = []
+    alive: list[tuple[bool, int]] = []
     opening = pipeline.open_checks_store
 
     def probe(release: Release | None, cache: Path, **kwargs: object) -> object:
         gc.collect()
-        alive.append((str(release is None), sum(isinstance(o, Release) for o in gc.get_objects())))
+        alive.append((release is None, sum(isinstance(o, Release) for o in gc.get_objects())))
         return opening(release, cache, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "open_checks_store", probe)
     first = build_folder(sources, data)
     change_title(sorted(sources.glob("synthetic-programme-*.nq"))[1])
     build_folder(sources, data)
-    assert alive == [("True", 0), ("False", 1)]
+    assert alive == [(True, 0), (False, 1)]
     assert first.manifest["store"] == {"made": "checkpoint"}
     with pytest.raises(RuntimeError, match="only from a copy"):
         open_checks_store(None, data / "cache", digests={})
