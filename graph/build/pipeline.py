@@ -279,8 +279,8 @@ def _read_and_publish(
     progress.note("publishing: the store, the dumps, the statistics, the change record, ELM")
     # The release (every source's subjects and their digests: most of the 1.4 GB the
     # build held after reading 100,000 programmes) goes before the writers' forked
-    # workers start: now when its lines were kept, else once its lines' generator has
-    # written them.
+    # workers start: already gone when the constraints' store was loaded from the copy,
+    # else now when its lines were kept, else once its lines' generator has written them.
     lines: Iterable[str] | publish.LinesFile
     if copy is not None and made.how == "bulk load":
         lines = publish.LinesFile(copy)
